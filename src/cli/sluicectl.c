@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sluicectl: the operator's command line. It speaks only the REST API (docs/api.md), over
+ * the daemon's unix socket by default, so everything it does can be done with curl too.
+ * Exit status: 0 done, 1 the daemon refused or could not be reached, 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "cli/table.h"
+#include "control/config.h"
+
+#define DEFAULT_SOCKET "/run/sluice/sluiced.sock"
+#define REQUEST_TIMEOUT 60L /* seconds; a config apply rebuilds every snapshot */
+
+enum { EXIT_API = 1, EXIT_USAGE = 2 };
+
+/* Options; each command accepts the ones in its mask (and -s, --json everywhere). */
+enum {
+	O_MODE = 1 << 0, O_SCHED = 1 << 1, O_PERSIST = 1 << 2, O_WEIGHT = 1 << 3,
+	O_STATS = 1 << 4, O_RATE = 1 << 5, O_EXACT = 1 << 6, O_ALL = 1 << 7, O_LIMIT = 1 << 8,
+};
+
+struct opts {
+	const char *socket;
+	bool json;
+	unsigned given; /* O_* seen on the command line */
+	const char *mode;
+	const char *sched;
+	long long persistence;
+	long long weight;
+	long long limit;
+};
+
+static const char usage_text[] =
+	"usage: sluicectl [-s SOCKET] [--json] COMMAND ...\n"
+	"\n"
+	"  service add VIP [--mode fullnat|dr|tun|nat] [--scheduler rr|wrr|lc|wlc|sh|maglev]\n"
+	"                  [--persistence SECONDS]\n"
+	"  service del VIP\n"
+	"  backend add VIP ADDR [--weight N]\n"
+	"  backend set VIP ADDR --weight N          0 = drain: no new conns\n"
+	"  backend del VIP ADDR\n"
+	"  list [--stats | --rate] [--exact]        services and backends (ipvsadm -Ln)\n"
+	"  conns [VIP] [--limit N]                  connections (ipvsadm -Lnc); 0 = no limit\n"
+	"  stats [--all]                            node counters, workers, ports, drops\n"
+	"  config show                              the running configuration (JSON)\n"
+	"  config apply FILE                        validate a YAML file here, then apply it\n"
+	"\n"
+	"  VIP is a.b.c.d:port/tcp or /udp, ADDR is a.b.c.d:port.\n"
+	"  -s SOCKET     the daemon's unix socket; default $SLUICE_SOCKET, else\n"
+	"                " DEFAULT_SOCKET "; an http://HOST:PORT URL talks to\n"
+	"                the daemon's TCP listener (control.listen) instead\n"
+	"  --json        print the API's JSON answer instead of a table\n";
+
+static void __attribute__((noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		fputs("sluicectl: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputs("\n\n", stderr);
+	}
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* HTTP over the unix socket */
+
+struct answer {
+	long status;
+	char *body;
+	size_t len;
+};
+
+static size_t
+on_data(char *data, size_t size, size_t n, void *arg)
+{
+	struct answer *a = arg;
+	size_t add = size * n;
+	char *p = realloc(a->body, a->len + add + 1);
+
+	if (p == NULL)
+		return 0; /* curl reports CURLE_WRITE_ERROR */
+	memcpy(p + a->len, data, add);
+	a->len += add;
+	p[a->len] = '\0';
+	a->body = p;
+	return add;
+}
+
+static bool
+is_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* Why connect() to the socket fails, in errno's words: curl only says "couldn't connect". */
+static const char *
+socket_reason(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return strerror(ENAMETOOLONG);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return strerror(errno);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = errno;
+	close(fd);
+	if (err == ENOENT || err == ECONNREFUSED)
+		return err == ENOENT ? "no such socket (is sluiced running?)"
+				     : "connection refused (is sluiced running?)";
+	return err != 0 ? strerror(err) : "connection failed";
+}
+
+/*
+ * One request. Returns 0 with a->status set when the daemon answered (whatever the status),
+ * or exits with a message when it could not be reached.
+ */
+static int
+request(const struct opts *o, const char *method, const char *path, const json_t *body,
+	struct answer *a)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	char *url = NULL, *text = NULL;
+	size_t n;
+	CURL *c;
+	CURLcode rc;
+
+	memset(a, 0, sizeof(*a));
+	c = curl_easy_init();
+	if (c == NULL)
+		goto oom;
+	n = strlen(path) + (is_url(o->socket) ? strlen(o->socket) : 16) + 1;
+	url = malloc(n);
+	if (url == NULL)
+		goto oom;
+	if (is_url(o->socket)) {
+		size_t l = strlen(o->socket);
+
+		while (l > 0 && o->socket[l - 1] == '/')
+			l--;
+		snprintf(url, n, "%.*s%s", (int)l, o->socket, path);
+	} else {
+		snprintf(url, n, "http://localhost%s", path);
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, o->socket);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, REQUEST_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	if (body != NULL) {
+		text = json_dumps(body, JSON_COMPACT);
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		/* No "Expect: 100-continue" round trip; a large config would wait for it. */
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		if (text == NULL || hdrs == NULL)
+			goto oom;
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		if (rc == CURLE_COULDNT_CONNECT && !is_url(o->socket))
+			fprintf(stderr, "sluicectl: cannot reach sluiced at %s: %s\n", o->socket,
+				socket_reason(o->socket));
+		else
+			fprintf(stderr, "sluicectl: cannot reach sluiced at %s: %s\n", o->socket,
+				errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		exit(EXIT_API);
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
+	curl_slist_free_all(hdrs);
+	free(text);
+	free(url);
+	curl_easy_cleanup(c);
+	return 0;
+oom:
+	fprintf(stderr, "sluicectl: out of memory\n");
+	exit(EXIT_API);
+}
+
+/* The answer's JSON; on an error status prints "sluicectl: error: detail" and exits 1. */
+static json_t *
+answer_json(const struct answer *a)
+{
+	json_error_t jerr;
+	json_t *j = NULL;
+
+	if (a->len > 0)
+		j = json_loadb(a->body, a->len, 0, &jerr);
+	if (a->status >= 400) {
+		const char *e = json_string_value(json_object_get(j, "error"));
+		const char *d = json_string_value(json_object_get(j, "detail"));
+
+		if (e != NULL)
+			fprintf(stderr, "sluicectl: %s%s%s\n", e, d && d[0] ? ": " : "", d ? d : "");
+		else
+			fprintf(stderr, "sluicectl: HTTP %ld: %.200s\n", a->status,
+				a->body ? a->body : "");
+		exit(EXIT_API);
+	}
+	if (j == NULL && a->len > 0) {
+		fprintf(stderr, "sluicectl: the daemon's answer is not JSON: %s\n", jerr.text);
+		exit(EXIT_API);
+	}
+	return j;
+}
+
+/* Do a request and return its JSON (NULL for 204); exits on any failure. */
+static json_t *
+call(const struct opts *o, const char *method, const char *path, const json_t *body)
+{
+	struct answer a;
+	json_t *j;
+
+	request(o, method, path, body, &a);
+	j = answer_json(&a);
+	free(a.body);
+	return j;
+}
+
+static void
+print_json(const json_t *j)
+{
+	if (j == NULL)
+		return;
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+}
+
+/* Print the answer when --json asked for it; always consume it. */
+static int
+done(const struct opts *o, json_t *j)
+{
+	if (o->json)
+		print_json(j);
+	json_decref(j);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Paths: keys go URL-encoded, so a VIP's slash and colon reach the daemon as they are. */
+
+static char *
+path_of(const char *a, const char *b, const char *c, const char *d)
+{
+	const char *parts[] = { a, b, c, d };
+	char *enc[4] = { NULL };
+	char *out = NULL;
+	size_t i, n = 1;
+
+	for (i = 0; i < 4; i++) {
+		if (parts[i] == NULL)
+			continue;
+		/* Odd parts are keys; even parts are fixed text. */
+		enc[i] = i % 2 ? curl_easy_escape(NULL, parts[i], 0) : strdup(parts[i]);
+		if (enc[i] == NULL)
+			goto out;
+		n += strlen(enc[i]);
+	}
+	out = malloc(n);
+	if (out != NULL)
+		snprintf(out, n, "%s%s%s%s", enc[0] ? enc[0] : "", enc[1] ? enc[1] : "",
+			 enc[2] ? enc[2] : "", enc[3] ? enc[3] : "");
+out:
+	for (i = 0; i < 4; i++) {
+		if (i % 2)
+			curl_free(enc[i]);
+		else
+			free(enc[i]);
+	}
+	if (out == NULL) {
+		fprintf(stderr, "sluicectl: out of memory\n");
+		exit(EXIT_API);
+	}
+	return out;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Commands */
+
+static int
+cmd_service_add(const struct opts *o, char **argv)
+{
+	json_t *body = json_pack("{s:s, s:[]}", "vip", argv[0], "backends");
+	json_t *j;
+
+	if (body == NULL)
+		return -ENOMEM;
+	if (o->given & O_MODE)
+		json_object_set_new(body, "mode", json_string(o->mode));
+	if (o->given & O_SCHED)
+		json_object_set_new(body, "scheduler", json_string(o->sched));
+	if (o->given & O_PERSIST)
+		json_object_set_new(body, "persistence", json_integer(o->persistence));
+	j = call(o, "POST", "/v1/services", body);
+	json_decref(body);
+	return done(o, j);
+}
+
+static int
+cmd_service_del(const struct opts *o, char **argv)
+{
+	char *path = path_of("/v1/services/", argv[0], NULL, NULL);
+	json_t *j = call(o, "DELETE", path, NULL);
+
+	free(path);
+	return done(o, j);
+}
+
+static int
+cmd_backend_add(const struct opts *o, char **argv)
+{
+	char *path = path_of("/v1/services/", argv[0], "/backends", NULL);
+	json_t *body = json_pack("{s:s}", "address", argv[1]);
+	json_t *j;
+
+	if (body == NULL)
+		return -ENOMEM;
+	if (o->given & O_WEIGHT)
+		json_object_set_new(body, "weight", json_integer(o->weight));
+	j = call(o, "POST", path, body);
+	json_decref(body);
+	free(path);
+	return done(o, j);
+}
+
+static int
+cmd_backend_set(const struct opts *o, char **argv)
+{
+	char *path;
+	json_t *body, *j;
+
+	if (!(o->given & O_WEIGHT))
+		usage_error("backend set: --weight N is required");
+	path = path_of("/v1/services/", argv[0], "/backends/", argv[1]);
+	body = json_pack("{s:I}", "weight", (json_int_t)o->weight);
+	if (body == NULL)
+		return -ENOMEM;
+	j = call(o, "PATCH", path, body);
+	json_decref(body);
+	free(path);
+	return done(o, j);
+}
+
+static int
+cmd_backend_del(const struct opts *o, char **argv)
+{
+	char *path = path_of("/v1/services/", argv[0], "/backends/", argv[1]);
+	json_t *j = call(o, "DELETE", path, NULL);
+
+	free(path);
+	return done(o, j);
+}
+
+static int
+cmd_list(const struct opts *o, char **argv)
+{
+	enum table_view view = TABLE_CONNS;
+	json_t *j;
+
+	(void)argv;
+	if ((o->given & O_STATS) && (o->given & O_RATE))
+		usage_error("list: --stats and --rate exclude each other");
+	j = call(o, "GET", "/v1/services", NULL);
+	if (!o->json) {
+		if (o->given & O_STATS)
+			view = TABLE_STATS;
+		else if (o->given & O_RATE)
+			view = TABLE_RATE;
+		table_services(stdout, json_object_get(j, "services"), view,
+			       (o->given & O_EXACT) != 0);
+	}
+	return done(o, j);
+}
+
+static int
+cmd_conns(const struct opts *o, char **argv)
+{
+	char lim[24] = "";
+	char *path;
+	json_t *j;
+
+	if (o->given & O_LIMIT)
+		snprintf(lim, sizeof(lim), "%lld", o->limit);
+	if (argv[0] != NULL)
+		path = path_of("/v1/conns?service=", argv[0], lim[0] ? "&limit=" : NULL,
+			       lim[0] ? lim : NULL);
+	else
+		path = path_of("/v1/conns", NULL, lim[0] ? "?limit=" : NULL, lim[0] ? lim : NULL);
+	j = call(o, "GET", path, NULL);
+	free(path);
+	if (!o->json) {
+		table_conns(stdout, json_object_get(j, "conns"));
+		if (json_is_true(json_object_get(j, "truncated")))
+			fprintf(stderr, "sluicectl: only the first %zu conns are shown; "
+				"--limit N shows more, --limit 0 all\n",
+				json_array_size(json_object_get(j, "conns")));
+	}
+	return done(o, j);
+}
+
+static int
+cmd_stats(const struct opts *o, char **argv)
+{
+	json_t *j = call(o, "GET", "/v1/stats", NULL);
+
+	(void)argv;
+	if (!o->json)
+		table_stats(stdout, j, (o->given & O_ALL) != 0);
+	return done(o, j);
+}
+
+static int
+cmd_config_show(const struct opts *o, char **argv)
+{
+	json_t *j = call(o, "GET", "/v1/config", NULL);
+
+	(void)argv;
+	print_json(j); /* JSON is the human form too */
+	json_decref(j);
+	return 0;
+}
+
+/*
+ * The file is validated here first, so that its errors carry file:line: field like
+ * sluiced --check's; the daemon then gets the same document as JSON and validates it again.
+ */
+static int
+cmd_config_apply(const struct opts *o, char **argv)
+{
+	struct cfg_error err;
+	char msg[sizeof(err) + 16];
+	struct cfg *c = calloc(1, sizeof(*c));
+	json_t *doc, *j;
+	int rc;
+
+	if (c == NULL)
+		return -ENOMEM;
+	memset(&err, 0, sizeof(err));
+	rc = cfg_load_file(argv[0], c, &err);
+	if (rc < 0) {
+		cfg_error_fmt(&err, msg, sizeof(msg));
+		fprintf(stderr, "sluicectl: %s\n", msg[0] ? msg : strerror(-rc));
+		free(c);
+		exit(EXIT_API);
+	}
+	doc = cfg_to_json(c);
+	cfg_free(c);
+	free(c);
+	if (doc == NULL)
+		return -ENOMEM;
+	j = call(o, "PUT", "/v1/config", doc);
+	json_decref(doc);
+	return done(o, j);
+}
+
+static const struct command {
+	const char *word1;
+	const char *word2; /* NULL: a one-word command */
+	unsigned min_args;
+	unsigned max_args;
+	unsigned opts;
+	int (*fn)(const struct opts *o, char **argv);
+} commands[] = {
+	{ "service", "add", 1, 1, O_MODE | O_SCHED | O_PERSIST, cmd_service_add },
+	{ "service", "del", 1, 1, 0, cmd_service_del },
+	{ "backend", "add", 2, 2, O_WEIGHT, cmd_backend_add },
+	{ "backend", "set", 2, 2, O_WEIGHT, cmd_backend_set },
+	{ "backend", "del", 2, 2, 0, cmd_backend_del },
+	{ "list", NULL, 0, 0, O_STATS | O_RATE | O_EXACT, cmd_list },
+	{ "conns", NULL, 0, 1, O_LIMIT, cmd_conns },
+	{ "stats", NULL, 0, 0, O_ALL, cmd_stats },
+	{ "config", "show", 0, 0, 0, cmd_config_show },
+	{ "config", "apply", 1, 1, 0, cmd_config_apply },
+};
+
+/* ---------------------------------------------------------------------------------------- */
+/* Argument parsing */
+
+/* "; expected add|del" when word is the first word of two-word commands, else "". */
+static const char *
+subcommands(const char *word)
+{
+	static char buf[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (commands[i].word2 == NULL || strcmp(commands[i].word1, word) != 0)
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      n ? "|" : "; expected ", commands[i].word2);
+		if (n >= sizeof(buf))
+			break;
+	}
+	return n ? buf : "";
+}
+
+static long long
+parse_number(const char *opt, const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || errno != 0)
+		usage_error("%s: '%s' is not a number", opt, s);
+	return v;
+}
+
+static const char *const opt_names[] = { "--mode", "--scheduler", "--persistence", "--weight",
+					 "--stats", "--rate", "--exact", "--all", "--limit" };
+
+static void
+parse_options(int argc, char **argv, struct opts *o)
+{
+	enum { L_JSON = 0x1000 }; /* above every O_* */
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, L_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "scheduler", required_argument, NULL, O_SCHED },
+		{ "persistence", required_argument, NULL, O_PERSIST },
+		{ "weight", required_argument, NULL, O_WEIGHT },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "rate", no_argument, NULL, O_RATE },
+		{ "exact", no_argument, NULL, O_EXACT },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->socket = optarg; break;
+		case L_JSON: o->json = true; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case O_MODE: o->mode = optarg; break;
+		case O_SCHED: o->sched = optarg; break;
+		case O_PERSIST: o->persistence = parse_number("--persistence", optarg); break;
+		case O_WEIGHT: o->weight = parse_number("--weight", optarg); break;
+		case O_LIMIT: o->limit = parse_number("--limit", optarg); break;
+		case O_STATS: case O_RATE: case O_EXACT: case O_ALL: break;
+		case ':': usage_error("%s needs a value", argv[optind - 1]);
+		default: usage_error("unknown option %s", argv[optind - 1]);
+		}
+		if (c != 's' && c != L_JSON) /* every other case left is an O_* bit */
+			o->given |= (unsigned)c;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	const struct command *cmd = NULL;
+	char **args;
+	unsigned nargs, i;
+	int rc;
+
+	parse_options(argc, argv, &o);
+	if (o.socket == NULL)
+		o.socket = getenv("SLUICE_SOCKET");
+	if (o.socket == NULL || o.socket[0] == '\0')
+		o.socket = DEFAULT_SOCKET;
+	args = argv + optind;
+	nargs = (unsigned)(argc - optind);
+	if (nargs == 0)
+		usage_error(NULL);
+	if (strcmp(args[0], "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *k = &commands[i];
+
+		if (strcmp(args[0], k->word1) != 0)
+			continue;
+		if (k->word2 == NULL || (nargs > 1 && strcmp(args[1], k->word2) == 0)) {
+			cmd = k;
+			break;
+		}
+	}
+	if (cmd == NULL)
+		usage_error("unknown command '%s%s%s'%s", args[0], nargs > 1 ? " " : "",
+			    nargs > 1 ? args[1] : "", subcommands(args[0]));
+	args += cmd->word2 ? 2 : 1;
+	nargs -= cmd->word2 ? 2 : 1;
+	if (nargs < cmd->min_args || nargs > cmd->max_args)
+		usage_error("%s%s%s: expected %s", cmd->word1, cmd->word2 ? " " : "",
+			    cmd->word2 ? cmd->word2 : "",
+			    nargs < cmd->min_args ? "more arguments" : "fewer arguments");
+	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+		if ((o.given & (1u << i)) && !(cmd->opts & (1u << i)))
+			usage_error("%s%s%s does not take %s", cmd->word1, cmd->word2 ? " " : "",
+				    cmd->word2 ? cmd->word2 : "", opt_names[i]);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "sluicectl: cannot initialise libcurl\n");
+		return EXIT_API;
+	}
+	rc = cmd->fn(&o, args);
+	curl_global_cleanup();
+	if (rc < 0) {
+		fprintf(stderr, "sluicectl: %s\n", strerror(-rc));
+		return EXIT_API;
+	}
+	return 0;
+}

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/table.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Reading the JSON leniently: a missing or mistyped member is 0 or "-". */
+
+static unsigned long long
+num(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_integer(v))
+		return json_integer_value(v) < 0 ? 0 : (unsigned long long)json_integer_value(v);
+	if (json_is_real(v))
+		return json_real_value(v) < 0 ? 0 : (unsigned long long)json_real_value(v);
+	return 0;
+}
+
+static const char *
+str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* ipvsadm -Ln */
+
+/* ipvsadm's names for the forwarding methods; FullNat is DPVS's. */
+static const char *
+forward_name(const char *mode)
+{
+	if (strcmp(mode, "fullnat") == 0)
+		return "FullNat";
+	if (strcmp(mode, "dr") == 0)
+		return "Route";
+	if (strcmp(mode, "tun") == 0)
+		return "Tunnel";
+	if (strcmp(mode, "nat") == 0)
+		return "Masq";
+	return mode;
+}
+
+/* "10.0.0.10:80/tcp" -> "TCP  10.0.0.10:80", ipvsadm's service column. */
+static void
+service_name(char *buf, size_t len, const char *vip)
+{
+	const char *slash = strrchr(vip, '/');
+	char proto[8] = "?";
+	size_t i;
+
+	if (slash == NULL) {
+		snprintf(buf, len, "%-3s  %s", proto, vip);
+		return;
+	}
+	for (i = 0; slash[1 + i] != '\0' && i + 1 < sizeof(proto); i++)
+		proto[i] = (char)toupper((unsigned char)slash[1 + i]);
+	proto[i] = '\0';
+	snprintf(buf, len, "%-3s  %.*s", proto, (int)(slash - vip), vip);
+}
+
+/* ipvsadm's print_largenum: 9 columns, large values scaled unless exact. */
+static void
+print_largenum(FILE *f, unsigned long long v, bool exact)
+{
+	if (exact || v < 100000000ULL)
+		fprintf(f, " %8llu", v);
+	else if (v < 1000000000ULL)
+		fprintf(f, " %7lluK", v / 1000ULL);
+	else if (v < 100000000000ULL)
+		fprintf(f, " %7lluM", v / 1000000ULL);
+	else if (v < 100000000000000ULL)
+		fprintf(f, " %7lluG", v / 1000000000ULL);
+	else
+		fprintf(f, " %7lluT", v / 1000000000000ULL);
+}
+
+static void
+print_counters(FILE *f, const json_t *obj, enum table_view view, bool exact)
+{
+	static const char *const stats[] = { "conns", "in_packets", "out_packets", "in_bytes",
+					     "out_bytes" };
+	static const char *const rate[] = { "cps", "in_pps", "out_pps", "in_bps", "out_bps" };
+	const char *const *keys = view == TABLE_RATE ? rate : stats;
+	const json_t *o = json_object_get(obj, view == TABLE_RATE ? "rate" : "stats");
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		print_largenum(f, num(o, keys[i]), exact);
+	fputc('\n', f);
+}
+
+static void
+print_title(FILE *f, enum table_view view)
+{
+	if (view == TABLE_CONNS) {
+		fprintf(f, "Prot LocalAddress:Port Scheduler Flags\n"
+			   "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn "
+			   "State\n");
+	} else if (view == TABLE_STATS) {
+		fprintf(f, "%-33s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes",
+			"OutBytes");
+	} else {
+		fprintf(f, "%-33s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n",
+			"Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS");
+	}
+}
+
+static void
+print_service(FILE *f, const json_t *svc, enum table_view view, bool exact)
+{
+	const char *fwd = forward_name(str(svc, "mode"));
+	const json_t *b;
+	char name[64];
+	size_t i;
+
+	service_name(name, sizeof(name), str(svc, "vip"));
+	if (view == TABLE_CONNS) {
+		fprintf(f, "%s %s", name, str(svc, "scheduler"));
+		if (num(svc, "persistence") > 0)
+			fprintf(f, " persistent %llu", num(svc, "persistence"));
+		fputc('\n', f);
+	} else {
+		fprintf(f, "%-33s", name);
+		print_counters(f, svc, view, exact);
+	}
+	json_array_foreach(json_object_get(svc, "backends"), i, b) {
+		const json_t *st = json_object_get(b, "stats");
+
+		if (view != TABLE_CONNS) {
+			fprintf(f, "  -> %-28s", str(b, "address"));
+			print_counters(f, b, view, exact);
+			continue;
+		}
+		fprintf(f, "  -> %-28s %-7s %-6llu %-10llu %-9llu %s\n", str(b, "address"), fwd,
+			num(b, "weight"), num(st, "active_conns"), num(st, "inactive_conns"),
+			str(b, "state"));
+	}
+}
+
+void
+table_services(FILE *f, const json_t *services, enum table_view view, bool exact)
+{
+	const json_t *svc;
+	size_t i;
+
+	print_title(f, view);
+	json_array_foreach(services, i, svc)
+		print_service(f, svc, view, exact);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* ipvsadm -Lnc */
+
+void
+table_conns(FILE *f, const json_t *conns)
+{
+	const json_t *c;
+	size_t i;
+
+	fprintf(f, "%-3s %-6s %-11s %-21s %-21s %-21s %s\n", "pro", "expire", "state", "source",
+		"virtual", "local", "destination");
+	json_array_foreach(conns, i, c) {
+		unsigned long long exp = num(c, "expires_in");
+		char proto[8];
+		size_t k;
+
+		snprintf(proto, sizeof(proto), "%s", str(c, "proto"));
+		for (k = 0; proto[k] != '\0'; k++)
+			proto[k] = (char)toupper((unsigned char)proto[k]);
+		fprintf(f, "%-3s %02llu:%02llu  %-11s %-21s %-21s %-21s %s\n", proto, exp / 60,
+			exp % 60, str(c, "state"), str(c, "client"), str(c, "vip"),
+			str(c, "local"), str(c, "backend"));
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* stats: small aligned tables */
+
+#define GRID_COLS 8
+#define GRID_CELL 48
+
+/*
+ * A grid of cells printed with each column as wide as its widest cell; `align` has one
+ * letter per column, 'l' or 'r'. Rows are few (workers, ports), so it is a fixed array.
+ */
+struct grid {
+	const char *align;
+	unsigned ncols;
+	unsigned nrows;
+	unsigned cap;
+	char (*cells)[GRID_COLS][GRID_CELL];
+};
+
+static void
+grid_row(struct grid *g, ...)
+{
+	va_list ap;
+	unsigned c;
+
+	if (g->nrows == g->cap) {
+		unsigned cap = g->cap ? 2 * g->cap : 8;
+		void *p = realloc(g->cells, cap * sizeof(*g->cells));
+
+		if (p == NULL)
+			return; /* the row is lost; the CLI is about to exit anyway */
+		g->cells = p;
+		g->cap = cap;
+	}
+	va_start(ap, g);
+	for (c = 0; c < g->ncols; c++)
+		snprintf(g->cells[g->nrows][c], GRID_CELL, "%s", va_arg(ap, const char *));
+	va_end(ap);
+	g->nrows++;
+}
+
+static void
+grid_print(FILE *f, struct grid *g, const char *indent)
+{
+	size_t w[GRID_COLS] = { 0 };
+	unsigned r, c;
+
+	for (r = 0; r < g->nrows; r++)
+		for (c = 0; c < g->ncols; c++)
+			if (strlen(g->cells[r][c]) > w[c])
+				w[c] = strlen(g->cells[r][c]);
+	for (r = 0; r < g->nrows; r++) {
+		fputs(indent, f);
+		for (c = 0; c < g->ncols; c++) {
+			int width = c + 1 == g->ncols && g->align[c] == 'l' ? 0 : (int)w[c];
+
+			fprintf(f, g->align[c] == 'r' ? "%*s" : "%-*s", width, g->cells[r][c]);
+			fputs(c + 1 == g->ncols ? "\n" : "  ", f);
+		}
+	}
+	free(g->cells);
+	g->cells = NULL;
+	g->nrows = g->cap = 0;
+}
+
+static char *
+u64(char *buf, unsigned long long v)
+{
+	snprintf(buf, GRID_CELL, "%llu", v);
+	return buf;
+}
+
+static void
+print_uptime(FILE *f, unsigned long long s)
+{
+	fprintf(f, "uptime:  ");
+	if (s >= 86400)
+		fprintf(f, "%llud ", s / 86400);
+	fprintf(f, "%02llu:%02llu:%02llu\n", s / 3600 % 24, s / 60 % 60, s % 60);
+}
+
+static void
+print_workers(FILE *f, const json_t *workers)
+{
+	struct grid g = { .align = "rrrrrr", .ncols = 6 };
+	char a[6][GRID_CELL];
+	const json_t *w;
+	size_t i;
+
+	grid_row(&g, "Worker", "Lcore", "Busy", "RxPackets", "TxPackets", "Conns");
+	json_array_foreach(workers, i, w) {
+		const json_t *busy = json_object_get(w, "busy_percent");
+
+		snprintf(a[2], GRID_CELL, "%.1f%%", json_is_number(busy) ? json_number_value(busy) : 0);
+		grid_row(&g, u64(a[0], num(w, "id")), u64(a[1], num(w, "lcore")), a[2],
+			 u64(a[3], num(w, "rx_packets")), u64(a[4], num(w, "tx_packets")),
+			 u64(a[5], num(w, "conns")));
+	}
+	grid_print(f, &g, "");
+}
+
+static void
+print_ports(FILE *f, const json_t *ports)
+{
+	struct grid g = { .align = "lrrrrrrl", .ncols = 8 };
+	char a[6][GRID_CELL];
+	const json_t *p;
+	size_t i;
+
+	grid_row(&g, "Port", "RxPackets", "RxBytes", "RxDropped", "TxPackets", "TxBytes",
+		 "TxDropped", "Device");
+	json_array_foreach(ports, i, p) {
+		grid_row(&g, str(p, "name"), u64(a[0], num(p, "rx_packets")),
+			 u64(a[1], num(p, "rx_bytes")), u64(a[2], num(p, "rx_dropped")),
+			 u64(a[3], num(p, "tx_packets")), u64(a[4], num(p, "tx_bytes")),
+			 u64(a[5], num(p, "tx_dropped")), str(p, "device"));
+	}
+	grid_print(f, &g, "");
+}
+
+static void
+print_drops(FILE *f, const json_t *drops, bool all)
+{
+	struct grid g = { .align = "lr", .ncols = 2 };
+	char a[GRID_CELL];
+	const char *reason;
+	json_t *v;
+	unsigned shown = 0;
+
+	fprintf(f, "Drops by reason%s\n", all ? "" : " (non-zero; --all lists every reason)");
+	json_object_foreach((json_t *)drops, reason, v) {
+		unsigned long long n = json_is_integer(v) && json_integer_value(v) > 0
+				       ? (unsigned long long)json_integer_value(v) : 0;
+
+		if (n == 0 && !all)
+			continue;
+		grid_row(&g, reason, u64(a, n));
+		shown++;
+	}
+	if (shown == 0)
+		fprintf(f, "  none\n");
+	grid_print(f, &g, "  ");
+}
+
+void
+table_stats(FILE *f, const json_t *stats, bool all)
+{
+	const json_t *conns = json_object_get(stats, "conns");
+
+	print_uptime(f, num(stats, "uptime"));
+	fprintf(f, "conns:   %llu current, %llu created, %llu capacity\n\n", num(conns, "current"),
+		num(conns, "created"), num(conns, "capacity"));
+	print_workers(f, json_object_get(stats, "workers"));
+	fputc('\n', f);
+	print_ports(f, json_object_get(stats, "ports"));
+	fputc('\n', f);
+	print_drops(f, json_object_get(stats, "drops"), all);
+}

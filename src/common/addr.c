@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/addr.h"
+
+int
+addr_parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (s == NULL || inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*ip = a.s_addr;
+	return 0;
+}
+
+/* Parse a decimal number in [lo, hi] that fills the whole string. */
+static int
+parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Split s at the last occurrence of sep into a bounded copy of the head and a tail. */
+static int
+split_last(const char *s, char sep, char *head, size_t headsz, const char **tail)
+{
+	const char *p = s ? strrchr(s, sep) : NULL;
+	size_t n;
+
+	if (p == NULL)
+		return -EINVAL;
+	n = (size_t)(p - s);
+	if (n == 0 || n >= headsz)
+		return -EINVAL;
+	memcpy(head, s, n);
+	head[n] = '\0';
+	*tail = p + 1;
+	return 0;
+}
+
+int
+addr_parse_prefix(const char *s, uint32_t *ip, uint8_t *len)
+{
+	char head[ADDR_STR_MAX];
+	const char *tail;
+	unsigned long v;
+
+	if (split_last(s, '/', head, sizeof(head), &tail) < 0 || parse_uint(tail, 0, 32, &v) < 0)
+		return -EINVAL;
+	if (addr_parse_ip(head, ip) < 0)
+		return -EINVAL;
+	*len = (uint8_t)v;
+	return 0;
+}
+
+int
+addr_parse_ipport(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char head[ADDR_STR_MAX];
+	const char *tail;
+	unsigned long v;
+
+	if (split_last(s, ':', head, sizeof(head), &tail) < 0 || parse_uint(tail, 1, 65535, &v) < 0)
+		return -EINVAL;
+	if (addr_parse_ip(head, ip) < 0)
+		return -EINVAL;
+	*port = htons((uint16_t)v);
+	return 0;
+}
+
+int
+addr_parse_service(const char *s, uint32_t *ip, uint16_t *port, uint8_t *proto)
+{
+	char head[ADDR_STR_MAX];
+	const char *tail;
+
+	if (split_last(s, '/', head, sizeof(head), &tail) < 0)
+		return -EINVAL;
+	if (strcmp(tail, "tcp") == 0)
+		*proto = PROTO_TCP;
+	else if (strcmp(tail, "udp") == 0)
+		*proto = PROTO_UDP;
+	else
+		return -EINVAL;
+	return addr_parse_ipport(head, ip, port);
+}
+
+char *
+addr_fmt_ip(char *buf, uint32_t ip)
+{
+	const uint8_t *b = (const uint8_t *)&ip;
+
+	snprintf(buf, ADDR_STR_MAX, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	return buf;
+}
+
+char *
+addr_fmt_ipport(char *buf, uint32_t ip, uint16_t port)
+{
+	const uint8_t *b = (const uint8_t *)&ip;
+
+	snprintf(buf, ADDR_STR_MAX, "%u.%u.%u.%u:%u", b[0], b[1], b[2], b[3], ntohs(port));
+	return buf;
+}
+
+const char *
+addr_proto_name(uint8_t proto)
+{
+	return proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "?";
+}
+
+char *
+addr_fmt_service(char *buf, uint32_t ip, uint16_t port, uint8_t proto)
+{
+	const uint8_t *b = (const uint8_t *)&ip;
+
+	snprintf(buf, ADDR_STR_MAX, "%u.%u.%u.%u:%u/%s", b[0], b[1], b[2], b[3], ntohs(port),
+		 addr_proto_name(proto));
+	return buf;
+}

@@ -1,0 +1,815 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "control/ctl.h"
+#include "control/ctl_int.h"
+#include "net/arp.h"
+#include "net/neigh.h"
+#include "net/route.h"
+#include "worker/worker.h"
+
+/*
+ * Every change follows one path: copy the model, change the copy, commit it. A commit
+ * gives counters slots to what is new, builds a snapshot, publishes it (RCU) and only then
+ * makes the copy the model. A change that fails anywhere leaves the model, the slots and
+ * the data plane as they were.
+ */
+
+struct ctl_state g_ctl = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+#define EVENTS_PER_TICK 256
+#define UPKEEP_MS 1000
+
+static void
+set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	memset(err, 0, sizeof(*err));
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+void
+ctl_sum(const struct vs_counters *base, size_t stride, uint16_t slot, unsigned n_workers,
+	struct vs_counters *out)
+{
+	unsigned w;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < n_workers; w++) {
+		const struct vs_counters *c = &base[w * stride + slot];
+
+		out->conns += c->conns;
+		out->in_pkts += c->in_pkts;
+		out->out_pkts += c->out_pkts;
+		out->in_bytes += c->in_bytes;
+		out->out_bytes += c->out_bytes;
+		out->active += c->active;
+		out->inactive += c->inactive;
+	}
+}
+
+static int
+svc_match(const struct cfg_service *s, uint32_t vip, uint16_t port, uint8_t proto)
+{
+	return s->vip == vip && s->port == port && s->proto == proto;
+}
+
+struct ctl_svc *
+ctl_find(const char *key)
+{
+	uint32_t vip;
+	uint16_t port;
+	uint8_t proto;
+	unsigned i;
+
+	if (addr_parse_service(key, &vip, &port, &proto) < 0)
+		return NULL;
+	for (i = 0; i < g_ctl.n_svcs; i++)
+		if (svc_match(&g_ctl.svcs[i].cfg, vip, port, proto))
+			return &g_ctl.svcs[i];
+	return NULL;
+}
+
+static int
+be_find(const struct cfg_service *s, uint32_t addr, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n_backends; i++)
+		if (s->backends[i].addr == addr && s->backends[i].port == port)
+			return (int)i;
+	return -1;
+}
+
+/* ---- the working copy ---- */
+
+struct model {
+	unsigned n;
+	struct cfg_service *s;
+};
+
+static void
+model_free(struct model *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n; i++)
+		cfg_service_free(&m->s[i]);
+	free(m->s);
+	m->s = NULL;
+	m->n = 0;
+}
+
+/* A deep copy of the model with room for one more service. */
+static int
+model_dup(struct model *m)
+{
+	unsigned i;
+
+	m->n = 0;
+	m->s = calloc(g_ctl.n_svcs + 1, sizeof(*m->s));
+	if (m->s == NULL)
+		return -ENOMEM;
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		if (cfg_service_copy(&m->s[i], &g_ctl.svcs[i].cfg) < 0) {
+			model_free(m);
+			return -ENOMEM;
+		}
+		m->n++;
+	}
+	return 0;
+}
+
+/* ---- counters slots ---- */
+
+static void
+slot_zero(struct vs_counters *base, size_t stride, uint16_t slot)
+{
+	unsigned w;
+
+	for (w = 0; w < g_ctl.dp->n_workers; w++)
+		memset(&base[w * stride + slot], 0, sizeof(base[0]));
+}
+
+/*
+ * The slot of an owner: its own if it has one (in use or draining, so a backend added
+ * back keeps its counters), else a free one, zeroed. taken[] records new ones for rollback.
+ */
+static int
+slot_get(struct slot_owner *tab, unsigned n, const struct slot_owner *who,
+	 struct vs_counters *base, uint8_t *taken)
+{
+	unsigned i, free_i = n;
+
+	for (i = 0; i < n; i++) {
+		const struct slot_owner *o = &tab[i];
+
+		if (o->state == SLOT_FREE) {
+			if (free_i == n && !taken[i])
+				free_i = i;
+			continue;
+		}
+		if (o->vip == who->vip && o->vport == who->vport && o->proto == who->proto &&
+		    o->addr == who->addr && o->port == who->port)
+			return (int)i;
+	}
+	if (free_i == n)
+		return -ENOSPC;
+	taken[free_i] = 1;
+	tab[free_i] = *who;
+	tab[free_i].state = SLOT_DRAINING; /* becomes USED at commit */
+	slot_zero(base, n, (uint16_t)free_i);
+	return (int)free_i;
+}
+
+static void
+slots_rollback(struct slot_owner *tab, unsigned n, const uint8_t *taken)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (taken[i])
+			tab[i].state = SLOT_FREE;
+}
+
+/* ---- commit ---- */
+
+static void
+send_arp(void *arg, uint32_t ip, uint8_t port)
+{
+	struct dp *dp = arg;
+	struct rte_mbuf *m = arp_request(dp, dp->ctl_pool, port, ip);
+
+	if (m != NULL && rte_ring_enqueue(dp->workers[0]->ctl_tx, m) != 0)
+		rte_pktmbuf_free(m);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Keep every backend's next hop resolved, so a first SYN finds its MAC. */
+static void
+pin_backends(void)
+{
+	struct dp *dp = g_ctl.dp;
+	uint64_t now = now_ms();
+	unsigned i, j;
+
+	neigh_unpin_all(dp->neigh);
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
+
+		for (j = 0; j < s->n_backends; j++) {
+			uint8_t port;
+			uint32_t nh;
+
+			if (route_lookup(dp->routes, s->backends[j].addr, &port, &nh) == 0 &&
+			    neigh_pin(dp->neigh, nh, port, now) == 1)
+				send_arp(dp, nh, port);
+		}
+	}
+}
+
+static int
+check_vip(const struct cfg_service *s, unsigned idx, struct cfg_error *err)
+{
+	char field[48], a[ADDR_STR_MAX];
+
+	snprintf(field, sizeof(field), "services[%u].vip", idx);
+	if (dp_local_kind(g_ctl.dp, s->vip)) {
+		set_err(err, field, "%s is a port address or a local address (LIP) of this node",
+			addr_fmt_ip(a, s->vip));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Make m the model. On success m is consumed; on error it is the caller's to free. */
+static int
+commit(struct model *m, struct cfg_error *err)
+{
+	uint8_t svc_taken[STATS_SVC_SLOTS] = { 0 };
+	static uint8_t be_taken[STATS_BE_SLOTS];
+	struct snap_svc_input *in = NULL;
+	struct ctl_svc *svcs = NULL;
+	struct snapshot *snap;
+	unsigned i, j;
+	int r = -ENOMEM;
+
+	memset(be_taken, 0, sizeof(be_taken));
+	in = calloc(m->n ? m->n : 1, sizeof(*in));
+	svcs = calloc(m->n ? m->n : 1, sizeof(*svcs));
+	if (in == NULL || svcs == NULL)
+		goto fail;
+	for (i = 0; i < m->n; i++) {
+		const struct cfg_service *s = &m->s[i];
+		struct slot_owner who = { .vip = s->vip, .vport = s->port, .proto = s->proto };
+
+		r = check_vip(s, i, err);
+		if (r < 0)
+			goto fail;
+		r = slot_get(g_ctl.svc_slots, STATS_SVC_SLOTS, &who, g_ctl.dp->svc_stats,
+			     svc_taken);
+		if (r < 0)
+			goto full;
+		svcs[i].slot = (uint16_t)r;
+		svcs[i].be_slots = calloc(s->n_backends ? s->n_backends : 1, sizeof(uint16_t));
+		if (svcs[i].be_slots == NULL) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		for (j = 0; j < s->n_backends; j++) {
+			who.addr = s->backends[j].addr;
+			who.port = s->backends[j].port;
+			r = slot_get(g_ctl.be_slots, STATS_BE_SLOTS, &who, g_ctl.dp->be_stats,
+				     be_taken);
+			if (r < 0)
+				goto full;
+			svcs[i].be_slots[j] = (uint16_t)r;
+		}
+		in[i] = (struct snap_svc_input){ .cfg = s, .slot = svcs[i].slot,
+						 .be_slots = svcs[i].be_slots };
+	}
+	snap = snapshot_build(in, m->n, g_ctl.dp->routes, g_ctl.dp->n_workers, ++g_ctl.version);
+	if (snap == NULL) {
+		r = -errno;
+		set_err(err, "", "cannot build the snapshot: %s", strerror(errno));
+		goto fail;
+	}
+	dp_publish(g_ctl.dp, snap);
+
+	/* Published: what the old model had and the new one lacks now drains. */
+	for (i = 0; i < STATS_SVC_SLOTS; i++)
+		if (g_ctl.svc_slots[i].state == SLOT_USED)
+			g_ctl.svc_slots[i].state = SLOT_DRAINING;
+	for (i = 0; i < STATS_BE_SLOTS; i++)
+		if (g_ctl.be_slots[i].state == SLOT_USED)
+			g_ctl.be_slots[i].state = SLOT_DRAINING;
+	for (i = 0; i < m->n; i++) {
+		svcs[i].cfg = m->s[i];
+		g_ctl.svc_slots[svcs[i].slot].state = SLOT_USED;
+		for (j = 0; j < m->s[i].n_backends; j++)
+			g_ctl.be_slots[svcs[i].be_slots[j]].state = SLOT_USED;
+	}
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		cfg_service_free(&g_ctl.svcs[i].cfg);
+		free(g_ctl.svcs[i].be_slots);
+	}
+	free(g_ctl.svcs);
+	g_ctl.svcs = svcs;
+	g_ctl.n_svcs = m->n;
+	free(m->s); /* the services themselves now belong to svcs[] */
+	m->s = NULL;
+	m->n = 0;
+	free(in);
+	pin_backends();
+	return 0;
+full:
+	set_err(err, "", "no free counters slot (%u services, %u backends at most, deleted "
+		"backends hold theirs until their last conn ends)", STATS_SVC_SLOTS, STATS_BE_SLOTS);
+	r = -ENOSPC;
+fail:
+	slots_rollback(g_ctl.svc_slots, STATS_SVC_SLOTS, svc_taken);
+	slots_rollback(g_ctl.be_slots, STATS_BE_SLOTS, be_taken);
+	if (svcs)
+		for (i = 0; i < m->n; i++)
+			free(svcs[i].be_slots);
+	free(svcs);
+	free(in);
+	return r;
+}
+
+/* Commit m, or free it. */
+static int
+commit_or_free(struct model *m, struct cfg_error *err)
+{
+	int r = commit(m, err);
+
+	if (r < 0)
+		model_free(m);
+	return r;
+}
+
+/* ---- the API's changes ---- */
+
+int
+ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
+{
+	struct model m = { 0 };
+	unsigned i;
+	int r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	g_ctl.dp = dp;
+	g_ctl.cfg = *cfg;
+	/* The running cfg keeps its own copy of the routes; services live in the model. */
+	g_ctl.cfg.routes = calloc(cfg->n_routes ? cfg->n_routes : 1, sizeof(*cfg->routes));
+	if (g_ctl.cfg.routes)
+		memcpy(g_ctl.cfg.routes, cfg->routes, sizeof(*cfg->routes) * cfg->n_routes);
+	g_ctl.cfg.n_services = 0;
+	g_ctl.cfg.services = NULL;
+	g_ctl.started = time(NULL);
+	m.s = calloc(cfg->n_services ? cfg->n_services : 1, sizeof(*m.s));
+	r = m.s && g_ctl.cfg.routes ? 0 : -ENOMEM;
+	for (i = 0; r == 0 && i < cfg->n_services; i++) {
+		r = cfg_service_copy(&m.s[i], &cfg->services[i]);
+		if (r == 0)
+			m.n++;
+	}
+	if (r == 0)
+		r = commit_or_free(&m, err);
+	else
+		model_free(&m);
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+void
+ctl_fini(void)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		cfg_service_free(&g_ctl.svcs[i].cfg);
+		free(g_ctl.svcs[i].be_slots);
+	}
+	free(g_ctl.svcs);
+	g_ctl.svcs = NULL;
+	g_ctl.n_svcs = 0;
+	free(g_ctl.cfg.routes);
+	g_ctl.cfg.routes = NULL;
+	pthread_mutex_unlock(&g_ctl.lock);
+}
+
+static int
+svc_index(const struct model *m, uint32_t vip, uint16_t port, uint8_t proto)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n; i++)
+		if (svc_match(&m->s[i], vip, port, proto))
+			return (int)i;
+	return -1;
+}
+
+int
+ctl_service_add(const struct cfg_service *s, struct cfg_error *err)
+{
+	struct model m;
+	char key[ADDR_STR_MAX];
+	int r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	addr_fmt_service(key, s->vip, s->port, s->proto);
+	if (ctl_find(key) != NULL) {
+		set_err(err, "vip", "service %s exists already", key);
+		r = -EEXIST;
+	} else if (g_ctl.n_svcs >= CFG_MAX_SERVICES) {
+		set_err(err, "", "at most %u services", CFG_MAX_SERVICES);
+		r = -ENOSPC;
+	} else if ((r = model_dup(&m)) == 0) {
+		r = cfg_service_copy(&m.s[m.n], s);
+		if (r == 0) {
+			m.n++;
+			r = commit_or_free(&m, err);
+		} else {
+			model_free(&m);
+		}
+	}
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+/* Find the service of key in a fresh copy of the model; -ENOENT with err when absent. */
+static int
+dup_and_find(const char *key, struct model *m, struct cfg_error *err)
+{
+	uint32_t vip;
+	uint16_t port;
+	uint8_t proto;
+	int i, r;
+
+	if (addr_parse_service(key, &vip, &port, &proto) < 0) {
+		set_err(err, "vip", "'%s' is no service (want a.b.c.d:port/tcp|udp)", key);
+		return -EINVAL;
+	}
+	r = model_dup(m);
+	if (r < 0)
+		return r;
+	i = svc_index(m, vip, port, proto);
+	if (i < 0) {
+		model_free(m);
+		set_err(err, "vip", "no service %s", key);
+		return -ENOENT;
+	}
+	return i;
+}
+
+int
+ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_error *err)
+{
+	struct model m;
+	struct cfg_service copy;
+	int i, r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	i = dup_and_find(key, &m, err);
+	if (i < 0) {
+		r = i;
+		goto out;
+	}
+	if (!svc_match(&m.s[i], s->vip, s->port, s->proto)) {
+		model_free(&m);
+		set_err(err, "vip", "the body's vip differs from the service in the path");
+		r = -EINVAL;
+		goto out;
+	}
+	r = cfg_service_copy(&copy, s);
+	if (r < 0) {
+		model_free(&m);
+		goto out;
+	}
+	cfg_service_free(&m.s[i]);
+	m.s[i] = copy;
+	r = commit_or_free(&m, err);
+out:
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+int
+ctl_service_del(const char *key, struct cfg_error *err)
+{
+	struct model m;
+	int i, r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	i = dup_and_find(key, &m, err);
+	if (i < 0) {
+		r = i;
+		goto out;
+	}
+	cfg_service_free(&m.s[i]);
+	memmove(&m.s[i], &m.s[i + 1], sizeof(m.s[0]) * (m.n - (unsigned)i - 1));
+	m.n--;
+	r = commit_or_free(&m, err);
+out:
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+int
+ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_error *err)
+{
+	struct model m;
+	struct cfg_service *s;
+	struct cfg_backend *nb;
+	char a[ADDR_STR_MAX];
+	int i, r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	i = dup_and_find(svc_key, &m, err);
+	if (i < 0) {
+		r = i;
+		goto out;
+	}
+	s = &m.s[i];
+	if (be_find(s, b->addr, b->port) >= 0) {
+		set_err(err, "address", "backend %s exists already",
+			addr_fmt_ipport(a, b->addr, b->port));
+		r = -EEXIST;
+	} else if (s->n_backends >= CFG_MAX_BACKENDS) {
+		set_err(err, "", "at most %u backends a service", CFG_MAX_BACKENDS);
+		r = -ENOSPC;
+	} else if ((nb = realloc(s->backends, sizeof(*nb) * (s->n_backends + 1))) == NULL) {
+		r = -ENOMEM;
+	} else {
+		s->backends = nb;
+		s->backends[s->n_backends++] = *b;
+		r = commit(&m, err);
+	}
+	if (r < 0)
+		model_free(&m);
+out:
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+/* The backend of be_key in service i of m; -ENOENT or -EINVAL with err. */
+static int
+be_lookup(const struct model *m, int i, const char *be_key, struct cfg_error *err)
+{
+	uint32_t addr;
+	uint16_t port;
+	int j;
+
+	if (addr_parse_ipport(be_key, &addr, &port) < 0) {
+		set_err(err, "address", "'%s' is no backend address (want a.b.c.d:port)", be_key);
+		return -EINVAL;
+	}
+	j = be_find(&m->s[i], addr, port);
+	if (j < 0) {
+		set_err(err, "address", "no backend %s in this service", be_key);
+		return -ENOENT;
+	}
+	return j;
+}
+
+int
+ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *patch,
+		  struct cfg_error *err)
+{
+	struct model m;
+	struct cfg_backend nb;
+	json_t *obj = NULL, *svc_json;
+	char a[ADDR_STR_MAX];
+	int i, j, r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	i = dup_and_find(svc_key, &m, err);
+	if (i < 0) {
+		r = i;
+		goto out;
+	}
+	j = be_lookup(&m, i, be_key, err);
+	if (j < 0) {
+		r = j;
+		goto drop;
+	}
+	if (!json_is_object(patch)) {
+		set_err(err, "", "the body must be a JSON object such as {\"weight\": 0}");
+		r = -EINVAL;
+		goto drop;
+	}
+	/* The patched backend is validated as a whole, by the same code as the config. */
+	svc_json = cfg_service_to_json(&m.s[i]);
+	obj = json_deep_copy(json_array_get(json_object_get(svc_json, "backends"), (size_t)j));
+	json_decref(svc_json);
+	if (obj == NULL || json_object_update(obj, (json_t *)patch) < 0) {
+		r = -ENOMEM;
+		goto drop;
+	}
+	r = cfg_backend_from_json(obj, "", &nb, err);
+	if (r < 0)
+		goto drop;
+	if (nb.addr != m.s[i].backends[j].addr || nb.port != m.s[i].backends[j].port) {
+		set_err(err, "address", "the address of a backend cannot change (%s)",
+			addr_fmt_ipport(a, m.s[i].backends[j].addr, m.s[i].backends[j].port));
+		r = -EINVAL;
+		goto drop;
+	}
+	m.s[i].backends[j] = nb;
+	r = commit(&m, err);
+drop:
+	if (r < 0)
+		model_free(&m);
+out:
+	json_decref(obj);
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+int
+ctl_backend_del(const char *svc_key, const char *be_key, struct cfg_error *err)
+{
+	struct model m;
+	struct cfg_service *s;
+	int i, j, r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	i = dup_and_find(svc_key, &m, err);
+	if (i < 0) {
+		r = i;
+		goto out;
+	}
+	j = be_lookup(&m, i, be_key, err);
+	if (j < 0) {
+		model_free(&m);
+		r = j;
+		goto out;
+	}
+	s = &m.s[i];
+	memmove(&s->backends[j], &s->backends[j + 1],
+		sizeof(s->backends[0]) * (s->n_backends - (unsigned)j - 1));
+	s->n_backends--;
+	r = commit_or_free(&m, err);
+out:
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+/* The first dataplane or control setting that differs, or NULL. */
+static const char *
+static_diff(const struct cfg *a, const struct cfg *b)
+{
+	if (a->workers != b->workers)
+		return "dataplane.workers";
+	if (a->memory != b->memory)
+		return "dataplane.memory";
+	if (a->conn_table_size != b->conn_table_size)
+		return "dataplane.conn_table_size";
+	if (a->n_ports != b->n_ports || memcmp(a->ports, b->ports, sizeof(a->ports[0]) * a->n_ports))
+		return "dataplane.ports";
+	if (a->n_routes != b->n_routes ||
+	    (a->n_routes && memcmp(a->routes, b->routes, sizeof(a->routes[0]) * a->n_routes)))
+		return "dataplane.routes";
+	if (a->n_laddrs != b->n_laddrs ||
+	    memcmp(a->laddrs, b->laddrs, sizeof(a->laddrs[0]) * a->n_laddrs))
+		return "dataplane.local_addresses";
+	if (memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)))
+		return "dataplane.timeouts";
+	if (strcmp(a->socket, b->socket) || strcmp(a->listen, b->listen))
+		return "control";
+	return NULL;
+}
+
+int
+ctl_config_apply(const struct cfg *c, struct cfg_error *err)
+{
+	struct model m = { 0 };
+	const char *diff;
+	unsigned i;
+	int r = 0;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	diff = static_diff(&g_ctl.cfg, c);
+	if (diff != NULL) {
+		set_err(err, diff, "differs from the running node; this part needs a restart "
+			"(only services change live)");
+		r = -EBUSY;
+		goto out;
+	}
+	m.s = calloc(c->n_services ? c->n_services : 1, sizeof(*m.s));
+	if (m.s == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < c->n_services && r == 0; i++) {
+		r = cfg_service_copy(&m.s[i], &c->services[i]);
+		if (r == 0)
+			m.n++;
+	}
+	r = r == 0 ? commit_or_free(&m, err) : (model_free(&m), r);
+out:
+	pthread_mutex_unlock(&g_ctl.lock);
+	return r;
+}
+
+/* ---- upkeep ---- */
+
+static void
+drain_events(uint64_t now)
+{
+	struct dp *dp = g_ctl.dp;
+	struct neigh_event ev;
+	unsigned w, n;
+
+	for (w = 0; w < dp->n_workers; w++) {
+		for (n = 0; n < EVENTS_PER_TICK; n++) {
+			if (rte_ring_dequeue_elem(dp->workers[w]->events, &ev, sizeof(ev)) != 0)
+				break;
+			if (ev.type == NEIGH_EV_LEARN)
+				neigh_learn(dp->neigh, ev.ip, ev.port,
+					    (const struct rte_ether_addr *)ev.mac, now);
+			else if (neigh_want(dp->neigh, ev.ip, ev.port, now) == 1)
+				send_arp(dp, ev.ip, ev.port);
+		}
+	}
+}
+
+static void
+rate_of(const struct vs_counters *now, const struct vs_counters *prev, double secs,
+	struct rate *r)
+{
+	/* A slot given to a new owner starts again from zero: no rate for that interval. */
+	if (now->conns < prev->conns || now->in_pkts < prev->in_pkts ||
+	    now->out_pkts < prev->out_pkts || secs <= 0) {
+		memset(r, 0, sizeof(*r));
+		return;
+	}
+	r->cps = (double)(now->conns - prev->conns) / secs;
+	r->in_pps = (double)(now->in_pkts - prev->in_pkts) / secs;
+	r->out_pps = (double)(now->out_pkts - prev->out_pkts) / secs;
+	r->in_bps = (double)(now->in_bytes - prev->in_bytes) * 8 / secs;
+	r->out_bps = (double)(now->out_bytes - prev->out_bytes) * 8 / secs;
+}
+
+/* Rates, busy percentages, and the release of drained counters slots. */
+static void
+sample(uint64_t now)
+{
+	struct dp *dp = g_ctl.dp;
+	double secs = (double)(now - g_ctl.last_sample_ms) / 1000.0;
+	struct vs_counters sum;
+	unsigned i;
+
+	for (i = 0; i < STATS_SVC_SLOTS; i++) {
+		if (g_ctl.svc_slots[i].state == SLOT_FREE)
+			continue;
+		ctl_svc_sum((uint16_t)i, &sum);
+		rate_of(&sum, &g_ctl.svc_prev[i], secs, &g_ctl.svc_rate[i]);
+		g_ctl.svc_prev[i] = sum;
+		if (g_ctl.svc_slots[i].state == SLOT_DRAINING && sum.active + sum.inactive == 0)
+			g_ctl.svc_slots[i].state = SLOT_FREE;
+	}
+	for (i = 0; i < STATS_BE_SLOTS; i++) {
+		if (g_ctl.be_slots[i].state == SLOT_FREE)
+			continue;
+		ctl_be_sum((uint16_t)i, &sum);
+		rate_of(&sum, &g_ctl.be_prev[i], secs, &g_ctl.be_rate[i]);
+		g_ctl.be_prev[i] = sum;
+		if (g_ctl.be_slots[i].state == SLOT_DRAINING && sum.active + sum.inactive == 0)
+			g_ctl.be_slots[i].state = SLOT_FREE;
+	}
+	for (i = 0; i < dp->n_workers; i++) {
+		const struct worker_stats *st = &dp->workers[i]->st;
+		uint64_t busy = st->polls_busy - g_ctl.busy_prev[i];
+		uint64_t idle = st->polls_idle - g_ctl.idle_prev[i];
+
+		g_ctl.busy_pct[i] = busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0;
+		g_ctl.busy_prev[i] = st->polls_busy;
+		g_ctl.idle_prev[i] = st->polls_idle;
+	}
+}
+
+void
+ctl_tick(uint64_t now)
+{
+	pthread_mutex_lock(&g_ctl.lock);
+	if (g_ctl.dp == NULL)
+		goto out;
+	drain_events(now);
+	if (now - g_ctl.last_sample_ms >= UPKEEP_MS) {
+		neigh_upkeep(g_ctl.dp->neigh, now, send_arp, g_ctl.dp);
+		if (g_ctl.last_sample_ms != 0)
+			sample(now);
+		g_ctl.last_sample_ms = now;
+	}
+out:
+	pthread_mutex_unlock(&g_ctl.lock);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_CTL_H
+#define SLUICE_CTL_H
+
+#include <jansson.h>
+
+#include "control/config.h"
+
+/*
+ * The control core: owns the live service model, turns every change into a new snapshot
+ * for the workers (RCU), and answers the read side of the API from the per-worker counters.
+ * Every function here may be called from any control thread (the REST server's thread, the
+ * main loop); they serialise on one mutex. None may be called from a worker.
+ *
+ * Functions that change something return 0 or a negative errno and, on error, fill err
+ * with the reason; on error nothing has changed. Errors:
+ *   -EINVAL  a bad value (err says which field)
+ *   -ENOENT  no such service / backend
+ *   -EEXIST  the service / backend exists already
+ *   -ENOSPC  a table is full (services, backends, stats slots)
+ *   -EBUSY   the change needs a restart (dataplane part of PUT /v1/config)
+ *
+ * Services are named by their key "a.b.c.d:port/proto", backends by "a.b.c.d:port".
+ */
+
+struct dp;
+
+/**
+ * Take charge of a running data plane: the model starts from cfg's services (already
+ * validated), published as the first snapshot. 0 or a negative errno with err filled.
+ * Main thread, after the workers' contexts exist.
+ */
+int ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err);
+void ctl_fini(void);
+
+/**
+ * Periodic upkeep from the main loop, every few milliseconds: what workers learned of
+ * neighbours, ARP requests, neighbour ageing, rate sampling, release of the counters of
+ * deleted backends whose last conn is gone. Bounded work per call.
+ */
+void ctl_tick(uint64_t now_ms);
+
+/* Service list, each service with its backends and live counters (see docs/api.md). */
+json_t *ctl_services_json(void);
+/* One service, or NULL when there is none with that key. */
+json_t *ctl_service_json(const char *key);
+int ctl_service_add(const struct cfg_service *s, struct cfg_error *err);
+/* PUT: replace a service's settings and backend set; established conns to kept backends stay. */
+int ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_error *err);
+int ctl_service_del(const char *key, struct cfg_error *err);
+
+json_t *ctl_backends_json(const char *svc_key); /* NULL when no such service */
+int ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_error *err);
+/* PATCH: only the members present in `patch` change ({"weight": N}). */
+int ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *patch,
+		      struct cfg_error *err);
+int ctl_backend_del(const char *svc_key, const char *be_key, struct cfg_error *err);
+
+/* Conns, optionally of one service (svc_key may be NULL); at most `limit` rows (0 = all). */
+json_t *ctl_conns_json(const char *svc_key, unsigned limit);
+/* Node counters: workers, ports, drops by reason, conn counts. */
+json_t *ctl_stats_json(void);
+/* The running configuration as a document cfg_from_json accepts. */
+json_t *ctl_config_json(void);
+/* Apply a whole document: services are replaced as by PUT; a changed dataplane is -EBUSY. */
+int ctl_config_apply(const struct cfg *c, struct cfg_error *err);
+/* Prometheus text exposition; caller frees. NULL on -ENOMEM. */
+char *ctl_metrics_text(void);
+
+#endif

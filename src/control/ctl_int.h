@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_CTL_INT_H
+#define SLUICE_CTL_INT_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "control/config.h"
+#include "worker/dp.h"
+
+/*
+ * State shared by the two halves of the control core: ctl.c (changes) and ctl_view.c
+ * (what the API reads). Everything is under `lock`.
+ */
+
+enum slot_state { SLOT_FREE = 0, SLOT_USED, SLOT_DRAINING };
+
+/* Who a counters slot belongs to, so a backend deleted and added back finds its own. */
+struct slot_owner {
+	uint32_t vip;
+	uint16_t vport;
+	uint8_t proto;
+	uint8_t state; /* enum slot_state */
+	uint32_t addr; /* backend address, 0 for a service slot */
+	uint16_t port;
+};
+
+struct rate {
+	double cps, in_pps, out_pps, in_bps, out_bps;
+};
+
+struct ctl_svc {
+	struct cfg_service cfg;
+	uint16_t slot;
+	uint16_t *be_slots;
+};
+
+struct ctl_state {
+	pthread_mutex_t lock;
+	struct dp *dp;
+	struct cfg cfg; /* the running config; its services are in svcs[] instead */
+	unsigned n_svcs;
+	struct ctl_svc *svcs;
+	uint64_t version;
+	time_t started;
+	struct slot_owner svc_slots[STATS_SVC_SLOTS];
+	struct slot_owner be_slots[STATS_BE_SLOTS];
+	/* rates: the counters at the last sample and what they became per second */
+	uint64_t last_sample_ms;
+	struct vs_counters svc_prev[STATS_SVC_SLOTS], be_prev[STATS_BE_SLOTS];
+	struct rate svc_rate[STATS_SVC_SLOTS], be_rate[STATS_BE_SLOTS];
+	uint64_t busy_prev[CFG_MAX_WORKERS], idle_prev[CFG_MAX_WORKERS];
+	double busy_pct[CFG_MAX_WORKERS];
+};
+
+extern struct ctl_state g_ctl;
+
+/** Sum of a slot's counters over the workers. */
+void ctl_sum(const struct vs_counters *base, size_t stride, uint16_t slot, unsigned n_workers,
+	     struct vs_counters *out);
+
+static inline void
+ctl_svc_sum(uint16_t slot, struct vs_counters *out)
+{
+	ctl_sum(g_ctl.dp->svc_stats, STATS_SVC_SLOTS, slot, g_ctl.dp->n_workers, out);
+}
+
+static inline void
+ctl_be_sum(uint16_t slot, struct vs_counters *out)
+{
+	ctl_sum(g_ctl.dp->be_stats, STATS_BE_SLOTS, slot, g_ctl.dp->n_workers, out);
+}
+
+/** The service of a key "a.b.c.d:port/proto", or NULL. */
+struct ctl_svc *ctl_find(const char *key);
+
+#endif

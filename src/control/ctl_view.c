@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "common/addr.h"
+#include "control/ctl.h"
+#include "control/ctl_int.h"
+#include "flow/conn.h"
+#include "worker/worker.h"
+
+/*
+ * The read side of the control core: the JSON the API returns and the Prometheus text.
+ * Counters are summed over the workers at the time of the call; they are read without
+ * stopping the workers, so a row may be a few packets behind another.
+ */
+
+static json_t *
+counters_json(const struct vs_counters *c)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "conns", (json_int_t)c->conns,
+			 "active_conns", (json_int_t)c->active, "inactive_conns",
+			 (json_int_t)c->inactive, "in_packets", (json_int_t)c->in_pkts,
+			 "out_packets", (json_int_t)c->out_pkts, "in_bytes",
+			 (json_int_t)c->in_bytes, "out_bytes", (json_int_t)c->out_bytes);
+}
+
+static json_t *
+rate_json(const struct rate *r)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "cps", (json_int_t)r->cps, "in_pps",
+			 (json_int_t)r->in_pps, "out_pps", (json_int_t)r->out_pps, "in_bps",
+			 (json_int_t)r->in_bps, "out_bps", (json_int_t)r->out_bps);
+}
+
+static json_t *
+backend_json(const struct ctl_svc *s, unsigned j)
+{
+	const struct cfg_backend *b = &s->cfg.backends[j];
+	struct vs_counters sum;
+	char a[ADDR_STR_MAX];
+
+	ctl_be_sum(s->be_slots[j], &sum);
+	return json_pack("{s:s,s:i,s:s,s:o,s:o}", "address", addr_fmt_ipport(a, b->addr, b->port),
+			 "weight", (int)b->weight, "state", b->weight ? "up" : "drain", "stats",
+			 counters_json(&sum), "rate", rate_json(&g_ctl.be_rate[s->be_slots[j]]));
+}
+
+static json_t *
+backends_json(const struct ctl_svc *s)
+{
+	json_t *arr = json_array();
+	unsigned j;
+
+	for (j = 0; arr && j < s->cfg.n_backends; j++)
+		json_array_append_new(arr, backend_json(s, j));
+	return arr;
+}
+
+static json_t *
+service_json(const struct ctl_svc *s)
+{
+	struct vs_counters sum;
+	char key[ADDR_STR_MAX];
+
+	ctl_svc_sum(s->slot, &sum);
+	return json_pack("{s:s,s:s,s:s,s:i,s:o,s:o,s:o}", "vip",
+			 addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto), "mode",
+			 cfg_mode_name(s->cfg.mode), "scheduler", cfg_sched_name(s->cfg.sched),
+			 "persistence", (int)s->cfg.persistence, "stats", counters_json(&sum),
+			 "rate", rate_json(&g_ctl.svc_rate[s->slot]), "backends", backends_json(s));
+}
+
+json_t *
+ctl_services_json(void)
+{
+	json_t *arr;
+	unsigned i;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	arr = json_array();
+	for (i = 0; arr && i < g_ctl.n_svcs; i++)
+		json_array_append_new(arr, service_json(&g_ctl.svcs[i]));
+	pthread_mutex_unlock(&g_ctl.lock);
+	return arr ? json_pack("{s:o}", "services", arr) : NULL;
+}
+
+json_t *
+ctl_service_json(const char *key)
+{
+	const struct ctl_svc *s;
+	json_t *j = NULL;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	s = ctl_find(key);
+	if (s)
+		j = service_json(s);
+	pthread_mutex_unlock(&g_ctl.lock);
+	return j;
+}
+
+json_t *
+ctl_backends_json(const char *svc_key)
+{
+	const struct ctl_svc *s;
+	json_t *j = NULL;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	s = ctl_find(svc_key);
+	if (s)
+		j = json_pack("{s:o}", "backends", backends_json(s));
+	pthread_mutex_unlock(&g_ctl.lock);
+	return j;
+}
+
+static json_t *
+conn_json(const struct conn *c, const struct worker *w)
+{
+	char cl[ADDR_STR_MAX], vip[ADDR_STR_MAX], lip[ADDR_STR_MAX], be[ADDR_STR_MAX];
+	int32_t left = (int32_t)(c->expire - __atomic_load_n(&w->now, __ATOMIC_RELAXED));
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i}", "proto", addr_proto_name(c->proto),
+			 "client", addr_fmt_ipport(cl, c->caddr, c->cport), "vip",
+			 addr_fmt_ipport(vip, c->vaddr, c->vport), "local",
+			 addr_fmt_ipport(lip, c->laddr, c->lport), "backend",
+			 addr_fmt_ipport(be, c->daddr, c->dport), "state", conn_state_name(c->state),
+			 "expires_in",
+			 (json_int_t)(left > 0 ? (int64_t)left * CONN_TICK_MS / 1000 : 0), "worker",
+			 (int)w->id);
+}
+
+json_t *
+ctl_conns_json(const char *svc_key, unsigned limit)
+{
+	uint32_t vip = 0;
+	uint16_t port = 0;
+	uint8_t proto = 0;
+	json_t *arr = json_array();
+	int truncated = 0;
+	unsigned w, rows = 0;
+	struct conn c;
+
+	if (arr == NULL)
+		return NULL;
+	if (svc_key && addr_parse_service(svc_key, &vip, &port, &proto) < 0) {
+		json_decref(arr);
+		errno = EINVAL;
+		return NULL;
+	}
+	pthread_mutex_lock(&g_ctl.lock);
+	for (w = 0; w < g_ctl.dp->n_workers && !truncated; w++) {
+		const struct worker *wk = g_ctl.dp->workers[w];
+		uint32_t i, cap = conn_capacity(wk->ct);
+
+		/* The whole table is scanned: bounded by its capacity, read without locks. */
+		for (i = 0; i < cap; i++) {
+			if (conn_snapshot(wk->ct, i, &c) < 0)
+				continue;
+			if (svc_key && (c.vaddr != vip || c.vport != port || c.proto != proto))
+				continue;
+			if (limit && rows >= limit) {
+				truncated = 1;
+				break;
+			}
+			json_array_append_new(arr, conn_json(&c, wk));
+			rows++;
+		}
+	}
+	pthread_mutex_unlock(&g_ctl.lock);
+	return json_pack("{s:o,s:b}", "conns", arr, "truncated", truncated);
+}
+
+static json_t *
+ports_json(void)
+{
+	const struct dp *dp = g_ctl.dp;
+	json_t *arr = json_array();
+	unsigned p, w;
+
+	for (p = 0; arr && p < dp->n_ports; p++) {
+		struct rte_eth_stats es;
+		uint64_t tx_full = 0;
+
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(dp->ports[p].port_id, &es);
+		for (w = 0; w < dp->n_workers; w++)
+			tx_full += dp->workers[w]->st.port_tx_full[p];
+		json_array_append_new(
+			arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "name", dp->ports[p].name,
+				       "device", g_ctl.cfg.ports[p].device, "rx_packets",
+				       (json_int_t)es.ipackets, "rx_bytes", (json_int_t)es.ibytes,
+				       "tx_packets", (json_int_t)es.opackets, "tx_bytes",
+				       (json_int_t)es.obytes, "rx_dropped",
+				       (json_int_t)(es.imissed + es.ierrors + es.rx_nombuf),
+				       "tx_dropped", (json_int_t)(es.oerrors + tx_full)));
+	}
+	return arr;
+}
+
+/* Drops by reason, summed over the workers. */
+static void
+drops_sum(uint64_t *out)
+{
+	unsigned w, r;
+
+	memset(out, 0, sizeof(uint64_t) * DROP_MAX);
+	for (w = 0; w < g_ctl.dp->n_workers; w++)
+		for (r = 1; r < DROP_MAX; r++)
+			out[r] += g_ctl.dp->workers[w]->st.drops[r];
+}
+
+json_t *
+ctl_stats_json(void)
+{
+	const struct dp *dp;
+	uint64_t drops[DROP_MAX], created = 0, current = 0, cap = 0;
+	json_t *workers, *dj, *root;
+	unsigned w, r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	dp = g_ctl.dp;
+	workers = json_array();
+	for (w = 0; workers && w < dp->n_workers; w++) {
+		const struct worker *wk = dp->workers[w];
+
+		created += wk->st.conns_created;
+		current += conn_count(wk->ct);
+		cap += conn_capacity(wk->ct);
+		json_array_append_new(
+			workers, json_pack("{s:i,s:i,s:f,s:I,s:I,s:I,s:I}", "id", (int)w, "lcore",
+					   (int)wk->lcore, "busy_percent", g_ctl.busy_pct[w],
+					   "rx_packets", (json_int_t)wk->st.rx_pkts, "tx_packets",
+					   (json_int_t)wk->st.tx_pkts, "conns",
+					   (json_int_t)conn_count(wk->ct), "handoffs",
+					   (json_int_t)wk->st.handoff_out));
+	}
+	drops_sum(drops);
+	dj = json_object();
+	for (r = 1; dj && r < DROP_MAX; r++)
+		json_object_set_new(dj, drop_name(r), json_integer((json_int_t)drops[r]));
+	root = json_pack("{s:I,s:{s:I,s:I,s:I},s:o,s:o,s:o}", "uptime",
+			 (json_int_t)(time(NULL) - g_ctl.started), "conns", "current",
+			 (json_int_t)current, "created", (json_int_t)created, "capacity",
+			 (json_int_t)cap, "workers", workers, "ports", ports_json(), "drops", dj);
+	pthread_mutex_unlock(&g_ctl.lock);
+	return root;
+}
+
+json_t *
+ctl_config_json(void)
+{
+	struct cfg c;
+	json_t *j;
+	unsigned i;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	c = g_ctl.cfg;
+	c.n_services = g_ctl.n_svcs;
+	c.services = calloc(g_ctl.n_svcs ? g_ctl.n_svcs : 1, sizeof(*c.services));
+	if (c.services == NULL) {
+		pthread_mutex_unlock(&g_ctl.lock);
+		return NULL;
+	}
+	/* Shallow: cfg_to_json only reads them. */
+	for (i = 0; i < g_ctl.n_svcs; i++)
+		c.services[i] = g_ctl.svcs[i].cfg;
+	j = cfg_to_json(&c);
+	free(c.services);
+	pthread_mutex_unlock(&g_ctl.lock);
+	return j;
+}
+
+/* ---- Prometheus ---- */
+
+static void
+metric_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP sluice_%s %s\n# TYPE sluice_%s %s\n", name, help, name, type);
+}
+
+/* One family over every service (backends = 0) or every backend (backends = 1). */
+static void
+vs_family(FILE *f, int backends, const char *name, const char *type, const char *help,
+	  int field)
+{
+	unsigned i, j;
+	char key[ADDR_STR_MAX], be[ADDR_STR_MAX];
+
+	metric_head(f, name, type, help);
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		const struct ctl_svc *s = &g_ctl.svcs[i];
+		struct vs_counters c;
+		const int64_t *v = (const int64_t *)&c;
+
+		addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto);
+		if (!backends) {
+			ctl_svc_sum(s->slot, &c);
+			fprintf(f, "sluice_%s{service=\"%s\"} %" PRId64 "\n", name, key, v[field]);
+			continue;
+		}
+		for (j = 0; j < s->cfg.n_backends; j++) {
+			ctl_be_sum(s->be_slots[j], &c);
+			addr_fmt_ipport(be, s->cfg.backends[j].addr, s->cfg.backends[j].port);
+			fprintf(f, "sluice_%s{service=\"%s\",backend=\"%s\"} %" PRId64 "\n", name,
+				key, be, v[field]);
+		}
+	}
+}
+
+#define VS_FIELD(m) ((int)(offsetof(struct vs_counters, m) / sizeof(uint64_t)))
+
+char *
+ctl_metrics_text(void)
+{
+	static const char *const who[2] = { "service", "backend" };
+	char *buf = NULL, name[64];
+	size_t len = 0;
+	uint64_t drops[DROP_MAX];
+	FILE *f = open_memstream(&buf, &len);
+	const struct dp *dp;
+	unsigned k, w, r;
+
+	if (f == NULL)
+		return NULL;
+	pthread_mutex_lock(&g_ctl.lock);
+	dp = g_ctl.dp;
+	for (k = 0; k < 2; k++) {
+		snprintf(name, sizeof(name), "%s_connections_total", who[k]);
+		vs_family(f, (int)k, name, "counter", "Connections scheduled.", VS_FIELD(conns));
+		snprintf(name, sizeof(name), "%s_incoming_packets_total", who[k]);
+		vs_family(f, (int)k, name, "counter", "Packets from clients.", VS_FIELD(in_pkts));
+		snprintf(name, sizeof(name), "%s_outgoing_packets_total", who[k]);
+		vs_family(f, (int)k, name, "counter", "Packets to clients.", VS_FIELD(out_pkts));
+		snprintf(name, sizeof(name), "%s_incoming_bytes_total", who[k]);
+		vs_family(f, (int)k, name, "counter", "IP bytes from clients.", VS_FIELD(in_bytes));
+		snprintf(name, sizeof(name), "%s_outgoing_bytes_total", who[k]);
+		vs_family(f, (int)k, name, "counter", "IP bytes to clients.", VS_FIELD(out_bytes));
+		snprintf(name, sizeof(name), "%s_active_connections", who[k]);
+		vs_family(f, (int)k, name, "gauge", "Connections in ESTABLISHED.", VS_FIELD(active));
+		snprintf(name, sizeof(name), "%s_inactive_connections", who[k]);
+		vs_family(f, (int)k, name, "gauge", "Connections in any other state.",
+			  VS_FIELD(inactive));
+	}
+	drops_sum(drops);
+	metric_head(f, "drops_total", "counter", "Packets dropped, by reason.");
+	for (r = 1; r < DROP_MAX; r++)
+		fprintf(f, "sluice_drops_total{reason=\"%s\"} %" PRIu64 "\n", drop_name(r), drops[r]);
+	metric_head(f, "worker_busy_ratio", "gauge", "Share of polls that found packets.");
+	for (w = 0; w < dp->n_workers; w++)
+		fprintf(f, "sluice_worker_busy_ratio{worker=\"%u\"} %.4f\n", w,
+			g_ctl.busy_pct[w] / 100.0);
+	metric_head(f, "connections", "gauge", "Connections tracked.");
+	{
+		uint64_t cur = 0, created = 0;
+
+		for (w = 0; w < dp->n_workers; w++) {
+			cur += conn_count(dp->workers[w]->ct);
+			created += dp->workers[w]->st.conns_created;
+		}
+		fprintf(f, "sluice_connections %" PRIu64 "\n", cur);
+		metric_head(f, "connections_created_total", "counter", "Connections created.");
+		fprintf(f, "sluice_connections_created_total %" PRIu64 "\n", created);
+	}
+	metric_head(f, "port_packets_total", "counter", "Packets through a port.");
+	for (k = 0; k < dp->n_ports; k++) {
+		struct rte_eth_stats es;
+
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(dp->ports[k].port_id, &es);
+		fprintf(f, "sluice_port_packets_total{port=\"%s\",direction=\"rx\"} %" PRIu64 "\n"
+			   "sluice_port_packets_total{port=\"%s\",direction=\"tx\"} %" PRIu64 "\n",
+			dp->ports[k].name, es.ipackets, dp->ports[k].name, es.opackets);
+	}
+	pthread_mutex_unlock(&g_ctl.lock);
+	fclose(f);
+	return buf;
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "flow/conn.h"
+
+/* 8192 slots of 64 ms span 524 s; a later deadline is filed at the far end and re-filed. */
+#define WHEEL_SLOTS 8192u
+#define WHEEL_MASK (WHEEL_SLOTS - 1)
+#define NIL UINT32_MAX
+
+struct conn_table {
+	struct rte_hash *h;
+	struct conn *conns;
+	uint32_t *free_stack;
+	uint32_t free_top;
+	uint32_t capacity;
+	uint32_t count;      /* conns in the hash (dead ones excluded) */
+	uint32_t wheel_tick; /* the slot being worked on; every earlier slot is empty */
+	int wheel_started;
+	conn_expire_cb cb;
+	void *cb_arg;
+	uint32_t wheel[WHEEL_SLOTS];
+};
+
+static inline int32_t
+tick_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+struct conn_table *
+conn_table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
+		  void *cb_arg)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		/* Two keys a conn; the extendable buckets guarantee that many fit. */
+		.entries = capacity * 2,
+		.key_len = sizeof(struct conn_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct conn_table *ct;
+	uint32_t i;
+
+	if (capacity == 0 || capacity > (1u << 30)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	ct = rte_zmalloc_socket("conn_table", sizeof(*ct), RTE_CACHE_LINE_SIZE, socket);
+	if (ct == NULL)
+		goto nomem;
+	ct->conns = rte_zmalloc_socket("conns", sizeof(struct conn) * capacity,
+				       RTE_CACHE_LINE_SIZE, socket);
+	ct->free_stack = rte_malloc_socket("conn_free", sizeof(uint32_t) * capacity, 0, socket);
+	if (ct->conns == NULL || ct->free_stack == NULL)
+		goto nomem;
+	ct->h = rte_hash_create(&hp);
+	if (ct->h == NULL)
+		goto fail;
+	/* Hand out low indexes first: a lightly loaded table stays in few pages. */
+	for (i = 0; i < capacity; i++) {
+		ct->free_stack[i] = capacity - 1 - i;
+		ct->conns[i].gen = 1;
+	}
+	ct->free_top = capacity;
+	ct->capacity = capacity;
+	ct->cb = cb;
+	ct->cb_arg = cb_arg;
+	for (i = 0; i < WHEEL_SLOTS; i++)
+		ct->wheel[i] = NIL;
+	return ct;
+nomem:
+	rte_errno = ENOMEM;
+fail:
+	conn_table_free(ct);
+	return NULL;
+}
+
+void
+conn_table_free(struct conn_table *ct)
+{
+	if (ct == NULL)
+		return;
+	rte_hash_free(ct->h);
+	rte_free(ct->conns);
+	rte_free(ct->free_stack);
+	rte_free(ct);
+}
+
+struct rte_hash *
+conn_table_hash(struct conn_table *ct)
+{
+	return ct->h;
+}
+
+struct conn *
+conn_lookup(struct conn_table *ct, const struct conn_key *k, enum conn_dir *dir)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(ct->h, k, &data) < 0)
+		return NULL;
+	return conn_from_data(data, dir);
+}
+
+struct conn *
+conn_alloc(struct conn_table *ct)
+{
+	struct conn *c;
+	uint32_t gen;
+
+	if (ct->free_top == 0)
+		return NULL;
+	c = &ct->conns[ct->free_stack[--ct->free_top]];
+	gen = c->gen;
+	memset(c, 0, sizeof(*c));
+	/* Even: in use. Readers see the new generation only after the fields are set. */
+	c->gen = gen;
+	return c;
+}
+
+static void
+conn_release(struct conn_table *ct, struct conn *c)
+{
+	__atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELEASE);
+	ct->free_stack[ct->free_top++] = (uint32_t)(c - ct->conns);
+}
+
+static void
+wheel_file(struct conn_table *ct, struct conn *c)
+{
+	uint32_t at = c->expire;
+
+	/* Never the slot being drained (it would be visited again at once), never beyond a turn. */
+	if (tick_diff(at, ct->wheel_tick) <= 0)
+		at = ct->wheel_tick + 1;
+	else if (tick_diff(at, ct->wheel_tick) >= (int32_t)WHEEL_SLOTS)
+		at = ct->wheel_tick + WHEEL_SLOTS - 1;
+	c->wheel_next = ct->wheel[at & WHEEL_MASK];
+	ct->wheel[at & WHEEL_MASK] = (uint32_t)(c - ct->conns);
+}
+
+static void
+keys_del(struct conn_table *ct, const struct conn *c)
+{
+	struct conn_key k;
+
+	conn_key_in(c, &k);
+	rte_hash_del_key(ct->h, &k);
+	conn_key_out(c, &k);
+	rte_hash_del_key(ct->h, &k);
+}
+
+int
+conn_insert(struct conn_table *ct, struct conn *c, uint32_t now)
+{
+	struct conn_key kin, kout;
+	int ret;
+
+	conn_key_in(c, &kin);
+	conn_key_out(c, &kout);
+	/* rte_hash_add_key_data() overwrites an existing key; a taken tuple must fail instead. */
+	if (rte_hash_lookup(ct->h, &kin) >= 0 || rte_hash_lookup(ct->h, &kout) >= 0) {
+		ret = -EEXIST;
+		goto fail;
+	}
+	ret = rte_hash_add_key_data(ct->h, &kin, (void *)((uintptr_t)c | CONN_DIR_IN));
+	if (ret < 0)
+		goto fail;
+	ret = rte_hash_add_key_data(ct->h, &kout, (void *)((uintptr_t)c | CONN_DIR_OUT));
+	if (ret < 0) {
+		rte_hash_del_key(ct->h, &kin);
+		goto fail;
+	}
+	if (!ct->wheel_started) {
+		ct->wheel_tick = now;
+		ct->wheel_started = 1;
+	}
+	__atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELEASE);
+	wheel_file(ct, c);
+	ct->count++;
+	return 0;
+fail:
+	/* Give the slot back with its generation odd again. */
+	c->gen++;
+	conn_release(ct, c);
+	return ret == -ENOSPC ? -ENOSPC : ret;
+}
+
+void
+conn_remove(struct conn_table *ct, struct conn *c)
+{
+	keys_del(ct, c);
+	c->flags |= CONN_F_DEAD;
+	ct->count--;
+}
+
+unsigned
+conn_expire(struct conn_table *ct, uint32_t now, unsigned budget)
+{
+	unsigned expired = 0, work = 0;
+
+	if (!ct->wheel_started)
+		return 0;
+	while (tick_diff(now, ct->wheel_tick) >= 0 && work < budget) {
+		uint32_t *head = &ct->wheel[ct->wheel_tick & WHEEL_MASK];
+
+		work++;
+		while (*head != NIL && work < budget) {
+			struct conn *c = &ct->conns[*head];
+
+			*head = c->wheel_next;
+			work++;
+			if (c->flags & CONN_F_DEAD) {
+				conn_release(ct, c);
+			} else if (tick_diff(c->expire, now) > 0) {
+				wheel_file(ct, c);
+			} else {
+				if (ct->cb)
+					ct->cb(ct->cb_arg, c);
+				keys_del(ct, c);
+				ct->count--;
+				conn_release(ct, c);
+				expired++;
+			}
+		}
+		if (*head != NIL)
+			break; /* out of budget mid-slot: carry on from here next time */
+		ct->wheel_tick++;
+	}
+	return expired;
+}
+
+uint32_t
+conn_count(const struct conn_table *ct)
+{
+	return ct->count;
+}
+
+uint32_t
+conn_capacity(const struct conn_table *ct)
+{
+	return ct->capacity;
+}
+
+int
+conn_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out)
+{
+	const struct conn *c = &ct->conns[i];
+	uint32_t g1, g2;
+
+	g1 = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+	if ((g1 & 1) || (c->flags & CONN_F_DEAD))
+		return -ENOENT;
+	memcpy(out, c, sizeof(*out));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	g2 = __atomic_load_n(&c->gen, __ATOMIC_RELAXED);
+	return g1 == g2 ? 0 : -ENOENT;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_CONN_H
+#define SLUICE_CONN_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+
+#include "packet/pkt.h"
+#include "flow/tcp_state.h"
+
+/*
+ * The per-worker connection table. One worker owns a table: it alone inserts, looks up
+ * and expires, so nothing here takes a lock. A conn is stored once and indexed twice in
+ * one rte_hash, by its client-side tuple (client -> VIP) and its backend-side tuple
+ * (backend -> LIP): one bulk lookup per burst then serves both directions. The direction
+ * rides in the low bit of the hash's data pointer.
+ *
+ * Expiry: each conn carries its deadline; a packet only moves the deadline. A timing wheel
+ * visits conns lazily and re-files those whose deadline moved on, so the per-packet cost
+ * is one store and the work per loop iteration is bounded by a budget.
+ */
+
+struct fwd_ops;
+struct conn_table;
+
+/* The clock of expiry. 64 ms ticks in 32 bits last 8 years; timeouts are whole seconds. */
+#define CONN_TICK_MS 64u
+
+static inline uint32_t
+conn_ticks(uint64_t ms)
+{
+	return (uint32_t)(ms / CONN_TICK_MS);
+}
+
+enum { CONN_F_DEAD = 1 }; /* removed from the hash, waiting for the wheel to free it */
+
+struct conn {
+	/* Client side: the IN key is (caddr, vaddr, cport, vport). */
+	uint32_t caddr;
+	uint32_t vaddr;
+	uint16_t cport;
+	uint16_t vport;
+	/* Backend side: the OUT key is (daddr, laddr, dport, lport). */
+	uint32_t daddr;
+	uint32_t laddr;
+	uint16_t dport;
+	uint16_t lport;
+
+	uint8_t proto;
+	uint8_t state;      /* enum tcp_state, or CONN_S_UDP */
+	uint8_t in_port;    /* port the client side arrived on; replies leave there */
+	uint8_t out_port;   /* port toward the backend */
+	uint16_t svc_slot;  /* counters of the service */
+	uint16_t be_slot;   /* counters of the backend */
+	uint32_t out_nh;    /* next hop toward the backend (the backend or a gateway) */
+	struct rte_ether_addr c_mac; /* last hop toward the client: where its packets came from */
+	uint8_t lip_idx;
+	uint8_t flags;       /* CONN_F_* */
+
+	uint32_t wheel_next; /* index of the next conn in the same wheel slot */
+	uint32_t gen;        /* odd while the slot is free; readers outside the worker check it */
+	uint32_t expire;     /* deadline in ticks (CONN_TICK_MS) of the owning worker's clock */
+	const struct fwd_ops *fwd; /* the mode, bound once at creation */
+} __rte_cache_aligned;
+
+/* Called by conn_expire() for every conn that times out, before it is freed. */
+typedef void (*conn_expire_cb)(void *arg, struct conn *c);
+
+/**
+ * Create a table for up to `capacity` conns (2 x capacity keys). NULL + rte_errno on
+ * failure. Control thread, before the worker starts.
+ */
+struct conn_table *conn_table_create(const char *name, uint32_t capacity, int socket,
+				     conn_expire_cb cb, void *cb_arg);
+void conn_table_free(struct conn_table *ct);
+
+/** The rte_hash to run bulk lookups on; data is (uintptr_t)conn | dir. Owner worker. */
+struct rte_hash *conn_table_hash(struct conn_table *ct);
+
+static inline struct conn *
+conn_from_data(void *data, enum conn_dir *dir)
+{
+	*dir = (enum conn_dir)((uintptr_t)data & 1);
+	return (struct conn *)((uintptr_t)data & ~(uintptr_t)1);
+}
+
+static inline void
+conn_key_in(const struct conn *c, struct conn_key *k)
+{
+	*k = (struct conn_key){ .saddr = c->caddr, .daddr = c->vaddr, .sport = c->cport,
+				.dport = c->vport, .proto = c->proto };
+}
+
+static inline void
+conn_key_out(const struct conn *c, struct conn_key *k)
+{
+	*k = (struct conn_key){ .saddr = c->daddr, .daddr = c->laddr, .sport = c->dport,
+				.dport = c->lport, .proto = c->proto };
+}
+
+/** Find the conn of a key. NULL when there is none. Owner worker. */
+struct conn *conn_lookup(struct conn_table *ct, const struct conn_key *k, enum conn_dir *dir);
+
+/** A free conn, zeroed but for bookkeeping; NULL when the table is full. Owner worker. */
+struct conn *conn_alloc(struct conn_table *ct);
+
+/**
+ * Index a filled conn under both keys and file it for expiry at c->expire; now is the
+ * worker clock in ticks.
+ * 0, -EEXIST (a key is taken) or -ENOSPC. On error the conn is given back. Owner worker.
+ */
+int conn_insert(struct conn_table *ct, struct conn *c, uint32_t now);
+
+/**
+ * Take a conn out of the hash at once, e.g. a TIME_WAIT conn that a new SYN replaces. The
+ * expiry callback does not run for it: the caller releases what the conn held. Its slot
+ * is freed when the wheel next visits it. Owner worker.
+ */
+void conn_remove(struct conn_table *ct, struct conn *c);
+
+/**
+ * Advance the wheel to `now` (ticks), visiting at most `budget` conns and slots.
+ * The callback runs for every expired conn. @return the number expired. Owner worker.
+ */
+unsigned conn_expire(struct conn_table *ct, uint32_t now, unsigned budget);
+
+uint32_t conn_count(const struct conn_table *ct);
+uint32_t conn_capacity(const struct conn_table *ct);
+
+/**
+ * Copy conn number i (0 <= i < capacity) for a reader on another thread. The copy is
+ * consistent: it is taken between two reads of the same even generation.
+ * @return 0, or -ENOENT when the slot is free or changed while it was read.
+ */
+int conn_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_FWD_H
+#define SLUICE_FWD_H
+
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "flow/conn.h"
+#include "packet/csum.h"
+#include "packet/pkt.h"
+#include "worker/worker.h"
+
+/*
+ * A forwarding mode: how a packet of a conn is rewritten and sent, one function per
+ * direction. The mode is bound to the conn when it is created (c->fwd), as IPVS binds
+ * its xmit function, so the per-packet path has no switch on the mode. One file a mode.
+ */
+struct fwd_ops {
+	const char *name;
+	/** Rewrite and queue m; 0 or a drop reason (the caller frees and counts). Worker. */
+	int (*xmit[2])(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p);
+};
+
+extern const struct fwd_ops fwd_fullnat_ops;
+
+/** The ops of a mode (enum cfg_mode), or NULL when it is not built in. */
+const struct fwd_ops *fwd_get(uint8_t mode);
+
+/**
+ * Rewrite the IPv4 and L4 addresses and ports of a parsed packet, decrement its TTL and
+ * patch every checksum incrementally. 0 or DROP_ttl_exceeded. Worker.
+ */
+static inline int
+fwd_rewrite(struct rte_mbuf *m, const struct pkt_meta *p, uint32_t saddr, uint32_t daddr,
+	    uint16_t sport, uint16_t dport)
+{
+	struct rte_ipv4_hdr *ip = pkt_ip(m);
+	uint16_t csum, old_ttl_word, new_ttl_word;
+
+	if (unlikely(ip->time_to_live <= 1))
+		return DROP_ttl_exceeded;
+	/* TCP and UDP both start with the two ports; only the checksum's place differs. */
+	if (p->key.proto == PROTO_TCP || p->key.proto == PROTO_UDP) {
+		struct rte_udp_hdr *uh = pkt_l4(m, p);
+		struct rte_tcp_hdr *th = pkt_l4(m, p);
+		int tcp = p->key.proto == PROTO_TCP;
+
+		csum = tcp ? th->cksum : uh->dgram_cksum;
+		/* A zero UDP checksum means "none" and stays so. */
+		if (tcp || csum != 0) {
+			csum = csum_replace4(csum, ip->src_addr, saddr);
+			csum = csum_replace4(csum, ip->dst_addr, daddr);
+			csum = csum_replace2(csum, uh->src_port, sport);
+			csum = csum_replace2(csum, uh->dst_port, dport);
+			if (tcp)
+				th->cksum = csum;
+			else
+				uh->dgram_cksum = csum ? csum : 0xffff;
+		}
+		uh->src_port = sport;
+		uh->dst_port = dport;
+	}
+	/* TTL and protocol form one 16-bit word of the header checksum. */
+	memcpy(&old_ttl_word, &ip->time_to_live, 2);
+	ip->time_to_live--;
+	memcpy(&new_ttl_word, &ip->time_to_live, 2);
+	csum = csum_replace2(ip->hdr_checksum, old_ttl_word, new_ttl_word);
+	csum = csum_replace4(csum, ip->src_addr, saddr);
+	ip->hdr_checksum = csum_replace4(csum, ip->dst_addr, daddr);
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_PORT_H
+#define SLUICE_PORT_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "control/config.h"
+
+/*
+ * EAL and ethdev set-up from the config: the EAL arguments (cores, memory, devices), then
+ * one RX and one TX queue per worker on every port.
+ */
+
+#define PORT_EAL_ARGS_MAX 64
+
+struct port_eal_args {
+	int argc;
+	char *argv[PORT_EAL_ARGS_MAX];
+	char buf[4096];
+	size_t used;
+	int no_huge; /* the memory mode chosen */
+};
+
+/**
+ * The EAL command line for cfg: lcores (control + workers), memory (hugepages when enough
+ * are free or asked for, else --no-huge with a size derived from the conn table), one
+ * --vdev or -a per port. 0 or -E2BIG. msg gets a line to log about the memory choice.
+ */
+int port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t msglen);
+
+/**
+ * Find, configure and start every port. ids[i] and macs[i] describe cfg->ports[i].
+ * 0, or a negative errno with a message naming the port in err. Main thread.
+ */
+int port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs,
+		   char *err, size_t errlen);
+
+/** Stop and close every port. */
+void port_close_all(const struct cfg *cfg, const uint16_t *ids);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_CSUM_H
+#define SLUICE_CSUM_H
+
+#include <stdint.h>
+
+/*
+ * Incremental Internet checksum updates (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')).
+ * Rewriting an address or a port touches a few bytes of a packet, so the checksums are
+ * patched rather than recomputed over the payload. Values are taken as stored in the
+ * packet (network order); the one's-complement sum is byte-order independent.
+ */
+
+static inline uint16_t
+csum_fold32(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/** The checksum csum after a 16-bit field changed from old to new. */
+static inline uint16_t
+csum_replace2(uint16_t csum, uint16_t old, uint16_t new)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~old;
+	sum += new;
+	return (uint16_t)~csum_fold32(sum);
+}
+
+/** The checksum csum after a 32-bit field changed from old to new. */
+static inline uint16_t
+csum_replace4(uint16_t csum, uint32_t old, uint32_t new)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~(old & 0xffff);
+	sum += (uint16_t)~(old >> 16);
+	sum += new & 0xffff;
+	sum += new >> 16;
+	return (uint16_t)~csum_fold32(sum);
+}
+
+#endif

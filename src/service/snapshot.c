@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+
+#include "forward/fwd.h"
+#include "net/route.h"
+#include "sched/sched.h"
+#include "service/snapshot.h"
+
+static struct rte_hash *
+hash_create(const char *kind, uint64_t version, unsigned entries, unsigned key_len)
+{
+	static unsigned seq;
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = entries < 8 ? 8 : entries,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	/* rte_hash names are global: the old and the new snapshot live side by side. */
+	snprintf(name, sizeof(name), "%s%" PRIu64 "_%u", kind, version, seq++);
+	return rte_hash_create(&hp);
+}
+
+static int
+service_build(struct snap_service *ss, const struct snap_svc_input *in,
+	      const struct route_table *rt, unsigned n_workers)
+{
+	const struct cfg_service *cs = in->cfg;
+	unsigned i;
+
+	ss->vip = cs->vip;
+	ss->vport = cs->port;
+	ss->proto = cs->proto;
+	ss->mode = cs->mode;
+	ss->slot = in->slot;
+	ss->persistence = cs->persistence;
+	ss->sched = sched_get(cs->sched);
+	ss->fwd = fwd_get(cs->mode);
+	if (ss->sched == NULL || ss->fwd == NULL)
+		return -ENOTSUP;
+	ss->n_backends = cs->n_backends;
+	ss->backends = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*ss->backends));
+	if (ss->backends == NULL)
+		return -ENOMEM;
+	for (i = 0; i < cs->n_backends; i++) {
+		struct snap_backend *b = &ss->backends[i];
+
+		b->addr = cs->backends[i].addr;
+		b->port = cs->backends[i].port;
+		b->weight = cs->backends[i].weight;
+		b->slot = in->be_slots[i];
+		if (route_lookup(rt, b->addr, &b->out_port, &b->nh) < 0)
+			b->out_port = SNAP_NO_PORT;
+	}
+	ss->sched_data = ss->sched->build(ss, n_workers);
+	return ss->sched_data ? 0 : -errno;
+}
+
+struct snapshot *
+snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_table *rt,
+	       unsigned n_workers, uint64_t version)
+{
+	struct snapshot *s;
+	unsigned i;
+	int err = ENOMEM;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto fail;
+	s->version = version;
+	s->services = calloc(n ? n : 1, sizeof(*s->services));
+	s->svc_hash = hash_create("svc", version, n, sizeof(struct svc_key));
+	s->vip_hash = hash_create("vip", version, n, sizeof(uint32_t));
+	if (s->services == NULL || s->svc_hash == NULL || s->vip_hash == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct snap_service *ss = &s->services[i];
+		struct svc_key k;
+		int r;
+
+		s->n_services = i + 1;
+		r = service_build(ss, &in[i], rt, n_workers);
+		if (r < 0) {
+			err = -r;
+			goto fail;
+		}
+		k = (struct svc_key){ .vip = ss->vip, .port = ss->vport, .proto = ss->proto };
+		if (rte_hash_add_key_data(s->svc_hash, &k, (void *)(uintptr_t)i) < 0 ||
+		    rte_hash_add_key(s->vip_hash, &ss->vip) < 0)
+			goto fail;
+	}
+	return s;
+fail:
+	snapshot_free(s);
+	errno = err;
+	return NULL;
+}
+
+void
+snapshot_free(struct snapshot *s)
+{
+	unsigned i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n_services; i++) {
+		struct snap_service *ss = &s->services[i];
+
+		if (ss->sched && ss->sched_data)
+			ss->sched->free(ss->sched_data);
+		free(ss->backends);
+	}
+	free(s->services);
+	rte_hash_free(s->svc_hash);
+	rte_hash_free(s->vip_hash);
+	free(s);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_SNAPSHOT_H
+#define SLUICE_SNAPSHOT_H
+
+#include <stdint.h>
+
+#include <rte_hash.h>
+
+#include "control/config.h"
+
+/*
+ * The immutable view of services and backends the workers read. The control thread builds
+ * a new one for every change and publishes it with one pointer store; workers pick up the
+ * pointer once per burst. The old one is freed after an RCU grace period (rte_rcu_qsbr),
+ * when no worker can hold it. Conns never point into a snapshot: they copy what they need,
+ * so a backend deleted from the snapshot keeps its established conns flowing.
+ */
+
+struct sched_ops;
+struct fwd_ops;
+
+#define SNAP_NO_PORT 0xff
+
+struct snap_backend {
+	uint32_t addr;
+	uint16_t port;
+	uint16_t slot;    /* counters */
+	uint32_t weight;  /* 0: takes no new conns */
+	uint32_t nh;      /* next hop toward it, resolved when the snapshot was built */
+	uint8_t out_port; /* SNAP_NO_PORT when no route */
+};
+
+struct snap_service {
+	uint32_t vip;
+	uint16_t vport;
+	uint8_t proto;
+	uint8_t mode;
+	uint16_t slot;
+	uint32_t persistence;
+	const struct sched_ops *sched;
+	void *sched_data;
+	const struct fwd_ops *fwd;
+	uint32_t n_backends;
+	struct snap_backend *backends;
+};
+
+struct snapshot {
+	struct rte_hash *svc_hash; /* struct svc_key -> index in services[] */
+	struct rte_hash *vip_hash; /* VIP address -> any service on it */
+	uint64_t version;
+	uint32_t n_services;
+	struct snap_service *services;
+};
+
+struct svc_key {
+	uint32_t vip;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+/** The service for a destination, or NULL. Workers. */
+static inline const struct snap_service *
+snap_service_find(const struct snapshot *s, uint32_t vip, uint16_t port, uint8_t proto)
+{
+	struct svc_key k = { .vip = vip, .port = port, .proto = proto };
+	void *data;
+
+	if (rte_hash_lookup_data(s->svc_hash, &k, &data) < 0)
+		return NULL;
+	return &s->services[(uintptr_t)data];
+}
+
+static inline int
+snap_is_vip(const struct snapshot *s, uint32_t addr)
+{
+	return rte_hash_lookup(s->vip_hash, &addr) >= 0;
+}
+
+/* What a snapshot is built from: the control model of one service. */
+struct snap_svc_input {
+	const struct cfg_service *cfg;
+	uint16_t slot;
+	const uint16_t *be_slots; /* one per cfg->backends[] */
+};
+
+struct route_table;
+
+/**
+ * Build a snapshot. Backends are routed through rt now, so workers need no route lookup
+ * per new conn. NULL + errno on failure. Control thread.
+ */
+struct snapshot *snapshot_build(const struct snap_svc_input *in, unsigned n,
+				const struct route_table *rt, unsigned n_workers, uint64_t version);
+void snapshot_free(struct snapshot *s);
+
+#endif

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "common/log.h"
+#include "control/api.h"
+#include "control/config.h"
+#include "control/ctl.h"
+#include "net/port.h"
+#include "worker/dp.h"
+#include "worker/worker.h"
+
+/*
+ * The daemon: load the config, start DPDK and the ports, build the data plane, run the
+ * workers, serve the API, and do the control side's upkeep until told to stop.
+ */
+
+/* The demo's node (scripts/demo, `scripts/lab up demo`), used when no -c is given. */
+static const char default_config[] =
+	"dataplane:\n"
+	"  workers: 1\n"
+	"  memory: auto\n"
+	"  conn_table_size: 65536\n"
+	"  ports:\n"
+	"    - {name: client, device: 'net_af_packet0,iface=demo-c1', address: 10.0.1.1/24}\n"
+	"    - {name: backend, device: 'net_af_packet1,iface=demo-s1', address: 10.0.2.1/24}\n"
+	"  local_addresses: [10.0.2.100]\n"
+	"control:\n"
+	"  socket: /run/sluice/sluiced.sock\n"
+	"services:\n"
+	"  - vip: 10.0.0.10:80/tcp\n"
+	"    scheduler: wrr\n"
+	"    backends:\n"
+	"      - {address: 10.0.2.11:8080, weight: 1}\n"
+	"      - {address: 10.0.2.12:8080, weight: 1}\n"
+	"      - {address: 10.0.2.13:8080, weight: 1}\n";
+
+static volatile sig_atomic_t g_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: sluiced [-c FILE] [--check] [-v]\n"
+		   "  -c, --config FILE  the YAML configuration (default: the demo's, built in)\n"
+		   "      --check        validate the configuration and exit\n"
+		   "  -v, --verbose      debug logging\n");
+}
+
+/* systemd Type=notify: say READY=1 on $NOTIFY_SOCKET when there is one. */
+static void
+notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa, len) < 0)
+		LOG_W("cannot notify systemd: %s", strerror(errno));
+	close(fd);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+load_config(const char *path, struct cfg *cfg)
+{
+	struct cfg_error err;
+	char line[768];
+	int r;
+
+	r = path ? cfg_load_file(path, cfg, &err)
+		 : cfg_load_string(default_config, "<built-in demo config>", cfg, &err);
+	if (r < 0) {
+		cfg_error_fmt(&err, line, sizeof(line));
+		fprintf(stderr, "sluiced: %s\n", line);
+	}
+	return r;
+}
+
+static int
+launch_workers(struct dp *dp)
+{
+	unsigned lcore, i = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i >= dp->n_workers)
+			break;
+		if (rte_eal_remote_launch(worker_loop, dp->workers[i], lcore) != 0)
+			return -EBUSY;
+		i++;
+	}
+	return i == dp->n_workers ? 0 : -ENODEV;
+}
+
+static void
+stop_workers(struct dp *dp)
+{
+	unsigned i;
+
+	for (i = 0; i < dp->n_workers; i++)
+		dp->workers[i]->stop = 1;
+	rte_eal_mp_wait_lcore();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct port_eal_args eal;
+	struct rte_ether_addr macs[CFG_MAX_PORTS];
+	uint16_t ids[CFG_MAX_PORTS];
+	struct api_server *api = NULL;
+	struct cfg_error cerr;
+	struct dp *dp = NULL;
+	struct cfg cfg;
+	const char *path = NULL;
+	char msg[512];
+	int check = 0, opt, rc = 1, ports_up = 0;
+
+	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(path, &cfg) < 0)
+		return 1;
+	if (check) {
+		printf("%s: OK (%u ports, %u local addresses, %u services)\n",
+		       path ? path : "<built-in demo config>", cfg.n_ports, cfg.n_laddrs,
+		       cfg.n_services);
+		cfg_free(&cfg);
+		return 0;
+	}
+	if (port_eal_args(&cfg, &eal, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sluiced: too many DPDK arguments (ports?)\n");
+		goto out;
+	}
+	if (rte_eal_init(eal.argc, eal.argv) < 0) {
+		fprintf(stderr, "sluiced: DPDK could not start: %s (%s)\n", rte_strerror(rte_errno),
+			eal.no_huge ? "without hugepages; are you root?"
+				    : "with hugepages; try 'memory: no-hugepages' or reserve more");
+		goto out;
+	}
+	LOG_I("%s", msg);
+	if (port_setup_all(&cfg, ids, macs, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", msg);
+		goto eal;
+	}
+	ports_up = 1;
+	dp = dp_create(&cfg, macs, ids);
+	if (dp == NULL) {
+		fprintf(stderr, "sluiced: cannot build the data plane: %s\n", strerror(errno));
+		goto eal;
+	}
+	if (ctl_init(dp, &cfg, &cerr) < 0) {
+		cfg_error_fmt(&cerr, msg, sizeof(msg));
+		fprintf(stderr, "sluiced: %s\n", msg);
+		goto eal;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (launch_workers(dp) < 0) {
+		fprintf(stderr, "sluiced: cannot start %u workers\n", dp->n_workers);
+		goto workers;
+	}
+	api = api_start(cfg.socket, cfg.listen);
+	if (api == NULL) {
+		fprintf(stderr, "sluiced: cannot serve the API on %s%s%s: %s\n", cfg.socket,
+			cfg.listen[0] ? " and " : "", cfg.listen, strerror(errno));
+		goto workers;
+	}
+	LOG_I("ready: %u workers, %u ports, %u services, API on %s%s%s", dp->n_workers,
+	      dp->n_ports, cfg.n_services, cfg.socket, cfg.listen[0] ? " and " : "", cfg.listen);
+	notify_ready();
+	while (!g_stop) {
+		ctl_tick(mono_ms());
+		usleep(2000);
+	}
+	LOG_I("stopping");
+	rc = 0;
+	api_stop(api);
+workers:
+	stop_workers(dp);
+	ctl_fini();
+eal:
+	if (ports_up)
+		port_close_all(&cfg, ids);
+	dp_free(dp);
+	rte_eal_cleanup();
+out:
+	cfg_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "net/neigh.h"
+#include "net/route.h"
+#include "worker/dp.h"
+#include "worker/worker.h"
+
+#define NEIGH_CAPACITY 4096
+#define CTL_POOL_SIZE 1023
+
+static void
+timeouts_to_ticks(struct dp *dp, const struct cfg_timeouts *t)
+{
+	/* Seconds to ticks; a state with no timeout of its own uses the closest in spirit. */
+	const uint32_t s[CONN_S_MAX] = {
+		[TCP_S_NONE] = t->tcp_close,
+		[TCP_S_ESTABLISHED] = t->tcp_established,
+		[TCP_S_SYN_SENT] = t->tcp_syn_sent,
+		[TCP_S_SYN_RECV] = t->tcp_syn_recv,
+		[TCP_S_FIN_WAIT] = t->tcp_fin_wait,
+		[TCP_S_TIME_WAIT] = t->tcp_time_wait,
+		[TCP_S_CLOSE] = t->tcp_close,
+		[TCP_S_CLOSE_WAIT] = t->tcp_close_wait,
+		[TCP_S_LAST_ACK] = t->tcp_last_ack,
+		[TCP_S_LISTEN] = t->tcp_syn_sent,
+		[TCP_S_SYNACK] = t->tcp_syn_recv,
+		[CONN_S_UDP] = t->udp,
+	};
+	unsigned i;
+
+	for (i = 0; i < CONN_S_MAX; i++)
+		dp->timeout_ticks[i] = (uint32_t)(((uint64_t)s[i] * 1000 + CONN_TICK_MS - 1) /
+						  CONN_TICK_MS);
+}
+
+static struct rte_hash *
+local_create(const struct dp *dp, unsigned seq)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = CFG_MAX_PORTS + CFG_MAX_LADDRS + 8,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+	};
+	struct rte_hash *h;
+	unsigned i;
+
+	snprintf(name, sizeof(name), "local%u", seq);
+	h = rte_hash_create(&hp);
+	if (h == NULL)
+		return NULL;
+	for (i = 0; i < dp->n_ports; i++)
+		rte_hash_add_key_data(h, &dp->ports[i].addr, (void *)(uintptr_t)DP_LOCAL_PORT);
+	for (i = 0; i < dp->n_laddrs; i++)
+		rte_hash_add_key_data(h, &dp->laddrs[i], (void *)(uintptr_t)DP_LOCAL_LIP);
+	return h;
+}
+
+struct dp *
+dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16_t *port_ids)
+{
+	static unsigned seq;
+	struct route_port rports[CFG_MAX_PORTS];
+	char name[64];
+	struct dp *dp;
+	size_t sz;
+	unsigned i;
+	int err = ENOMEM;
+
+	dp = rte_zmalloc("dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	if (dp == NULL)
+		goto fail;
+	seq++;
+	dp->n_workers = cfg->workers;
+	dp->worker_mask = (uint16_t)(rte_align32pow2(cfg->workers) - 1);
+	dp->n_ports = cfg->n_ports;
+	for (i = 0; i < cfg->n_ports; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		snprintf(p->name, sizeof(p->name), "%s", cfg->ports[i].name);
+		p->port_id = port_ids[i];
+		p->mac = macs[i];
+		p->addr = cfg->ports[i].addr;
+		p->prefix_len = cfg->ports[i].prefix_len;
+		p->mask = rte_cpu_to_be_32(p->prefix_len ? ~0u << (32 - p->prefix_len) : 0);
+		dp->port_idx[p->port_id] = (uint8_t)i;
+		rports[i] = (struct route_port){ .addr = p->addr, .prefix_len = p->prefix_len };
+	}
+	dp->n_laddrs = cfg->n_laddrs;
+	memcpy(dp->laddrs, cfg->laddrs, sizeof(cfg->laddrs[0]) * cfg->n_laddrs);
+	timeouts_to_ticks(dp, &cfg->timeouts);
+	dp->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	dp->local = local_create(dp, seq);
+	if (dp->local == NULL)
+		goto fail;
+	snprintf(name, sizeof(name), "routes%u", seq);
+	dp->routes = route_create(name, rports, cfg->n_ports, cfg->routes, cfg->n_routes,
+				  (int)rte_socket_id());
+	if (dp->routes == NULL) {
+		err = errno;
+		goto fail;
+	}
+	dp->neigh = neigh_create(NEIGH_CAPACITY);
+	sz = rte_rcu_qsbr_get_memsize(cfg->workers);
+	dp->qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
+	dp->svc_stats = rte_zmalloc("svc_stats", sizeof(struct vs_counters) * STATS_SVC_SLOTS *
+				    cfg->workers, RTE_CACHE_LINE_SIZE);
+	dp->be_stats = rte_zmalloc("be_stats", sizeof(struct vs_counters) * STATS_BE_SLOTS *
+				   cfg->workers, RTE_CACHE_LINE_SIZE);
+	snprintf(name, sizeof(name), "ctlpool%u", seq);
+	dp->ctl_pool = rte_pktmbuf_pool_create(name, CTL_POOL_SIZE, 32, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (dp->neigh == NULL || dp->qsbr == NULL || dp->svc_stats == NULL ||
+	    dp->be_stats == NULL || dp->ctl_pool == NULL)
+		goto fail;
+	rte_rcu_qsbr_init(dp->qsbr, cfg->workers);
+	for (i = 0; i < cfg->workers; i++) {
+		dp->workers[i] = worker_create(dp, i, cfg->conn_table_size / cfg->workers);
+		if (dp->workers[i] == NULL) {
+			err = errno;
+			goto fail;
+		}
+	}
+	dp->snap = snapshot_build(NULL, 0, dp->routes, cfg->workers, 0);
+	if (dp->snap == NULL) {
+		err = errno;
+		goto fail;
+	}
+	return dp;
+fail:
+	dp_free(dp);
+	errno = err;
+	return NULL;
+}
+
+void
+dp_free(struct dp *dp)
+{
+	unsigned i;
+
+	if (dp == NULL)
+		return;
+	for (i = 0; i < dp->n_workers; i++)
+		worker_free(dp->workers[i]);
+	snapshot_free(dp->snap);
+	rte_hash_free(dp->local);
+	route_free(dp->routes);
+	neigh_free(dp->neigh);
+	rte_free(dp->qsbr);
+	rte_free(dp->svc_stats);
+	rte_free(dp->be_stats);
+	rte_mempool_free(dp->ctl_pool);
+	rte_free(dp);
+}
+
+void
+dp_publish(struct dp *dp, struct snapshot *s)
+{
+	struct snapshot *old = dp->snap;
+
+	__atomic_store_n(&dp->snap, s, __ATOMIC_RELEASE);
+	/* Workers report a quiescent state every loop iteration (and go offline to sleep). */
+	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	snapshot_free(old);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_DP_H
+#define SLUICE_DP_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control/config.h"
+#include "flow/tcp_state.h"
+#include "service/snapshot.h"
+#include "worker/stats.h"
+
+/*
+ * The data plane of one node: what every worker reads and the control thread sets up.
+ * Everything but `snap` is fixed once the workers run; `snap` changes under RCU.
+ * It knows nothing of ethdev: the ports' DPDK ids and MACs are given to it, so packet
+ * fixtures and the benchmark build a dp without a device.
+ */
+
+struct route_table;
+struct neigh_table;
+struct worker;
+
+struct dp_port {
+	char name[CFG_NAME_MAX];
+	uint16_t port_id; /* DPDK port id */
+	struct rte_ether_addr mac;
+	uint32_t addr;    /* network order */
+	uint32_t mask;    /* network order */
+	uint8_t prefix_len;
+};
+
+enum dp_local_kind { DP_LOCAL_PORT = 1, DP_LOCAL_LIP = 2 };
+
+struct dp {
+	unsigned n_workers;
+	uint16_t worker_mask; /* LIP port & mask = owning worker */
+	unsigned n_ports;
+	struct dp_port ports[CFG_MAX_PORTS];
+	uint8_t port_idx[RTE_MAX_ETHPORTS]; /* DPDK port id -> index in ports[] */
+	unsigned n_laddrs;
+	uint32_t laddrs[CFG_MAX_LADDRS];
+	uint32_t timeout_ticks[CONN_S_MAX];
+	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
+	struct route_table *routes;
+	struct neigh_table *neigh;
+	struct snapshot *snap;    /* RCU: load with __atomic_load_n(ACQUIRE) */
+	struct rte_rcu_qsbr *qsbr;
+	struct worker *workers[CFG_MAX_WORKERS];
+	struct vs_counters *svc_stats; /* [worker][STATS_SVC_SLOTS] */
+	struct vs_counters *be_stats;  /* [worker][STATS_BE_SLOTS] */
+	struct rte_mempool *ctl_pool;  /* packets the control thread builds (ARP requests) */
+	uint64_t tsc_per_ms;
+};
+
+/**
+ * Build the node from a validated config. macs[i] and port_ids[i] describe cfg->ports[i].
+ * Creates the workers' contexts too (conn tables, LIP pools, rings), sized from the config.
+ * NULL + errno. Main thread, after rte_eal_init().
+ */
+struct dp *dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs,
+		     const uint16_t *port_ids);
+void dp_free(struct dp *dp);
+
+/** Publish a snapshot, wait for the workers to let go of the old one, free it. Control. */
+void dp_publish(struct dp *dp, struct snapshot *s);
+
+/** Kind of a local address (port address or LIP), 0 when it is neither. Any thread. */
+static inline int
+dp_local_kind(const struct dp *dp, uint32_t addr)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(dp->local, &addr, &data) < 0)
+		return 0;
+	return (int)(uintptr_t)data;
+}
+
+static inline struct vs_counters *
+dp_svc_counters(const struct dp *dp, unsigned worker, uint16_t slot)
+{
+	return &dp->svc_stats[(size_t)worker * STATS_SVC_SLOTS + slot];
+}
+
+static inline struct vs_counters *
+dp_be_counters(const struct dp *dp, unsigned worker, uint16_t slot)
+{
+	return &dp->be_stats[(size_t)worker * STATS_BE_SLOTS + slot];
+}
+
+#endif

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <rte_hash.h>
+
+#include "flow/conn.h"
+#include "forward/fwd.h"
+#include "forward/laddr.h"
+#include "net/arp.h"
+#include "net/icmp.h"
+#include "sched/sched.h"
+#include "worker/pipeline.h"
+
+/*
+ * Gauges: a conn counts as active while ESTABLISHED, inactive otherwise (UDP included),
+ * as ipvsadm shows them. The new gauge is raised before the old one is lowered, so a
+ * reader summing them never sees a conn vanish.
+ */
+static inline void
+gauge_move(struct vs_counters *sc, struct vs_counters *bc, int to_active)
+{
+	if (to_active) {
+		sc->active++, bc->active++;
+		sc->inactive--, bc->inactive--;
+	} else {
+		sc->inactive++, bc->inactive++;
+		sc->active--, bc->active--;
+	}
+}
+
+static inline void
+conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t bytes)
+{
+	struct vs_counters *sc = dp_svc_counters(w->dp, w->id, c->svc_slot);
+	struct vs_counters *bc = dp_be_counters(w->dp, w->id, c->be_slot);
+
+	if (dir == CONN_DIR_IN) {
+		sc->in_pkts++, bc->in_pkts++;
+		sc->in_bytes += bytes, bc->in_bytes += bytes;
+	} else {
+		sc->out_pkts++, bc->out_pkts++;
+		sc->out_bytes += bytes, bc->out_bytes += bytes;
+	}
+}
+
+/* Give back what a conn holds: its LIP port and its place in the gauges. */
+static void
+conn_release_res(struct worker *w, struct conn *c)
+{
+	struct vs_counters *sc = dp_svc_counters(w->dp, w->id, c->svc_slot);
+	struct vs_counters *bc = dp_be_counters(w->dp, w->id, c->be_slot);
+
+	if (c->state == TCP_S_ESTABLISHED)
+		sc->active--, bc->active--;
+	else
+		sc->inactive--, bc->inactive--;
+	laddr_free(w->lips, c->lip_idx, c->lport);
+	w->st.conns_expired++;
+}
+
+/* The conn table's expiry callback. */
+void pipeline_conn_expired(void *arg, struct conn *c);
+void
+pipeline_conn_expired(void *arg, struct conn *c)
+{
+	conn_release_res(arg, c);
+}
+
+static inline int
+tcp_is_syn_only(uint8_t flags)
+{
+	return (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+			 RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG;
+}
+
+/* A packet of an existing conn: state, deadline, counters, then the mode's xmit. */
+static inline void
+conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
+	    struct pkt_meta *p)
+{
+	const struct dp *dp = w->dp;
+	int r;
+
+	if (c->proto == PROTO_TCP) {
+		uint8_t next = tcp_state_next(c->state, dir, p->tcp_flags);
+
+		if (unlikely(next != c->state)) {
+			if ((next == TCP_S_ESTABLISHED) != (c->state == TCP_S_ESTABLISHED))
+				gauge_move(dp_svc_counters(dp, w->id, c->svc_slot),
+					   dp_be_counters(dp, w->id, c->be_slot),
+					   next == TCP_S_ESTABLISHED);
+			c->state = next;
+		}
+	}
+	c->expire = w->now + dp->timeout_ticks[c->state];
+	conn_account(w, c, dir, p->ip_len);
+	r = c->fwd->xmit[dir](w, c, m, p);
+	if (unlikely(r))
+		worker_drop(w, m, (unsigned)r);
+}
+
+/* A new conn to svc for the packet m (its first). */
+static void
+conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
+	 struct pkt_meta *p)
+{
+	const struct dp *dp = w->dp;
+	const struct snap_backend *be;
+	struct conn *c;
+	uint8_t lip_idx;
+	uint16_t lport;
+	int i;
+
+	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
+		worker_drop(w, m, DROP_no_conn);
+		return;
+	}
+	i = svc->sched->pick(svc, svc->sched_data, w->id, p);
+	if (unlikely(i < 0)) {
+		worker_drop(w, m, DROP_no_backend);
+		return;
+	}
+	be = &svc->backends[i];
+	if (unlikely(be->out_port == SNAP_NO_PORT)) {
+		worker_drop(w, m, DROP_no_route);
+		return;
+	}
+	if (unlikely(laddr_alloc(w->lips, &lip_idx, &lport) < 0)) {
+		worker_drop(w, m, DROP_no_local_port);
+		return;
+	}
+	c = conn_alloc(w->ct);
+	if (unlikely(c == NULL)) {
+		laddr_free(w->lips, lip_idx, lport);
+		worker_drop(w, m, DROP_conn_table_full);
+		return;
+	}
+	c->caddr = p->key.saddr;
+	c->vaddr = p->key.daddr;
+	c->cport = p->key.sport;
+	c->vport = p->key.dport;
+	c->daddr = be->addr;
+	c->dport = be->port;
+	c->laddr = dp->laddrs[lip_idx];
+	c->lport = lport;
+	c->lip_idx = lip_idx;
+	c->proto = p->key.proto;
+	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
+					 : CONN_S_UDP;
+	c->in_port = p->in_port;
+	c->out_port = be->out_port;
+	c->out_nh = be->nh;
+	rte_ether_addr_copy(&pkt_eth(m)->src_addr, &c->c_mac);
+	c->svc_slot = svc->slot;
+	c->be_slot = be->slot;
+	c->fwd = svc->fwd;
+	c->expire = w->now + dp->timeout_ticks[c->state];
+	if (unlikely(conn_insert(w->ct, c, w->now) < 0)) {
+		laddr_free(w->lips, lip_idx, lport);
+		worker_drop(w, m, DROP_conn_table_full);
+		return;
+	}
+	w->st.conns_created++;
+	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
+	dp_be_counters(dp, w->id, c->be_slot)->conns++;
+	/* A SYN never lands in ESTABLISHED: a new conn starts inactive. */
+	dp_svc_counters(dp, w->id, c->svc_slot)->inactive++;
+	dp_be_counters(dp, w->id, c->be_slot)->inactive++;
+	conn_account(w, c, CONN_DIR_IN, p->ip_len);
+	i = c->fwd->xmit[CONN_DIR_IN](w, c, m, p);
+	if (unlikely(i))
+		worker_drop(w, m, (unsigned)i);
+}
+
+/* No conn for this packet: a new flow to a VIP, someone else's reply, or nothing of ours. */
+static void
+conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+	  struct pkt_meta *p)
+{
+	const struct dp *dp = w->dp;
+	const struct snap_service *svc;
+	int kind;
+
+	svc = snap_service_find(snap, p->key.daddr, p->key.dport, p->key.proto);
+	if (svc != NULL) {
+		conn_new(w, svc, m, p);
+		return;
+	}
+	if (snap_is_vip(snap, p->key.daddr)) {
+		worker_drop(w, m, DROP_no_service);
+		return;
+	}
+	kind = dp_local_kind(dp, p->key.daddr);
+	if (kind == DP_LOCAL_LIP) {
+		unsigned owner = laddr_owner(p->key.dport, dp->worker_mask);
+
+		/* Another worker's LIP port: its conn lives there. Hand the packet over. */
+		if (owner != w->id && owner < dp->n_workers) {
+			struct worker_out *o = &w->out;
+
+			if (o->n_handoff[owner] >= WORKER_BURST) {
+				worker_drop(w, m, DROP_handoff_full);
+				return;
+			}
+			o->handoff[owner][o->n_handoff[owner]++] = m;
+			w->st.handoff_out++;
+			return;
+		}
+		worker_drop(w, m, DROP_no_conn);
+		return;
+	}
+	/* Our own port address: nothing listens there yet (the kernel path is to come). */
+	worker_drop(w, m, kind == DP_LOCAL_PORT ? DROP_no_service : DROP_not_for_us);
+}
+
+/*
+ * A TIME_WAIT or CLOSE conn met by a fresh SYN from the same client port: the client
+ * reuses the tuple for a new connection. The old conn goes and the SYN is scheduled
+ * anew, as IPVS's conn_reuse_mode does.
+ */
+static inline int
+conn_reused(struct worker *w, struct conn *c, enum conn_dir dir, const struct pkt_meta *p)
+{
+	if (c->proto != PROTO_TCP || dir != CONN_DIR_IN || !tcp_is_syn_only(p->tcp_flags))
+		return 0;
+	if (c->state != TCP_S_TIME_WAIT && c->state != TCP_S_CLOSE)
+		return 0;
+	conn_release_res(w, c);
+	conn_remove(w->ct, c);
+	return 1;
+}
+
+void
+pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp *dp = w->dp;
+	const struct snapshot *snap = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
+	struct pkt_meta meta[WORKER_BURST];
+	const void *keys[WORKER_BURST];
+	struct rte_mbuf *l4[WORKER_BURST];
+	struct pkt_meta *l4meta[WORKER_BURST];
+	void *data[WORKER_BURST];
+	uint64_t hits = 0;
+	unsigned i, nl4 = 0, created = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_meta *p = &meta[i];
+		int r;
+
+		w->st.rx_pkts++;
+		w->st.rx_bytes += rte_pktmbuf_pkt_len(m);
+		p->in_port = dp->port_idx[m->port];
+		r = pkt_parse(m, p);
+		if (unlikely(r)) {
+			worker_drop(w, m, (unsigned)r);
+			continue;
+		}
+		if (unlikely(p->kind == PKT_ARP)) {
+			arp_input(w, snap, m, p);
+			continue;
+		}
+		if (unlikely(p->key.proto == IPPROTO_ICMP)) {
+			icmp_input(w, snap, m, p);
+			continue;
+		}
+		keys[nl4] = &p->key;
+		l4meta[nl4] = p;
+		l4[nl4++] = m;
+	}
+	if (nl4 == 0)
+		return;
+	rte_hash_lookup_bulk_data(conn_table_hash(w->ct), keys, nl4, &hits, data);
+	for (i = 0; i < nl4; i++) {
+		struct conn *c = NULL;
+		enum conn_dir dir = CONN_DIR_IN;
+
+		if (hits & (1ull << i))
+			c = conn_from_data(data[i], &dir);
+		/*
+		 * An earlier packet of this burst may have created the conn, or replaced the
+		 * one the bulk lookup found: look again then.
+		 */
+		if ((c == NULL && created) || (c != NULL && (c->flags & CONN_F_DEAD)))
+			c = conn_lookup(w->ct, &l4meta[i]->key, &dir);
+		if (c != NULL && !conn_reused(w, c, dir, l4meta[i])) {
+			conn_packet(w, c, dir, l4[i], l4meta[i]);
+			continue;
+		}
+		created++;
+		conn_miss(w, snap, l4[i], l4meta[i]);
+	}
+}

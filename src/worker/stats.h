@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_STATS_H
+#define SLUICE_STATS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "common/drop.h"
+#include "control/config.h"
+
+/*
+ * Counters are written by one worker each and summed by the control thread, so the data
+ * path never shares a cache line with another writer. Gauges (active, inactive) are
+ * per-worker deltas that may be negative on one worker and sum to the true value.
+ */
+
+#define STATS_SVC_SLOTS 1024   /* services */
+#define STATS_BE_SLOTS 16384   /* backends, including deleted ones with conns left */
+
+struct vs_counters {
+	uint64_t conns;
+	uint64_t in_pkts;
+	uint64_t out_pkts;
+	uint64_t in_bytes;
+	uint64_t out_bytes;
+	int64_t active;
+	int64_t inactive;
+	uint64_t pad;
+};
+
+struct worker_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t polls_busy;   /* loop iterations that found packets */
+	uint64_t polls_idle;
+	uint64_t conns_created;
+	uint64_t conns_expired;
+	uint64_t handoff_out;  /* replies passed to the worker owning their LIP port */
+	uint64_t arp_replied;
+	uint64_t arp_learned;
+	uint64_t icmp_replied;
+	uint64_t drops[DROP_MAX];
+	uint64_t port_tx[CFG_MAX_PORTS];
+	uint64_t port_tx_bytes[CFG_MAX_PORTS];
+	uint64_t port_tx_full[CFG_MAX_PORTS];
+} __rte_cache_aligned;
+
+#endif

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "flow/conn.h"
+#include "forward/laddr.h"
+#include "net/neigh.h"
+#include "worker/pipeline.h"
+#include "worker/worker.h"
+
+#define RING_SIZE 1024
+#define EXPIRE_BUDGET 256 /* conns visited per loop iteration */
+#define MISS_EVENT_MS 100 /* one miss event per next hop and worker per this */
+/* Idle backoff: after this many empty polls, sleep, doubling up to the cap. */
+#define IDLE_POLLS 128
+#define IDLE_SLEEP_MIN_US 16
+#define IDLE_SLEEP_MAX_US 500
+
+void pipeline_conn_expired(void *arg, struct conn *c);
+
+struct worker *
+worker_create(struct dp *dp, unsigned id, uint32_t capacity)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct worker *w;
+	int socket = (int)rte_socket_id();
+
+	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->id = id;
+	w->dp = dp;
+	snprintf(name, sizeof(name), "conn%u_%p", id, (void *)dp);
+	w->ct = conn_table_create(name, capacity, socket, pipeline_conn_expired, w);
+	if (w->ct == NULL)
+		goto fail;
+	w->lips = laddr_pool_create(dp->n_laddrs, id, dp->worker_mask, socket);
+	if (w->lips == NULL)
+		goto fail;
+	snprintf(name, sizeof(name), "hoff%u_%p", id, (void *)dp);
+	w->handoff = rte_ring_create(name, RING_SIZE, socket, RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "ctx%u_%p", id, (void *)dp);
+	w->ctl_tx = rte_ring_create(name, RING_SIZE, socket, RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "ev%u_%p", id, (void *)dp);
+	w->events = rte_ring_create_elem(name, sizeof(struct neigh_event), RING_SIZE, socket,
+					 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->handoff == NULL || w->ctl_tx == NULL || w->events == NULL)
+		goto fail;
+	return w;
+fail:
+	worker_free(w);
+	errno = rte_errno ? rte_errno : ENOMEM;
+	return NULL;
+}
+
+static void
+ring_drain_free(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	conn_table_free(w->ct);
+	laddr_pool_free(w->lips);
+	if (w->handoff)
+		ring_drain_free(w->handoff);
+	if (w->ctl_tx)
+		ring_drain_free(w->ctl_tx);
+	rte_ring_free(w->handoff);
+	rte_ring_free(w->ctl_tx);
+	rte_ring_free(w->events);
+	rte_free(w);
+}
+
+void
+worker_neigh_event(struct worker *w, uint8_t type, uint32_t ip, uint8_t port,
+		   const uint8_t *mac)
+{
+	struct neigh_event ev = { .ip = ip, .port = port, .type = type };
+
+	if (type == NEIGH_EV_MISS) {
+		/* A flood toward an unresolved hop must not become a flood of events. */
+		if (ip == w->last_miss_ip && w->now_ms - w->last_miss_ms < MISS_EVENT_MS)
+			return;
+		w->last_miss_ip = ip;
+		w->last_miss_ms = w->now_ms;
+	}
+	if (mac)
+		memcpy(ev.mac, mac, sizeof(ev.mac));
+	rte_ring_enqueue_elem(w->events, &ev, sizeof(ev));
+}
+
+void
+worker_expire(struct worker *w)
+{
+	conn_expire(w->ct, w->now, EXPIRE_BUDGET);
+}
+
+/* Send what the pipeline queued, and hand packets to their owning workers. */
+static void
+worker_flush(struct worker *w)
+{
+	struct dp *dp = w->dp;
+	struct worker_out *o = &w->out;
+	unsigned p, i;
+
+	for (p = 0; p < dp->n_ports; p++) {
+		uint16_t n = o->n[p], sent;
+
+		if (n == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			w->st.port_tx_bytes[p] += rte_pktmbuf_pkt_len(o->pkts[p][i]);
+		sent = rte_eth_tx_burst(dp->ports[p].port_id, (uint16_t)w->id, o->pkts[p], n);
+		w->st.tx_pkts += sent;
+		w->st.port_tx[p] += sent;
+		for (i = sent; i < n; i++) {
+			w->st.port_tx_bytes[p] -= rte_pktmbuf_pkt_len(o->pkts[p][i]);
+			w->st.port_tx_full[p]++;
+			worker_drop(w, o->pkts[p][i], DROP_tx_full);
+		}
+		o->n[p] = 0;
+	}
+	for (i = 0; i < dp->n_workers; i++) {
+		uint16_t n = o->n_handoff[i];
+		unsigned done;
+
+		if (n == 0)
+			continue;
+		done = rte_ring_enqueue_burst(dp->workers[i]->handoff, (void **)o->handoff[i], n,
+					      NULL);
+		for (; done < n; done++)
+			worker_drop(w, o->handoff[i][done], DROP_handoff_full);
+		o->n_handoff[i] = 0;
+	}
+}
+
+/* Packets the control thread asked this worker to send; m->port holds a port index. */
+static unsigned
+worker_ctl_tx(struct worker *w)
+{
+	struct rte_mbuf *pkts[WORKER_BURST];
+	unsigned n, i;
+
+	n = rte_ring_dequeue_burst(w->ctl_tx, (void **)pkts, WORKER_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		uint8_t port = (uint8_t)pkts[i]->port;
+
+		if (port < w->dp->n_ports)
+			worker_tx(w, port, pkts[i]);
+		else
+			rte_pktmbuf_free(pkts[i]);
+	}
+	return n;
+}
+
+int
+worker_loop(void *arg)
+{
+	struct worker *w = arg;
+	struct dp *dp = w->dp;
+	struct rte_mbuf *pkts[WORKER_BURST];
+	unsigned idle = 0, sleep_us = IDLE_SLEEP_MIN_US;
+
+	w->lcore = rte_lcore_id();
+	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+	while (!w->stop) {
+		unsigned got = 0, p;
+		uint16_t n;
+
+		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
+		worker_set_time(w, rte_get_tsc_cycles() / dp->tsc_per_ms);
+		for (p = 0; p < dp->n_ports; p++) {
+			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->id, pkts,
+					     WORKER_BURST);
+			if (n) {
+				pipeline_run(w, pkts, n);
+				worker_flush(w);
+				got += n;
+			}
+		}
+		n = (uint16_t)rte_ring_dequeue_burst(w->handoff, (void **)pkts, WORKER_BURST,
+						     NULL);
+		if (n) {
+			pipeline_run(w, pkts, n);
+			got += n;
+		}
+		got += worker_ctl_tx(w);
+		worker_flush(w);
+		worker_expire(w);
+		if (got) {
+			w->st.polls_busy++;
+			idle = 0;
+			sleep_us = IDLE_SLEEP_MIN_US;
+			continue;
+		}
+		w->st.polls_idle++;
+		if (++idle < IDLE_POLLS)
+			continue;
+		/* Idle: sleep a little, longer while it lasts; a packet waits at most the cap. */
+		rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+		rte_delay_us_sleep(sleep_us);
+		rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+		if (sleep_us < IDLE_SLEEP_MAX_US)
+			sleep_us *= 2;
+	}
+	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(dp->qsbr, w->id);
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_WORKER_H
+#define SLUICE_WORKER_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "flow/conn.h"
+#include "worker/dp.h"
+#include "worker/stats.h"
+
+/*
+ * One worker: an lcore running rx_burst -> pipeline_run -> tx_burst over one RX and one
+ * TX queue of every port (queue number = worker id). Its conn table, LIP port slices and
+ * counters are its own. Three rings connect it to the rest:
+ *   handoff  replies that another worker received for a LIP port this worker owns;
+ *   ctl_tx   packets the control thread wants sent (ARP requests), sent on this worker's
+ *            TX queue so the control thread needs no queue of its own;
+ *   events   what this worker learned or missed (struct neigh_event) for the control thread.
+ */
+
+#define WORKER_BURST 32
+#define WORKER_OUT_MAX 64
+
+struct conn_table;
+struct laddr_pool;
+
+struct worker_out {
+	uint16_t n[CFG_MAX_PORTS];
+	struct rte_mbuf *pkts[CFG_MAX_PORTS][WORKER_OUT_MAX];
+	uint16_t n_handoff[CFG_MAX_WORKERS];
+	struct rte_mbuf *handoff[CFG_MAX_WORKERS][WORKER_BURST];
+};
+
+struct worker {
+	unsigned id;
+	unsigned lcore;
+	struct dp *dp;
+	struct conn_table *ct;
+	struct laddr_pool *lips;
+	struct rte_ring *handoff;
+	struct rte_ring *ctl_tx;
+	struct rte_ring *events;
+	uint32_t now;     /* clock in conn ticks (CONN_TICK_MS), set once per loop iteration */
+	uint64_t now_ms;
+	uint32_t last_miss_ip;   /* rate-limits neighbour-miss events */
+	uint64_t last_miss_ms;
+	volatile int stop;
+	struct worker_stats st;
+	struct worker_out out;
+};
+
+/** Create worker `id` of dp (conn table of `capacity`). NULL + errno. Main thread. */
+struct worker *worker_create(struct dp *dp, unsigned id, uint32_t capacity);
+void worker_free(struct worker *w);
+
+/** Set the worker's clock from a millisecond time (tests drive it by hand). */
+static inline void
+worker_set_time(struct worker *w, uint64_t now_ms)
+{
+	w->now_ms = now_ms;
+	w->now = (uint32_t)(now_ms / CONN_TICK_MS);
+}
+
+static inline void
+worker_drop(struct worker *w, struct rte_mbuf *m, unsigned reason)
+{
+	w->st.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+/** Queue m for transmission on port index `port`; drops it (tx_full) when the batch is full. */
+static inline void
+worker_tx(struct worker *w, uint8_t port, struct rte_mbuf *m)
+{
+	struct worker_out *o = &w->out;
+
+	if (unlikely(o->n[port] >= WORKER_OUT_MAX)) {
+		w->st.port_tx_full[port]++;
+		worker_drop(w, m, DROP_tx_full);
+		return;
+	}
+	o->pkts[port][o->n[port]++] = m;
+}
+
+/** Report a learned or missed neighbour to the control thread; lossy when the ring is full. */
+void worker_neigh_event(struct worker *w, uint8_t type, uint32_t ip, uint8_t port,
+			const uint8_t *mac);
+
+/** Expire conns that are due (bounded work). Worker. */
+void worker_expire(struct worker *w);
+
+/** The lcore function: loop until w->stop. */
+int worker_loop(void *arg);
+
+#endif

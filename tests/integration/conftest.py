@@ -1,0 +1,241 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Fixtures for sluice's integration tests.
+
+Every test builds its own lab (scripts/lab: client, LB node, switch, backends in network
+namespaces named after a fresh random prefix), starts the real sluiced inside NAME-lb and
+drives traffic from NAME-cl. The lab is taken down in a finalizer, so a failing or
+interrupted test leaves no namespace or process behind. Every wait below has a deadline.
+
+Environment: SLUICE_BUILD names the build directory (default: build/ at the top of the repo).
+"""
+
+import importlib.machinery
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("SLUICE_BUILD", ROOT / "build"))
+SLUICED = BUILD / "sluiced"
+SLUICECTL = BUILD / "sluicectl"
+
+
+def _load_lab():
+    path = ROOT / "scripts" / "lab"
+    loader = importlib.machinery.SourceFileLoader("sluice_lab", str(path))
+    spec = importlib.util.spec_from_loader("sluice_lab", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+lab = _load_lab()
+VIP = lab.VIP
+IS_ROOT = os.geteuid() == 0
+
+
+def pytest_collection_modifyitems(config, items):
+    if IS_ROOT:
+        return
+    skip = pytest.mark.skip(reason="integration tests need root (network namespaces, DPDK): "
+                                   "run them as root, e.g. through scripts/test")
+    for item in items:
+        item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures know whether the test failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stale_labs():
+    """Remove labs that an earlier, killed test run left behind."""
+    if IS_ROOT:
+        lab.gc()
+    yield
+
+
+@pytest.fixture
+def make_lab():
+    """make_lab(backends=3, dns=False, ...) -> an up Lab; every lab is taken down afterwards."""
+    made = []
+
+    def make(**kw):
+        name = "t" + uuid.uuid4().hex[:7]
+        lb = lab.Lab(name, ephemeral=True, **kw)
+        made.append(lb)
+        return lb.up()
+
+    yield make
+    errors = []
+    for lb in reversed(made):
+        try:
+            lb.down()
+        except Exception as e:  # keep taking the others down
+            errors.append(e)
+    if errors:
+        raise errors[0]
+
+
+class Sluiced:
+    """One sluiced started in a lab's NAME-lb namespace, with its control socket."""
+
+    def __init__(self, lb, workdir, config_text, tag="sluiced"):
+        self.lab = lb
+        self.tag = tag
+        self.config = Path(workdir) / f"{tag}.yaml"
+        self.log = Path(workdir) / f"{tag}.log"
+        m = re.search(r"^\s*socket:\s*(\S+)\s*$", config_text, re.M)
+        assert m, "config has no control.socket"
+        self.socket = m.group(1)
+        self.config.write_text(config_text)
+        self.proc = None
+
+    def start(self, timeout=60):
+        if not SLUICED.exists():
+            pytest.fail(f"{SLUICED} does not exist: build first (meson setup build && ninja -C build)")
+        self.proc = self.lab.spawn("lb", [SLUICED, "-c", self.config], self.tag, log=self.log)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"sluiced exited with {self.proc.returncode} while starting:\n"
+                            f"{self.log_tail()}")
+            if os.path.exists(self.socket) and self.ctl("list", check=False) is not None:
+                return self
+            if time.monotonic() > deadline:
+                pytest.fail(f"sluiced did not answer on {self.socket} within {timeout} s:\n"
+                            f"{self.log_tail()}")
+            time.sleep(0.2)
+
+    def ctl(self, *args, check=True, timeout=15):
+        """Run `sluicectl -s SOCKET --json ARGS...`; return the parsed JSON (None on failure
+        when check is False; {} for a command that printed nothing)."""
+        argv = [str(SLUICECTL), "-s", self.socket, "--json", *map(str, args)]
+        try:
+            p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            if check:
+                pytest.fail(f"{' '.join(argv)}: no answer in {timeout} s")
+            return None
+        if p.returncode != 0:
+            if check:
+                pytest.fail(f"{' '.join(argv)}: exit {p.returncode}: {p.stderr.strip()}\n"
+                            f"{self.log_tail()}")
+            return None
+        try:
+            return json.loads(p.stdout) if p.stdout.strip() else {}
+        except ValueError:
+            if check:
+                pytest.fail(f"{' '.join(argv)}: not JSON: {p.stdout[:500]!r}")
+            return None
+
+    def services(self):
+        doc = self.ctl("list")
+        return doc["services"] if isinstance(doc, dict) else doc
+
+    def service(self, vip):
+        for s in self.services():
+            if s["vip"] == vip:
+                return s
+        pytest.fail(f"service {vip} not in `sluicectl list`: {self.services()}")
+
+    def stats(self):
+        return self.ctl("stats")
+
+    def drops(self, reason):
+        return int(self.stats().get("drops", {}).get(reason, 0))
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after a few seconds; returns the exit status if known."""
+        return self.lab.stop(self.tag, timeout=10)
+
+    def log_tail(self, n=40):
+        try:
+            lines = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(f"  sluiced| {line}" for line in lines[-n:])
+
+
+@pytest.fixture
+def sluiced(request, tmp_path):
+    """sluiced(lab, config_text) -> a running Sluiced; stopped at teardown, its log shown if
+    the test failed."""
+    started = []
+
+    def start(lb, config_text, tag="sluiced"):
+        d = Sluiced(lb, tmp_path, config_text, tag)
+        started.append(d)
+        return d.start()
+
+    yield start
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for d in started:
+        if failed:
+            print(f"--- {d.log} (last lines) ---\n{d.log_tail()}")
+        d.stop()
+
+
+# --- traffic from the client namespace ---------------------------------------------------------
+
+def http_many(lb, n, url=f"http://{VIP}/", each=3):
+    """n sequential HTTP GETs from NAME-cl, each a new connection with its own deadline.
+    Returns the list of bodies (stripped), "FAIL" for a request that failed."""
+    script = (f"for i in $(seq {int(n)}); do out=$(curl -sS -m {each} '{url}' 2>/dev/null) "
+              f"&& echo \"$out\" || echo FAIL; done")
+    p = lb.run("cl", ["sh", "-c", script], check=False, timeout=n * (each + 1) + 30)
+    out = p.stdout.splitlines()
+    assert len(out) == n, f"expected {n} answers, got {len(out)}: {p.stderr[-500:]}"
+    return [line.strip() for line in out]
+
+
+def wait_http(lb, d=None, url=f"http://{VIP}/", timeout=30):
+    """Wait until a GET through the VIP is answered by a backend (ARP learnt, ports up)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        p = lb.run("cl", ["curl", "-sS", "-m", "2", url], check=False, timeout=10)
+        if p.returncode == 0 and re.fullmatch(r"b\d+", p.stdout.strip()):
+            return p.stdout.strip()
+        last = p.stderr.strip() or p.stdout.strip()
+        if d is not None and d.proc.poll() is not None:
+            pytest.fail(f"sluiced exited with {d.proc.returncode}:\n{d.log_tail()}")
+        time.sleep(0.3)
+    pytest.fail(f"no answer from {url} through sluiced in {timeout} s (last: {last})"
+                + (f"\n{d.log_tail()}" if d is not None else ""))
+
+
+def dig_many(lb, n, name=lab.DNS_NAME, qtype="A", server=VIP):
+    """n dig queries from NAME-cl, each on a fresh UDP socket; returns one answer per query
+    (the +short lines joined by spaces, "FAIL" when dig failed)."""
+    script = (f"for i in $(seq {int(n)}); do out=$(dig @{server} {name} {qtype} +short +tries=1 "
+              f"+time=2 2>/dev/null) && echo \"A $out\" | tr '\\n' ' ' && echo || echo FAIL; done")
+    p = lb.run("cl", ["sh", "-c", script], check=False, timeout=n * 3 + 30)
+    out = p.stdout.splitlines()
+    assert len(out) == n, f"expected {n} answers, got {len(out)}: {p.stderr[-500:]}"
+    return [line[2:].strip() if line.startswith("A ") else "FAIL" for line in out]
+
+
+def backend_name(address):
+    """'10.0.2.12:8080' -> 'b2'."""
+    return f"b{int(address.split(':')[0].rsplit('.', 1)[1]) - 10}"
+
+
+def shares(answers):
+    """Counter of answers, and each one's share in percent."""
+    c = Counter(answers)
+    total = len(answers)
+    return c, {k: 100.0 * v / total for k, v in c.items()}

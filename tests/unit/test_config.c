@@ -1,0 +1,1086 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests for the configuration model (src/control/config.c) and its YAML loader
+ * (src/control/yaml_json.c). Every bad input checks the exact line, field and message, so a
+ * change in where or how an error is reported shows up here.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/addr.h"
+#include "control/config.h"
+
+static uint32_t
+ip(const char *s)
+{
+	uint32_t a = 0;
+
+	assert_int_equal(addr_parse_ip(s, &a), 0);
+	return a;
+}
+
+/* The config of DESIGN.md section 5 with every optional field set away from its default. */
+static const char full_yaml[] =
+	"# a full config\n"                                          /* 1 */
+	"dataplane:\n"                                               /* 2 */
+	"  workers: 4\n"                                             /* 3 */
+	"  memory: no-hugepages\n"                                   /* 4 */
+	"  conn_table_size: 65536\n"                                 /* 5 */
+	"  ports:\n"                                                 /* 6 */
+	"    - name: client\n"                                       /* 7 */
+	"      device: net_af_xdp0,iface=veth-c\n"                   /* 8 */
+	"      address: 10.0.1.1/24\n"                               /* 9 */
+	"    - name: backend\n"                                      /* 10 */
+	"      device: net_af_xdp1,iface=veth-s\n"                   /* 11 */
+	"      address: 10.0.2.1/24\n"                               /* 12 */
+	"  routes:\n"                                                /* 13 */
+	"    - {to: 0.0.0.0/0, via: 10.0.1.254}\n"                   /* 14 */
+	"    - to: 192.168.0.0/16\n"                                 /* 15 */
+	"      via: 10.0.2.254\n"                                    /* 16 */
+	"  local_addresses: [10.0.2.100, 10.0.2.101]\n"              /* 17 */
+	"  timeouts:\n"                                              /* 18 */
+	"    tcp_established: 15m\n"                                 /* 19 */
+	"    tcp_syn_sent: 60\n"                                     /* 20 */
+	"    tcp_syn_recv: \"30s\"\n"                                /* 21 */
+	"    tcp_fin_wait: 1h\n"                                     /* 22 */
+	"    tcp_time_wait: 1500ms\n"                                /* 23 */
+	"    tcp_close: 5\n"                                         /* 24 */
+	"    tcp_close_wait: 1m30s\n"                                /* 25 */
+	"    tcp_last_ack: 20\n"                                     /* 26 */
+	"    udp: 2m\n"                                              /* 27 */
+	"control:\n"                                                 /* 28 */
+	"  socket: /tmp/sluice-test.sock\n"                          /* 29 */
+	"  listen: 127.0.0.1:9180\n"                                 /* 30 */
+	"services:\n"                                                /* 31 */
+	"  - vip: 10.0.0.10:80/tcp\n"                                /* 32 */
+	"    mode: fullnat\n"                                        /* 33 */
+	"    scheduler: rr\n"                                        /* 34 */
+	"    persistence: 5m\n"                                      /* 35 */
+	"    backends:\n"                                            /* 36 */
+	"      - {address: 10.0.2.11:8080, weight: 1}\n"             /* 37 */
+	"      - {address: 10.0.2.12:8080, weight: 2}\n"             /* 38 */
+	"      - address: 10.0.2.13:8080\n"                          /* 39 */
+	"        weight: 0\n"                                        /* 40 */
+	"    health_check: {type: http, path: /healthz, expect: 200-399, interval: 2s, "
+	"timeout: 1s, rise: 2, fall: 3}\n"                           /* 41 */
+	"  - vip: 10.0.0.10:53/udp\n"                                /* 42 */
+	"    backends:\n"                                            /* 43 */
+	"      - address: 10.0.2.11:53\n";                           /* 44 */
+
+static void
+check_full(const struct cfg *c)
+{
+	const struct cfg_service *s;
+
+	assert_int_equal(c->workers, 4);
+	assert_int_equal(c->memory, CFG_MEM_NO_HUGEPAGES);
+	assert_int_equal(c->conn_table_size, 65536);
+	assert_int_equal(c->n_ports, 2);
+	assert_string_equal(c->ports[0].name, "client");
+	assert_string_equal(c->ports[0].device, "net_af_xdp0,iface=veth-c");
+	assert_int_equal(c->ports[0].addr, ip("10.0.1.1"));
+	assert_int_equal(c->ports[0].prefix_len, 24);
+	assert_string_equal(c->ports[1].name, "backend");
+	assert_string_equal(c->ports[1].device, "net_af_xdp1,iface=veth-s");
+	assert_int_equal(c->ports[1].addr, ip("10.0.2.1"));
+	assert_int_equal(c->ports[1].prefix_len, 24);
+	assert_int_equal(c->n_routes, 2);
+	assert_int_equal(c->routes[0].prefix, 0);
+	assert_int_equal(c->routes[0].depth, 0);
+	assert_int_equal(c->routes[0].via, ip("10.0.1.254"));
+	assert_int_equal(c->routes[1].prefix, ip("192.168.0.0"));
+	assert_int_equal(c->routes[1].depth, 16);
+	assert_int_equal(c->routes[1].via, ip("10.0.2.254"));
+	assert_int_equal(c->n_laddrs, 2);
+	assert_int_equal(c->laddrs[0], ip("10.0.2.100"));
+	assert_int_equal(c->laddrs[1], ip("10.0.2.101"));
+	assert_int_equal(c->timeouts.tcp_established, 900);
+	assert_int_equal(c->timeouts.tcp_syn_sent, 60);
+	assert_int_equal(c->timeouts.tcp_syn_recv, 30);
+	assert_int_equal(c->timeouts.tcp_fin_wait, 3600);
+	assert_int_equal(c->timeouts.tcp_time_wait, 2); /* 1500ms rounds up */
+	assert_int_equal(c->timeouts.tcp_close, 5);
+	assert_int_equal(c->timeouts.tcp_close_wait, 90);
+	assert_int_equal(c->timeouts.tcp_last_ack, 20);
+	assert_int_equal(c->timeouts.udp, 120);
+	assert_string_equal(c->socket, "/tmp/sluice-test.sock");
+	assert_string_equal(c->listen, "127.0.0.1:9180");
+	assert_int_equal(c->n_services, 2);
+
+	s = &c->services[0];
+	assert_int_equal(s->vip, ip("10.0.0.10"));
+	assert_int_equal(s->port, htons(80));
+	assert_int_equal(s->proto, PROTO_TCP);
+	assert_int_equal(s->mode, CFG_MODE_FULLNAT);
+	assert_int_equal(s->sched, CFG_SCHED_RR);
+	assert_int_equal(s->persistence, 300);
+	assert_int_equal(s->n_backends, 3);
+	assert_int_equal(s->backends[0].addr, ip("10.0.2.11"));
+	assert_int_equal(s->backends[0].port, htons(8080));
+	assert_int_equal(s->backends[0].weight, 1);
+	assert_int_equal(s->backends[1].addr, ip("10.0.2.12"));
+	assert_int_equal(s->backends[1].port, htons(8080));
+	assert_int_equal(s->backends[1].weight, 2);
+	assert_int_equal(s->backends[2].addr, ip("10.0.2.13"));
+	assert_int_equal(s->backends[2].weight, 0);
+
+	s = &c->services[1];
+	assert_int_equal(s->vip, ip("10.0.0.10"));
+	assert_int_equal(s->port, htons(53));
+	assert_int_equal(s->proto, PROTO_UDP);
+	assert_int_equal(s->mode, CFG_MODE_FULLNAT);
+	assert_int_equal(s->sched, CFG_SCHED_WRR);
+	assert_int_equal(s->persistence, 0);
+	assert_int_equal(s->n_backends, 1);
+	assert_int_equal(s->backends[0].addr, ip("10.0.2.11"));
+	assert_int_equal(s->backends[0].port, htons(53));
+	assert_int_equal(s->backends[0].weight, 1);
+}
+
+static void
+test_full(void **state)
+{
+	struct cfg c;
+	struct cfg_error e;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(full_yaml, "full.yaml", &c, &e), 0);
+	check_full(&c);
+	cfg_free(&c);
+	assert_int_equal(c.n_services, 0);
+	assert_null(c.services);
+	assert_null(c.routes);
+	cfg_free(&c); /* a freed cfg is cleared, so freeing again is harmless */
+}
+
+static void
+check_defaults(const struct cfg *c)
+{
+	assert_int_equal(c->workers, 1);
+	assert_int_equal(c->memory, CFG_MEM_AUTO);
+	assert_int_equal(c->conn_table_size, 1048576);
+	assert_int_equal(c->timeouts.tcp_established, 900);
+	assert_int_equal(c->timeouts.tcp_syn_sent, 120);
+	assert_int_equal(c->timeouts.tcp_syn_recv, 60);
+	assert_int_equal(c->timeouts.tcp_fin_wait, 120);
+	assert_int_equal(c->timeouts.tcp_time_wait, 120);
+	assert_int_equal(c->timeouts.tcp_close, 10);
+	assert_int_equal(c->timeouts.tcp_close_wait, 60);
+	assert_int_equal(c->timeouts.tcp_last_ack, 30);
+	assert_int_equal(c->timeouts.udp, 300);
+	assert_string_equal(c->socket, "/run/sluice/sluiced.sock");
+	assert_string_equal(c->listen, "");
+	assert_int_equal(c->n_routes, 0);
+	assert_null(c->routes);
+	assert_int_equal(c->n_laddrs, 0);
+	assert_int_equal(c->n_services, 0);
+	assert_null(c->services);
+}
+
+static void
+test_defaults(void **state)
+{
+	static const char yaml[] =
+		"dataplane:\n"
+		"  ports:\n"
+		"    - {name: p0, device: 0000:01:00.0, address: 192.0.2.1/24}\n"
+		"  routes:\n"      /* null: the same as absent */
+		"  timeouts: {}\n"
+		"control: {}\n"
+		"services: []\n";
+	struct cfg c;
+	struct cfg_error e;
+
+	(void)state;
+	cfg_defaults(&c);
+	check_defaults(&c);
+	assert_int_equal(c.n_ports, 0);
+
+	assert_int_equal(cfg_load_string(yaml, "min.yaml", &c, &e), 0);
+	check_defaults(&c);
+	assert_int_equal(c.n_ports, 1);
+	assert_string_equal(c.ports[0].name, "p0");
+	assert_string_equal(c.ports[0].device, "0000:01:00.0");
+	assert_int_equal(c.ports[0].addr, ip("192.0.2.1"));
+	assert_int_equal(c.ports[0].prefix_len, 24);
+	cfg_free(&c);
+}
+
+/* ---- bad inputs: exact line, field and message ---- */
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	int line;
+	const char *field;
+	const char *msg;
+};
+
+/* Five lines that make a valid dataplane; cases add from line 6 on. */
+#define PORTS5                                                                  \
+	"dataplane:\n"                                                          \
+	"  ports:\n"                                                            \
+	"    - name: client\n"                                                  \
+	"      device: net_tap0\n"                                              \
+	"      address: 10.0.1.1/24\n"
+
+static const struct bad_case bad_cases[] = {
+	{ "bad_weight",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends:\n"
+		 "      - address: 10.0.2.11:8080\n"
+		 "        weight: 70000\n",
+	  10, "services[0].backends[0].weight", "70000 is out of range (0..65535)" },
+	{ "negative_weight",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends: [{address: 10.0.2.11:8080, weight: -1}]\n",
+	  8, "services[0].backends[0].weight", "-1 is out of range (0..65535)" },
+	{ "bool_weight",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends:\n"
+		 "      - address: 10.0.2.11:8080\n"
+		 "\n"
+		 "        weight: true\n",
+	  11, "services[0].backends[0].weight", "expected an integer, got true" },
+	{ "unknown_key",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends:\n"
+		 "      - address: 10.0.2.11:8080\n"
+		 "        wieght: 2\n",
+	  10, "services[0].backends[0].wieght",
+	  "unknown key 'wieght' (expected one of: address, weight)" },
+	{ "unknown_top_key",
+	  PORTS5 "service:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n",
+	  6, "service", "unknown key 'service' (expected one of: dataplane, control, services)" },
+	{ "unknown_key_value_on_next_line",
+	  PORTS5 "  timeout:\n"
+		 "    udp: 5\n",
+	  6, "dataplane.timeout",
+	  "unknown key 'timeout' (expected one of: workers, memory, conn_table_size, ports, "
+	  "routes, local_addresses, timeouts)" },
+	{ "bad_vip",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80\n",
+	  7, "services[0].vip",
+	  "'10.0.0.10:80' is not a service address (a.b.c.d:port/tcp or /udp)" },
+	{ "multicast_vip",
+	  PORTS5 "services:\n"
+		 "  - vip: 224.0.0.1:80/udp\n",
+	  7, "services[0].vip", "'224.0.0.1:80/udp' is not a unicast address" },
+	{ "duplicate_vip",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "  - vip: 10.0.0.10:80/udp\n"
+		 "  - vip: 10.0.0.10:80/tcp\n",
+	  9, "services[2].vip", "duplicate service 10.0.0.10:80/tcp (also services[0])" },
+	{ "duplicate_backend",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends:\n"
+		 "      - {address: 10.0.2.11:8080}\n"
+		 "      - {address: 10.0.2.12:8080}\n"
+		 "      - {address: 10.0.2.11:8080, weight: 3}\n",
+	  11, "services[0].backends[2].address",
+	  "duplicate backend 10.0.2.11:8080 (also backends[0])" },
+	{ "bad_backend_address",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends:\n"
+		 "      - {address: 10.0.2.11:0}\n",
+	  9, "services[0].backends[0].address",
+	  "'10.0.2.11:0' is not an address with a port (a.b.c.d:port)" },
+	{ "via_outside_subnets",
+	  PORTS5 "  routes:\n"
+		 "    - to: 0.0.0.0/0\n"
+		 "      via: 10.9.9.9\n",
+	  8, "dataplane.routes[0].via",
+	  "next hop 10.9.9.9 is not inside any port's subnet (10.0.1.0/24)" },
+	{ "via_is_own_address",
+	  PORTS5 "  routes: [{to: 0.0.0.0/0, via: 10.0.1.1}]\n",
+	  6, "dataplane.routes[0].via", "10.0.1.1 is the address of port 'client' itself" },
+	{ "route_host_bits",
+	  PORTS5 "  routes: [{to: 10.1.2.3/16, via: 10.0.1.254}]\n",
+	  6, "dataplane.routes[0].to", "'10.1.2.3/16' has host bits set (did you mean 10.1.0.0/16?)" },
+	{ "route_missing_via",
+	  PORTS5 "  routes:\n"
+		 "    - to: 10.1.0.0/16\n",
+	  7, "dataplane.routes[0].via", "missing required key 'via'" },
+	{ "bad_duration",
+	  PORTS5 "  timeouts:\n"
+		 "    tcp_established: 15m\n"
+		 "    tcp_close: 5x\n",
+	  8, "dataplane.timeouts.tcp_close",
+	  "bad duration \"5x\": use seconds or a number with ms, s, m or h, e.g. 900, "
+	  "\"15m\", \"500ms\"" },
+	{ "zero_timeout",
+	  PORTS5 "  timeouts: {udp: 0}\n",
+	  6, "dataplane.timeouts.udp", "0 is out of range (1..4294967295)" },
+	{ "zero_duration_string",
+	  PORTS5 "  timeouts: {udp: 0s}\n",
+	  6, "dataplane.timeouts.udp", "duration \"0s\" is shorter than 1 second" },
+	{ "unsupported_mode",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: dr\n",
+	  8, "services[0].mode", "mode 'dr' is not implemented yet (supported: fullnat)" },
+	{ "unknown_mode",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: fullnatt\n",
+	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat)" },
+	{ "unsupported_scheduler",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    scheduler: maglev\n",
+	  8, "services[0].scheduler",
+	  "scheduler 'maglev' is not implemented yet (supported: rr, wrr)" },
+	{ "yaml_syntax",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends: [10.0.2.11:8080\n"
+		 "  - vip: 10.0.0.11:80/tcp\n",
+	  9, "",
+	  "YAML syntax: while parsing a flow sequence (line 8): did not find expected ',' or ']'" },
+	{ "yaml_bad_indent",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "   mode: fullnat\n",
+	  8, "",
+	  "YAML syntax: while parsing a block collection (line 7): did not find expected '-' "
+	  "indicator" },
+	{ "wrong_type_quoted_int",
+	  "dataplane:\n"
+	  "  workers: \"4\"\n"
+	  "  ports: [{name: client, device: net_tap0, address: 10.0.1.1/24}]\n",
+	  2, "dataplane.workers", "expected an integer, got the string \"4\"" },
+	{ "wrong_type_list",
+	  "dataplane:\n"
+	  "  ports:\n"
+	  "    name: client\n",
+	  3, "dataplane.ports", "expected a list, got a mapping" },
+	{ "wrong_type_device",
+	  "dataplane:\n"
+	  "  ports: [{name: client, device: 123, address: 10.0.1.1/24}]\n",
+	  2, "dataplane.ports[0].device", "expected a string, got the integer 123" },
+	{ "workers_range",
+	  "dataplane:\n"
+	  "  workers: 33\n"
+	  "  ports: [{name: client, device: net_tap0, address: 10.0.1.1/24}]\n",
+	  2, "dataplane.workers", "33 is out of range (1..32)" },
+	{ "conn_table_range",
+	  "dataplane:\n"
+	  "  conn_table_size: 1023\n"
+	  "  ports: [{name: client, device: net_tap0, address: 10.0.1.1/24}]\n",
+	  2, "dataplane.conn_table_size", "1023 is out of range (1024..134217728)" },
+	{ "bad_memory",
+	  "dataplane:\n"
+	  "  memory: huge\n"
+	  "  ports: [{name: client, device: net_tap0, address: 10.0.1.1/24}]\n",
+	  2, "dataplane.memory", "unknown memory 'huge' (supported: auto, hugepages, no-hugepages)" },
+	{ "duplicate_key",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: fullnat\n"
+		 "    mode: fullnat\n",
+	  9, "services[0].mode", "duplicate key 'mode'" },
+	{ "missing_required",
+	  "dataplane:\n"
+	  "  ports:\n"
+	  "    - name: client\n"
+	  "      address: 10.0.1.1/24\n",
+	  3, "dataplane.ports[0].device", "missing required key 'device'" },
+	{ "required_without_value",
+	  "dataplane:\n"
+	  "  ports:\n"
+	  "    - name: client\n"
+	  "      device:\n"
+	  "      address: 10.0.1.1/24\n",
+	  4, "dataplane.ports[0].device", "required key 'device' has no value" },
+	{ "missing_vip",
+	  PORTS5 "services:\n"
+		 "  - mode: fullnat\n"
+		 "    backends: []\n",
+	  7, "services[0].vip", "missing required key 'vip'" },
+	{ "no_ports",
+	  "dataplane:\n"
+	  "  workers: 2\n"
+	  "  ports: []\n",
+	  3, "dataplane.ports", "at least one port is required" },
+	{ "no_dataplane",
+	  "control:\n"
+	  "  socket: /tmp/x.sock\n",
+	  1, "dataplane", "missing required key 'dataplane'" },
+	{ "duplicate_port_name",
+	  PORTS5 "    - name: client\n"
+		 "      device: net_tap1\n"
+		 "      address: 10.0.2.1/24\n",
+	  6, "dataplane.ports[1].name", "duplicate port name 'client' (also ports[0])" },
+	{ "duplicate_device",
+	  PORTS5 "    - name: server\n"
+		 "      device: net_tap0\n"
+		 "      address: 10.0.2.1/24\n",
+	  7, "dataplane.ports[1].device", "device 'net_tap0' is already used by ports[0]" },
+	{ "port_address_is_subnet",
+	  "dataplane:\n"
+	  "  ports:\n"
+	  "    - name: client\n"
+	  "      device: net_tap0\n"
+	  "      address: 10.0.1.0/24\n",
+	  5, "dataplane.ports[0].address",
+	  "'10.0.1.0/24' is the subnet's network or broadcast address; give the port's own "
+	  "address (e.g. 10.0.1.1/24)" },
+	{ "bad_port_name",
+	  "dataplane:\n"
+	  "  ports: [{name: \"a b\", device: net_tap0, address: 10.0.1.1/24}]\n",
+	  2, "dataplane.ports[0].name",
+	  "'a b': a name may only contain letters, digits, '-', '_' and '.'" },
+	{ "bad_local_address",
+	  PORTS5 "  local_addresses:\n"
+		 "    - 10.0.2.100\n"
+		 "    - 10.0.2.300\n",
+	  8, "dataplane.local_addresses[1]", "'10.0.2.300' is not an IPv4 address (a.b.c.d)" },
+	{ "duplicate_local_address",
+	  PORTS5 "  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.100]\n",
+	  6, "dataplane.local_addresses[2]",
+	  "duplicate local address 10.0.2.100 (also local_addresses[0])" },
+	{ "bad_listen",
+	  PORTS5 "control:\n"
+		 "  listen: localhost:9180\n",
+	  7, "control.listen", "'localhost:9180' is not an address with a port (a.b.c.d:port)" },
+	{ "health_check_not_mapping",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: yes\n",
+	  8, "services[0].health_check", "expected a mapping, got the string \"yes\"" },
+	{ "yaml_alias",
+	  PORTS5 "services:\n"
+		 "  - vip: &v 10.0.0.10:80/tcp\n"
+		 "  - vip: *v\n",
+	  7, "services[0].vip",
+	  "YAML anchors and aliases are not supported: write the value out" },
+	{ "yaml_two_documents",
+	  PORTS5 "---\n"
+		 "dataplane: {}\n",
+	  6, "", "only one YAML document is allowed ('---' starts a second one)" },
+	{ "yaml_integer_overflow",
+	  PORTS5 "  workers: 99999999999999999999\n",
+	  6, "dataplane.workers", "integer 99999999999999999999 is out of range" },
+	{ "yaml_tag",
+	  PORTS5 "  workers: !!int 3\n",
+	  6, "dataplane.workers", "YAML tag 'tag:yaml.org,2002:int' is not supported" },
+	{ "top_not_mapping",
+	  "- dataplane\n",
+	  1, "", "expected a mapping, got a list" },
+	{ "json_error_line",
+	  "{\n"
+	  "  \"dataplane\": {\n"
+	  "    \"ports\": [\n"
+	  "      {\"name\": \"client\", \"device\": \"net_tap0\", \"address\": \"10.0.1.1/24\"}\n"
+	  "    ],\n"
+	  "    \"workers\": 0\n"
+	  "  }\n"
+	  "}\n",
+	  6, "dataplane.workers", "0 is out of range (1..32)" },
+	{ "empty_document",
+	  "# nothing but a comment\n",
+	  0, "", "the document is empty" },
+};
+
+#define N_BAD (sizeof(bad_cases) / sizeof(bad_cases[0]))
+
+static void
+test_bad(void **state)
+{
+	const struct bad_case *bc = *state;
+	struct cfg c, zero;
+	struct cfg_error e;
+	char buf[512], want[512];
+
+	memset(&zero, 0, sizeof(zero));
+	memset(&c, 0xa5, sizeof(c)); /* garbage in: the loader must clear it */
+	assert_int_equal(cfg_load_string(bc->text, "t.yaml", &c, &e), -EINVAL);
+	print_message("%s: %s\n", bc->name, (cfg_error_fmt(&e, buf, sizeof(buf)), buf));
+	assert_string_equal(e.file, "t.yaml");
+	assert_int_equal(e.line, bc->line);
+	assert_string_equal(e.field, bc->field);
+	assert_string_equal(e.msg, bc->msg);
+	assert_memory_equal(&c, &zero, sizeof(c));
+
+	/* The formatted line is what sluiced prints. */
+	if (bc->line > 0)
+		snprintf(want, sizeof(want), "t.yaml:%d: %s%s%s", bc->line, bc->field,
+			 bc->field[0] ? ": " : "", bc->msg);
+	else
+		snprintf(want, sizeof(want), "t.yaml: %s%s%s", bc->field,
+			 bc->field[0] ? ": " : "", bc->msg);
+	assert_int_equal(cfg_error_fmt(&e, buf, sizeof(buf)), (int)strlen(want));
+	assert_string_equal(buf, want);
+}
+
+/* ---- round trip ---- */
+
+static void
+assert_cfg_equal(const struct cfg *a, const struct cfg *b)
+{
+	unsigned i, k;
+
+	assert_int_equal(a->workers, b->workers);
+	assert_int_equal(a->memory, b->memory);
+	assert_int_equal(a->conn_table_size, b->conn_table_size);
+	assert_int_equal(a->n_ports, b->n_ports);
+	for (i = 0; i < a->n_ports; i++) {
+		assert_string_equal(a->ports[i].name, b->ports[i].name);
+		assert_string_equal(a->ports[i].device, b->ports[i].device);
+		assert_int_equal(a->ports[i].addr, b->ports[i].addr);
+		assert_int_equal(a->ports[i].prefix_len, b->ports[i].prefix_len);
+	}
+	assert_int_equal(a->n_routes, b->n_routes);
+	for (i = 0; i < a->n_routes; i++) {
+		assert_int_equal(a->routes[i].prefix, b->routes[i].prefix);
+		assert_int_equal(a->routes[i].depth, b->routes[i].depth);
+		assert_int_equal(a->routes[i].via, b->routes[i].via);
+	}
+	assert_int_equal(a->n_laddrs, b->n_laddrs);
+	for (i = 0; i < a->n_laddrs; i++)
+		assert_int_equal(a->laddrs[i], b->laddrs[i]);
+	assert_memory_equal(&a->timeouts, &b->timeouts, sizeof(a->timeouts));
+	assert_string_equal(a->socket, b->socket);
+	assert_string_equal(a->listen, b->listen);
+	assert_int_equal(a->n_services, b->n_services);
+	for (i = 0; i < a->n_services; i++) {
+		const struct cfg_service *x = &a->services[i], *y = &b->services[i];
+
+		assert_int_equal(x->vip, y->vip);
+		assert_int_equal(x->port, y->port);
+		assert_int_equal(x->proto, y->proto);
+		assert_int_equal(x->mode, y->mode);
+		assert_int_equal(x->sched, y->sched);
+		assert_int_equal(x->persistence, y->persistence);
+		assert_int_equal(x->n_backends, y->n_backends);
+		for (k = 0; k < x->n_backends; k++) {
+			assert_int_equal(x->backends[k].addr, y->backends[k].addr);
+			assert_int_equal(x->backends[k].port, y->backends[k].port);
+			assert_int_equal(x->backends[k].weight, y->backends[k].weight);
+		}
+	}
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct cfg a, b, d;
+	struct cfg_error e;
+	json_t *ja, *jb;
+	char *text;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(full_yaml, "full.yaml", &a, &e), 0);
+	ja = cfg_to_json(&a);
+	assert_non_null(ja);
+	/* durations come out as integers of seconds */
+	assert_int_equal(json_integer_value(json_object_get(
+		json_object_get(json_object_get(ja, "dataplane"), "timeouts"), "tcp_fin_wait")), 3600);
+	assert_int_equal(cfg_from_json(ja, &b, &e), 0);
+	assert_cfg_equal(&a, &b);
+	check_full(&b);
+	jb = cfg_to_json(&b);
+	assert_non_null(jb);
+	assert_true(json_equal(ja, jb));
+
+	/* and as JSON text through the YAML loader */
+	text = json_dumps(ja, JSON_INDENT(2));
+	assert_non_null(text);
+	assert_int_equal(cfg_load_string(text, "full.json", &d, &e), 0);
+	assert_cfg_equal(&a, &d);
+	free(text);
+
+	json_decref(ja);
+	json_decref(jb);
+	cfg_free(&a);
+	cfg_free(&b);
+	cfg_free(&d);
+}
+
+static void
+test_round_trip_defaults(void **state)
+{
+	struct cfg a, b;
+	struct cfg_error e;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(cfg_load_string("{dataplane: {ports: [{name: p, device: d, "
+					 "address: 10.1.1.1/30}]}}", NULL, &a, &e), 0);
+	j = cfg_to_json(&a);
+	assert_non_null(j);
+	assert_null(json_object_get(json_object_get(j, "control"), "listen"));
+	assert_int_equal(json_array_size(json_object_get(j, "services")), 0);
+	assert_int_equal(cfg_from_json(j, &b, &e), 0);
+	assert_cfg_equal(&a, &b);
+	check_defaults(&b);
+	json_decref(j);
+	cfg_free(&a);
+	cfg_free(&b);
+}
+
+/* ---- the API side: JSON bodies, no lines ---- */
+
+static void
+test_service_api(void **state)
+{
+	static const char body[] =
+		"{\"vip\": \"10.0.0.20:443/tcp\", \"scheduler\": \"rr\", \"persistence\": \"1h\","
+		" \"backends\": [{\"address\": \"10.0.2.21:8443\", \"weight\": 5},"
+		" {\"address\": \"10.0.2.22:8443\"}]}";
+	struct cfg_service s, t, u;
+	struct cfg_error e;
+	json_t *j, *k;
+
+	(void)state;
+	j = json_loads(body, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(cfg_service_from_json(j, "", &s, &e), 0);
+	json_decref(j);
+	assert_int_equal(s.vip, ip("10.0.0.20"));
+	assert_int_equal(s.port, htons(443));
+	assert_int_equal(s.proto, PROTO_TCP);
+	assert_int_equal(s.mode, CFG_MODE_FULLNAT);
+	assert_int_equal(s.sched, CFG_SCHED_RR);
+	assert_int_equal(s.persistence, 3600);
+	assert_int_equal(s.n_backends, 2);
+	assert_int_equal(s.backends[0].addr, ip("10.0.2.21"));
+	assert_int_equal(s.backends[0].port, htons(8443));
+	assert_int_equal(s.backends[0].weight, 5);
+	assert_int_equal(s.backends[1].addr, ip("10.0.2.22"));
+	assert_int_equal(s.backends[1].weight, 1);
+
+	/* to_json -> from_json gives the same service */
+	j = cfg_service_to_json(&s);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "vip")), "10.0.0.20:443/tcp");
+	assert_string_equal(json_string_value(json_object_get(j, "mode")), "fullnat");
+	assert_string_equal(json_string_value(json_object_get(j, "scheduler")), "rr");
+	assert_int_equal(json_integer_value(json_object_get(j, "persistence")), 3600);
+	assert_int_equal(cfg_service_from_json(j, "", &t, &e), 0);
+	k = cfg_service_to_json(&t);
+	assert_true(json_equal(j, k));
+	json_decref(j);
+	json_decref(k);
+	assert_int_equal(t.n_backends, 2);
+	assert_memory_equal(t.backends, s.backends, 2 * sizeof(*s.backends));
+
+	/* a copy does not share backends with its source */
+	assert_int_equal(cfg_service_copy(&u, &s), 0);
+	assert_ptr_not_equal(u.backends, s.backends);
+	s.backends[0].weight = 9;
+	assert_int_equal(u.backends[0].weight, 5);
+	assert_int_equal(u.n_backends, 2);
+	assert_int_equal(u.vip, s.vip);
+	cfg_service_free(&s);
+	assert_null(s.backends);
+	assert_int_equal(s.n_backends, 0);
+	cfg_service_free(&t);
+	cfg_service_free(&u);
+}
+
+static void
+test_service_api_errors(void **state)
+{
+	struct cfg_service s, zero;
+	struct cfg_error e;
+	char buf[256];
+	json_t *j;
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	j = json_pack("{s:s, s:[{s:s}, {s:s, s:i}]}", "vip", "10.0.0.20:443/tcp", "backends",
+		      "address", "10.0.2.21:8443", "address", "10.0.2.22:8443", "weight", 65536);
+	assert_non_null(j);
+	assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
+	assert_int_equal(e.line, 0);
+	assert_string_equal(e.file, "");
+	assert_string_equal(e.field, "backends[1].weight");
+	assert_string_equal(e.msg, "65536 is out of range (0..65535)");
+	assert_memory_equal(&s, &zero, sizeof(s));
+	assert_int_equal(cfg_error_fmt(&e, buf, sizeof(buf)), 52);
+	assert_string_equal(buf, "backends[1].weight: 65536 is out of range (0..65535)");
+
+	/* the prefix names the service inside a whole document */
+	assert_int_equal(cfg_service_from_json(j, "services[2]", &s, &e), -EINVAL);
+	assert_string_equal(e.field, "services[2].backends[1].weight");
+	json_decref(j);
+
+	j = json_pack("{s:s, s:s}", "vip", "10.0.0.20:443/tcp", "scheduler", "wlc");
+	assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
+	assert_string_equal(e.field, "scheduler");
+	assert_string_equal(e.msg, "scheduler 'wlc' is not implemented yet (supported: rr, wrr)");
+	json_decref(j);
+
+	j = json_pack("{s:s, s:f}", "vip", "10.0.0.20:443/tcp", "persistence", 1.5);
+	assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
+	assert_string_equal(e.field, "persistence");
+	assert_string_equal(e.msg, "expected a duration (seconds, or a string such as \"15m\"), "
+			    "got a number with a fraction");
+	json_decref(j);
+
+	j = json_pack("[]");
+	assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
+	assert_string_equal(e.field, "");
+	assert_string_equal(e.msg, "expected a mapping, got a list");
+	json_decref(j);
+
+	/* the error struct is optional */
+	j = json_pack("{}");
+	assert_int_equal(cfg_service_from_json(j, "", &s, NULL), -EINVAL);
+	json_decref(j);
+}
+
+static void
+test_backend_api(void **state)
+{
+	struct cfg_backend b;
+	struct cfg_error e;
+	json_t *j;
+
+	(void)state;
+	j = json_pack("{s:s, s:i}", "address", "10.0.2.9:80", "weight", 0);
+	assert_int_equal(cfg_backend_from_json(j, "", &b, &e), 0);
+	assert_int_equal(b.addr, ip("10.0.2.9"));
+	assert_int_equal(b.port, htons(80));
+	assert_int_equal(b.weight, 0);
+	json_decref(j);
+
+	j = json_pack("{s:s, s:b}", "address", "10.0.2.9:80", "drain", 1);
+	assert_int_equal(cfg_backend_from_json(j, "body", &b, &e), -EINVAL);
+	assert_string_equal(e.field, "body.drain");
+	assert_string_equal(e.msg, "unknown key 'drain' (expected one of: address, weight)");
+	json_decref(j);
+
+	j = json_pack("{s:s}", "address", "0.0.0.0:80");
+	assert_int_equal(cfg_backend_from_json(j, "", &b, &e), -EINVAL);
+	assert_string_equal(e.field, "address");
+	assert_string_equal(e.msg, "'0.0.0.0:80' is not a unicast address");
+	json_decref(j);
+}
+
+/* Durations through the one place that accepts 0: persistence. */
+static void
+test_durations(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		uint32_t secs;
+	} cases[] = {
+		{ "0", 0, 0 }, { "0s", 0, 0 }, { "900", 0, 900 }, { "900s", 0, 900 },
+		{ "15m", 0, 900 }, { "1h", 0, 3600 }, { "1h30m", 0, 5400 }, { "500ms", 0, 1 },
+		{ "1001ms", 0, 2 }, { "1m30s", 0, 90 }, { "4294967295", 0, 4294967295u },
+		{ "", -EINVAL, 0 }, { "15x", -EINVAL, 0 }, { "1m30", -EINVAL, 0 },
+		{ "-5", -EINVAL, 0 }, { "m", -EINVAL, 0 }, { "1.5s", -EINVAL, 0 },
+		{ "4294967296", -EINVAL, 0 }, { "99999999999999h", -EINVAL, 0 },
+		{ "1193047h", -EINVAL, 0 },
+	};
+	struct cfg_service s;
+	struct cfg_error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = json_pack("{s:s, s:s}", "vip", "10.0.0.1:1/udp", "persistence",
+				      cases[i].text);
+
+		print_message("duration \"%s\"\n", cases[i].text);
+		assert_int_equal(cfg_service_from_json(j, "", &s, &e), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_int_equal(s.persistence, cases[i].secs);
+		else
+			assert_string_equal(e.field, "persistence");
+		cfg_service_free(&s);
+		json_decref(j);
+	}
+	/* an integer too */
+	{
+		json_t *j = json_pack("{s:s, s:I}", "vip", "10.0.0.1:1/udp", "persistence",
+				      (json_int_t)4294967296ll);
+
+		assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
+		assert_string_equal(e.msg, "4294967296 is out of range (0..4294967295)");
+		json_decref(j);
+	}
+}
+
+/* ---- files ---- */
+
+static void
+test_load_file(void **state)
+{
+	char path[] = "/tmp/sluice-test-config-XXXXXX";
+	struct cfg c;
+	struct cfg_error e;
+	char buf[512], want[600];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, full_yaml, sizeof(full_yaml) - 1), (ssize_t)sizeof(full_yaml) - 1);
+	close(fd);
+	assert_int_equal(cfg_load_file(path, &c, &e), 0);
+	check_full(&c);
+	cfg_free(&c);
+
+	/* an error names the file and the line */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_true(write(fd, PORTS5 "  workers: 0\n", sizeof(PORTS5 "  workers: 0\n") - 1) > 0);
+	close(fd);
+	assert_int_equal(cfg_load_file(path, &c, &e), -EINVAL);
+	cfg_error_fmt(&e, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%s:6: dataplane.workers: 0 is out of range (1..32)", path);
+	assert_string_equal(buf, want);
+	unlink(path);
+
+	assert_int_equal(cfg_load_file(path, &c, &e), -ENOENT);
+	cfg_error_fmt(&e, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", path);
+	assert_string_equal(buf, want);
+}
+
+static void
+test_error_fmt(void **state)
+{
+	struct cfg_error e;
+	char buf[64], small[8];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.msg, sizeof(e.msg), "bad");
+	assert_int_equal(cfg_error_fmt(&e, buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "bad");
+	snprintf(e.field, sizeof(e.field), "a.b");
+	cfg_error_fmt(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "a.b: bad");
+	e.line = 7;
+	cfg_error_fmt(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "line 7: a.b: bad");
+	snprintf(e.file, sizeof(e.file), "x.yaml");
+	cfg_error_fmt(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "x.yaml:7: a.b: bad");
+	e.line = 0;
+	e.field[0] = '\0';
+	cfg_error_fmt(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "x.yaml: bad");
+	/* like snprintf: the full length comes back even when cut */
+	e.line = 12;
+	assert_int_equal(cfg_error_fmt(&e, small, sizeof(small)), 14);
+	assert_string_equal(small, "x.yaml:");
+	assert_int_equal(cfg_error_fmt(&e, NULL, 0), 14);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(cfg_mode_name(CFG_MODE_FULLNAT), "fullnat");
+	assert_string_equal(cfg_mode_name(CFG_MODE_DR), "dr");
+	assert_string_equal(cfg_mode_name(CFG_MODE_TUN), "tun");
+	assert_string_equal(cfg_mode_name(CFG_MODE_NAT), "nat");
+	assert_string_equal(cfg_mode_name(CFG_MODE_MAX), "?");
+	assert_string_equal(cfg_sched_name(CFG_SCHED_RR), "rr");
+	assert_string_equal(cfg_sched_name(CFG_SCHED_WRR), "wrr");
+	assert_string_equal(cfg_sched_name(CFG_SCHED_LC), "lc");
+	assert_string_equal(cfg_sched_name(CFG_SCHED_WLC), "wlc");
+	assert_string_equal(cfg_sched_name(CFG_SCHED_SH), "sh");
+	assert_string_equal(cfg_sched_name(CFG_SCHED_MAGLEV), "maglev");
+	assert_string_equal(cfg_sched_name(200), "?");
+}
+
+/* The smallest valid document, built as JSON. */
+static json_t *
+doc_with_ports(void)
+{
+	return json_pack("{s:{s:[{s:s, s:s, s:s}]}}", "dataplane", "ports", "name", "p",
+			 "device", "d", "address", "10.0.1.1/24");
+}
+
+static void
+test_limits(void **state)
+{
+	struct cfg c;
+	struct cfg_error e;
+	json_t *doc, *arr, *svc, *bes;
+	unsigned i;
+
+	(void)state;
+	/* 64 local addresses are fine, 65 are not */
+	doc = doc_with_ports();
+	arr = json_array();
+	for (i = 0; i < CFG_MAX_LADDRS; i++)
+		json_array_append_new(arr, json_sprintf("10.0.3.%u", i + 1));
+	json_object_set_new(json_object_get(doc, "dataplane"), "local_addresses", arr);
+	assert_int_equal(cfg_from_json(doc, &c, &e), 0);
+	assert_int_equal(c.n_laddrs, CFG_MAX_LADDRS);
+	assert_int_equal(c.laddrs[63], ip("10.0.3.64"));
+	cfg_free(&c);
+	json_array_append_new(arr, json_string("10.0.3.200"));
+	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);
+	assert_string_equal(e.field, "dataplane.local_addresses");
+	assert_string_equal(e.msg, "too many local addresses: 65 (at most 64)");
+	json_decref(doc);
+
+	/* CFG_MAX_BACKENDS distinct backends pass; one repeat at the end is found */
+	doc = doc_with_ports();
+	svc = json_pack("{s:s}", "vip", "10.0.0.1:80/tcp");
+	bes = json_array();
+	for (i = 0; i < CFG_MAX_BACKENDS; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.1.%u.%u:80", i / 256, i % 256);
+		json_array_append_new(bes, json_pack("{s:s}", "address", a));
+	}
+	json_object_set_new(svc, "backends", bes);
+	json_object_set_new(doc, "services", json_pack("[o]", svc));
+	assert_int_equal(cfg_from_json(doc, &c, &e), 0);
+	assert_int_equal(c.services[0].n_backends, CFG_MAX_BACKENDS);
+	cfg_free(&c);
+	json_array_set_new(bes, CFG_MAX_BACKENDS - 1, json_pack("{s:s}", "address", "10.1.0.7:80"));
+	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);
+	assert_string_equal(e.field, "services[0].backends[4095].address");
+	assert_string_equal(e.msg, "duplicate backend 10.1.0.7:80 (also backends[7])");
+	json_array_append_new(bes, json_pack("{s:s}", "address", "10.9.9.9:80"));
+	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);
+	assert_string_equal(e.field, "services[0].backends");
+	assert_string_equal(e.msg, "too many backends: 4097 (at most 4096)");
+	json_decref(doc);
+
+	/* nine ports */
+	doc = json_pack("{s:{s:[]}}", "dataplane", "ports");
+	arr = json_object_get(json_object_get(doc, "dataplane"), "ports");
+	for (i = 0; i < CFG_MAX_PORTS + 1; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", "p", "device",
+						     "d", "address", "10.0.1.1/24"));
+	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);
+	assert_string_equal(e.field, "dataplane.ports");
+	assert_string_equal(e.msg, "too many ports: 9 (at most 8)");
+	json_decref(doc);
+
+	/* no document at all */
+	assert_int_equal(cfg_from_json(NULL, &c, &e), -EINVAL);
+	assert_string_equal(e.msg, "no document");
+}
+
+/* An error in a later service frees what the earlier ones allocated (valgrind checks). */
+static void
+test_error_frees(void **state)
+{
+	static const char yaml[] =
+		PORTS5
+		"  routes: [{to: 10.5.0.0/16, via: 10.0.1.9}]\n"
+		"services:\n"
+		"  - vip: 10.0.0.10:80/tcp\n"
+		"    backends: [{address: 10.0.2.11:80}, {address: 10.0.2.12:80}]\n"
+		"  - vip: 10.0.0.11:80/tcp\n"
+		"    backends: [{address: 10.0.2.11:80}, {address: 10.0.2.12:80, weight: x}]\n";
+	struct cfg c, zero;
+	struct cfg_error e;
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	assert_int_equal(cfg_load_string(yaml, "t.yaml", &c, &e), -EINVAL);
+	assert_int_equal(e.line, 11);
+	assert_string_equal(e.field, "services[1].backends[1].weight");
+	assert_string_equal(e.msg, "expected an integer, got the string \"x\"");
+	assert_memory_equal(&c, &zero, sizeof(c));
+}
+
+/* The YAML loader's own rules: scalar types, nesting bound, JSON through YAML. */
+static void
+test_yaml_scalars(void **state)
+{
+	struct cfg c;
+	struct cfg_error e;
+	char deep[400];
+	size_t i, off = 0;
+
+	(void)state;
+	/* quoted numbers are strings: "123" is a fine device name */
+	assert_int_equal(cfg_load_string("dataplane: {ports: [{name: '1', device: \"123\", "
+					 "address: 10.0.1.1/24}], workers: +2}", "t", &c, &e), 0);
+	assert_string_equal(c.ports[0].name, "1");
+	assert_string_equal(c.ports[0].device, "123");
+	assert_int_equal(c.workers, 2);
+	cfg_free(&c);
+
+	/* YAML 1.1 booleans (yes/no) stay strings */
+	assert_int_equal(cfg_load_string(PORTS5 "  workers: yes\n", "t", &c, &e), -EINVAL);
+	assert_string_equal(e.msg, "expected an integer, got the string \"yes\"");
+
+	/* a hostile nesting depth is an error, not a stack overflow */
+	off += (size_t)snprintf(deep + off, sizeof(deep) - off, "dataplane: ");
+	for (i = 0; i < 100; i++)
+		deep[off++] = '[';
+	deep[off] = '\0';
+	assert_int_equal(cfg_load_string(deep, "t", &c, &e), -EINVAL);
+	assert_int_equal(e.line, 1);
+	assert_string_equal(e.msg, "nested deeper than 64 levels");
+
+	/* a NUL inside a string cannot hide the rest of a name */
+	assert_int_equal(cfg_load_string("dataplane: {ports: [{name: \"a\\0b\", device: d, "
+					 "address: 10.0.1.1/24}]}", "t", &c, &e), -EINVAL);
+	assert_string_equal(e.field, "dataplane.ports[0].name");
+	assert_string_equal(e.msg, "must not contain a NUL byte");
+
+	/* tabs for indentation are a syntax error with a line */
+	assert_int_equal(cfg_load_string("dataplane:\n\tworkers: 1\n", "t", &c, &e), -EINVAL);
+	assert_int_equal(e.line, 2);
+
+	/* a null text */
+	assert_int_equal(cfg_load_string(NULL, "t", &c, &e), -EINVAL);
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip_defaults),
+		cmocka_unit_test(test_service_api),
+		cmocka_unit_test(test_service_api_errors),
+		cmocka_unit_test(test_backend_api),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_error_fmt),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_error_frees),
+		cmocka_unit_test(test_yaml_scalars),
+	};
+	/* One named test per bad input, so a failure says which input it was. */
+	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + N_BAD];
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		tests[n++] = fixed[i];
+	for (i = 0; i < N_BAD; i++)
+		tests[n++] = (struct CMUnitTest){ .name = bad_cases[i].name,
+						  .test_func = test_bad,
+						  .initial_state = (void *)&bad_cases[i] };
+	return _cmocka_run_group_tests("config", tests, n, NULL, NULL);
+}
