@@ -12,6 +12,10 @@
 #define WHEEL_SLOTS 8192u
 #define WHEEL_MASK (WHEEL_SLOTS - 1)
 #define NIL UINT32_MAX
+#define HEAD 0x80000000u /* wheel_prev of a list's first conn: HEAD | slot */
+
+/* One cache line a conn: the per-packet path touches only it. */
+_Static_assert(sizeof(struct conn) == 64, "struct conn must stay one cache line");
 
 struct conn_table {
 	struct rte_hash *h;
@@ -114,7 +118,7 @@ struct conn *
 conn_alloc(struct conn_table *ct)
 {
 	struct conn *c;
-	uint32_t gen;
+	uint16_t gen;
 
 	if (ct->free_top == 0)
 		return NULL;
@@ -134,6 +138,29 @@ conn_release(struct conn_table *ct, struct conn *c)
 }
 
 static void
+wheel_link(struct conn_table *ct, struct conn *c, uint32_t slot)
+{
+	uint32_t idx = (uint32_t)(c - ct->conns), head = ct->wheel[slot];
+
+	c->wheel_next = head;
+	c->wheel_prev = HEAD | slot;
+	if (head != NIL)
+		ct->conns[head].wheel_prev = idx;
+	ct->wheel[slot] = idx;
+}
+
+static void
+wheel_unlink(struct conn_table *ct, struct conn *c)
+{
+	if (c->wheel_prev & HEAD)
+		ct->wheel[c->wheel_prev & ~HEAD] = c->wheel_next;
+	else
+		ct->conns[c->wheel_prev].wheel_next = c->wheel_next;
+	if (c->wheel_next != NIL)
+		ct->conns[c->wheel_next].wheel_prev = c->wheel_prev;
+}
+
+static void
 wheel_file(struct conn_table *ct, struct conn *c)
 {
 	uint32_t at = c->expire;
@@ -143,8 +170,15 @@ wheel_file(struct conn_table *ct, struct conn *c)
 		at = ct->wheel_tick + 1;
 	else if (tick_diff(at, ct->wheel_tick) >= (int32_t)WHEEL_SLOTS)
 		at = ct->wheel_tick + WHEEL_SLOTS - 1;
-	c->wheel_next = ct->wheel[at & WHEEL_MASK];
-	ct->wheel[at & WHEEL_MASK] = (uint32_t)(c - ct->conns);
+	wheel_link(ct, c, at & WHEEL_MASK);
+}
+
+void
+conn_refile(struct conn_table *ct, struct conn *c, uint32_t expire)
+{
+	wheel_unlink(ct, c);
+	c->expire = expire;
+	wheel_file(ct, c);
 }
 
 static void
@@ -200,6 +234,8 @@ conn_remove(struct conn_table *ct, struct conn *c)
 	keys_del(ct, c);
 	c->flags |= CONN_F_DEAD;
 	ct->count--;
+	/* Freed at the next tick, not now: this burst may still hold pointers to it. */
+	conn_refile(ct, c, ct->wheel_tick);
 }
 
 unsigned
@@ -216,7 +252,7 @@ conn_expire(struct conn_table *ct, uint32_t now, unsigned budget)
 		while (*head != NIL && work < budget) {
 			struct conn *c = &ct->conns[*head];
 
-			*head = c->wheel_next;
+			wheel_unlink(ct, c);
 			work++;
 			if (c->flags & CONN_F_DEAD) {
 				conn_release(ct, c);
@@ -254,7 +290,7 @@ int
 conn_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out)
 {
 	const struct conn *c = &ct->conns[i];
-	uint32_t g1, g2;
+	uint16_t g1, g2;
 
 	g1 = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
 	if ((g1 & 1) || (c->flags & CONN_F_DEAD))

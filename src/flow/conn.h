@@ -17,9 +17,11 @@
  * (backend -> LIP): one bulk lookup per burst then serves both directions. The direction
  * rides in the low bit of the hash's data pointer.
  *
- * Expiry: each conn carries its deadline; a packet only moves the deadline. A timing wheel
- * visits conns lazily and re-files those whose deadline moved on, so the per-packet cost
- * is one store and the work per loop iteration is bounded by a budget.
+ * Expiry: each conn carries its deadline and sits in the timing wheel's slot of that
+ * deadline (or earlier). Traffic moves a deadline later with one store: the wheel finds
+ * the conn early and re-files it. Only a deadline moved earlier (a state with a shorter
+ * timeout, such as TIME_WAIT after ESTABLISHED) re-files at once, in O(1). The work of
+ * one conn_expire() call is bounded by a budget.
  */
 
 struct fwd_ops;
@@ -49,19 +51,19 @@ struct conn {
 	uint16_t lport;
 
 	uint8_t proto;
-	uint8_t state;      /* enum tcp_state, or CONN_S_UDP */
-	uint8_t in_port;    /* port the client side arrived on; replies leave there */
-	uint8_t out_port;   /* port toward the backend */
-	uint16_t svc_slot;  /* counters of the service */
-	uint16_t be_slot;   /* counters of the backend */
-	uint32_t out_nh;    /* next hop toward the backend (the backend or a gateway) */
+	uint8_t state;        /* enum tcp_state, or CONN_S_UDP */
+	uint8_t in_port : 4;  /* port the client side arrived on; replies leave there */
+	uint8_t out_port : 4; /* port toward the backend (CFG_MAX_PORTS <= 16) */
+	uint8_t lip_idx : 6;  /* CFG_MAX_LADDRS <= 64 */
+	uint8_t flags : 2;    /* CONN_F_* */
+	uint16_t svc_slot;    /* counters of the service */
+	uint16_t be_slot;     /* counters of the backend */
+	uint32_t out_nh;      /* next hop toward the backend (the backend or a gateway) */
 	struct rte_ether_addr c_mac; /* last hop toward the client: where its packets came from */
-	uint8_t lip_idx;
-	uint8_t flags;       /* CONN_F_* */
-
-	uint32_t wheel_next; /* index of the next conn in the same wheel slot */
-	uint32_t gen;        /* odd while the slot is free; readers outside the worker check it */
-	uint32_t expire;     /* deadline in ticks (CONN_TICK_MS) of the owning worker's clock */
+	uint16_t gen;         /* odd while the slot is free; readers outside the worker check it */
+	uint32_t wheel_next;  /* the wheel slot's list: conn indexes */
+	uint32_t wheel_prev;
+	uint32_t expire;      /* deadline in ticks (CONN_TICK_MS) of the owning worker's clock */
 	const struct fwd_ops *fwd; /* the mode, bound once at creation */
 } __rte_cache_aligned;
 
@@ -98,6 +100,19 @@ conn_key_out(const struct conn *c, struct conn_key *k)
 {
 	*k = (struct conn_key){ .saddr = c->daddr, .daddr = c->laddr, .sport = c->dport,
 				.dport = c->lport, .proto = c->proto };
+}
+
+/** Move c's deadline earlier than it is filed: re-file it now. Owner worker. */
+void conn_refile(struct conn_table *ct, struct conn *c, uint32_t expire);
+
+/** Set c's deadline (ticks). The per-packet path: a later deadline costs one store. */
+static inline void
+conn_set_expire(struct conn_table *ct, struct conn *c, uint32_t expire)
+{
+	if (unlikely((int32_t)(expire - c->expire) < 0))
+		conn_refile(ct, c, expire);
+	else
+		c->expire = expire;
 }
 
 /** Find the conn of a key. NULL when there is none. Owner worker. */

@@ -90,7 +90,7 @@ conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 			c->state = next;
 		}
 	}
-	c->expire = w->now + dp->timeout_ticks[c->state];
+	conn_set_expire(w->ct, c, w->now + dp->timeout_ticks[c->state]);
 	conn_account(w, c, dir, p->ip_len);
 	r = c->fwd->xmit[dir](w, c, m, p);
 	if (unlikely(r))

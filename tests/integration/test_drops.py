@@ -111,4 +111,5 @@ def test_bad_weight_refused(make_lab, tmp_path, weight):
     except lab.LabError:
         pytest.fail("sluiced started with a bad config (still running after 30 s)")
     assert p.returncode != 0, f"sluiced started with weight {weight}"
-    assert want.search(p.stderr), f"sluiced's refusal does not name {path}:{line} and the weight: {p.stderr!r}"
+    assert want.search(p.stderr), \
+        f"sluiced's refusal does not name {path}:{line} and the weight: {p.stderr!r}"

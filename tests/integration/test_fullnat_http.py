@@ -10,7 +10,7 @@ WEIGHTS = [1, 1, 2]
 SERVICE = f"{VIP}:80/tcp"
 
 
-def check_wrr(lb, d, n, tolerance):
+def check_wrr(lb, d, n, tolerance, driver):
     wait_http(lb, d)
     answers = http_many(lb, n)
     counts, pct = shares(answers)
@@ -31,17 +31,24 @@ def check_wrr(lb, d, n, tolerance):
     for name, b in by_name.items():
         assert b["weight"] == WEIGHTS[int(name[1:]) - 1], b
         assert b["stats"]["conns"] >= counts.get(name, 0), b
+
+    # ... and the packets went through the DPDK driver under test.
+    ports = d.stats()["ports"]
+    assert len(ports) == 2, ports
+    for p in ports:
+        assert p["device"].startswith(driver), p
+        assert p["rx_packets"] > 0 and p["tx_packets"] > 0, p
     return counts
 
 
 def test_wrr_af_packet(make_lab, sluiced):
     lb = make_lab(backends=3)
     d = sluiced(lb, lb.sluiced_config(backend_weights=WEIGHTS))
-    check_wrr(lb, d, n=300, tolerance=10)
+    check_wrr(lb, d, n=300, tolerance=10, driver="net_af_packet")
 
 
 def test_wrr_af_xdp(make_lab, sluiced):
     lb = make_lab(backends=3)
     d = sluiced(lb, lb.sluiced_config(backend_weights=WEIGHTS, xdp=True))
-    counts = check_wrr(lb, d, n=40, tolerance=15)
+    counts = check_wrr(lb, d, n=40, tolerance=15, driver="net_af_xdp")
     assert all(counts.get(f"b{k}") for k in range(1, 4)), dict(counts)

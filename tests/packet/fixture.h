@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_FIXTURE_H
+#define SLUICE_FIXTURE_H
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+#include <rte_icmp.h>
+
+/*
+ * Frame builders for the packet fixtures and the benchmark: correct frames with real
+ * checksums, which a test then breaks on purpose where it needs a bad one.
+ */
+
+struct fx_l4 {
+	uint8_t proto;        /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	const char *src;      /* dotted */
+	const char *dst;
+	uint16_t sport, dport;
+	uint8_t tcp_flags;
+	const uint8_t *opts;  /* TCP options, a multiple of 4 bytes */
+	unsigned opts_len;
+	const void *payload;
+	unsigned payload_len;
+	uint8_t ttl;          /* 0 means 64 */
+};
+
+static inline uint32_t
+fx_ip(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static inline struct rte_mbuf *
+fx_frame(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
+	 const struct rte_ether_addr *dst_mac, const struct fx_l4 *f)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	unsigned l4len;
+	uint8_t *p;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+
+	if (f->proto == IPPROTO_TCP)
+		l4len = sizeof(struct rte_tcp_hdr) + f->opts_len;
+	else if (f->proto == IPPROTO_UDP)
+		l4len = sizeof(struct rte_udp_hdr);
+	else
+		l4len = sizeof(struct rte_icmp_hdr);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + sizeof(*ip) + l4len +
+						       f->payload_len));
+	if (p == NULL)
+		return m;
+	memset(p, 0, sizeof(*eth) + sizeof(*ip) + l4len);
+	eth = (struct rte_ether_hdr *)p;
+	eth->src_addr = *src_mac;
+	eth->dst_addr = *dst_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4len + f->payload_len));
+	ip->packet_id = RTE_BE16(0x1234);
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = f->ttl ? f->ttl : 64;
+	ip->next_proto_id = f->proto;
+	ip->src_addr = fx_ip(f->src);
+	ip->dst_addr = fx_ip(f->dst);
+	if (f->payload_len)
+		memcpy((uint8_t *)(ip + 1) + l4len, f->payload, f->payload_len);
+	if (f->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+		th->src_port = rte_cpu_to_be_16(f->sport);
+		th->dst_port = rte_cpu_to_be_16(f->dport);
+		th->sent_seq = RTE_BE32(1000);
+		th->recv_ack = (f->tcp_flags & RTE_TCP_ACK_FLAG) ? RTE_BE32(2000) : 0;
+		th->data_off = (uint8_t)((l4len / 4) << 4);
+		th->tcp_flags = f->tcp_flags;
+		th->rx_win = RTE_BE16(64240);
+		if (f->opts_len)
+			memcpy(th + 1, f->opts, f->opts_len);
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	} else if (f->proto == IPPROTO_UDP) {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+		uh->src_port = rte_cpu_to_be_16(f->sport);
+		uh->dst_port = rte_cpu_to_be_16(f->dport);
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4len + f->payload_len));
+		uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	} else {
+		struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+
+		ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+		ic->icmp_ident = RTE_BE16(7);
+		ic->icmp_seq_nb = RTE_BE16(1);
+		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4len + f->payload_len);
+	}
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return m;
+}
+
+static inline struct rte_mbuf *
+fx_arp(struct rte_mempool *mp, const struct rte_ether_addr *src_mac, uint16_t op,
+       const char *sip, const char *tip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth =
+		(struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	if (eth == NULL)
+		return m;
+	memset((void *)eth, 0, sizeof(*eth) + sizeof(*arp));
+	eth->src_addr = *src_mac;
+	memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(op);
+	arp->arp_data.arp_sha = *src_mac;
+	arp->arp_data.arp_sip = fx_ip(sip);
+	arp->arp_data.arp_tip = fx_ip(tip);
+	return m;
+}
+
+#endif

@@ -1,0 +1,787 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Packet fixtures: frames in, frames and counters out, through pipeline_run() with no
+ * port behind it. Each test builds a node from a YAML config, as sluiced does, and checks
+ * every byte that matters of what comes out: addresses, ports, MACs, TTL, checksums.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "control/config.h"
+#include "flow/conn.h"
+#include "forward/laddr.h"
+#include "net/neigh.h"
+#include "service/snapshot.h"
+#include "test_eal.h"
+#include "worker/dp.h"
+#include "worker/pipeline.h"
+#include "worker/worker.h"
+#include "fixture.h"
+
+static const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
+						   { { 2, 0, 0, 0, 0, 2 } } };
+static const struct rte_ether_addr client_mac = { { 2, 0, 0, 0, 1, 1 } };
+static const struct rte_ether_addr be_mac = { { 2, 0, 0, 0, 2, 11 } };
+static const uint16_t port_ids[2] = { 0, 1 };
+static struct rte_mempool *mp;
+
+#define CONFIG                                                                          \
+	"dataplane:\n"                                                                  \
+	"  workers: %u\n"                                                               \
+	"  conn_table_size: %u\n"                                                       \
+	"  ports:\n"                                                                    \
+	"    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"               \
+	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"              \
+	"  local_addresses: [10.0.2.100]\n"                                             \
+	"  timeouts: {tcp_established: 900, tcp_time_wait: 2, tcp_close: 2, udp: 5}\n" \
+	"services:\n"                                                                   \
+	"  - vip: 10.0.0.10:80/tcp\n"                                                   \
+	"    scheduler: rr\n"                                                           \
+	"    backends: [{address: 10.0.2.11:8080}, {address: 10.0.2.12:8080}]\n"        \
+	"  - vip: 10.0.0.10:53/udp\n"                                                   \
+	"    scheduler: rr\n"                                                           \
+	"    backends: [{address: 10.0.2.21:53}]\n"
+
+struct env {
+	struct cfg cfg;
+	struct dp *dp;
+	struct worker *w;
+};
+
+/* Publish the services of c with counters slots 0.. and backends' slots 0.. in order. */
+static void
+publish(struct dp *dp, const struct cfg *c)
+{
+	struct snap_svc_input in[8];
+	uint16_t slots[8][8];
+	unsigned i, j, be = 0;
+
+	assert_true(c->n_services <= 8);
+	for (i = 0; i < c->n_services; i++) {
+		for (j = 0; j < c->services[i].n_backends; j++)
+			slots[i][j] = (uint16_t)be++;
+		in[i] = (struct snap_svc_input){ .cfg = &c->services[i], .slot = (uint16_t)i,
+						 .be_slots = slots[i] };
+	}
+	dp_publish(dp, snapshot_build(in, c->n_services, dp->routes, dp->n_workers, 1));
+}
+
+static struct env *
+env_new(unsigned workers, unsigned conns)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct cfg_error err;
+	char text[2048];
+
+	snprintf(text, sizeof(text), CONFIG, workers, conns);
+	assert_int_equal(cfg_load_string(text, "fixture", &e->cfg, &err), 0);
+	e->dp = dp_create(&e->cfg, port_mac, port_ids);
+	assert_non_null(e->dp);
+	publish(e->dp, &e->cfg);
+	e->w = e->dp->workers[0];
+	worker_set_time(e->w, 1000000);
+	/* The backends' MACs are known, as the control thread's ARP would have made them. */
+	neigh_learn(e->dp->neigh, fx_ip("10.0.2.11"), 1, &be_mac, 0);
+	neigh_learn(e->dp->neigh, fx_ip("10.0.2.12"), 1, &be_mac, 0);
+	neigh_learn(e->dp->neigh, fx_ip("10.0.2.21"), 1, &be_mac, 0);
+	return e;
+}
+
+static void
+out_clear(struct worker *w)
+{
+	unsigned p, i;
+
+	for (p = 0; p < CFG_MAX_PORTS; p++) {
+		for (i = 0; i < w->out.n[p]; i++)
+			rte_pktmbuf_free(w->out.pkts[p][i]);
+		w->out.n[p] = 0;
+	}
+	for (p = 0; p < CFG_MAX_WORKERS; p++) {
+		for (i = 0; i < w->out.n_handoff[p]; i++)
+			rte_pktmbuf_free(w->out.handoff[p][i]);
+		w->out.n_handoff[p] = 0;
+	}
+}
+
+static void
+env_free(struct env *e)
+{
+	unsigned i;
+
+	for (i = 0; i < e->dp->n_workers; i++)
+		out_clear(e->dp->workers[i]);
+	dp_free(e->dp);
+	cfg_free(&e->cfg);
+	free(e);
+}
+
+static unsigned
+out_total(const struct worker *w)
+{
+	unsigned p, n = 0;
+
+	for (p = 0; p < CFG_MAX_PORTS; p++)
+		n += w->out.n[p];
+	for (p = 0; p < CFG_MAX_WORKERS; p++)
+		n += w->out.n_handoff[p];
+	return n;
+}
+
+/* Run one frame through the pipeline on port `port`. */
+static void
+run1(struct worker *w, struct rte_mbuf *m, uint16_t port)
+{
+	m->port = port;
+	pipeline_run(w, &m, 1);
+}
+
+/* The one packet that came out, on `port`; anything else fails the test. */
+static struct rte_mbuf *
+out_one(struct worker *w, unsigned port)
+{
+	assert_int_equal(out_total(w), 1);
+	assert_int_equal(w->out.n[port], 1);
+	return w->out.pkts[port][0];
+}
+
+static struct rte_ipv4_hdr *
+ip_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+}
+
+/* Every checksum of an output frame is right, and the frame has the right length. */
+static void
+assert_frame_ok(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	assert_int_equal(rte_pktmbuf_data_len(m),
+			 sizeof(struct rte_ether_hdr) + rte_be_to_cpu_16(ip->total_length));
+	assert_int_equal(rte_raw_cksum(ip, sizeof(*ip)), 0xffff);
+	if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) {
+		void *l4 = ip + 1;
+
+		if (ip->next_proto_id == IPPROTO_UDP &&
+		    ((struct rte_udp_hdr *)l4)->dgram_cksum == 0)
+			return;
+		/* Summed with the pseudo header, a right L4 checksum makes 0xffff. */
+		uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
+		uint16_t l4len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
+
+		sum += rte_raw_cksum(l4, l4len);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		assert_int_equal(sum, 0xffff);
+	}
+}
+
+static void
+assert_tuple(struct rte_mbuf *m, const char *src, uint16_t sport, const char *dst,
+	     uint16_t dport)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+	struct rte_udp_hdr *l4 = (struct rte_udp_hdr *)(ip + 1); /* ports lead in TCP too */
+
+	assert_int_equal(ip->src_addr, fx_ip(src));
+	assert_int_equal(ip->dst_addr, fx_ip(dst));
+	if (ip->next_proto_id == IPPROTO_ICMP)
+		return;
+	if (sport)
+		assert_int_equal(rte_be_to_cpu_16(l4->src_port), sport);
+	assert_int_equal(rte_be_to_cpu_16(l4->dst_port), dport);
+}
+
+static uint16_t
+sport_of(struct rte_mbuf *m)
+{
+	return rte_be_to_cpu_16(((struct rte_udp_hdr *)(ip_of(m) + 1))->src_port);
+}
+
+static struct rte_mbuf *
+tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t flags,
+    const struct rte_ether_addr *smac, unsigned dport_idx)
+{
+	struct fx_l4 f = { .proto = IPPROTO_TCP, .src = src, .dst = dst, .sport = sport,
+			   .dport = dport, .tcp_flags = flags };
+
+	return fx_frame(mp, smac, &port_mac[dport_idx], &f);
+}
+
+static const struct vs_counters *
+be_ctr(struct env *e, uint16_t slot)
+{
+	return dp_be_counters(e->dp, 0, slot);
+}
+
+/* A conn from SYN to the end of TIME_WAIT, every packet checked, both directions. */
+static void
+test_fullnat_tcp_lifecycle(void **state)
+{
+	static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4,
+					0, 0, 0, 0, 1, 3, 3, 7 }; /* MSS SACK-ok TS NOP WS */
+	struct env *e = env_new(1, 1024);
+	struct fx_l4 f = { .proto = IPPROTO_TCP, .src = "10.0.1.2", .dst = "10.0.0.10",
+			   .sport = 40000, .dport = 80, .tcp_flags = RTE_TCP_SYN_FLAG,
+			   .opts = opts, .opts_len = sizeof(opts) };
+	struct rte_ether_hdr *eth;
+	struct rte_mbuf *m;
+	struct conn_key k;
+	struct conn *c;
+	enum conn_dir dir;
+	uint16_t lport;
+	const char *be;
+	unsigned free0 = laddr_free_count(e->w->lips, 0);
+
+	(void)state;
+	/* SYN: to a backend, from the LIP, options intact. */
+	run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	assert_memory_equal(&eth->dst_addr, &be_mac, 6);
+	assert_memory_equal(&eth->src_addr, &port_mac[1], 6);
+	be = ip_of(m)->dst_addr == fx_ip("10.0.2.11") ? "10.0.2.11" : "10.0.2.12";
+	lport = sport_of(m);
+	assert_tuple(m, "10.0.2.100", lport, be, 8080);
+	assert_true(lport >= LADDR_PORT_MIN);
+	assert_int_equal(ip_of(m)->time_to_live, 63);
+	assert_memory_equal((uint8_t *)(ip_of(m) + 1) + sizeof(struct rte_tcp_hdr), opts,
+			    sizeof(opts));
+	assert_int_equal(laddr_free_count(e->w->lips, 0), free0 - 1);
+	out_clear(e->w);
+	k = (struct conn_key){ .saddr = fx_ip("10.0.1.2"), .daddr = fx_ip("10.0.0.10"),
+			       .sport = RTE_BE16(40000), .dport = RTE_BE16(80), .proto = 6 };
+	c = conn_lookup(e->w->ct, &k, &dir);
+	assert_non_null(c);
+	assert_int_equal(dir, CONN_DIR_IN);
+	assert_int_equal(c->state, TCP_S_SYN_RECV);
+	assert_int_equal(e->w->st.conns_created, 1);
+
+	/* SYN-ACK from the backend: back to the client as the VIP. */
+	run1(e->w, tcp(be, 8080, "10.0.2.100", lport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+		       &be_mac, 1), 1);
+	m = out_one(e->w, 0);
+	assert_frame_ok(m);
+	assert_tuple(m, "10.0.0.10", 80, "10.0.1.2", 40000);
+	out_clear(e->w);
+	assert_int_equal(c->state, TCP_S_SYN_RECV);
+
+	/* ACK: established, counted active. */
+	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
+	out_clear(e->w);
+	assert_int_equal(c->state, TCP_S_ESTABLISHED);
+	{
+		const struct vs_counters *s = dp_svc_counters(e->dp, 0, 0);
+
+		assert_int_equal(s->active, 1);
+		assert_int_equal(s->inactive, 0);
+		assert_int_equal(s->conns, 1);
+		assert_int_equal(s->in_pkts, 2);
+		assert_int_equal(s->out_pkts, 1);
+	}
+
+	/* Data with a payload, each way. */
+	f.tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	f.opts_len = 0;
+	f.payload = "GET / HTTP/1.0\r\n\r\n";
+	f.payload_len = 18;
+	run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m);
+	assert_memory_equal(rte_pktmbuf_mtod_offset(m, char *, 14 + 20 + 20), "GET / HTTP/1.0", 14);
+	out_clear(e->w);
+
+	/* Close: client FIN, backend FIN+ACK, client ACK. */
+	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+		       &client_mac, 0), 0);
+	out_clear(e->w);
+	assert_int_equal(c->state, TCP_S_CLOSE_WAIT);
+	run1(e->w, tcp(be, 8080, "10.0.2.100", lport, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG,
+		       &be_mac, 1), 1);
+	assert_frame_ok(out_one(e->w, 0));
+	out_clear(e->w);
+	assert_int_equal(c->state, TCP_S_TIME_WAIT);
+	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->active, 0);
+	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->inactive, 1);
+
+	/* TIME_WAIT lasts 2 s here: not gone at 1 s, gone at 3 s, its LIP port back. */
+	worker_set_time(e->w, e->w->now_ms + 1000);
+	worker_expire(e->w);
+	assert_int_equal(conn_count(e->w->ct), 1);
+	worker_set_time(e->w, e->w->now_ms + 2000);
+	worker_expire(e->w);
+	assert_int_equal(conn_count(e->w->ct), 0);
+	assert_null(conn_lookup(e->w->ct, &k, &dir));
+	assert_int_equal(laddr_free_count(e->w->lips, 0), free0);
+	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->inactive, 0);
+	assert_int_equal(e->w->st.conns_expired, 1);
+	env_free(e);
+}
+
+static void
+test_fullnat_udp(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	struct fx_l4 f = { .proto = IPPROTO_UDP, .src = "10.0.1.2", .dst = "10.0.0.10",
+			   .sport = 5353, .dport = 53, .payload = "query", .payload_len = 5 };
+	struct rte_mbuf *m;
+	uint16_t lport;
+
+	(void)state;
+	run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m);
+	lport = sport_of(m);
+	assert_tuple(m, "10.0.2.100", lport, "10.0.2.21", 53);
+	out_clear(e->w);
+
+	f = (struct fx_l4){ .proto = IPPROTO_UDP, .src = "10.0.2.21", .dst = "10.0.2.100",
+			    .sport = 53, .dport = lport, .payload = "answer", .payload_len = 6 };
+	run1(e->w, fx_frame(mp, &be_mac, &port_mac[1], &f), 1);
+	m = out_one(e->w, 0);
+	assert_frame_ok(m);
+	assert_tuple(m, "10.0.0.10", 53, "10.0.1.2", 5353);
+	assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &client_mac, 6);
+	out_clear(e->w);
+
+	/* A zero UDP checksum ("none") stays zero through the rewrite. */
+	m = fx_frame(mp, &be_mac, &port_mac[1], &f);
+	((struct rte_udp_hdr *)(ip_of(m) + 1))->dgram_cksum = 0;
+	run1(e->w, m, 1);
+	m = out_one(e->w, 0);
+	assert_int_equal(((struct rte_udp_hdr *)(ip_of(m) + 1))->dgram_cksum, 0);
+	assert_frame_ok(m);
+	out_clear(e->w);
+
+	/* The UDP idle timeout (5 s) ends it. */
+	assert_int_equal(conn_count(e->w->ct), 1);
+	worker_set_time(e->w, e->w->now_ms + 6000);
+	worker_expire(e->w);
+	assert_int_equal(conn_count(e->w->ct), 0);
+	env_free(e);
+}
+
+static void
+test_arp(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	struct rte_mbuf *m;
+	struct rte_arp_hdr *arp;
+	struct neigh_event ev;
+	static const char *const ours[][2] = { { "10.0.1.1", "0" }, { "10.0.0.10", "0" },
+					      { "10.0.2.100", "1" }, { "10.0.2.1", "1" } };
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		uint16_t port = (uint16_t)atoi(ours[i][1]);
+		const char *sip = port ? "10.0.2.11" : "10.0.1.2";
+
+		run1(e->w, fx_arp(mp, &client_mac, RTE_ARP_OP_REQUEST, sip, ours[i][0]), port);
+		m = out_one(e->w, port);
+		arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, 14);
+		assert_int_equal(arp->arp_opcode, RTE_BE16(RTE_ARP_OP_REPLY));
+		assert_memory_equal(&arp->arp_data.arp_sha, &port_mac[port], 6);
+		assert_int_equal(arp->arp_data.arp_sip, fx_ip(ours[i][0]));
+		assert_memory_equal(&arp->arp_data.arp_tha, &client_mac, 6);
+		assert_int_equal(arp->arp_data.arp_tip, fx_ip(sip));
+		assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr,
+				    &client_mac, 6);
+		out_clear(e->w);
+		/* The asker is on the port's subnet: the control thread hears of it. */
+		assert_int_equal(rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)), 0);
+		assert_int_equal(ev.type, NEIGH_EV_LEARN);
+		assert_int_equal(ev.ip, fx_ip(sip));
+		assert_int_equal(ev.port, port);
+	}
+	assert_int_equal(e->w->st.arp_replied, 4);
+
+	/* Someone else's address: ignored and counted, nobody learned. */
+	run1(e->w, fx_arp(mp, &client_mac, RTE_ARP_OP_REQUEST, "10.0.1.2", "10.0.1.77"), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_arp_ignored], 1);
+	assert_int_not_equal(rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)), 0);
+
+	/* A reply to our request is learned and consumed, not dropped. */
+	run1(e->w, fx_arp(mp, &be_mac, RTE_ARP_OP_REPLY, "10.0.2.13", "10.0.2.1"), 1);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)), 0);
+	assert_int_equal(ev.ip, fx_ip("10.0.2.13"));
+	assert_memory_equal(ev.mac, &be_mac, 6);
+	assert_int_equal(e->w->st.drops[DROP_arp_ignored], 1);
+
+	/* Truncated ARP. */
+	m = fx_arp(mp, &client_mac, RTE_ARP_OP_REQUEST, "10.0.1.2", "10.0.1.1");
+	rte_pktmbuf_trim(m, 10);
+	run1(e->w, m, 0);
+	assert_int_equal(e->w->st.drops[DROP_arp_malformed], 1);
+	assert_int_equal(out_total(e->w), 0);
+	env_free(e);
+}
+
+static void
+test_icmp_echo(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	static const char *const to[] = { "10.0.1.1", "10.0.0.10" };
+	struct fx_l4 f = { .proto = IPPROTO_ICMP, .src = "10.0.1.2", .payload = "pingpong",
+			   .payload_len = 8 };
+	struct rte_mbuf *m;
+	struct rte_icmp_hdr *ic;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		f.dst = to[i];
+		run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
+		m = out_one(e->w, 0);
+		assert_frame_ok(m);
+		assert_tuple(m, to[i], 0, "10.0.1.2", 0);
+		ic = (struct rte_icmp_hdr *)(ip_of(m) + 1);
+		assert_int_equal(ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY);
+		assert_int_equal(rte_raw_cksum(ic, sizeof(*ic) + 8), 0xffff);
+		assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr,
+				    &client_mac, 6);
+		out_clear(e->w);
+	}
+	f.dst = "10.0.0.99";
+	run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_icmp_unhandled], 1);
+	env_free(e);
+}
+
+/* Breakers: each takes a good SYN to the VIP and makes one thing wrong. */
+static void brk_eth(struct rte_mbuf *m) { rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - 10); }
+static void brk_ip_trunc(struct rte_mbuf *m) { rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - 24); }
+static void brk_tcp_trunc(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - 14 - 20 - 8);
+	ip->total_length = RTE_BE16(28);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+static void brk_ihl(struct rte_mbuf *m) { ip_of(m)->version_ihl = 0x44; }
+static void brk_version(struct rte_mbuf *m) { ip_of(m)->version_ihl = 0x65; }
+static void brk_len(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + 100);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+static void brk_csum(struct rte_mbuf *m) { ip_of(m)->hdr_checksum ^= 0x0101; }
+static void brk_frag(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_MF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+static void brk_dst(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	ip->dst_addr = fx_ip("10.0.0.99");
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+static void brk_port(struct rte_mbuf *m)
+{
+	((struct rte_tcp_hdr *)(ip_of(m) + 1))->dst_port = RTE_BE16(81);
+}
+static void brk_ack(struct rte_mbuf *m)
+{
+	((struct rte_tcp_hdr *)(ip_of(m) + 1))->tcp_flags = RTE_TCP_ACK_FLAG;
+}
+static void brk_ttl(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	ip->time_to_live = 1;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+static void brk_ipv6(struct rte_mbuf *m)
+{
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+}
+static void brk_doff(struct rte_mbuf *m)
+{
+	((struct rte_tcp_hdr *)(ip_of(m) + 1))->data_off = 0x40;
+}
+
+static void
+test_drops(void **state)
+{
+	static const struct {
+		void (*brk)(struct rte_mbuf *m);
+		unsigned reason;
+	} cases[] = {
+		{ brk_eth, DROP_eth_truncated },     { brk_ip_trunc, DROP_ip_truncated },
+		{ brk_tcp_trunc, DROP_l4_truncated }, { brk_ihl, DROP_bad_ip_header },
+		{ brk_version, DROP_bad_ip_header }, { brk_len, DROP_bad_ip_length },
+		{ brk_csum, DROP_bad_ip_checksum },  { brk_frag, DROP_ip_fragment },
+		{ brk_dst, DROP_not_for_us },        { brk_port, DROP_no_service },
+		{ brk_ack, DROP_no_conn },           { brk_ttl, DROP_ttl_exceeded },
+		{ brk_ipv6, DROP_unsupported_l3 },   { brk_doff, DROP_bad_tcp_header },
+	};
+	struct env *e = env_new(1, 1024);
+	unsigned i, r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t before[DROP_MAX];
+		struct rte_mbuf *m = tcp("10.0.1.2", (uint16_t)(41000 + i), "10.0.0.10", 80,
+					 RTE_TCP_SYN_FLAG, &client_mac, 0);
+
+		memcpy(before, e->w->st.drops, sizeof(before));
+		cases[i].brk(m);
+		run1(e->w, m, 0);
+		/* Nothing out, and exactly this one reason counted once. */
+		assert_int_equal(out_total(e->w), 0);
+		for (r = 1; r < DROP_MAX; r++)
+			assert_int_equal(e->w->st.drops[r] - before[r], r == cases[i].reason);
+	}
+	/* A reply to a LIP port with no conn. */
+	run1(e->w, tcp("10.0.2.11", 8080, "10.0.2.100", 2000, RTE_TCP_ACK_FLAG, &be_mac, 1), 1);
+	assert_int_equal(e->w->st.drops[DROP_no_conn], 2);
+	assert_int_equal(out_total(e->w), 0);
+	/* Only the TTL case made a conn (scheduled, then not forwarded). */
+	assert_int_equal(conn_count(e->w->ct), 1);
+	env_free(e);
+}
+
+static void
+test_neigh_unresolved(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	struct neigh_event ev;
+	unsigned i, misses = 0;
+
+	(void)state;
+	/* Forget the backends: the SYN cannot leave; the control thread is asked, once. */
+	neigh_unpin_all(e->dp->neigh);
+	neigh_upkeep(e->dp->neigh, 10u * 60 * 1000, NULL, NULL); /* ages everything out */
+	for (i = 0; i < 3; i++) {
+		struct fx_l4 f = { .proto = IPPROTO_UDP, .src = "10.0.1.2", .dst = "10.0.0.10",
+				   .sport = (uint16_t)(42000 + i), .dport = 53 };
+
+		run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
+	}
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 3);
+	while (rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)) == 0) {
+		assert_int_equal(ev.type, NEIGH_EV_MISS);
+		assert_int_equal(ev.ip, fx_ip("10.0.2.21"));
+		assert_int_equal(ev.port, 1);
+		misses++;
+	}
+	/* Three misses of one next hop within 100 ms make one event, not three. */
+	assert_int_equal(misses, 1);
+	env_free(e);
+}
+
+static void
+test_conn_table_full(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	struct rte_mbuf *m;
+	uint16_t lport0 = 0;
+	const char *be0 = NULL;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 1024; i++) {
+		run1(e->w, tcp("10.0.1.2", (uint16_t)(10000 + i), "10.0.0.10", 80, RTE_TCP_SYN_FLAG,
+			       &client_mac, 0), 0);
+		m = out_one(e->w, 1);
+		if (i == 0) {
+			lport0 = sport_of(m);
+			be0 = ip_of(m)->dst_addr == fx_ip("10.0.2.11") ? "10.0.2.11" : "10.0.2.12";
+		}
+		out_clear(e->w);
+	}
+	assert_int_equal(conn_count(e->w->ct), 1024);
+	run1(e->w, tcp("10.0.1.2", 20000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_conn_table_full], 1);
+	/* Conns that exist keep flowing, both ways. */
+	run1(e->w, tcp("10.0.1.2", 10000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
+	assert_frame_ok(out_one(e->w, 1));
+	out_clear(e->w);
+	run1(e->w, tcp(be0, 8080, "10.0.2.100", lport0, RTE_TCP_ACK_FLAG, &be_mac, 1), 1);
+	assert_frame_ok(out_one(e->w, 0));
+	out_clear(e->w);
+	env_free(e);
+}
+
+/* Two workers: a reply that lands on the worker not owning its LIP port is handed over. */
+static void
+test_handoff(void **state)
+{
+	struct env *e = env_new(2, 2048);
+	struct worker *w0 = e->dp->workers[0], *w1 = e->dp->workers[1];
+	struct rte_mbuf *m;
+	uint16_t lport;
+	const char *be;
+
+	(void)state;
+	worker_set_time(w1, w0->now_ms);
+	run1(w0, tcp("10.0.1.2", 43000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	m = out_one(w0, 1);
+	lport = sport_of(m);
+	be = ip_of(m)->dst_addr == fx_ip("10.0.2.11") ? "10.0.2.11" : "10.0.2.12";
+	assert_int_equal(lport & 1, 0); /* worker 0's slice */
+	out_clear(w0);
+
+	run1(w1, tcp(be, 8080, "10.0.2.100", lport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, &be_mac,
+		     1), 1);
+	assert_int_equal(out_total(w1), 1);
+	assert_int_equal(w1->out.n_handoff[0], 1);
+	assert_int_equal(w1->st.handoff_out, 1);
+	m = w1->out.handoff[0][0];
+	w1->out.n_handoff[0] = 0;
+	pipeline_run(w0, &m, 1);
+	m = out_one(w0, 0);
+	assert_frame_ok(m);
+	assert_tuple(m, "10.0.0.10", 80, "10.0.1.2", 43000);
+	out_clear(w0);
+	env_free(e);
+}
+
+/* A backend deleted from the service keeps its conn; new conns go elsewhere only. */
+static void
+test_backend_delete_keeps_conn(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	struct cfg c2;
+	struct rte_mbuf *m;
+	uint32_t gone;
+	unsigned i;
+
+	(void)state;
+	run1(e->w, tcp("10.0.1.2", 44000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	m = out_one(e->w, 1);
+	gone = ip_of(m)->dst_addr;
+	out_clear(e->w);
+
+	/* Publish the same services without the backend that conn went to. */
+	c2 = e->cfg;
+	{
+		struct cfg_service s0 = e->cfg.services[0];
+		struct cfg_backend keep = s0.backends[s0.backends[0].addr == gone ? 1 : 0];
+		struct cfg_service svcs[2] = { s0, e->cfg.services[1] };
+
+		svcs[0].n_backends = 1;
+		svcs[0].backends = &keep;
+		c2.services = svcs;
+		publish(e->dp, &c2);
+
+		run1(e->w, tcp("10.0.1.2", 44000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac,
+			       0), 0);
+		m = out_one(e->w, 1);
+		assert_int_equal(ip_of(m)->dst_addr, gone);
+		out_clear(e->w);
+		for (i = 0; i < 10; i++) {
+			run1(e->w, tcp("10.0.1.2", (uint16_t)(45000 + i), "10.0.0.10", 80,
+				       RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+			m = out_one(e->w, 1);
+			assert_int_equal(ip_of(m)->dst_addr, keep.addr);
+			out_clear(e->w);
+		}
+		/* Restore the original publication before env_free frees e->cfg. */
+		publish(e->dp, &e->cfg);
+	}
+	env_free(e);
+}
+
+/* A new SYN on a tuple in TIME_WAIT replaces the old conn (client port reuse). */
+static void
+test_time_wait_reuse(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	struct rte_mbuf *m;
+	struct conn_key k = { .saddr = fx_ip("10.0.1.2"), .daddr = fx_ip("10.0.0.10"),
+			      .sport = RTE_BE16(46000), .dport = RTE_BE16(80), .proto = 6 };
+	struct conn *c;
+	enum conn_dir dir;
+
+	(void)state;
+	run1(e->w, tcp("10.0.1.2", 46000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	out_clear(e->w);
+	c = conn_lookup(e->w->ct, &k, &dir);
+	assert_non_null(c);
+	c->state = TCP_S_TIME_WAIT;
+	run1(e->w, tcp("10.0.1.2", 46000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m);
+	out_clear(e->w);
+	c = conn_lookup(e->w->ct, &k, &dir);
+	assert_non_null(c);
+	assert_int_equal(c->state, TCP_S_SYN_RECV);
+	assert_int_equal(conn_count(e->w->ct), 1);
+	assert_int_equal(e->w->st.conns_created, 2);
+	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->inactive, 1);
+	env_free(e);
+}
+
+/* Weight 0 takes no new conns. */
+static void
+test_drain_weight_zero(void **state)
+{
+	struct env *e = env_new(1, 1024);
+	struct rte_mbuf *m;
+	unsigned i;
+
+	(void)state;
+	e->cfg.services[0].backends[0].weight = 0;
+	publish(e->dp, &e->cfg);
+	for (i = 0; i < 6; i++) {
+		run1(e->w, tcp("10.0.1.2", (uint16_t)(47000 + i), "10.0.0.10", 80,
+			       RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+		m = out_one(e->w, 1);
+		assert_int_equal(ip_of(m)->dst_addr, e->cfg.services[0].backends[1].addr);
+		out_clear(e->w);
+	}
+	assert_int_equal(be_ctr(e, 0)->conns, 0);
+	assert_int_equal(be_ctr(e, 1)->conns, 6);
+	env_free(e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fullnat_tcp_lifecycle),
+		cmocka_unit_test(test_fullnat_udp),
+		cmocka_unit_test(test_arp),
+		cmocka_unit_test(test_icmp_echo),
+		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_neigh_unresolved),
+		cmocka_unit_test(test_conn_table_full),
+		cmocka_unit_test(test_handoff),
+		cmocka_unit_test(test_backend_delete_keeps_conn),
+		cmocka_unit_test(test_time_wait_reuse),
+		cmocka_unit_test(test_drain_weight_zero),
+	};
+
+	test_eal_init();
+	mp = rte_pktmbuf_pool_create("fixtures", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (mp == NULL)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
