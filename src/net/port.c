@@ -34,15 +34,34 @@ arg_add(struct port_eal_args *a, const char *fmt, ...)
 	return 0;
 }
 
-/* Free 2 MiB hugepages and whether hugetlbfs is mounted where the EAL looks. */
+/* Whether a hugetlbfs is mounted: without one the EAL cannot use hugepages at all. */
+static int
+hugetlbfs_mounted(void)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512];
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " hugetlbfs ") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Free 2 MiB hugepages the EAL could use. */
 static long
 hugepages_free(void)
 {
 	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
 	long n = 0;
 
-	if (f == NULL)
+	if (f == NULL || !hugetlbfs_mounted()) {
+		if (f)
+			fclose(f);
 		return 0;
+	}
 	if (fscanf(f, "%ld", &n) != 1)
 		n = 0;
 	fclose(f);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <rte_hash.h>
+#include <rte_prefetch.h>
 
 #include "flow/conn.h"
 #include "forward/fwd.h"
@@ -269,6 +270,13 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	if (nl4 == 0)
 		return;
 	rte_hash_lookup_bulk_data(conn_table_hash(w->ct), keys, nl4, &hits, data);
+	/*
+	 * With a large table every conn is a cache (and TLB) miss. Ask for all of the burst's
+	 * conns before touching any, so the misses overlap instead of queueing one by one.
+	 */
+	for (i = 0; i < nl4; i++)
+		if (hits & (1ull << i))
+			rte_prefetch0((void *)((uintptr_t)data[i] & ~(uintptr_t)1));
 	for (i = 0; i < nl4; i++) {
 		struct conn *c = NULL;
 		enum conn_dir dir = CONN_DIR_IN;

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The in-memory pipeline benchmark (DESIGN §7): synthetic frames through pipeline_run()
+ * on one core, no port. Only the cycles inside pipeline_run() are counted: building the
+ * frames and freeing the output are outside the timed region (a NIC would hand them over
+ * in cache, as DDIO does). Prints ns/packet and Mpps for:
+ *   new        SYNs of fresh flows: schedule, LIP port, conn insert, rewrite
+ *   est-in     established flows, client -> backend, flows drawn at random
+ *   est-out    established flows, backend -> client (the reply path)
+ *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
+ * usage: sluice-bench [conns ...]   (default: 1000 1000000)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "control/config.h"
+#include "flow/conn.h"
+#include "net/neigh.h"
+#include "worker/dp.h"
+#include "worker/pipeline.h"
+#include "worker/worker.h"
+
+#define BURST WORKER_BURST
+#define PKTS_EST 20000000ull /* packets per established run */
+
+static const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
+						   { { 2, 0, 0, 0, 0, 2 } } };
+static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 9, 9 } };
+static const uint16_t port_ids[2] = { 0, 1 };
+static struct rte_mempool *mp;
+static uint64_t rng = 88172645463325252ull;
+
+static inline uint64_t
+xorshift(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Flow i: client 10.64.0.0 + i / 50000, port 10000 + i % 50000, to 10.0.0.10:80. */
+static inline uint32_t
+flow_addr(uint64_t i)
+{
+	return rte_cpu_to_be_32(0x0a400000u + (uint32_t)(i / 50000));
+}
+
+static inline uint16_t
+flow_port(uint64_t i)
+{
+	return rte_cpu_to_be_16((uint16_t)(10000 + i % 50000));
+}
+
+/* A 64-byte TCP frame with a valid IP checksum; TCP's is not checked by the pipeline. */
+static inline void
+fill(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
+     uint8_t flags, uint16_t port)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	rte_pktmbuf_reset(m);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 60);
+	if (eth == NULL)
+		abort();
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	memset((void *)eth, 0, 60);
+	eth->src_addr = peer_mac;
+	eth->dst_addr = port_mac[port];
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->total_length = RTE_BE16(40);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->data_off = 0x50;
+	th->tcp_flags = flags;
+	m->port = port;
+}
+
+static struct dp *
+node(uint32_t conns, struct cfg *c)
+{
+	char text[1024];
+	struct cfg_error err;
+	struct snap_svc_input in;
+	uint16_t slots[2] = { 0, 1 };
+	struct dp *dp;
+
+	snprintf(text, sizeof(text),
+		 "dataplane:\n"
+		 "  conn_table_size: %u\n"
+		 "  ports:\n"
+		 "    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
+		 "    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
+		 "  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"
+		 "                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"
+		 "                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"
+		 "                    10.0.2.112, 10.0.2.113, 10.0.2.114, 10.0.2.115,\n"
+		 "                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
+		 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    scheduler: wrr\n"
+		 "    backends: [{address: 10.0.2.11:8080, weight: 1},"
+		 " {address: 10.0.2.12:8080, weight: 2}]\n",
+		 conns);
+	if (cfg_load_string(text, "bench", c, &err) < 0) {
+		fprintf(stderr, "bench: config: %s\n", err.msg);
+		exit(1);
+	}
+	dp = dp_create(c, port_mac, port_ids);
+	if (dp == NULL) {
+		perror("bench: dp_create");
+		exit(1);
+	}
+	in = (struct snap_svc_input){ .cfg = &c->services[0], .slot = 0, .be_slots = slots };
+	dp_publish(dp, snapshot_build(&in, 1, dp->routes, 1, 1));
+	neigh_learn(dp->neigh, c->services[0].backends[0].addr, 1, &peer_mac, 0);
+	neigh_learn(dp->neigh, c->services[0].backends[1].addr, 1, &peer_mac, 0);
+	worker_set_time(dp->workers[0], 1000);
+	return dp;
+}
+
+static void
+out_free(struct worker *w)
+{
+	unsigned p;
+
+	for (p = 0; p < 2; p++) {
+		rte_pktmbuf_free_bulk(w->out.pkts[p], w->out.n[p]);
+		w->out.n[p] = 0;
+	}
+}
+
+static void
+report(const char *name, uint64_t conns, uint64_t pkts, uint64_t cycles)
+{
+	double ns = (double)cycles * 1e9 / (double)rte_get_tsc_hz() / (double)pkts;
+
+	printf("%-9s %10" PRIu64 " %11" PRIu64 " %9.1f %8.2f\n", name, conns, pkts, ns,
+	       1e3 / ns);
+	fflush(stdout);
+}
+
+/* The backend-side tuple of flow i, read back from its conn. */
+struct reply {
+	uint32_t daddr, laddr;
+	uint16_t dport, lport;
+};
+
+static void
+run(uint64_t conns)
+{
+	struct cfg c;
+	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c);
+	struct worker *w = dp->workers[0];
+	struct rte_mbuf *pkts[BURST];
+	struct reply *rep = malloc(sizeof(*rep) * conns);
+	const uint32_t vip = rte_cpu_to_be_32(0x0a00000a);
+	uint64_t i, t, cycles = 0;
+	unsigned k;
+
+	/* new: every flow's SYN, in order. */
+	for (i = 0; i < conns; i += BURST) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)BURST, conns - i);
+
+		if (rte_pktmbuf_alloc_bulk(mp, pkts, n) < 0)
+			exit(1);
+		for (k = 0; k < n; k++)
+			fill(pkts[k], flow_addr(i + k), vip, flow_port(i + k), RTE_BE16(80),
+			     RTE_TCP_SYN_FLAG, 0);
+		t = rte_rdtsc_precise();
+		pipeline_run(w, pkts, (uint16_t)n);
+		cycles += rte_rdtsc_precise() - t;
+		out_free(w);
+	}
+	report("new", conns, conns, cycles);
+	if (conn_count(w->ct) != conns) {
+		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted (drops?)\n",
+			conn_count(w->ct), conns);
+		exit(1);
+	}
+	for (i = 0; i < conns; i++) {
+		struct conn_key key = { .saddr = flow_addr(i), .daddr = vip, .sport = flow_port(i),
+					.dport = RTE_BE16(80), .proto = IPPROTO_TCP };
+		enum conn_dir dir;
+		struct conn *cn = conn_lookup(w->ct, &key, &dir);
+
+		rep[i] = (struct reply){ cn->daddr, cn->laddr, cn->dport, cn->lport };
+	}
+
+	/* est-in: random established flows, client -> backend. */
+	cycles = 0;
+	for (i = 0; i < PKTS_EST; i += BURST) {
+		if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
+			exit(1);
+		for (k = 0; k < BURST; k++) {
+			uint64_t f = xorshift() % conns;
+
+			fill(pkts[k], flow_addr(f), vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG,
+			     0);
+		}
+		t = rte_rdtsc_precise();
+		pipeline_run(w, pkts, BURST);
+		cycles += rte_rdtsc_precise() - t;
+		out_free(w);
+	}
+	report("est-in", conns, PKTS_EST, cycles);
+
+	/* est-out: random established flows, backend -> client. */
+	cycles = 0;
+	for (i = 0; i < PKTS_EST; i += BURST) {
+		if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
+			exit(1);
+		for (k = 0; k < BURST; k++) {
+			const struct reply *r = &rep[xorshift() % conns];
+
+			fill(pkts[k], r->daddr, r->laddr, r->dport, r->lport, RTE_TCP_ACK_FLAG, 1);
+		}
+		t = rte_rdtsc_precise();
+		pipeline_run(w, pkts, BURST);
+		cycles += rte_rdtsc_precise() - t;
+		out_free(w);
+	}
+	report("est-out", conns, PKTS_EST, cycles);
+
+	/* lookup: the bulk conn lookup alone, for the breakdown. */
+	{
+		struct conn_key keys[BURST];
+		const void *kp[BURST];
+		void *data[BURST];
+		uint64_t hits;
+
+		cycles = 0;
+		for (k = 0; k < BURST; k++)
+			kp[k] = &keys[k];
+		for (i = 0; i < PKTS_EST; i += BURST) {
+			for (k = 0; k < BURST; k++) {
+				uint64_t f = xorshift() % conns;
+
+				keys[k] = (struct conn_key){ .saddr = flow_addr(f), .daddr = vip,
+							     .sport = flow_port(f),
+							     .dport = RTE_BE16(80),
+							     .proto = IPPROTO_TCP };
+			}
+			t = rte_rdtsc_precise();
+			rte_hash_lookup_bulk_data(conn_table_hash(w->ct), kp, BURST, &hits, data);
+			cycles += rte_rdtsc_precise() - t;
+			if (hits != UINT32_MAX)
+				exit(2);
+		}
+		report("lookup", conns, PKTS_EST, cycles);
+	}
+	if (w->st.drops[0] || w->st.conns_created != conns) {
+		fprintf(stderr, "bench: unexpected drops\n");
+		exit(1);
+	}
+	for (k = 1; k < DROP_MAX; k++)
+		if (w->st.drops[k]) {
+			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->st.drops[k],
+				drop_name(k));
+			exit(1);
+		}
+	free(rep);
+	dp_free(dp);
+	cfg_free(&c);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { "bench", "-l", "0", "--no-shconf", "--no-pci", "--log-level", "*:error",
+			"--no-huge", "-m", "3072", NULL };
+	int eal_argc = 10, i;
+
+	/* Hugepages when the machine has them (SLUICE_BENCH_HUGE=1): fewer TLB misses. */
+	if (getenv("SLUICE_BENCH_HUGE"))
+		eal_argc = 7;
+	if (rte_eal_init(eal_argc, eal) < 0) {
+		fprintf(stderr, "bench: cannot start the EAL\n");
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("bench", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (mp == NULL)
+		return 1;
+	printf("# sluice pipeline benchmark: 1 worker, FULLNAT, 64-byte TCP frames, bursts of %u\n"
+	       "# memory: %s; TSC %.2f GHz\n",
+	       BURST, eal_argc == 7 ? "hugepages" : "no hugepages", rte_get_tsc_hz() / 1e9);
+	printf("%-9s %10s %11s %9s %8s\n", "test", "conns", "packets", "ns/pkt", "Mpps");
+	if (argc == 1) {
+		run(1000);
+		run(1000000);
+	}
+	for (i = 1; i < argc; i++)
+		run(strtoull(argv[i], NULL, 10));
+	rte_eal_cleanup();
+	return 0;
+}
