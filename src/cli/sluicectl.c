@@ -38,7 +38,7 @@ struct opts {
 	unsigned given; /* O_* seen on the command line */
 	const char *mode;
 	const char *sched;
-	long long persistence;
+	const char *persistence;
 	long long weight;
 	long long limit;
 };
@@ -47,7 +47,7 @@ static const char usage_text[] =
 	"usage: sluicectl [-s SOCKET] [--json] COMMAND ...\n"
 	"\n"
 	"  service add VIP [--mode fullnat|dr|tun|nat] [--scheduler rr|wrr|lc|wlc|sh|maglev]\n"
-	"                  [--persistence SECONDS]\n"
+	"                  [--persistence SECONDS]  source-IP affinity, e.g. 300 or 5m; 0 = off\n"
 	"  service del VIP\n"
 	"  backend add VIP ADDR [--weight N]\n"
 	"  backend set VIP ADDR --weight N          0 = drain: no new conns\n"
@@ -304,6 +304,20 @@ out:
 /* ---------------------------------------------------------------------------------------- */
 /* Commands */
 
+/* Seconds go as a number; "5m" and the like go as a string for the daemon to read. */
+static json_t *
+duration_json(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (s[0] != '\0' && *end == '\0' && errno == 0)
+		return json_integer(v);
+	return json_string(s);
+}
+
 static int
 cmd_service_add(const struct opts *o, char **argv)
 {
@@ -317,7 +331,7 @@ cmd_service_add(const struct opts *o, char **argv)
 	if (o->given & O_SCHED)
 		json_object_set_new(body, "scheduler", json_string(o->sched));
 	if (o->given & O_PERSIST)
-		json_object_set_new(body, "persistence", json_integer(o->persistence));
+		json_object_set_new(body, "persistence", duration_json(o->persistence));
 	j = call(o, "POST", "/v1/services", body);
 	json_decref(body);
 	return done(o, j);
@@ -566,7 +580,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case O_MODE: o->mode = optarg; break;
 		case O_SCHED: o->sched = optarg; break;
-		case O_PERSIST: o->persistence = parse_number("--persistence", optarg); break;
+		case O_PERSIST: o->persistence = optarg; break;
 		case O_WEIGHT: o->weight = parse_number("--weight", optarg); break;
 		case O_LIMIT: o->limit = parse_number("--limit", optarg); break;
 		case O_STATS: case O_RATE: case O_EXACT: case O_ALL: break;

@@ -170,15 +170,20 @@ table_conns(FILE *f, const json_t *conns)
 		"virtual", "local", "destination");
 	json_array_foreach(conns, i, c) {
 		unsigned long long exp = num(c, "expires_in");
+		const char *local;
 		char proto[8];
 		size_t k;
 
 		snprintf(proto, sizeof(proto), "%s", str(c, "proto"));
 		for (k = 0; proto[k] != '\0'; k++)
 			proto[k] = (char)toupper((unsigned char)proto[k]);
+		/* Only FULLNAT conns have a local address; others may show it as 0.0.0.0:0. */
+		local = str(c, "local");
+		if (strncmp(local, "0.0.0.0:", 8) == 0)
+			local = "-";
 		fprintf(f, "%-3s %02llu:%02llu  %-11s %-21s %-21s %-21s %s\n", proto, exp / 60,
-			exp % 60, str(c, "state"), str(c, "client"), str(c, "vip"),
-			str(c, "local"), str(c, "backend"));
+			exp % 60, str(c, "state"), str(c, "client"), str(c, "vip"), local,
+			str(c, "backend"));
 	}
 }
 
@@ -265,19 +270,20 @@ print_uptime(FILE *f, unsigned long long s)
 static void
 print_workers(FILE *f, const json_t *workers)
 {
-	struct grid g = { .align = "rrrrrr", .ncols = 6 };
-	char a[6][GRID_CELL];
+	struct grid g = { .align = "rrrrrrr", .ncols = 7 };
+	char a[7][GRID_CELL];
 	const json_t *w;
 	size_t i;
 
-	grid_row(&g, "Worker", "Lcore", "Busy", "RxPackets", "TxPackets", "Conns");
+	/* Handoffs: FULLNAT replies that arrived on another worker's queue and were passed on. */
+	grid_row(&g, "Worker", "Lcore", "Busy", "RxPackets", "TxPackets", "Handoffs", "Conns");
 	json_array_foreach(workers, i, w) {
 		const json_t *busy = json_object_get(w, "busy_percent");
 
 		snprintf(a[2], GRID_CELL, "%.1f%%", json_is_number(busy) ? json_number_value(busy) : 0);
 		grid_row(&g, u64(a[0], num(w, "id")), u64(a[1], num(w, "lcore")), a[2],
 			 u64(a[3], num(w, "rx_packets")), u64(a[4], num(w, "tx_packets")),
-			 u64(a[5], num(w, "conns")));
+			 u64(a[5], num(w, "handoffs")), u64(a[6], num(w, "conns")));
 	}
 	grid_print(f, &g, "");
 }

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+
 #include <rte_hash.h>
 #include <rte_prefetch.h>
 
@@ -239,8 +241,9 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	struct rte_mbuf *l4[WORKER_BURST];
 	struct pkt_meta *l4meta[WORKER_BURST];
 	void *data[WORKER_BURST];
+	const struct conn_key *missed[WORKER_BURST];
 	uint64_t hits = 0;
-	unsigned i, nl4 = 0, created = 0;
+	unsigned i, j, nl4 = 0, nmissed = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -284,16 +287,23 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (hits & (1ull << i))
 			c = conn_from_data(data[i], &dir);
 		/*
-		 * An earlier packet of this burst may have created the conn, or replaced the
-		 * one the bulk lookup found: look again then.
+		 * An earlier packet of this burst may have created the conn (it missed with the
+		 * same key), or replaced the one the bulk lookup found: look again then.
 		 */
-		if ((c == NULL && created) || (c != NULL && (c->flags & CONN_F_DEAD)))
+		if (c == NULL) {
+			for (j = 0; j < nmissed; j++)
+				if (memcmp(missed[j], &l4meta[i]->key, sizeof(struct conn_key)) == 0) {
+					c = conn_lookup(w->ct, &l4meta[i]->key, &dir);
+					break;
+				}
+		} else if (c->flags & CONN_F_DEAD) {
 			c = conn_lookup(w->ct, &l4meta[i]->key, &dir);
+		}
 		if (c != NULL && !conn_reused(w, c, dir, l4meta[i])) {
 			conn_packet(w, c, dir, l4[i], l4meta[i]);
 			continue;
 		}
-		created++;
+		missed[nmissed++] = &l4meta[i]->key;
 		conn_miss(w, snap, l4[i], l4meta[i]);
 	}
 }

@@ -229,6 +229,14 @@ struct bad_case {
 /* Five lines that make a valid dataplane; cases add from line 6 on. */
 #define PORTS5                                                                  \
 	"dataplane:\n"                                                          \
+	"  local_addresses: [10.0.1.100]\n"                                     \
+	"  ports:\n"                                                            \
+	"    - {name: client, device: net_tap0,\n"                              \
+	"       address: 10.0.1.1/24}\n"
+
+/* The same without local addresses, for the cases about them. */
+#define PORTS5_NOLIP                                                            \
+	"dataplane:\n"                                                          \
 	"  ports:\n"                                                            \
 	"    - name: client\n"                                                  \
 	"      device: net_tap0\n"                                              \
@@ -282,6 +290,22 @@ static const struct bad_case bad_cases[] = {
 	  PORTS5 "services:\n"
 		 "  - vip: 224.0.0.1:80/udp\n",
 	  7, "services[0].vip", "'224.0.0.1:80/udp' is not a unicast address" },
+	{ "fullnat_without_lip",
+	  PORTS5_NOLIP "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: fullnat\n",
+	  8, "services[0].mode",
+	  "fullnat needs dataplane.local_addresses (the LIPs that backends answer to)" },
+	{ "vip_is_port_address",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.1.1:80/tcp\n",
+	  7, "services[0].vip",
+	  "10.0.1.1 is the address of port 'client'; a VIP must be an address of its own" },
+	{ "vip_is_lip",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.1.100:80/tcp\n",
+	  7, "services[0].vip",
+	  "10.0.1.100 is a local address (LIP); a VIP must be an address of its own" },
 	{ "duplicate_vip",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
@@ -450,12 +474,12 @@ static const struct bad_case bad_cases[] = {
 	  2, "dataplane.ports[0].name",
 	  "'a b': a name may only contain letters, digits, '-', '_' and '.'" },
 	{ "bad_local_address",
-	  PORTS5 "  local_addresses:\n"
+	  PORTS5_NOLIP "  local_addresses:\n"
 		 "    - 10.0.2.100\n"
 		 "    - 10.0.2.300\n",
 	  8, "dataplane.local_addresses[1]", "'10.0.2.300' is not an IPv4 address (a.b.c.d)" },
 	{ "duplicate_local_address",
-	  PORTS5 "  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.100]\n",
+	  PORTS5_NOLIP "  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.100]\n",
 	  6, "dataplane.local_addresses[2]",
 	  "duplicate local address 10.0.2.100 (also local_addresses[0])" },
 	{ "bad_listen",
@@ -914,8 +938,8 @@ test_names(void **state)
 static json_t *
 doc_with_ports(void)
 {
-	return json_pack("{s:{s:[{s:s, s:s, s:s}]}}", "dataplane", "ports", "name", "p",
-			 "device", "d", "address", "10.0.1.1/24");
+	return json_pack("{s:{s:[{s:s, s:s, s:s}], s:[s]}}", "dataplane", "ports", "name", "p",
+			 "device", "d", "address", "10.0.1.1/24", "local_addresses", "10.0.1.100");
 }
 
 static void

@@ -200,20 +200,38 @@ struct l4pkt {
 	} l4;
 };
 
-static uint16_t *
-l4_csum_field(struct l4pkt *p)
+/* Where the L4 checksum lives: TCP and UDP differ only in that. */
+static uint8_t *
+l4_csum_at(struct l4pkt *p)
 {
-	return p->ip.next_proto_id == IPPROTO_TCP ? &p->l4.tcp.cksum : &p->l4.udp.dgram_cksum;
+	return p->l4.raw + (p->ip.next_proto_id == IPPROTO_TCP ?
+			    offsetof(struct rte_tcp_hdr, cksum) :
+			    offsetof(struct rte_udp_hdr, dgram_cksum));
+}
+
+static uint16_t
+l4_get(struct l4pkt *p)
+{
+	uint16_t v;
+
+	memcpy(&v, l4_csum_at(p), 2);
+	return v;
+}
+
+static void
+l4_set(struct l4pkt *p, uint16_t v)
+{
+	memcpy(l4_csum_at(p), &v, 2);
 }
 
 static uint16_t
 l4_full(struct l4pkt *p)
 {
-	uint16_t *f = l4_csum_field(p), saved = *f, full;
+	uint16_t saved = l4_get(p), full;
 
-	*f = 0;
+	l4_set(p, 0);
 	full = rte_ipv4_udptcp_cksum(&p->ip, &p->l4);
-	*f = saved;
+	l4_set(p, saved);
 	return full;
 }
 
@@ -229,8 +247,8 @@ rnd_l4(struct l4pkt *p, uint8_t proto)
 	} else {
 		p->l4.udp.dgram_len = rte_cpu_to_be_16((uint16_t)len);
 	}
-	*l4_csum_field(p) = 0;
-	*l4_csum_field(p) = rte_ipv4_udptcp_cksum(&p->ip, &p->l4);
+	l4_set(p, 0);
+	l4_set(p, rte_ipv4_udptcp_cksum(&p->ip, &p->l4));
 }
 
 /*
@@ -245,16 +263,15 @@ l4_random(uint8_t proto)
 	unsigned i;
 
 	for (i = 0; i < 50000; i++) {
-		uint16_t *f, c, sport, dport;
+		uint16_t c, sport, dport;
 		uint32_t saddr, daddr;
 
 		rnd_l4(&p, proto);
-		f = l4_csum_field(&p);
 		saddr = rnd();
 		daddr = rnd();
 		sport = (uint16_t)rnd();
 		dport = (uint16_t)rnd();
-		c = csum_replace4(*f, p.ip.src_addr, saddr);
+		c = csum_replace4(l4_get(&p), p.ip.src_addr, saddr);
 		c = csum_replace4(c, p.ip.dst_addr, daddr);
 		c = csum_replace2(c, p.l4.udp.src_port, sport);
 		c = csum_replace2(c, p.l4.udp.dst_port, dport);
@@ -264,7 +281,7 @@ l4_random(uint8_t proto)
 		p.ip.dst_addr = daddr;
 		p.l4.udp.src_port = sport;
 		p.l4.udp.dst_port = dport;
-		*f = c;
+		l4_set(&p, c);
 		if (c != l4_full(&p))
 			fail_msg("%s case %u: incremental 0x%04x, full 0x%04x",
 				 proto == IPPROTO_TCP ? "tcp" : "udp", i, c, l4_full(&p));
@@ -297,11 +314,10 @@ l4_zero_corner(uint8_t proto)
 	unsigned i;
 
 	for (i = 0; i < 2000; i++) {
-		uint16_t *f, orig, old, target, c;
+		uint16_t orig, old, target, c, wire;
 
 		rnd_l4(&p, proto);
-		f = l4_csum_field(&p);
-		orig = *f;
+		orig = l4_get(&p);
 		if (orig == 0xffff && proto == IPPROTO_UDP)
 			continue; /* already at the corner */
 		/*
@@ -313,10 +329,11 @@ l4_zero_corner(uint8_t proto)
 		c = csum_replace2(orig, old, target);
 		assert_int_equal(c, 0x0000);
 		p.l4.udp.src_port = target;
-		*f = proto == IPPROTO_UDP ? 0xffff : 0x0000;
-		assert_int_equal(l4_full(&p), *f);
+		wire = proto == IPPROTO_UDP ? 0xffff : 0x0000;
+		l4_set(&p, wire);
+		assert_int_equal(l4_full(&p), wire);
 		/* Back from the corner, starting from the form that is on the wire. */
-		c = csum_replace2(*f, target, old);
+		c = csum_replace2(wire, target, old);
 		p.l4.udp.src_port = old;
 		assert_int_equal(c, orig);
 		assert_int_equal(l4_full(&p), orig);
