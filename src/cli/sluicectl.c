@@ -134,10 +134,10 @@ socket_reason(const char *path)
 }
 
 /*
- * One request. Returns 0 with a->status set when the daemon answered (whatever the status),
- * or exits with a message when it could not be reached.
+ * One request. Fills a (status and body) when the daemon answered, whatever the status;
+ * exits with a message when it could not be reached or the exchange broke off.
  */
-static int
+static void
 request(const struct opts *o, const char *method, const char *path, const json_t *body,
 	struct answer *a)
 {
@@ -188,9 +188,12 @@ request(const struct opts *o, const char *method, const char *path, const json_t
 		if (rc == CURLE_COULDNT_CONNECT && !is_url(o->socket))
 			fprintf(stderr, "sluicectl: cannot reach sluiced at %s: %s\n", o->socket,
 				socket_reason(o->socket));
-		else
+		else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
 			fprintf(stderr, "sluicectl: cannot reach sluiced at %s: %s\n", o->socket,
 				errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		else
+			fprintf(stderr, "sluicectl: %s %s to sluiced at %s failed: %s\n", method,
+				path, o->socket, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		exit(EXIT_API);
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
@@ -198,7 +201,7 @@ request(const struct opts *o, const char *method, const char *path, const json_t
 	free(text);
 	free(url);
 	curl_easy_cleanup(c);
-	return 0;
+	return;
 oom:
 	fprintf(stderr, "sluicectl: out of memory\n");
 	exit(EXIT_API);
@@ -217,8 +220,10 @@ answer_json(const struct answer *a)
 		const char *e = json_string_value(json_object_get(j, "error"));
 		const char *d = json_string_value(json_object_get(j, "detail"));
 
-		if (e != NULL)
-			fprintf(stderr, "sluicectl: %s%s%s\n", e, d && d[0] ? ": " : "", d ? d : "");
+		if (e != NULL && d != NULL && d[0] != '\0')
+			fprintf(stderr, "sluicectl: %s: %s\n", e, d);
+		else if (e != NULL)
+			fprintf(stderr, "sluicectl: %s\n", e);
 		else
 			fprintf(stderr, "sluicectl: HTTP %ld: %.200s\n", a->status,
 				a->body ? a->body : "");

@@ -279,8 +279,9 @@ print_workers(FILE *f, const json_t *workers)
 	grid_row(&g, "Worker", "Lcore", "Busy", "RxPackets", "TxPackets", "Handoffs", "Conns");
 	json_array_foreach(workers, i, w) {
 		const json_t *busy = json_object_get(w, "busy_percent");
+		double pct = json_is_number(busy) ? json_number_value(busy) : 0;
 
-		snprintf(a[2], GRID_CELL, "%.1f%%", json_is_number(busy) ? json_number_value(busy) : 0);
+		snprintf(a[2], GRID_CELL, "%.1f%%", pct);
 		grid_row(&g, u64(a[0], num(w, "id")), u64(a[1], num(w, "lcore")), a[2],
 			 u64(a[3], num(w, "rx_packets")), u64(a[4], num(w, "tx_packets")),
 			 u64(a[5], num(w, "handoffs")), u64(a[6], num(w, "conns")));

@@ -256,7 +256,8 @@ route_services(const char *p, struct req *r, struct reply *rp)
 		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
 	if (!copy_part(key, sizeof(key), p, n) || canon_service(key, r->svc) < 0) {
 		reply_error(rp, MHD_HTTP_NOT_FOUND, "not found",
-			    "'%.*s' is not a service key (a.b.c.d:port/tcp or /udp)", (int)(n > 64 ? 64 : n), p);
+			    "'%.*s' is not a service key (a.b.c.d:port/tcp or /udp)",
+			    (int)(n > 64 ? 64 : n), p);
 		return -ENOENT;
 	}
 	p += n;
@@ -277,7 +278,8 @@ route_services(const char *p, struct req *r, struct reply *rp)
 		goto unknown;
 	if (!copy_part(key, sizeof(key), p, n) || canon_backend(key, r->be) < 0) {
 		reply_error(rp, MHD_HTTP_NOT_FOUND, "not found",
-			    "'%.*s' is not a backend key (a.b.c.d:port)", (int)(n > 64 ? 64 : n), p);
+			    "'%.*s' is not a backend key (a.b.c.d:port)", (int)(n > 64 ? 64 : n),
+			    p);
 		return -ENOENT;
 	}
 	r->route = R_BACKEND;
@@ -325,7 +327,8 @@ body_object(const struct req *r, struct reply *rp)
 	json_t *j;
 
 	if (r->len == 0) {
-		reply_error(rp, MHD_HTTP_BAD_REQUEST, "invalid JSON", "empty body; expected an object");
+		reply_error(rp, MHD_HTTP_BAD_REQUEST, "invalid JSON",
+			    "empty body; expected an object");
 		return NULL;
 	}
 	j = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
@@ -603,8 +606,8 @@ do_conns(struct MHD_Connection *c, struct reply *rp)
 	if (svc != NULL && svc[0] != '\0') {
 		if (canon_service(svc, key) < 0) {
 			reply_error(rp, MHD_HTTP_BAD_REQUEST, "invalid request",
-				    "service: '%.64s' is not a service key (a.b.c.d:port/tcp or /udp)",
-				    svc);
+				    "service: '%.64s' is not a service key "
+				    "(a.b.c.d:port/tcp or /udp)", svc);
 			return;
 		}
 		j = ctl_service_json(key);
@@ -699,24 +702,16 @@ reply_send(struct MHD_Connection *c, struct reply *rp, const char *method, const
 	size_t len = rp->text_len;
 
 	if (rp->json != NULL) {
-		buf = json_dumps(rp->json, JSON_COMPACT);
+		char *text = json_dumps(rp->json, JSON_COMPACT);
+
 		json_decref(rp->json);
 		/* One trailing newline, so that curl output ends its line. */
-		len = buf != NULL ? strlen(buf) : 0;
-		if (buf != NULL) {
-			char *p = realloc(buf, len + 2);
-
-			if (p == NULL) {
-				free(buf);
-				buf = NULL;
-			} else {
-				buf = p;
-				buf[len++] = '\n';
-				buf[len] = '\0';
-			}
-		}
-		if (buf == NULL)
+		if (text == NULL || asprintf(&buf, "%s\n", text) < 0) {
+			free(text);
 			return MHD_NO; /* out of memory: hang up, the client sees a reset */
+		}
+		free(text);
+		len = strlen(buf);
 	} else if (rp->text != NULL) {
 		type = METRICS_TYPE;
 	}

@@ -755,8 +755,8 @@ rate_of(const struct vs_counters *now, const struct vs_counters *prev, double se
 	r->cps = (double)(now->conns - prev->conns) / secs;
 	r->in_pps = (double)(now->in_pkts - prev->in_pkts) / secs;
 	r->out_pps = (double)(now->out_pkts - prev->out_pkts) / secs;
-	r->in_bps = (double)(now->in_bytes - prev->in_bytes) * 8 / secs;
-	r->out_bps = (double)(now->out_bytes - prev->out_bytes) * 8 / secs;
+	r->in_bps = (double)(now->in_bytes - prev->in_bytes) / secs;
+	r->out_bps = (double)(now->out_bytes - prev->out_bytes) / secs;
 }
 
 /* Rates, busy percentages, and the release of drained counters slots. */
