@@ -44,7 +44,8 @@ conn_table_create(const char *name, uint32_t capacity, int socket, conn_expire_c
 	struct rte_hash_parameters hp = {
 		.name = name,
 		/* Two keys a conn; the extendable buckets guarantee that many fit. */
-		.entries = capacity * 2,
+		/* rte_hash wants at least one bucket (8 entries) however small the table. */
+		.entries = RTE_MAX(capacity * 2, 8u),
 		.key_len = sizeof(struct conn_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,

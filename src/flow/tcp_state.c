@@ -15,14 +15,15 @@
 
 /*
  * [direction][event: syn fin ack rst][current state]. IN is what the client sends, OUT
- * what the backend sends. The values are the ones LVS has run with for two decades; the
- * layout is ours. Columns: sNO sES sSS sSR sFW sTW sCL sCW sLA sLI sSA.
+ * what the backend sends. The values are those of Linux IPVS today (a bare ACK to no conn
+ * closes it, as IPVS has done since 2.6.x dropped the old ES there); the layout is ours.
+ * Columns: sNO sES sSS sSR sFW sTW sCL sCW sLA sLI sSA.
  */
 const uint8_t tcp_state_table[2][4][TCP_S_MAX] = {
 	[CONN_DIR_IN] = {
 		/* syn */ { sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR },
 		/* fin */ { sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW },
-		/* ack */ { sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES },
+		/* ack */ { sCL, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES },
 		/* rst */ { sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sSR },
 	},
 	[CONN_DIR_OUT] = {

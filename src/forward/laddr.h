@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <rte_byteorder.h>
+
 /*
  * Local addresses (LIPs) and their ports for FULLNAT. Every LIP's port range is split
  * into per-worker slices by the low bits of the port (port & mask == worker), so the
@@ -20,7 +22,7 @@ struct laddr_pool;
 static inline unsigned
 laddr_owner(uint16_t port_be, uint16_t mask)
 {
-	return (unsigned)(((uint16_t)((port_be >> 8) | (port_be << 8))) & mask);
+	return (unsigned)(rte_be_to_cpu_16(port_be) & mask);
 }
 
 /** A pool for worker `worker` over n_lips LIPs. NULL + errno. Control thread, at start. */

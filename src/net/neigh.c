@@ -42,6 +42,9 @@ entry_get(struct neigh_table *t, uint32_t ip, uint8_t port)
 {
 	uint32_t i = neigh_hash(ip) & t->mask, n;
 
+	/* 0.0.0.0 marks an empty slot: it can be no neighbour. */
+	if (ip == 0)
+		return NULL;
 	for (n = 0; n <= t->mask; n++, i = (i + 1) & t->mask) {
 		struct neigh_entry *e = &t->e[i];
 
@@ -50,6 +53,10 @@ entry_get(struct neigh_table *t, uint32_t ip, uint8_t port)
 		if (e->ip == 0) {
 			e->port = port;
 			e->state = NS_NONE;
+			e->mac_word = 0;
+			e->tries = 0;
+			e->pinned = 0;
+			e->confirmed_ms = e->sent_ms = e->wanted_ms = 0;
 			/* Publish the address last: a reader that finds it sees a cleared MAC. */
 			__atomic_store_n(&e->ip, ip, __ATOMIC_RELEASE);
 			return e;

@@ -242,6 +242,19 @@ test_insert_lookup(void **state)
 	conn_table_free(ct);
 }
 
+/* How many conns a reader on another thread sees. */
+static unsigned
+visible(const struct conn_table *ct)
+{
+	struct conn copy;
+	uint32_t i;
+	unsigned n = 0;
+
+	for (i = 0; i < conn_capacity(ct); i++)
+		n += conn_snapshot(ct, i, &copy) == 0;
+	return n;
+}
+
 static void
 test_eexist(void **state)
 {
@@ -257,6 +270,7 @@ test_eexist(void **state)
 	fill(c, 1, 100);
 	c->lport = RTE_BE16(5000);
 	assert_int_equal(conn_insert(ct, c, 0), -EEXIST);
+	assert_int_equal(visible(ct), 1);
 	/* Same backend tuple, another client. */
 	c = conn_alloc(ct);
 	assert_non_null(c);
@@ -264,11 +278,12 @@ test_eexist(void **state)
 	c->daddr = a->daddr;
 	c->lport = a->lport;
 	assert_int_equal(conn_insert(ct, c, 0), -EEXIST);
-	/* The failures left the first conn whole and gave their slots back. */
+	/* The failures left the first conn whole and gave their slots back, free to readers too. */
 	assert_int_equal(conn_count(ct), 1);
 	assert_true(present(ct, 1));
 	assert_false(present(ct, 2));
-	for (n = 0; conn_alloc(ct) != NULL; n++)
+	assert_int_equal(visible(ct), 1);
+	for (n = 0; n < 100 && conn_alloc(ct) != NULL; n++)
 		;
 	assert_int_equal(n, 3);
 	/* A refused conn never reaches the callback. */
@@ -496,11 +511,15 @@ test_budget_empty_slots(void **state)
 
 	(void)state;
 	add(ct, 1, 1000, 1150);
-	/* 100 slots (1000..1099) per call: the conn at 1150 is not reached by the first. */
+	/* 100 slots (1000..1099) per call: the conn at 1150 is not reached by the first... */
 	seen.now = 6000;
 	assert_int_equal(conn_expire(ct, 6000, 100), 0);
 	assert_true(present(ct, 1));
-	assert_int_equal(conn_expire(ct, 6000, 100), 1);
+	/* ...nor by a second with a budget of 30 (1100..1129)... */
+	assert_int_equal(conn_expire(ct, 6000, 30), 0);
+	assert_true(present(ct, 1));
+	/* ...but by a third: 20 empty slots, its own, and the conn. */
+	assert_int_equal(conn_expire(ct, 6000, 30), 1);
 	assert_false(present(ct, 1));
 	conn_table_free(ct);
 }
@@ -621,7 +640,7 @@ static void
 test_churn(void **state)
 {
 	struct conn_table *ct = table(128);
-	uint32_t t, id = 0, created = 0;
+	uint32_t t, id = 0, created = 0, k;
 
 	(void)state;
 	for (t = 0; t < 3000; t++) {
@@ -630,7 +649,7 @@ test_churn(void **state)
 		seen.now = t;
 		conn_expire(ct, t, BIG_BUDGET);
 		/* Fill whatever is free with conns living 20..83 ticks. */
-		while ((c = conn_alloc(ct)) != NULL) {
+		for (k = 0; k <= 128 && (c = conn_alloc(ct)) != NULL; k++) {
 			fill(c, id % 60000, t + 20 + (id * 7) % 64);
 			/* Ids wrap only long after the conns that had them expired. */
 			assert_int_equal(conn_insert(ct, c, t), 0);

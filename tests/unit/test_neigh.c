@@ -339,6 +339,35 @@ test_wanted_resolved_is_probed(void **state)
 }
 
 static void
+port_of(void *arg, const struct neigh_entry *e)
+{
+	int *port = arg;
+
+	*port = e->port;
+}
+
+/* A neighbour heard on another port (moved, or first wanted on the wrong one): probes follow. */
+static void
+test_port_follows_learn(void **state)
+{
+	struct neigh_table *t = table(64);
+	struct rte_ether_addr m = mac(10);
+	uint32_t ip = IP(10, 0, 2, 15);
+	int port = -1;
+
+	(void)state;
+	assert_int_equal(neigh_want(t, ip, 0, T0), 1);
+	assert_int_equal(neigh_learn(t, ip, 1, &m, T0 + 100), 0);
+	neigh_foreach(t, port_of, &port);
+	assert_int_equal(port, 1);
+	assert_int_equal(neigh_pin(t, ip, 1, T0 + 100), 0);
+	assert_int_equal(upkeep(t, T0 + 30100), 1);
+	assert_int_equal(sent.ip[0], ip);
+	assert_int_equal(sent.port[0], 1);
+	neigh_free(t);
+}
+
+static void
 count_entry(void *arg, const struct neigh_entry *e)
 {
 	unsigned *n = arg;
@@ -394,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_unneeded_ages_out),
 		cmocka_unit_test(test_unpin_all),
 		cmocka_unit_test(test_wanted_resolved_is_probed),
+		cmocka_unit_test(test_port_follows_learn),
 		cmocka_unit_test(test_full),
 	};
 

@@ -188,6 +188,40 @@ test_via_outside_refused(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* Subnets other than /24: a gateway is checked against each port's own prefix length. */
+static void
+test_prefix_lengths(void **state)
+{
+	static const struct route_port p[] = {
+		{ .addr = IP(172, 16, 0, 1), .prefix_len = 16 },
+		{ .addr = IP(10, 0, 9, 1), .prefix_len = 30 },
+		{ .addr = IP(192, 0, 2, 77), .prefix_len = 32 },
+	};
+	static const struct cfg_route far_in_16[] = {
+		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(172, 16, 200, 9) },
+		{ .prefix = IP(198, 51, 100, 0), .depth = 24, .via = IP(10, 0, 9, 2) },
+	};
+	static const struct cfg_route outside_30[] = {
+		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 9, 5) },
+	};
+	struct route_table *rt;
+
+	(void)state;
+	rt = create(p, 3, far_in_16, 2);
+	assert_non_null(rt);
+	expect(rt, IP(172, 16, 255, 1), 0, IP(172, 16, 255, 1));
+	expect(rt, IP(10, 0, 9, 3), 1, IP(10, 0, 9, 3));
+	expect(rt, IP(10, 0, 9, 4), 0, IP(172, 16, 200, 9));
+	expect(rt, IP(192, 0, 2, 77), 2, IP(192, 0, 2, 77));
+	expect(rt, IP(192, 0, 2, 78), 0, IP(172, 16, 200, 9));
+	expect(rt, IP(198, 51, 100, 10), 1, IP(10, 0, 9, 2));
+	route_free(rt);
+	/* 10.0.9.5 shares the /24 of port 1, not its /30. */
+	errno = 0;
+	assert_null(create(p, 3, outside_30, 1));
+	assert_int_equal(errno, EINVAL);
+}
+
 /* A failed create leaves nothing behind: its name (a global rte_fib name) is free again. */
 static void
 test_failed_create_cleans_up(void **state)
@@ -275,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_order_independent),
 		cmocka_unit_test(test_via_outside_refused),
 		cmocka_unit_test(test_failed_create_cleans_up),
+		cmocka_unit_test(test_prefix_lengths),
 		cmocka_unit_test(test_shared_next_hops),
 		cmocka_unit_test(test_no_route),
 	};

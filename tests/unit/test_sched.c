@@ -356,21 +356,29 @@ test_random_start(void **state)
 
 /* The workers of one build start at different points too, at least sometimes. */
 static void
-test_random_start_per_worker(void **state)
+random_start_per_worker(const struct sched_ops *ops)
 {
 	static const uint32_t w[] = { 1, 1, 1 };
 	struct svc v;
 	unsigned i, seen = 0;
 
-	(void)state;
-	svc_init(&v, &sched_rr_ops, w, 3);
-	build(&v, 20);
-	for (i = 0; i < 20; i++)
+	svc_init(&v, ops, w, 3);
+	build(&v, 21);
+	/* Workers 1..20: worker 0 alone being random would not do. */
+	for (i = 1; i <= 20; i++)
 		seen |= 1u << pick(&v, i);
 	assert_int_not_equal(seen, 1u << 0);
 	assert_int_not_equal(seen, 1u << 1);
 	assert_int_not_equal(seen, 1u << 2);
 	unbuild(&v);
+}
+
+static void
+test_random_start_per_worker(void **state)
+{
+	(void)state;
+	random_start_per_worker(&sched_rr_ops);
+	random_start_per_worker(&sched_wrr_ops);
 }
 
 int
