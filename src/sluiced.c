@@ -15,6 +15,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "control/api.h"
 #include "control/config.h"
@@ -87,15 +88,6 @@ notify_ready(void)
 	if (sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa, len) < 0)
 		LOG_W("cannot notify systemd: %s", strerror(errno));
 	close(fd);
-}
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int
@@ -235,7 +227,7 @@ main(int argc, char **argv)
 	      dp->n_ports, cfg.n_services, cfg.socket, cfg.listen[0] ? " and " : "", cfg.listen);
 	notify_ready();
 	while (!g_stop) {
-		ctl_tick(mono_ms());
+		ctl_tick(clock_mono_ms());
 		usleep(2000);
 	}
 	LOG_I("stopping");

@@ -8,6 +8,7 @@
 #include <rte_ring.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ctl_int.h"
@@ -202,21 +203,12 @@ send_arp(void *arg, uint32_t ip, uint8_t port)
 		rte_pktmbuf_free(m);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Keep every backend's next hop resolved, so a first SYN finds its MAC. */
 static void
 pin_backends(void)
 {
 	struct dp *dp = g_ctl.dp;
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	unsigned i, j;
 
 	neigh_unpin_all(dp->neigh);
@@ -560,24 +552,32 @@ out:
 	return r;
 }
 
-/* The backend of be_key in service i of m; -ENOENT or -EINVAL with err. */
+/*
+ * A fresh copy of the model with the service of svc_key at *i and its backend be_key at
+ * *j. 0, or a negative errno with err filled and no copy left to free.
+ */
 static int
-be_lookup(const struct model *m, int i, const char *be_key, struct cfg_error *err)
+dup_and_find_backend(const char *svc_key, const char *be_key, struct model *m, int *i, int *j,
+		     struct cfg_error *err)
 {
 	uint32_t addr;
 	uint16_t port;
-	int j;
 
+	*i = dup_and_find(svc_key, m, err);
+	if (*i < 0)
+		return *i;
 	if (addr_parse_ipport(be_key, &addr, &port) < 0) {
+		model_free(m);
 		set_err(err, "address", "'%s' is no backend address (want a.b.c.d:port)", be_key);
 		return -EINVAL;
 	}
-	j = be_find(&m->s[i], addr, port);
-	if (j < 0) {
+	*j = be_find(&m->s[*i], addr, port);
+	if (*j < 0) {
+		model_free(m);
 		set_err(err, "address", "no backend %s in this service", be_key);
 		return -ENOENT;
 	}
-	return j;
+	return 0;
 }
 
 int
@@ -591,16 +591,9 @@ ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *patch,
 	int i, j, r;
 
 	pthread_mutex_lock(&g_ctl.lock);
-	i = dup_and_find(svc_key, &m, err);
-	if (i < 0) {
-		r = i;
+	r = dup_and_find_backend(svc_key, be_key, &m, &i, &j, err);
+	if (r < 0)
 		goto out;
-	}
-	j = be_lookup(&m, i, be_key, err);
-	if (j < 0) {
-		r = j;
-		goto drop;
-	}
 	if (!json_is_object(patch)) {
 		set_err(err, "", "the body must be a JSON object such as {\"weight\": 0}");
 		r = -EINVAL;
@@ -642,17 +635,9 @@ ctl_backend_del(const char *svc_key, const char *be_key, struct cfg_error *err)
 	int i, j, r;
 
 	pthread_mutex_lock(&g_ctl.lock);
-	i = dup_and_find(svc_key, &m, err);
-	if (i < 0) {
-		r = i;
+	r = dup_and_find_backend(svc_key, be_key, &m, &i, &j, err);
+	if (r < 0)
 		goto out;
-	}
-	j = be_lookup(&m, i, be_key, err);
-	if (j < 0) {
-		model_free(&m);
-		r = j;
-		goto out;
-	}
 	s = &m.s[i];
 	memmove(&s->backends[j], &s->backends[j + 1],
 		sizeof(s->backends[0]) * (s->n_backends - (unsigned)j - 1));
