@@ -150,7 +150,7 @@ main(int argc, char **argv)
 	struct cfg cfg;
 	const char *path = NULL;
 	char msg[512];
-	int check = 0, opt, rc = 1, ports_up = 0;
+	int check = 0, opt, rc = 1, ports_up = 0, r;
 
 	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -184,8 +184,9 @@ main(int argc, char **argv)
 		cfg_free(&cfg);
 		return 0;
 	}
-	if (port_eal_args(&cfg, &eal, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "sluiced: too many DPDK arguments (ports?)\n");
+	r = port_eal_args(&cfg, &eal, msg, sizeof(msg));
+	if (r < 0) {
+		fprintf(stderr, "sluiced: %s\n", r == -E2BIG ? "too many DPDK arguments (ports?)" : msg);
 		goto out;
 	}
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {

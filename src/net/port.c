@@ -102,6 +102,18 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	r |= arg_add(a, "(0-%u)@(0-%ld)", cfg->workers, ncpu > 0 ? ncpu - 1 : 0);
 	a->no_huge = cfg->memory == CFG_MEM_NO_HUGEPAGES ||
 		     (cfg->memory == CFG_MEM_AUTO && (unsigned long)free_pages * 2 < need);
+	/* Asked for hugepages and there are none: say so, and how to fix it, before the EAL. */
+	if (cfg->memory == CFG_MEM_HUGEPAGES && !hugetlbfs_mounted()) {
+		snprintf(msg, msglen, "memory: hugepages, but no hugetlbfs is mounted (mount -t "
+			 "hugetlbfs nodev /dev/hugepages), or set memory: auto");
+		return -ENOMEM;
+	}
+	if (cfg->memory == CFG_MEM_HUGEPAGES && (unsigned long)free_pages * 2 < need) {
+		snprintf(msg, msglen, "memory: hugepages, but only %ld free 2 MiB hugepages for "
+			 "%u MiB (echo %u > /proc/sys/vm/nr_hugepages), or set memory: auto",
+			 free_pages, need, need / 2 + 64);
+		return -ENOMEM;
+	}
 	/*
 	 * No files in /var/run/dpdk or hugetlbfs outlive the process, even after SIGKILL, and
 	 * two nodes on one machine never share a runtime directory. (--in-memory implies

@@ -26,7 +26,8 @@ struct port_eal_args {
 /**
  * The EAL command line for cfg: lcores (control + workers), memory (hugepages when enough
  * are free or asked for, else --no-huge with a size derived from the conn table), one
- * --vdev or -a per port. 0 or -E2BIG. msg gets a line to log about the memory choice.
+ * --vdev or -a per port. 0, -E2BIG, or -ENOMEM when hugepages are asked for and missing;
+ * msg gets a line to log about the memory choice, or the error and how to fix it.
  */
 int port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t msglen);
 
