@@ -130,7 +130,7 @@ node(uint32_t conns, struct cfg *c)
 		exit(1);
 	}
 	in = (struct snap_svc_input){ .cfg = &c->services[0], .slot = 0, .be_slots = slots };
-	dp_publish(dp, snapshot_build(&in, 1, dp->routes, 1, 1));
+	dp_publish(dp, snapshot_build(&in, 1, dp->routes, dp->be_gauges, 1, 1));
 	neigh_learn(dp->neigh, c->services[0].backends[0].addr, 1, &peer_mac, 0);
 	neigh_learn(dp->neigh, c->services[0].backends[1].addr, 1, &peer_mac, 0);
 	worker_set_time(dp->workers[0], 1000);

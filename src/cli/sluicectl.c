@@ -30,6 +30,7 @@ enum { EXIT_API = 1, EXIT_USAGE = 2 };
 enum {
 	O_MODE = 1 << 0, O_SCHED = 1 << 1, O_PERSIST = 1 << 2, O_WEIGHT = 1 << 3,
 	O_STATS = 1 << 4, O_RATE = 1 << 5, O_EXACT = 1 << 6, O_ALL = 1 << 7, O_LIMIT = 1 << 8,
+	O_MAXCONN = 1 << 9, O_INHIBIT = 1 << 10, O_UNINHIBIT = 1 << 11,
 };
 
 struct opts {
@@ -41,6 +42,7 @@ struct opts {
 	const char *persistence;
 	long long weight;
 	long long limit;
+	long long max_conns;
 };
 
 static const char usage_text[] =
@@ -49,8 +51,10 @@ static const char usage_text[] =
 	"  service add VIP [--mode fullnat|dr|tun|nat] [--scheduler rr|wrr|lc|wlc|sh|maglev]\n"
 	"                  [--persistence SECONDS]  source-IP affinity, e.g. 300 or 5m; 0 = off\n"
 	"  service del VIP\n"
-	"  backend add VIP ADDR [--weight N]\n"
-	"  backend set VIP ADDR --weight N          0 = drain: no new conns\n"
+	"  backend add VIP ADDR [--weight N] [--max-conns N]\n"
+	"  backend set VIP ADDR [--weight N] [--max-conns N] [--inhibit | --no-inhibit]\n"
+	"                                           weight 0 = drain: no new conns; max-conns\n"
+	"                                           0 = no limit; inhibit: no new conns\n"
 	"  backend del VIP ADDR\n"
 	"  list [--stats | --rate] [--exact]        services and backends (ipvsadm -Ln)\n"
 	"  conns [VIP] [--limit N]                  connections (ipvsadm -Lnc); 0 = no limit\n"
@@ -352,6 +356,18 @@ cmd_service_del(const struct opts *o, char **argv)
 	return done(o, j);
 }
 
+/* The backend settings given on the command line, as members of body. */
+static void
+backend_fields(const struct opts *o, json_t *body)
+{
+	if (o->given & O_WEIGHT)
+		json_object_set_new(body, "weight", json_integer(o->weight));
+	if (o->given & O_MAXCONN)
+		json_object_set_new(body, "max_conns", json_integer(o->max_conns));
+	if (o->given & (O_INHIBIT | O_UNINHIBIT))
+		json_object_set_new(body, "inhibited", json_boolean(o->given & O_INHIBIT));
+}
+
 static int
 cmd_backend_add(const struct opts *o, char **argv)
 {
@@ -361,8 +377,7 @@ cmd_backend_add(const struct opts *o, char **argv)
 
 	if (body == NULL)
 		return -ENOMEM;
-	if (o->given & O_WEIGHT)
-		json_object_set_new(body, "weight", json_integer(o->weight));
+	backend_fields(o, body);
 	j = call(o, "POST", path, body);
 	json_decref(body);
 	free(path);
@@ -375,12 +390,16 @@ cmd_backend_set(const struct opts *o, char **argv)
 	char *path;
 	json_t *body, *j;
 
-	if (!(o->given & O_WEIGHT))
-		usage_error("backend set: --weight N is required");
+	if (!(o->given & (O_WEIGHT | O_MAXCONN | O_INHIBIT | O_UNINHIBIT)))
+		usage_error("backend set: say what to set: --weight N, --max-conns N, --inhibit "
+			    "or --no-inhibit");
+	if ((o->given & O_INHIBIT) && (o->given & O_UNINHIBIT))
+		usage_error("backend set: --inhibit and --no-inhibit contradict each other");
 	path = path_of("/v1/services/", argv[0], "/backends/", argv[1]);
-	body = json_pack("{s:I}", "weight", (json_int_t)o->weight);
+	body = json_object();
 	if (body == NULL)
 		return -ENOMEM;
+	backend_fields(o, body);
 	j = call(o, "PATCH", path, body);
 	json_decref(body);
 	free(path);
@@ -509,8 +528,8 @@ static const struct command {
 } commands[] = {
 	{ "service", "add", 1, 1, O_MODE | O_SCHED | O_PERSIST, cmd_service_add },
 	{ "service", "del", 1, 1, 0, cmd_service_del },
-	{ "backend", "add", 2, 2, O_WEIGHT, cmd_backend_add },
-	{ "backend", "set", 2, 2, O_WEIGHT, cmd_backend_set },
+	{ "backend", "add", 2, 2, O_WEIGHT | O_MAXCONN, cmd_backend_add },
+	{ "backend", "set", 2, 2, O_WEIGHT | O_MAXCONN | O_INHIBIT | O_UNINHIBIT, cmd_backend_set },
 	{ "backend", "del", 2, 2, 0, cmd_backend_del },
 	{ "list", NULL, 0, 0, O_STATS | O_RATE | O_EXACT, cmd_list },
 	{ "conns", NULL, 0, 1, O_LIMIT, cmd_conns },
@@ -554,7 +573,8 @@ parse_number(const char *opt, const char *s)
 }
 
 static const char *const opt_names[] = { "--mode", "--scheduler", "--persistence", "--weight",
-					 "--stats", "--rate", "--exact", "--all", "--limit" };
+					 "--stats", "--rate", "--exact", "--all", "--limit",
+					 "--max-conns", "--inhibit", "--no-inhibit" };
 
 static void
 parse_options(int argc, char **argv, struct opts *o)
@@ -573,6 +593,9 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "exact", no_argument, NULL, O_EXACT },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "max-conns", required_argument, NULL, O_MAXCONN },
+		{ "inhibit", no_argument, NULL, O_INHIBIT },
+		{ "no-inhibit", no_argument, NULL, O_UNINHIBIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -588,7 +611,9 @@ parse_options(int argc, char **argv, struct opts *o)
 		case O_PERSIST: o->persistence = optarg; break;
 		case O_WEIGHT: o->weight = parse_number("--weight", optarg); break;
 		case O_LIMIT: o->limit = parse_number("--limit", optarg); break;
+		case O_MAXCONN: o->max_conns = parse_number("--max-conns", optarg); break;
 		case O_STATS: case O_RATE: case O_EXACT: case O_ALL: break;
+		case O_INHIBIT: case O_UNINHIBIT: break;
 		case ':': usage_error("%s needs a value", argv[optind - 1]);
 		default: usage_error("unknown option %s", argv[optind - 1]);
 		}

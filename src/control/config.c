@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,10 +52,15 @@ static const struct name_tab mode_tab[CFG_MODE_MAX] = {
 static const struct name_tab sched_tab[CFG_SCHED_MAX] = {
 	[CFG_SCHED_RR] = { "rr", true },
 	[CFG_SCHED_WRR] = { "wrr", true },
-	[CFG_SCHED_LC] = { "lc", false },
-	[CFG_SCHED_WLC] = { "wlc", false },
-	[CFG_SCHED_SH] = { "sh", false },
-	[CFG_SCHED_MAGLEV] = { "maglev", false },
+	[CFG_SCHED_LC] = { "lc", true },
+	[CFG_SCHED_WLC] = { "wlc", true },
+	[CFG_SCHED_SH] = { "sh", true },
+	[CFG_SCHED_MAGLEV] = { "maglev", true },
+};
+
+static const struct name_tab hash_tab[CFG_HASH_MAX] = {
+	[CFG_HASH_TUPLE] = { "tuple", true },
+	[CFG_HASH_SOURCE] = { "source", true },
 };
 
 static const struct name_tab memory_tab[] = {
@@ -104,8 +110,11 @@ static const char *const port_keys[] = { "name", "device", "address", NULL };
 static const char *const route_keys[] = { "to", "via", NULL };
 static const char *const control_keys[] = { "socket", "listen", NULL };
 static const char *const service_keys[] = { "vip", "mode", "scheduler", "persistence",
-					    "backends", "health_check", NULL };
-static const char *const backend_keys[] = { "address", "weight", NULL };
+					    "persistence_netmask", "maglev", "backends",
+					    "health_check", NULL };
+static const char *const maglev_keys[] = { "table_size", "hash", NULL };
+static const char *const backend_keys[] = { "address", "weight", "max_conns", "inhibited",
+					    NULL };
 
 /* Validation state: where lines come from (NULL for JSON) and where errors go. */
 struct vctx {
@@ -619,6 +628,59 @@ parse_backend(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 			return rc;
 		b->weight = (uint32_t)u;
 	}
+	j = member(o, ol, "max_conns", &l);
+	if (j != NULL) {
+		rc = get_uint(v, j, &l, 0, UINT32_MAX, &u);
+		if (rc < 0)
+			return rc;
+		b->max_conns = (uint32_t)u;
+	}
+	j = member(o, ol, "inhibited", &l);
+	if (j != NULL) {
+		if (!json_is_boolean(j))
+			return want(v, j, &l, JSON_TRUE);
+		b->inhibited = json_is_true(j);
+	}
+	return 0;
+}
+
+static bool
+is_prime(uint64_t n)
+{
+	uint64_t d;
+
+	if (n < 2 || n % 2 == 0)
+		return n == 2;
+	for (d = 3; d * d <= n; d += 2)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+static int
+parse_maglev(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_service *s)
+{
+	const json_t *j;
+	struct loc l;
+	uint64_t u;
+	int rc;
+
+	rc = get_object(v, o, ol, maglev_keys);
+	if (rc < 0)
+		return rc;
+	j = member(o, ol, "table_size", &l);
+	if (j != NULL) {
+		rc = get_uint(v, j, &l, CFG_MAGLEV_SIZE_MIN, CFG_MAGLEV_SIZE_MAX, &u);
+		if (rc < 0)
+			return rc;
+		if (!is_prime(u))
+			return verr(v, &l, "%" PRIu64 " is not a prime (Maglev's table size must be "
+				    "one; e.g. 65537, 655373)", u);
+		s->maglev_size = (uint32_t)u;
+	}
+	j = member(o, ol, "hash", &l);
+	if (j != NULL)
+		return get_name(v, j, &l, "hash", hash_tab, CFG_HASH_MAX, &s->hash);
 	return 0;
 }
 
@@ -685,6 +747,8 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	memset(s, 0, sizeof(*s));
 	s->mode = CFG_MODE_FULLNAT;
 	s->sched = CFG_SCHED_WRR;
+	s->persistence_netmask = 32;
+	s->maglev_size = CFG_MAGLEV_SIZE_DEFAULT;
 	rc = get_object(v, o, ol, service_keys);
 	if (rc < 0)
 		return rc;
@@ -714,6 +778,21 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	j = member(o, ol, "persistence", &l);
 	if (j != NULL) {
 		rc = get_duration(v, j, &l, 0, &s->persistence);
+		if (rc < 0)
+			return rc;
+	}
+	j = member(o, ol, "persistence_netmask", &l);
+	if (j != NULL) {
+		uint64_t u;
+
+		rc = get_uint(v, j, &l, 0, 32, &u);
+		if (rc < 0)
+			return rc;
+		s->persistence_netmask = (uint8_t)u;
+	}
+	j = member(o, ol, "maglev", &l);
+	if (j != NULL) {
+		rc = parse_maglev(v, j, &l, s);
 		if (rc < 0)
 			return rc;
 	}
@@ -1431,12 +1510,17 @@ cfg_service_to_json(const struct cfg_service *s)
 	bad |= put(o, "mode", json_string(cfg_mode_name(s->mode)));
 	bad |= put(o, "scheduler", json_string(cfg_sched_name(s->sched)));
 	bad |= put(o, "persistence", json_integer(s->persistence));
+	bad |= put(o, "persistence_netmask", json_integer(s->persistence_netmask));
+	bad |= put(o, "maglev", json_pack("{s:I,s:s}", "table_size", (json_int_t)s->maglev_size,
+					  "hash", cfg_hash_name(s->hash)));
 	for (i = 0; i < s->n_backends && arr != NULL; i++) {
 		const struct cfg_backend *b = &s->backends[i];
 		json_t *bo = json_object();
 
 		bad |= put(bo, "address", json_string(addr_fmt_ipport(buf, b->addr, b->port)));
 		bad |= put(bo, "weight", json_integer(b->weight));
+		bad |= put(bo, "max_conns", json_integer(b->max_conns));
+		bad |= put(bo, "inhibited", json_boolean(b->inhibited));
 		bad |= push(arr, bo);
 	}
 	bad |= put(o, "backends", arr);
@@ -1556,4 +1640,10 @@ const char *
 cfg_sched_name(uint8_t sched)
 {
 	return sched < CFG_SCHED_MAX ? sched_tab[sched].name : "?";
+}
+
+const char *
+cfg_hash_name(uint8_t hash)
+{
+	return hash < CFG_HASH_MAX ? hash_tab[hash].name : "?";
 }

@@ -25,6 +25,12 @@ enum cfg_memory { CFG_MEM_AUTO = 0, CFG_MEM_HUGEPAGES, CFG_MEM_NO_HUGEPAGES };
 enum cfg_mode { CFG_MODE_FULLNAT = 0, CFG_MODE_DR, CFG_MODE_TUN, CFG_MODE_NAT, CFG_MODE_MAX };
 enum cfg_sched { CFG_SCHED_RR = 0, CFG_SCHED_WRR, CFG_SCHED_LC, CFG_SCHED_WLC, CFG_SCHED_SH,
 		 CFG_SCHED_MAGLEV, CFG_SCHED_MAX };
+/* What Maglev (and sh) hash: the 5-tuple, or the source address alone. */
+enum cfg_hash { CFG_HASH_TUPLE = 0, CFG_HASH_SOURCE, CFG_HASH_MAX };
+
+#define CFG_MAGLEV_SIZE_DEFAULT 65537u /* a prime, as the Maglev paper wants */
+#define CFG_MAGLEV_SIZE_MIN 251u
+#define CFG_MAGLEV_SIZE_MAX 4194301u   /* the largest prime below 2^22 */
 
 /* Connection timeouts in seconds; names follow ipvsadm --set and IPVS's state names. */
 struct cfg_timeouts {
@@ -55,7 +61,9 @@ struct cfg_route {
 struct cfg_backend {
 	uint32_t addr;
 	uint16_t port;
-	uint32_t weight; /* 0 = drain: no new conns */
+	uint32_t weight;    /* 0 = drain: no new conns */
+	uint32_t max_conns; /* active + inactive conns at most, over all workers; 0 = no limit */
+	uint8_t inhibited;  /* taken out (by an operator or a health check): no new conns */
 };
 
 struct cfg_service {
@@ -65,6 +73,9 @@ struct cfg_service {
 	uint8_t mode;    /* enum cfg_mode */
 	uint8_t sched;   /* enum cfg_sched */
 	uint32_t persistence; /* seconds, 0 = off */
+	uint8_t persistence_netmask; /* prefix length clients share affinity by (32 = per client) */
+	uint8_t hash;         /* enum cfg_hash, for maglev */
+	uint32_t maglev_size; /* Maglev lookup table entries, a prime */
 	unsigned n_backends;
 	struct cfg_backend *backends; /* malloc'd, n_backends long */
 };
@@ -147,5 +158,6 @@ void cfg_free(struct cfg *c);
 
 const char *cfg_mode_name(uint8_t mode);
 const char *cfg_sched_name(uint8_t sched);
+const char *cfg_hash_name(uint8_t hash);
 
 #endif

@@ -48,8 +48,8 @@ set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
 }
 
 void
-ctl_sum(const struct vs_counters *base, size_t stride, uint16_t slot, unsigned n_workers,
-	struct vs_counters *out)
+ctl_sum(const struct vs_counters *base, size_t stride, const struct vs_gauge *gauges,
+	uint16_t slot, unsigned n_workers, struct vs_totals *out)
 {
 	unsigned w;
 
@@ -62,9 +62,9 @@ ctl_sum(const struct vs_counters *base, size_t stride, uint16_t slot, unsigned n
 		out->out_pkts += c->out_pkts;
 		out->in_bytes += c->in_bytes;
 		out->out_bytes += c->out_bytes;
-		out->active += c->active;
-		out->inactive += c->inactive;
 	}
+	out->active = __atomic_load_n(&gauges[slot].active, __ATOMIC_ACQUIRE);
+	out->inactive = __atomic_load_n(&gauges[slot].inactive, __ATOMIC_ACQUIRE);
 }
 
 static int
@@ -141,6 +141,7 @@ model_dup(struct model *m)
 
 /* ---- counters slots ---- */
 
+/* A slot nobody uses starts from zero. Its gauge is zero already: that is why it is free. */
 static void
 slot_zero(struct vs_counters *base, size_t stride, uint16_t slot)
 {
@@ -286,7 +287,8 @@ commit(struct model *m, struct cfg_error *err)
 		in[i] = (struct snap_svc_input){ .cfg = s, .slot = svcs[i].slot,
 						 .be_slots = svcs[i].be_slots };
 	}
-	snap = snapshot_build(in, m->n, g_ctl.dp->routes, g_ctl.dp->n_workers, ++g_ctl.version);
+	snap = snapshot_build(in, m->n, g_ctl.dp->routes, g_ctl.dp->be_gauges, g_ctl.dp->n_workers,
+			      ++g_ctl.version);
 	if (snap == NULL) {
 		r = -errno;
 		set_err(err, "", "cannot build the snapshot: %s", strerror(errno));
@@ -728,7 +730,7 @@ drain_events(uint64_t now)
 }
 
 static void
-rate_of(const struct vs_counters *now, const struct vs_counters *prev, double secs,
+rate_of(const struct vs_totals *now, const struct vs_totals *prev, double secs,
 	struct rate *r)
 {
 	/* A slot given to a new owner starts again from zero: no rate for that interval. */
@@ -750,7 +752,7 @@ sample(uint64_t now)
 {
 	struct dp *dp = g_ctl.dp;
 	double secs = (double)(now - g_ctl.last_sample_ms) / 1000.0;
-	struct vs_counters sum;
+	struct vs_totals sum;
 	unsigned i;
 
 	for (i = 0; i < STATS_SVC_SLOTS; i++) {

@@ -47,7 +47,7 @@ struct ctl_state {
 	struct slot_owner be_slots[STATS_BE_SLOTS];
 	/* rates: the counters at the last sample and what they became per second */
 	uint64_t last_sample_ms;
-	struct vs_counters svc_prev[STATS_SVC_SLOTS], be_prev[STATS_BE_SLOTS];
+	struct vs_totals svc_prev[STATS_SVC_SLOTS], be_prev[STATS_BE_SLOTS];
 	struct rate svc_rate[STATS_SVC_SLOTS], be_rate[STATS_BE_SLOTS];
 	uint64_t busy_prev[CFG_MAX_WORKERS], idle_prev[CFG_MAX_WORKERS];
 	double busy_pct[CFG_MAX_WORKERS];
@@ -55,20 +55,22 @@ struct ctl_state {
 
 extern struct ctl_state g_ctl;
 
-/** Sum of a slot's counters over the workers. */
-void ctl_sum(const struct vs_counters *base, size_t stride, uint16_t slot, unsigned n_workers,
-	     struct vs_counters *out);
+/** A slot's counters summed over the workers, with its gauge. */
+void ctl_sum(const struct vs_counters *base, size_t stride, const struct vs_gauge *gauges,
+	     uint16_t slot, unsigned n_workers, struct vs_totals *out);
 
 static inline void
-ctl_svc_sum(uint16_t slot, struct vs_counters *out)
+ctl_svc_sum(uint16_t slot, struct vs_totals *out)
 {
-	ctl_sum(g_ctl.dp->svc_stats, STATS_SVC_SLOTS, slot, g_ctl.dp->n_workers, out);
+	ctl_sum(g_ctl.dp->svc_stats, STATS_SVC_SLOTS, g_ctl.dp->svc_gauges, slot,
+		g_ctl.dp->n_workers, out);
 }
 
 static inline void
-ctl_be_sum(uint16_t slot, struct vs_counters *out)
+ctl_be_sum(uint16_t slot, struct vs_totals *out)
 {
-	ctl_sum(g_ctl.dp->be_stats, STATS_BE_SLOTS, slot, g_ctl.dp->n_workers, out);
+	ctl_sum(g_ctl.dp->be_stats, STATS_BE_SLOTS, g_ctl.dp->be_gauges, slot,
+		g_ctl.dp->n_workers, out);
 }
 
 /** The service of a key "a.b.c.d:port/proto", or NULL. */

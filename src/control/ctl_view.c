@@ -20,7 +20,7 @@
  */
 
 static json_t *
-counters_json(const struct vs_counters *c)
+counters_json(const struct vs_totals *c)
 {
 	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "conns", (json_int_t)c->conns,
 			 "active_conns", (json_int_t)c->active, "inactive_conns",
@@ -37,17 +37,32 @@ rate_json(const struct rate *r)
 			 (json_int_t)r->in_bps, "out_bps", (json_int_t)r->out_bps);
 }
 
+/* Why a backend takes no new conns, if it takes none: the first reason that holds. */
+static const char *
+backend_state(const struct cfg_backend *b, const struct vs_totals *sum)
+{
+	if (b->inhibited)
+		return "inhibited";
+	if (b->weight == 0)
+		return "drain";
+	if (b->max_conns && sum->active + sum->inactive >= (int64_t)b->max_conns)
+		return "full";
+	return "up";
+}
+
 static json_t *
 backend_json(const struct ctl_svc *s, unsigned j)
 {
 	const struct cfg_backend *b = &s->cfg.backends[j];
-	struct vs_counters sum;
+	struct vs_totals sum;
 	char a[ADDR_STR_MAX];
 
 	ctl_be_sum(s->be_slots[j], &sum);
-	return json_pack("{s:s,s:i,s:s,s:o,s:o}", "address", addr_fmt_ipport(a, b->addr, b->port),
-			 "weight", (int)b->weight, "state", b->weight ? "up" : "drain", "stats",
-			 counters_json(&sum), "rate", rate_json(&g_ctl.be_rate[s->be_slots[j]]));
+	return json_pack("{s:s,s:i,s:I,s:b,s:s,s:o,s:o}", "address",
+			 addr_fmt_ipport(a, b->addr, b->port), "weight", (int)b->weight,
+			 "max_conns", (json_int_t)b->max_conns, "inhibited", b->inhibited, "state",
+			 backend_state(b, &sum), "stats", counters_json(&sum), "rate",
+			 rate_json(&g_ctl.be_rate[s->be_slots[j]]));
 }
 
 static json_t *
@@ -64,15 +79,18 @@ backends_json(const struct ctl_svc *s)
 static json_t *
 service_json(const struct ctl_svc *s)
 {
-	struct vs_counters sum;
+	struct vs_totals sum;
 	char key[ADDR_STR_MAX];
 
 	ctl_svc_sum(s->slot, &sum);
-	return json_pack("{s:s,s:s,s:s,s:i,s:o,s:o,s:o}", "vip",
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:{s:I,s:s},s:o,s:o,s:o}", "vip",
 			 addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto), "mode",
 			 cfg_mode_name(s->cfg.mode), "scheduler", cfg_sched_name(s->cfg.sched),
-			 "persistence", (int)s->cfg.persistence, "stats", counters_json(&sum),
-			 "rate", rate_json(&g_ctl.svc_rate[s->slot]), "backends", backends_json(s));
+			 "persistence", (int)s->cfg.persistence, "persistence_netmask",
+			 (int)s->cfg.persistence_netmask, "maglev", "table_size",
+			 (json_int_t)s->cfg.maglev_size, "hash", cfg_hash_name(s->cfg.hash), "stats",
+			 counters_json(&sum), "rate", rate_json(&g_ctl.svc_rate[s->slot]),
+			 "backends", backends_json(s));
 }
 
 json_t *
@@ -293,7 +311,7 @@ vs_family(FILE *f, int backends, const char *name, const char *type, const char 
 	metric_head(f, name, type, help);
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		const struct ctl_svc *s = &g_ctl.svcs[i];
-		struct vs_counters c;
+		struct vs_totals c;
 		const int64_t *v = (const int64_t *)&c;
 
 		addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto);
@@ -311,7 +329,7 @@ vs_family(FILE *f, int backends, const char *name, const char *type, const char 
 	}
 }
 
-#define VS_FIELD(m) ((int)(offsetof(struct vs_counters, m) / sizeof(uint64_t)))
+#define VS_FIELD(m) ((int)(offsetof(struct vs_totals, m) / sizeof(uint64_t)))
 
 char *
 ctl_metrics_text(void)

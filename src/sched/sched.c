@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -7,6 +9,10 @@
 static const struct sched_ops *const table[CFG_SCHED_MAX] = {
 	[CFG_SCHED_RR] = &sched_rr_ops,
 	[CFG_SCHED_WRR] = &sched_wrr_ops,
+	[CFG_SCHED_LC] = &sched_lc_ops,
+	[CFG_SCHED_WLC] = &sched_wlc_ops,
+	[CFG_SCHED_SH] = &sched_sh_ops,
+	[CFG_SCHED_MAGLEV] = &sched_maglev_ops,
 };
 
 const struct sched_ops *
@@ -26,4 +32,129 @@ sched_random(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint32_t)(ts.tv_nsec ^ ts.tv_sec);
+}
+
+static uint64_t
+gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+struct sched_seq *
+sched_seq_build(const struct snap_service *svc, int equal)
+{
+	uint32_t n = svc->n_backends, i, k;
+	uint64_t *w = calloc(n ? n : 1, sizeof(*w));
+	int64_t *cur = calloc(n ? n : 1, sizeof(*cur));
+	uint64_t total = 0, g = 0;
+	struct sched_seq *s = NULL;
+
+	if (w == NULL || cur == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		w[i] = svc->backends[i].weight ? (equal ? 1 : svc->backends[i].weight) : 0;
+		g = gcd(g, w[i]);
+	}
+	for (i = 0; i < n; i++) {
+		w[i] = g ? w[i] / g : 0;
+		total += w[i];
+	}
+	/* A period too long to store: scale the weights down, keeping every one at least 1. */
+	if (total > SCHED_SEQ_MAX) {
+		uint64_t t2 = 0;
+
+		for (i = 0; i < n; i++) {
+			if (w[i])
+				w[i] = RTE_MAX(1ull, w[i] * (SCHED_SEQ_MAX - n) / total);
+			t2 += w[i];
+		}
+		total = t2;
+	}
+	s = malloc(sizeof(*s) + sizeof(s->idx[0]) * (total ? total : 1));
+	if (s == NULL)
+		goto out;
+	s->len = (uint32_t)total;
+	/* Nodes start at different points, so a cluster does not send its first conns alike. */
+	s->ticket = total ? sched_random() % total : 0;
+	/* nginx's smooth weighted round robin, one period of it. */
+	for (k = 0; k < total; k++) {
+		int best = -1;
+
+		for (i = 0; i < n; i++) {
+			if (w[i] == 0)
+				continue;
+			cur[i] += (int64_t)w[i];
+			if (best < 0 || cur[i] > cur[best])
+				best = (int)i;
+		}
+		cur[best] -= (int64_t)total;
+		s->idx[k] = (uint16_t)best;
+	}
+out:
+	free(w);
+	free(cur);
+	if (s == NULL)
+		errno = ENOMEM;
+	return s;
+}
+
+int
+sched_seq_pick(const struct snap_service *svc, struct sched_seq *s)
+{
+	uint32_t k;
+
+	/*
+	 * The next ticket of the node. A backend that cannot take a conn now (inhibited, or
+	 * at max_conns) passes its turn to the next; at most one period is tried.
+	 */
+	for (k = 0; k < s->len; k++) {
+		uint64_t t = __atomic_fetch_add(&s->ticket, 1, __ATOMIC_RELAXED);
+		uint16_t i = s->idx[t % s->len];
+
+		if (sched_available(svc, &svc->backends[i]))
+			return i;
+	}
+	return -1;
+}
+
+int
+sched_least(const struct snap_service *svc, unsigned worker, int weighted)
+{
+	uint32_t n = svc->n_backends, k;
+	uint64_t best_oh = 0;
+	uint32_t best_w = 1;
+	int best = -1;
+
+	/*
+	 * IPVS's overhead: an active conn weighs 256 inactive ones. Ties go to the first found;
+	 * each worker starts looking at its own offset, so ties spread over the backends.
+	 * O(backends) per new conn, as IPVS.
+	 */
+	for (k = 0; k < n; k++) {
+		uint32_t i = (k + worker) % n;
+		const struct snap_backend *b = &svc->backends[i];
+		const struct vs_gauge *g = &svc->gauges[b->slot];
+		int32_t a, in;
+		uint64_t oh;
+		uint32_t w = weighted ? b->weight : 1;
+
+		if (!sched_available(svc, b))
+			continue;
+		a = __atomic_load_n(&g->active, __ATOMIC_RELAXED);
+		in = __atomic_load_n(&g->inactive, __ATOMIC_RELAXED);
+		oh = (uint64_t)(a > 0 ? a : 0) * 256 + (uint64_t)(in > 0 ? in : 0);
+		/* oh / w < best_oh / best_w, without division. */
+		if (best < 0 || oh * best_w < best_oh * w) {
+			best = (int)i;
+			best_oh = oh;
+			best_w = w;
+		}
+	}
+	return best;
 }

@@ -43,7 +43,11 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 	ss->proto = cs->proto;
 	ss->mode = cs->mode;
 	ss->slot = in->slot;
+	ss->hash = cs->hash;
 	ss->persistence = cs->persistence;
+	ss->persist_mask = rte_cpu_to_be_32(cs->persistence_netmask
+						    ? ~0u << (32 - cs->persistence_netmask) : 0);
+	ss->maglev_size = cs->maglev_size;
 	ss->sched = sched_get(cs->sched);
 	ss->fwd = fwd_get(cs->mode);
 	if (ss->sched == NULL || ss->fwd == NULL)
@@ -58,6 +62,8 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 		b->addr = cs->backends[i].addr;
 		b->port = cs->backends[i].port;
 		b->weight = cs->backends[i].weight;
+		b->max_conns = cs->backends[i].max_conns;
+		b->inhibited = cs->backends[i].inhibited;
 		b->slot = in->be_slots[i];
 		if (route_lookup(rt, b->addr, &b->out_port, &b->nh) < 0)
 			b->out_port = SNAP_NO_PORT;
@@ -68,7 +74,7 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 
 struct snapshot *
 snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_table *rt,
-	       unsigned n_workers, uint64_t version)
+	       const struct vs_gauge *gauges, unsigned n_workers, uint64_t version)
 {
 	struct snapshot *s;
 	unsigned i;
@@ -89,6 +95,7 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_t
 		int r;
 
 		s->n_services = i + 1;
+		ss->gauges = gauges;
 		r = service_build(ss, &in[i], rt, n_workers);
 		if (r < 0) {
 			err = -r;

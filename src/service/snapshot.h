@@ -24,10 +24,12 @@ struct fwd_ops;
 struct snap_backend {
 	uint32_t addr;
 	uint16_t port;
-	uint16_t slot;    /* counters */
-	uint32_t weight;  /* 0: takes no new conns */
-	uint32_t nh;      /* next hop toward it, resolved when the snapshot was built */
-	uint8_t out_port; /* SNAP_NO_PORT when no route */
+	uint16_t slot;      /* counters and gauge */
+	uint32_t weight;    /* 0: takes no new conns */
+	uint32_t max_conns; /* 0: no limit */
+	uint32_t nh;        /* next hop toward it, resolved when the snapshot was built */
+	uint8_t out_port;   /* SNAP_NO_PORT when no route */
+	uint8_t inhibited;  /* taken out: no new conns */
 };
 
 struct snap_service {
@@ -36,7 +38,11 @@ struct snap_service {
 	uint8_t proto;
 	uint8_t mode;
 	uint16_t slot;
-	uint32_t persistence;
+	uint8_t hash;          /* enum cfg_hash (maglev) */
+	uint32_t persistence;  /* seconds of affinity, 0 = off */
+	uint32_t persist_mask; /* network order: the client bits that share an affinity */
+	uint32_t maglev_size;
+	const struct vs_gauge *gauges; /* the node's backend gauges, by backend slot */
 	const struct sched_ops *sched;
 	void *sched_data;
 	const struct fwd_ops *fwd;
@@ -71,6 +77,18 @@ snap_service_find(const struct snapshot *s, uint32_t vip, uint16_t port, uint8_t
 	return &s->services[(uintptr_t)data];
 }
 
+/** The index of the backend with counters slot `slot` in svc, or -1. O(backends). */
+static inline int
+snap_backend_by_slot(const struct snap_service *svc, uint16_t slot)
+{
+	uint32_t i;
+
+	for (i = 0; i < svc->n_backends; i++)
+		if (svc->backends[i].slot == slot)
+			return (int)i;
+	return -1;
+}
+
 static inline int
 snap_is_vip(const struct snapshot *s, uint32_t addr)
 {
@@ -85,13 +103,16 @@ struct snap_svc_input {
 };
 
 struct route_table;
+struct vs_gauge;
 
 /**
  * Build a snapshot. Backends are routed through rt now, so workers need no route lookup
- * per new conn. NULL + errno on failure. Control thread.
+ * per new conn; gauges are the node's per-backend-slot gauges the schedulers read.
+ * NULL + errno on failure. Control thread.
  */
 struct snapshot *snapshot_build(const struct snap_svc_input *in, unsigned n,
-				const struct route_table *rt, unsigned n_workers, uint64_t version);
+				const struct route_table *rt, const struct vs_gauge *gauges,
+				unsigned n_workers, uint64_t version);
 void snapshot_free(struct snapshot *s);
 
 #endif

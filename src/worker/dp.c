@@ -10,6 +10,7 @@
 
 #include "net/neigh.h"
 #include "net/route.h"
+#include "service/persist.h"
 #include "worker/dp.h"
 #include "worker/worker.h"
 
@@ -111,17 +112,24 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 		goto fail;
 	}
 	dp->neigh = neigh_create(NEIGH_CAPACITY);
+	/* A binding per client a quarter of the conns could have, 64k at least: 16 bytes each. */
+	dp->persist = persist_create(RTE_MAX(65536u, rte_align32pow2(cfg->conn_table_size / 4)));
 	sz = rte_rcu_qsbr_get_memsize(cfg->workers);
 	dp->qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
 	dp->svc_stats = rte_zmalloc("svc_stats", sizeof(struct vs_counters) * STATS_SVC_SLOTS *
 				    cfg->workers, RTE_CACHE_LINE_SIZE);
 	dp->be_stats = rte_zmalloc("be_stats", sizeof(struct vs_counters) * STATS_BE_SLOTS *
 				   cfg->workers, RTE_CACHE_LINE_SIZE);
+	dp->svc_gauges = rte_zmalloc("svc_gauges", sizeof(struct vs_gauge) * STATS_SVC_SLOTS,
+				     RTE_CACHE_LINE_SIZE);
+	dp->be_gauges = rte_zmalloc("be_gauges", sizeof(struct vs_gauge) * STATS_BE_SLOTS,
+				    RTE_CACHE_LINE_SIZE);
 	snprintf(name, sizeof(name), "ctlpool%u", seq);
 	dp->ctl_pool = rte_pktmbuf_pool_create(name, CTL_POOL_SIZE, 32, 0,
 					       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (dp->neigh == NULL || dp->qsbr == NULL || dp->svc_stats == NULL ||
-	    dp->be_stats == NULL || dp->ctl_pool == NULL)
+	if (dp->neigh == NULL || dp->persist == NULL || dp->qsbr == NULL || dp->svc_stats == NULL ||
+	    dp->be_stats == NULL || dp->svc_gauges == NULL || dp->be_gauges == NULL ||
+	    dp->ctl_pool == NULL)
 		goto fail;
 	rte_rcu_qsbr_init(dp->qsbr, cfg->workers);
 	for (i = 0; i < cfg->workers; i++) {
@@ -131,7 +139,7 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 			goto fail;
 		}
 	}
-	dp->snap = snapshot_build(NULL, 0, dp->routes, cfg->workers, 0);
+	dp->snap = snapshot_build(NULL, 0, dp->routes, dp->be_gauges, cfg->workers, 0);
 	if (dp->snap == NULL) {
 		err = errno;
 		goto fail;
@@ -156,9 +164,12 @@ dp_free(struct dp *dp)
 	rte_hash_free(dp->local);
 	route_free(dp->routes);
 	neigh_free(dp->neigh);
+	persist_free(dp->persist);
 	rte_free(dp->qsbr);
 	rte_free(dp->svc_stats);
 	rte_free(dp->be_stats);
+	rte_free(dp->svc_gauges);
+	rte_free(dp->be_gauges);
 	rte_mempool_free(dp->ctl_pool);
 	rte_free(dp);
 }

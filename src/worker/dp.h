@@ -23,6 +23,7 @@
 
 struct route_table;
 struct neigh_table;
+struct persist_table;
 struct worker;
 
 struct dp_port {
@@ -48,11 +49,14 @@ struct dp {
 	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
 	struct route_table *routes;
 	struct neigh_table *neigh;
+	struct persist_table *persist; /* source affinity, shared by the workers */
 	struct snapshot *snap;    /* RCU: load with __atomic_load_n(ACQUIRE) */
 	struct rte_rcu_qsbr *qsbr;
 	struct worker *workers[CFG_MAX_WORKERS];
 	struct vs_counters *svc_stats; /* [worker][STATS_SVC_SLOTS] */
 	struct vs_counters *be_stats;  /* [worker][STATS_BE_SLOTS] */
+	struct vs_gauge *svc_gauges;   /* [STATS_SVC_SLOTS], shared by the workers */
+	struct vs_gauge *be_gauges;    /* [STATS_BE_SLOTS], shared by the workers */
 	struct rte_mempool *ctl_pool;  /* packets the control thread builds (ARP requests) */
 	uint64_t tsc_per_ms;
 };
@@ -90,6 +94,43 @@ static inline struct vs_counters *
 dp_be_counters(const struct dp *dp, unsigned worker, uint16_t slot)
 {
 	return &dp->be_stats[(size_t)worker * STATS_BE_SLOTS + slot];
+}
+
+/**
+ * Move a conn of (service slot, backend slot) between the gauges: d_active and d_inactive
+ * are -1, 0 or +1. An increase is made before a decrease, so a reader summing the two
+ * never sees a conn vanish in between. Any worker.
+ */
+static inline void
+dp_gauge_add(const struct dp *dp, uint16_t svc_slot, uint16_t be_slot, int d_active,
+	     int d_inactive)
+{
+	struct vs_gauge *s = &dp->svc_gauges[svc_slot], *b = &dp->be_gauges[be_slot];
+
+	if (d_active > 0 || d_inactive > 0) {
+		int32_t *sp = d_active > 0 ? &s->active : &s->inactive;
+		int32_t *bp = d_active > 0 ? &b->active : &b->inactive;
+
+		__atomic_fetch_add(sp, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(bp, 1, __ATOMIC_RELAXED);
+	}
+	if (d_active < 0 || d_inactive < 0) {
+		int32_t *sp = d_active < 0 ? &s->active : &s->inactive;
+		int32_t *bp = d_active < 0 ? &b->active : &b->inactive;
+
+		__atomic_fetch_sub(sp, 1, __ATOMIC_RELEASE);
+		__atomic_fetch_sub(bp, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/** Conns open now to a backend (all workers). Any thread. */
+static inline uint32_t
+dp_be_open(const struct vs_gauge *g)
+{
+	int32_t a = __atomic_load_n(&g->active, __ATOMIC_RELAXED);
+	int32_t i = __atomic_load_n(&g->inactive, __ATOMIC_RELAXED);
+
+	return a + i > 0 ? (uint32_t)(a + i) : 0;
 }
 
 #endif

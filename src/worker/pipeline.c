@@ -10,24 +10,8 @@
 #include "net/arp.h"
 #include "net/icmp.h"
 #include "sched/sched.h"
+#include "service/persist.h"
 #include "worker/pipeline.h"
-
-/*
- * Gauges: a conn counts as active while ESTABLISHED, inactive otherwise (UDP included),
- * as ipvsadm shows them. The new gauge is raised before the old one is lowered, so a
- * reader summing them never sees a conn vanish.
- */
-static inline void
-gauge_move(struct vs_counters *sc, struct vs_counters *bc, int to_active)
-{
-	if (to_active) {
-		sc->active++, bc->active++;
-		sc->inactive--, bc->inactive--;
-	} else {
-		sc->inactive++, bc->inactive++;
-		sc->active--, bc->active--;
-	}
-}
 
 static inline void
 conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t bytes)
@@ -48,13 +32,9 @@ conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t
 static void
 conn_release_res(struct worker *w, struct conn *c)
 {
-	struct vs_counters *sc = dp_svc_counters(w->dp, w->id, c->svc_slot);
-	struct vs_counters *bc = dp_be_counters(w->dp, w->id, c->be_slot);
+	int est = c->state == TCP_S_ESTABLISHED;
 
-	if (c->state == TCP_S_ESTABLISHED)
-		sc->active--, bc->active--;
-	else
-		sc->inactive--, bc->inactive--;
+	dp_gauge_add(w->dp, c->svc_slot, c->be_slot, est ? -1 : 0, est ? 0 : -1);
 	laddr_free(w->lips, c->lip_idx, c->lport);
 	w->st.conns_expired++;
 }
@@ -86,10 +66,12 @@ conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 		uint8_t next = tcp_state_next(c->state, dir, p->tcp_flags);
 
 		if (unlikely(next != c->state)) {
-			if ((next == TCP_S_ESTABLISHED) != (c->state == TCP_S_ESTABLISHED))
-				gauge_move(dp_svc_counters(dp, w->id, c->svc_slot),
-					   dp_be_counters(dp, w->id, c->be_slot),
-					   next == TCP_S_ESTABLISHED);
+			/* Active while ESTABLISHED, inactive otherwise, as ipvsadm counts. */
+			if ((next == TCP_S_ESTABLISHED) != (c->state == TCP_S_ESTABLISHED)) {
+				int up = next == TCP_S_ESTABLISHED;
+
+				dp_gauge_add(dp, c->svc_slot, c->be_slot, up ? 1 : -1, up ? -1 : 1);
+			}
 			c->state = next;
 		}
 	}
@@ -98,6 +80,36 @@ conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 	r = c->fwd->xmit[dir](w, c, m, p);
 	if (unlikely(r))
 		worker_drop(w, m, (unsigned)r);
+}
+
+/*
+ * The backend of a new conn: the one the client is bound to while its affinity lives
+ * (persistence) and the backend still takes conns, else the scheduler's choice, which
+ * then becomes (or refreshes) the binding. -1 when no backend takes the conn.
+ */
+static inline int
+conn_schedule(struct worker *w, const struct snap_service *svc, const struct pkt_meta *p)
+{
+	struct persist_table *pt = w->dp->persist;
+	uint32_t src, now_s;
+	int i = -1, slot;
+
+	if (svc->persistence == 0)
+		return svc->sched->pick(svc, svc->sched_data, w->id, p);
+	src = p->key.saddr & svc->persist_mask;
+	now_s = (uint32_t)(w->now_ms / 1000);
+	slot = persist_lookup(pt, svc->slot, src, now_s);
+	if (slot >= 0) {
+		i = snap_backend_by_slot(svc, (uint16_t)slot);
+		if (i >= 0 && !sched_available(svc, &svc->backends[i]))
+			i = -1;
+	}
+	if (i < 0)
+		i = svc->sched->pick(svc, svc->sched_data, w->id, p);
+	if (i >= 0 && persist_bind(pt, svc->slot, src, svc->backends[i].slot,
+				   now_s + svc->persistence, now_s) < 0)
+		w->st.persist_full++;
+	return i;
 }
 
 /* A new conn to svc for the packet m (its first). */
@@ -116,7 +128,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 		worker_drop(w, m, DROP_no_conn);
 		return;
 	}
-	i = svc->sched->pick(svc, svc->sched_data, w->id, p);
+	i = conn_schedule(w, svc, p);
 	if (unlikely(i < 0)) {
 		worker_drop(w, m, DROP_no_backend);
 		return;
@@ -165,8 +177,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
 	dp_be_counters(dp, w->id, c->be_slot)->conns++;
 	/* A SYN never lands in ESTABLISHED: a new conn starts inactive. */
-	dp_svc_counters(dp, w->id, c->svc_slot)->inactive++;
-	dp_be_counters(dp, w->id, c->be_slot)->inactive++;
+	dp_gauge_add(dp, c->svc_slot, c->be_slot, 0, 1);
 	conn_account(w, c, CONN_DIR_IN, p->ip_len);
 	i = c->fwd->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))

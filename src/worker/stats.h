@@ -11,14 +11,32 @@
 
 /*
  * Counters are written by one worker each and summed by the control thread, so the data
- * path never shares a cache line with another writer. Gauges (active, inactive) are
- * per-worker deltas that may be negative on one worker and sum to the true value.
+ * path never shares a cache line with another writer. Gauges (conns open now, active and
+ * inactive) are one per node: lc, wlc and max_conns must see every worker's conns. They
+ * change with atomic adds on a conn's transitions (created, established, closed), never
+ * per packet.
  */
 
 #define STATS_SVC_SLOTS 1024   /* services */
 #define STATS_BE_SLOTS 16384   /* backends, including deleted ones with conns left */
 
+/* Per worker, per service or backend counters slot. */
 struct vs_counters {
+	uint64_t conns;
+	uint64_t in_pkts;
+	uint64_t out_pkts;
+	uint64_t in_bytes;
+	uint64_t out_bytes;
+};
+
+/* Per node, per slot: conns open now. Atomic. */
+struct vs_gauge {
+	int32_t active;   /* ESTABLISHED */
+	int32_t inactive; /* any other state, UDP included (as ipvsadm shows them) */
+};
+
+/* What the control side reports: the counters summed over the workers, and the gauge. */
+struct vs_totals {
 	uint64_t conns;
 	uint64_t in_pkts;
 	uint64_t out_pkts;
@@ -26,7 +44,6 @@ struct vs_counters {
 	uint64_t out_bytes;
 	int64_t active;
 	int64_t inactive;
-	uint64_t pad;
 };
 
 struct worker_stats {
@@ -42,6 +59,7 @@ struct worker_stats {
 	uint64_t arp_replied;
 	uint64_t arp_learned;
 	uint64_t icmp_replied;
+	uint64_t persist_full;  /* a binding that found no room (the conn still went) */
 	uint64_t drops[DROP_MAX];
 	uint64_t port_tx[CFG_MAX_PORTS];
 	uint64_t port_tx_bytes[CFG_MAX_PORTS];

@@ -76,7 +76,7 @@ setup(void)
 	for (i = 0; i < 2; i++)
 		in[i] = (struct snap_svc_input){ .cfg = &c.services[i], .slot = (uint16_t)i,
 						 .be_slots = slots[i] };
-	dp_publish(dp, snapshot_build(in, 2, dp->routes, 2, 1));
+	dp_publish(dp, snapshot_build(in, 2, dp->routes, dp->be_gauges, 2, 1));
 	neigh_learn(dp->neigh, c.services[0].backends[0].addr, 1, &be, 0);
 	neigh_learn(dp->neigh, c.services[1].backends[0].addr, 1, &be, 0);
 	for (i = 0; i < dp->n_workers; i++)

@@ -70,7 +70,8 @@ publish(struct dp *dp, const struct cfg *c)
 		in[i] = (struct snap_svc_input){ .cfg = &c->services[i], .slot = (uint16_t)i,
 						 .be_slots = slots[i] };
 	}
-	dp_publish(dp, snapshot_build(in, c->n_services, dp->routes, dp->n_workers, 1));
+	dp_publish(dp, snapshot_build(in, c->n_services, dp->routes, dp->be_gauges, dp->n_workers,
+				      1));
 }
 
 static struct env *
@@ -282,8 +283,8 @@ test_fullnat_tcp_lifecycle(void **state)
 	{
 		const struct vs_counters *s = dp_svc_counters(e->dp, 0, 0);
 
-		assert_int_equal(s->active, 1);
-		assert_int_equal(s->inactive, 0);
+		assert_int_equal(e->dp->svc_gauges[0].active, 1);
+		assert_int_equal(e->dp->svc_gauges[0].inactive, 0);
 		assert_int_equal(s->conns, 1);
 		assert_int_equal(s->in_pkts, 2);
 		assert_int_equal(s->out_pkts, 1);
@@ -310,8 +311,8 @@ test_fullnat_tcp_lifecycle(void **state)
 	assert_frame_ok(out_one(e->w, 0));
 	out_clear(e->w);
 	assert_int_equal(c->state, TCP_S_TIME_WAIT);
-	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->active, 0);
-	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->inactive, 1);
+	assert_int_equal(e->dp->svc_gauges[0].active, 0);
+	assert_int_equal(e->dp->svc_gauges[0].inactive, 1);
 
 	/* TIME_WAIT lasts 2 s here: not gone at 1 s, gone at 3 s, its LIP port back. */
 	worker_set_time(e->w, e->w->now_ms + 1000);
@@ -322,7 +323,7 @@ test_fullnat_tcp_lifecycle(void **state)
 	assert_int_equal(conn_count(e->w->ct), 0);
 	assert_null(conn_lookup(e->w->ct, &k, &dir));
 	assert_int_equal(laddr_free_count(e->w->lips, 0), free0);
-	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->inactive, 0);
+	assert_int_equal(e->dp->svc_gauges[0].inactive, 0);
 	assert_int_equal(e->w->st.conns_expired, 1);
 	env_free(e);
 }
@@ -735,7 +736,7 @@ test_time_wait_reuse(void **state)
 	assert_int_equal(c->state, TCP_S_SYN_RECV);
 	assert_int_equal(conn_count(e->w->ct), 1);
 	assert_int_equal(e->w->st.conns_created, 2);
-	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->inactive, 1);
+	assert_int_equal(e->dp->svc_gauges[0].inactive, 1);
 	env_free(e);
 }
 
@@ -762,6 +763,79 @@ test_drain_weight_zero(void **state)
 	env_free(e);
 }
 
+/* Persistence holds across workers: one client's SYNs on either worker, one backend. */
+static void
+test_persistence_across_workers(void **state)
+{
+	struct env *e = env_new(2, 2048);
+	struct rte_mbuf *m;
+	uint32_t first = 0;
+	unsigned i;
+
+	(void)state;
+	e->cfg.services[0].persistence = 300;
+	e->cfg.services[0].sched = CFG_SCHED_RR;
+	publish(e->dp, &e->cfg);
+	worker_set_time(e->dp->workers[1], e->w->now_ms);
+	for (i = 0; i < 20; i++) {
+		struct worker *w = e->dp->workers[i & 1];
+
+		run1(w, tcp("10.0.1.2", (uint16_t)(48000 + i), "10.0.0.10", 80, RTE_TCP_SYN_FLAG,
+			    &client_mac, 0), 0);
+		m = out_one(w, 1);
+		if (i == 0)
+			first = ip_of(m)->dst_addr;
+		assert_int_equal(ip_of(m)->dst_addr, first);
+		out_clear(w);
+	}
+	/* Another client is scheduled on its own (rr: the other backend, next in turn). */
+	run1(e->w, tcp("10.0.1.3", 48100, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	m = out_one(e->w, 1);
+	assert_int_not_equal(ip_of(m)->dst_addr, first);
+	out_clear(e->w);
+	/*
+	 * After the timeout the first client is scheduled anew. A third client takes rr's next
+	 * turn (the first backend), so the first client, no longer bound, gets the other one.
+	 */
+	worker_set_time(e->w, e->w->now_ms + 301 * 1000);
+	run1(e->w, tcp("10.0.1.4", 48300, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	m = out_one(e->w, 1);
+	assert_int_equal(ip_of(m)->dst_addr, first);
+	out_clear(e->w);
+	run1(e->w, tcp("10.0.1.2", 48200, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	m = out_one(e->w, 1);
+	assert_int_not_equal(ip_of(m)->dst_addr, first);
+	out_clear(e->w);
+	env_free(e);
+}
+
+/* max_conns counts the conns of every worker. */
+static void
+test_max_conns_across_workers(void **state)
+{
+	struct env *e = env_new(2, 2048);
+	struct rte_mbuf *m;
+	unsigned i, to_first = 0;
+
+	(void)state;
+	e->cfg.services[0].backends[0].max_conns = 3;
+	publish(e->dp, &e->cfg);
+	worker_set_time(e->dp->workers[1], e->w->now_ms);
+	for (i = 0; i < 12; i++) {
+		struct worker *w = e->dp->workers[i & 1];
+
+		run1(w, tcp("10.0.1.2", (uint16_t)(49000 + i), "10.0.0.10", 80, RTE_TCP_SYN_FLAG,
+			    &client_mac, 0), 0);
+		m = out_one(w, 1);
+		to_first += ip_of(m)->dst_addr == e->cfg.services[0].backends[0].addr;
+		out_clear(w);
+	}
+	assert_int_equal(to_first, 3);
+	assert_int_equal(dp_be_open(&e->dp->be_gauges[0]), 3);
+	assert_int_equal(dp_be_open(&e->dp->be_gauges[1]), 9);
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -777,6 +851,8 @@ main(void)
 		cmocka_unit_test(test_backend_delete_keeps_conn),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_drain_weight_zero),
+		cmocka_unit_test(test_persistence_across_workers),
+		cmocka_unit_test(test_max_conns_across_workers),
 	};
 
 	test_eal_init();

@@ -270,7 +270,7 @@ static const struct bad_case bad_cases[] = {
 		 "      - address: 10.0.2.11:8080\n"
 		 "        wieght: 2\n",
 	  10, "services[0].backends[0].wieght",
-	  "unknown key 'wieght' (expected one of: address, weight)" },
+	  "unknown key 'wieght' (expected one of: address, weight, max_conns, inhibited)" },
 	{ "unknown_top_key",
 	  PORTS5 "service:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n",
@@ -367,12 +367,18 @@ static const struct bad_case bad_cases[] = {
 		 "  - vip: 10.0.0.10:80/tcp\n"
 		 "    mode: fullnatt\n",
 	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat)" },
-	{ "unsupported_scheduler",
+	{ "maglev_size_not_prime",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
-		 "    scheduler: maglev\n",
-	  8, "services[0].scheduler",
-	  "scheduler 'maglev' is not implemented yet (supported: rr, wrr)" },
+		 "    scheduler: maglev\n"
+		 "    maglev: {table_size: 1000}\n",
+	  9, "services[0].maglev.table_size",
+	  "1000 is not a prime (Maglev's table size must be one; e.g. 65537, 655373)" },
+	{ "bad_max_conns",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends: [{address: 10.0.2.11:80, max_conns: -1}]\n",
+	  8, "services[0].backends[0].max_conns", "-1 is out of range (0..4294967295)" },
 	{ "yaml_syntax",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
@@ -749,10 +755,29 @@ test_service_api_errors(void **state)
 	assert_string_equal(e.field, "services[2].backends[1].weight");
 	json_decref(j);
 
-	j = json_pack("{s:s, s:s}", "vip", "10.0.0.20:443/tcp", "scheduler", "wlc");
+	j = json_pack("{s:s, s:s}", "vip", "10.0.0.20:443/tcp", "scheduler", "lblc");
 	assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
 	assert_string_equal(e.field, "scheduler");
-	assert_string_equal(e.msg, "scheduler 'wlc' is not implemented yet (supported: rr, wrr)");
+	assert_string_equal(e.msg, "unknown scheduler 'lblc' (supported: rr, wrr, lc, wlc, sh, maglev)");
+	json_decref(j);
+
+	/* Maglev's table size is a prime; the hash is tuple or source. */
+	j = json_pack("{s:s, s:s, s:{s:i}}", "vip", "10.0.0.20:443/tcp", "scheduler", "maglev",
+		      "maglev", "table_size", 65536);
+	assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
+	assert_string_equal(e.field, "maglev.table_size");
+	assert_string_equal(e.msg, "65536 is not a prime (Maglev's table size must be one; e.g. "
+			    "65537, 655373)");
+	json_decref(j);
+	j = json_pack("{s:s, s:s, s:{s:i, s:s}, s:i}", "vip", "10.0.0.20:443/tcp", "scheduler",
+		      "maglev", "maglev", "table_size", 655373, "hash", "source",
+		      "persistence_netmask", 24);
+	assert_int_equal(cfg_service_from_json(j, "", &s, &e), 0);
+	assert_int_equal(s.sched, CFG_SCHED_MAGLEV);
+	assert_int_equal(s.maglev_size, 655373);
+	assert_int_equal(s.hash, CFG_HASH_SOURCE);
+	assert_int_equal(s.persistence_netmask, 24);
+	cfg_service_free(&s);
 	json_decref(j);
 
 	j = json_pack("{s:s, s:f}", "vip", "10.0.0.20:443/tcp", "persistence", 1.5);
@@ -792,7 +817,7 @@ test_backend_api(void **state)
 	j = json_pack("{s:s, s:b}", "address", "10.0.2.9:80", "drain", 1);
 	assert_int_equal(cfg_backend_from_json(j, "body", &b, &e), -EINVAL);
 	assert_string_equal(e.field, "body.drain");
-	assert_string_equal(e.msg, "unknown key 'drain' (expected one of: address, weight)");
+	assert_string_equal(e.msg, "unknown key 'drain' (expected one of: address, weight, max_conns, inhibited)");
 	json_decref(j);
 
 	j = json_pack("{s:s}", "address", "0.0.0.0:80");

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+
+#include <rte_common.h>
+
+#include "sched/sched.h"
+
+/*
+ * Weighted least connections: the backend with the fewest conns per unit of weight 
+ * (active ones count 256 times, as IPVS). The conns are the node's, counted over every
+ * worker by the shared gauges: DPVS counts per core, so two cores can both think a
+ * backend is the least loaded.
+ */
+
+/* Stateless: a non-NULL token for "built". */
+static void *
+wlc_build(const struct snap_service *svc, unsigned n_workers)
+{
+	RTE_SET_USED(n_workers);
+	return (void *)(uintptr_t)svc;
+}
+
+static void
+wlc_free(void *data)
+{
+	RTE_SET_USED(data);
+}
+
+static int
+wlc_pick(const struct snap_service *svc, void *data, unsigned worker, const struct pkt_meta *p)
+{
+	RTE_SET_USED(data);
+	RTE_SET_USED(p);
+	return sched_least(svc, worker, 1);
+}
+
+const struct sched_ops sched_wlc_ops = {
+	.name = "wlc",
+	.build = wlc_build,
+	.free = wlc_free,
+	.pick = wlc_pick,
+};
