@@ -12,6 +12,9 @@
  * does, so lc and wlc see a moving load; that increment (~1 ns) is inside the timed loop
  * for every scheduler alike. Each figure is the median of RUNS runs.
  *
+ * Then the worst case of a pick (every backend at max_conns: finding that none is free),
+ * and the build at the config's limit (CFG_MAX_BACKENDS backends, weights 1..65535).
+ *
  * usage: sluice-sched-bench
  */
 #include <inttypes.h>
@@ -77,10 +80,10 @@ struct bench_svc {
 
 /*
  * n backends on distinct addresses in 10.0.0.0/8 (scattered, as a real pool), port 8080,
- * slots in reverse order; weights 1..10 unless `equal`; random gauges.
+ * slots in reverse order; weights 1..max_w; random gauges.
  */
 static void
-svc_make(struct bench_svc *v, unsigned n, int equal, uint32_t maglev_size)
+svc_make(struct bench_svc *v, unsigned n, uint32_t max_w, uint32_t maglev_size)
 {
 	unsigned i;
 
@@ -94,7 +97,7 @@ svc_make(struct bench_svc *v, unsigned n, int equal, uint32_t maglev_size)
 		v->be[i].addr = rte_cpu_to_be_32(0x0a000000u | ((i * 2654435761u) & 0xffffffu));
 		v->be[i].port = rte_cpu_to_be_16(8080);
 		v->be[i].slot = (uint16_t)(n - 1 - i);
-		v->be[i].weight = equal ? 1 : 1 + xorshift() % 10;
+		v->be[i].weight = 1 + xorshift() % max_w;
 		v->g[i].active = (int32_t)(xorshift() % 1000);
 		v->g[i].inactive = (int32_t)(xorshift() % 10000);
 	}
@@ -161,7 +164,7 @@ bench_pick(const struct sched_ops *ops, unsigned n, int all_full, double *ns_pic
 	unsigned r, i;
 	void *data = NULL;
 
-	svc_make(&v, n, 0, CFG_MAGLEV_SIZE_DEFAULT);
+	svc_make(&v, n, 10, CFG_MAGLEV_SIZE_DEFAULT);
 	v.s.sched = ops;
 	if (all_full) {
 		/* Every backend at its limit: the cost of finding that none is free. */
@@ -207,25 +210,26 @@ bench_pick(const struct sched_ops *ops, unsigned n, int all_full, double *ns_pic
 	*us_build = median(builds, RUNS);
 }
 
-/* Build a Maglev table of `size` entries over MAGLEV_BACKENDS backends: min and median ms. */
+/* Build a scheduler's state for n backends (a Maglev table of `size`): min and median ms. */
 static void
-bench_maglev_build(uint32_t size, int equal, unsigned runs, double *min_ms, double *med_ms)
+bench_build(const struct sched_ops *ops, unsigned n, uint32_t size, uint32_t max_w,
+	    unsigned runs, double *min_ms, double *med_ms)
 {
 	struct bench_svc v;
 	double t_ms[16];
 	unsigned r;
 
-	svc_make(&v, MAGLEV_BACKENDS, equal, size);
-	for (r = 0; r < runs; r++) {
+	svc_make(&v, n, max_w, size);
+	for (r = 0; r < runs && r < RTE_DIM(t_ms); r++) {
 		uint64_t t = now_ns();
-		void *m = sched_maglev_build(&v.s, 0);
+		void *d = ops->build(&v.s, 2);
 
 		t_ms[r] = (double)(now_ns() - t) / 1e6;
-		if (m == NULL) {
-			fprintf(stderr, "sched-bench: maglev build failed\n");
+		if (d == NULL) {
+			fprintf(stderr, "sched-bench: %s: build failed\n", ops->name);
 			exit(1);
 		}
-		free(m);
+		ops->free(d);
 	}
 	svc_drop(&v);
 	*med_ms = median(t_ms, runs); /* sorts t_ms */
@@ -283,13 +287,26 @@ main(void)
 	printf("\n# Maglev table build, %u backends (the paper: 1.8 ms for 65537, 22.9 ms for "
 	       "655373)\n", MAGLEV_BACKENDS);
 	printf("%-8s %-12s %10s %10s\n", "entries", "weights", "min ms", "median ms");
-	bench_maglev_build(65537, 1, 11, &lo, &med);
+	bench_build(&sched_maglev_ops, MAGLEV_BACKENDS, 65537, 1, 11, &lo, &med);
 	printf("%-8u %-12s %10.2f %10.2f\n", 65537u, "equal", lo, med);
-	bench_maglev_build(65537, 0, 11, &lo, &med);
+	bench_build(&sched_maglev_ops, MAGLEV_BACKENDS, 65537, 10, 11, &lo, &med);
 	printf("%-8u %-12s %10.2f %10.2f\n", 65537u, "1..10", lo, med);
-	bench_maglev_build(655373, 1, 5, &lo, &med);
+	bench_build(&sched_maglev_ops, MAGLEV_BACKENDS, 655373, 1, 5, &lo, &med);
 	printf("%-8u %-12s %10.2f %10.2f\n", 655373u, "equal", lo, med);
-	bench_maglev_build(655373, 0, 5, &lo, &med);
+	bench_build(&sched_maglev_ops, MAGLEV_BACKENDS, 655373, 10, 5, &lo, &med);
 	printf("%-8u %-12s %10.2f %10.2f\n", 655373u, "1..10", lo, med);
+
+	printf("\n# building at the config limit: %u backends, weights 1..65535\n",
+	       CFG_MAX_BACKENDS);
+	printf("%-8s %10s %10s\n", "sched", "min ms", "median ms");
+	for (i = 0; i < RTE_DIM(ids); i++) {
+		const struct sched_ops *ops = sched_get(ids[i]);
+
+		if (ids[i] == CFG_SCHED_LC || ids[i] == CFG_SCHED_WLC)
+			continue; /* no state */
+		bench_build(ops, CFG_MAX_BACKENDS, CFG_MAGLEV_SIZE_DEFAULT, 65535, 3, &lo, &med);
+		printf("%-8s %10.2f %10.2f\n", ops->name, lo, med);
+		fflush(stdout);
+	}
 	return 0;
 }

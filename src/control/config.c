@@ -286,8 +286,10 @@ static int
 want(struct vctx *v, const json_t *j, const struct loc *l, json_type t)
 {
 	static const char *const names[] = {
-		[JSON_OBJECT] = "a mapping", [JSON_ARRAY] = "a list",
-		[JSON_STRING] = "a string", [JSON_INTEGER] = "an integer",
+		[JSON_OBJECT] = "a mapping",	  [JSON_ARRAY] = "a list",
+		[JSON_STRING] = "a string",	  [JSON_INTEGER] = "an integer",
+		[JSON_REAL] = "a number",	  [JSON_TRUE] = "true or false",
+		[JSON_FALSE] = "true or false", [JSON_NULL] = "null",
 	};
 	char buf[64];
 

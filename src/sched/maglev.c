@@ -91,6 +91,7 @@ maglev_fill(struct maglev *m, const struct snap_service *svc)
 
 		offset[j] = backend_hash(b, SEED_OFFSET) % M;
 		skip[j] = backend_hash(b, SEED_SKIP) % (M - 1) + 1;
+		next[j] = offset[j]; /* the backend's place in its permutation */
 	}
 	/*
 	 * Rounds over the backends until the table is full. Every round hands out at least one
@@ -105,10 +106,14 @@ maglev_fill(struct maglev *m, const struct snap_service *svc)
 			if (credit[j] < max_w)
 				continue;
 			credit[j] -= max_w;
-			do {
-				c = (offset[j] + next[j] * skip[j]) % M;
-				next[j]++;
-			} while (m->entry[c] != EMPTY);
+			/* offset + k * skip mod M, walked by additions: no division per probe. */
+			c = next[j];
+			while (m->entry[c] != EMPTY) {
+				c += skip[j];
+				if (c >= M)
+					c -= M;
+			}
+			next[j] = c;
 			m->entry[c] = order[j];
 			filled++;
 		}
@@ -125,9 +130,18 @@ out:
 void *
 sched_maglev_build(const struct snap_service *svc, int source_only)
 {
-	uint32_t size = svc->maglev_size ? svc->maglev_size : CFG_MAGLEV_SIZE_DEFAULT;
-	struct maglev *m = malloc(sizeof(*m) + sizeof(m->entry[0]) * size);
+	uint32_t size = svc->maglev_size ? svc->maglev_size : CFG_MAGLEV_SIZE_DEFAULT, d;
+	struct maglev *m;
 
+	/* Every skip must be coprime with the size, or a permutation never ends: a prime. */
+	for (d = 2; (uint64_t)d * d <= size; d++)
+		if (size % d == 0)
+			break;
+	if (size < 3 || (uint64_t)d * d <= size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	m = malloc(sizeof(*m) + sizeof(m->entry[0]) * size);
 	if (m == NULL) {
 		errno = ENOMEM;
 		return NULL;

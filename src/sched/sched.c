@@ -57,8 +57,11 @@ sched_seq_build(const struct snap_service *svc, int equal)
 
 	if (w == NULL || cur == NULL)
 		goto out;
+	/* Drained and inhibited backends hold no turn at all. */
 	for (i = 0; i < n; i++) {
-		w[i] = svc->backends[i].weight ? (equal ? 1 : svc->backends[i].weight) : 0;
+		const struct snap_backend *b = &svc->backends[i];
+
+		w[i] = b->weight && !b->inhibited ? (equal ? 1 : b->weight) : 0;
 		g = gcd(g, w[i]);
 	}
 	for (i = 0; i < n; i++) {
@@ -108,15 +111,29 @@ int
 sched_seq_pick(const struct snap_service *svc, struct sched_seq *s)
 {
 	uint32_t k;
+	uint64_t t;
+	uint16_t i;
 
+	if (s->len == 0)
+		return -1;
+	/* The next ticket of the node: the common case, one atomic add. */
+	t = __atomic_fetch_add(&s->ticket, 1, __ATOMIC_RELAXED);
+	i = s->idx[t % s->len];
+	if (likely(sched_available(svc, &svc->backends[i])))
+		return i;
 	/*
-	 * The next ticket of the node. A backend that cannot take a conn now (inhibited, or
-	 * at max_conns) passes its turn to the next; at most one period is tried.
+	 * That backend is at its max_conns: the turn passes on. First make sure some backend
+	 * has room (one pass, no shared writes), so a SYN flood on a full service costs
+	 * O(backends) and never walks a whole period of contended ticket adds.
 	 */
-	for (k = 0; k < s->len; k++) {
-		uint64_t t = __atomic_fetch_add(&s->ticket, 1, __ATOMIC_RELAXED);
-		uint16_t i = s->idx[t % s->len];
-
+	for (k = 0; k < svc->n_backends; k++)
+		if (sched_available(svc, &svc->backends[k]))
+			break;
+	if (k == svc->n_backends)
+		return -1;
+	for (k = 1; k < s->len; k++) {
+		t = __atomic_fetch_add(&s->ticket, 1, __ATOMIC_RELAXED);
+		i = s->idx[t % s->len];
 		if (sched_available(svc, &svc->backends[i]))
 			return i;
 	}
