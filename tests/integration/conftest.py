@@ -9,11 +9,13 @@ interrupted test leaves no namespace or process behind. Every wait below has a d
 Environment: SLUICE_BUILD names the build directory (default: build/ at the top of the repo).
 """
 
+import http.client
 import importlib.machinery
 import importlib.util
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 import uuid
@@ -187,6 +189,36 @@ def sluiced(request, tmp_path):
         if failed:
             print(f"--- {d.log} (last lines) ---\n{d.log_tail()}")
         d.stop()
+
+
+# --- the REST API over the unix socket ---------------------------------------------------------
+
+class UnixHTTP(http.client.HTTPConnection):
+    """http.client over sluiced's unix socket."""
+
+    def __init__(self, path):
+        super().__init__("sluiced", timeout=10)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(self.path)
+
+
+def api(d, method, path, body=None):
+    """(status, parsed JSON or None) of one request to a Sluiced's REST API. body: a dict
+    (sent as JSON), raw str/bytes (sent as they are), or None."""
+    c = UnixHTTP(d.socket)
+    data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+    c.request(method, path, body=data, headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    try:
+        return r.status, json.loads(raw) if raw else None
+    except ValueError:
+        return r.status, None
 
 
 # --- traffic from the client namespace ---------------------------------------------------------

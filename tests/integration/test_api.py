@@ -4,39 +4,12 @@
 once; /metrics and the API answer on the optional TCP listener; `config apply` applies a
 file and refuses a bad one with its line."""
 
-import http.client
 import json
-import socket
 import subprocess
 
-from conftest import SLUICECTL, VIP, http_many, lab, wait_http
+from conftest import SLUICECTL, VIP, api, http_many, lab, wait_http
 
 SVC = f"{VIP}:80/tcp"
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("sluiced", timeout=10)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(self.path)
-
-
-def api(d, method, path, body=None):
-    """(status, parsed JSON or None) of one request over the unix socket."""
-    c = UnixHTTP(d.socket)
-    data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-    c.request(method, path, body=data, headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    raw = r.read()
-    c.close()
-    try:
-        return r.status, json.loads(raw) if raw else None
-    except ValueError:
-        return r.status, None
 
 
 def model(d):

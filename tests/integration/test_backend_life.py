@@ -6,13 +6,10 @@ takes conns again once its own have ended); inhibited, set and cleared through t
 keeps established conns and refuses new ones; `sluicectl list` shows weight, active and
 inactive conns and the state of every backend while downloads run."""
 
-import http.client
-import json
-import socket
 import subprocess
 import time
 
-from conftest import SLUICECTL, VIP, backend_name, wait_http
+from conftest import SLUICECTL, VIP, api, backend_name, wait_http
 from test_schedulers import (WORKERS, addr, backend_view, conns_of, established, get_many,
                              start_download)
 
@@ -30,31 +27,6 @@ def access_lines(lb, k):
         return len((lb.backend_dir(k) / "access.log").read_text().splitlines())
     except OSError:
         return 0
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("sluiced", timeout=10)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(self.path)
-
-
-def api(d, method, path, body=None):
-    """(status, parsed JSON or None) of one request to the REST API over the unix socket."""
-    c = UnixHTTP(d.socket)
-    c.request(method, path, body=None if body is None else json.dumps(body),
-              headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    raw = r.read()
-    c.close()
-    try:
-        return r.status, json.loads(raw) if raw else None
-    except ValueError:
-        return r.status, None
 
 
 def wait_for(what, fn, timeout=10, every=0.2):

@@ -29,6 +29,7 @@
 #include "sched/sched.h"
 #include "service/snapshot.h"
 #include "worker/stats.h"
+#include "sched_fixture.h"
 
 #define SMALL_PRIME 251u
 
@@ -66,29 +67,15 @@ rng(void)
 static void
 svc_init(struct svc *v, unsigned n, uint32_t size, uint8_t hash)
 {
-	unsigned i;
-
 	memset(v, 0, sizeof(*v));
 	v->be = calloc(n ? n : 1, sizeof(*v->be));
 	v->g = calloc(n ? n : 1, sizeof(*v->g));
 	assert_non_null(v->be);
 	assert_non_null(v->g);
-	for (i = 0; i < n; i++) {
-		v->be[i].addr = rte_cpu_to_be_32(0x0a010000 + i + 1);
-		v->be[i].port = rte_cpu_to_be_16(8080);
-		v->be[i].slot = (uint16_t)(n - 1 - i);
-		v->be[i].weight = 1;
-	}
+	fx_service(&v->s, &sched_maglev_ops, v->be, v->g, n, 0x0a010001);
 	v->n = n;
-	v->s.vip = rte_cpu_to_be_32(0x0a00000a);
-	v->s.vport = rte_cpu_to_be_16(80);
-	v->s.proto = 6;
 	v->s.hash = hash;
 	v->s.maglev_size = size;
-	v->s.gauges = v->g;
-	v->s.sched = &sched_maglev_ops;
-	v->s.n_backends = n;
-	v->s.backends = v->be;
 }
 
 static void
@@ -147,17 +134,6 @@ entry_key(const struct svc *v, const struct mg_view *m, uint32_t e)
 {
 	assert_true(m->entry[e] < v->n);
 	return be_key(&v->be[m->entry[e]]);
-}
-
-static void
-flow(struct pkt_meta *p, uint32_t saddr, uint16_t sport)
-{
-	memset(p, 0, sizeof(*p));
-	p->key.saddr = rte_cpu_to_be_32(saddr);
-	p->key.daddr = rte_cpu_to_be_32(0x0a00000a);
-	p->key.sport = rte_cpu_to_be_16(sport);
-	p->key.dport = rte_cpu_to_be_16(80);
-	p->key.proto = 6;
 }
 
 static int
@@ -442,7 +418,7 @@ consistency(unsigned n, uint32_t size, int same_addr)
 	for (i = 0; i < 5000; i++) {
 		int x, y;
 
-		flow(&p, rng(), (uint16_t)rng());
+		fx_flow(&p, rng(), (uint16_t)rng());
 		x = pick(&a, &p, 0);
 		y = pick(&b, &p, 1);
 		assert_true(x >= 0 && y >= 0);
@@ -483,12 +459,12 @@ test_hash_source(void **state)
 		uint32_t saddr = 0xc0a80000 + c * 7 + 1;
 		int first;
 
-		flow(&p, saddr, 1024);
+		fx_flow(&p, saddr, 1024);
 		first = pick(&v, &p, 0);
 		assert_true(first >= 0 && first < N_HASH_BE);
 		per_be[first]++;
 		for (s = 0; s < N_PORTS; s++) {
-			flow(&p, saddr, (uint16_t)(1025 + s * 61));
+			fx_flow(&p, saddr, (uint16_t)(1025 + s * 61));
 			if (s % 2)
 				p.key.dport = rte_cpu_to_be_16(443); /* any destination port too */
 			assert_int_equal(pick(&v, &p, s % 4), first);
@@ -514,7 +490,7 @@ test_hash_tuple(void **state)
 	for (s = 0; s < N_PORTS; s++) {
 		int b, again;
 
-		flow(&p, 0xc0a80001, (uint16_t)(1025 + s));
+		fx_flow(&p, 0xc0a80001, (uint16_t)(1025 + s));
 		b = pick(&v, &p, 0);
 		assert_true(b >= 0 && b < N_HASH_BE);
 		per_be[b]++;
@@ -562,7 +538,7 @@ test_out_of_table(void **state)
 	for (i = 0; i < 2000; i++) {
 		int b;
 
-		flow(&p, rng(), (uint16_t)rng());
+		fx_flow(&p, rng(), (uint16_t)rng());
 		b = pick(&v, &p, 0);
 		assert_true(b >= 0 && b < 10 && b != 2 && b != 7);
 	}
@@ -572,7 +548,7 @@ test_out_of_table(void **state)
 	m = build(&v);
 	for (i = 0; i < 10; i++)
 		assert_int_equal(sched_maglev_count(m, (uint16_t)i), 0);
-	flow(&p, 0xc0a80001, 1234);
+	fx_flow(&p, 0xc0a80001, 1234);
 	assert_int_equal(pick(&v, &p, 0), -1);
 	svc_fini(&v);
 	svc_init(&v, 0, SMALL_PRIME, CFG_HASH_TUPLE);
@@ -604,7 +580,7 @@ test_max_conns_fallthrough(void **state)
 	build(&v);
 	rng_state = 42;
 	for (i = 0; i < N_FLOWS; i++) {
-		flow(&p, rng(), (uint16_t)rng());
+		fx_flow(&p, rng(), (uint16_t)rng());
 		base[i] = pick(&v, &p, 0);
 		assert_true(base[i] >= 0);
 		to_full += base[i] == (int)full;
@@ -615,7 +591,7 @@ test_max_conns_fallthrough(void **state)
 	v.g[v.be[full].slot].inactive = 1;
 	rng_state = 42;
 	for (i = 0; i < N_FLOWS; i++) {
-		flow(&p, rng(), (uint16_t)rng());
+		fx_flow(&p, rng(), (uint16_t)rng());
 		b = pick(&v, &p, 1);
 		assert_true(b >= 0 && b < 10);
 		if (base[i] == (int)full) {
@@ -634,7 +610,7 @@ test_max_conns_fallthrough(void **state)
 	v.g[v.be[full].slot].inactive = 0;
 	rng_state = 42;
 	for (i = 0; i < N_FLOWS; i++) {
-		flow(&p, rng(), (uint16_t)rng());
+		fx_flow(&p, rng(), (uint16_t)rng());
 		assert_int_equal(pick(&v, &p, 0), base[i]);
 	}
 	/* Every backend at its limit: none. */
@@ -643,7 +619,7 @@ test_max_conns_fallthrough(void **state)
 		v.g[v.be[i].slot].active = 1;
 	}
 	for (i = 0; i < 100; i++) {
-		flow(&p, rng(), (uint16_t)rng());
+		fx_flow(&p, rng(), (uint16_t)rng());
 		assert_int_equal(pick(&v, &p, 0), -1);
 	}
 	svc_fini(&v);
@@ -665,7 +641,7 @@ test_unavailable_after_build(void **state)
 	for (i = 0; i < 2000; i++) {
 		int b;
 
-		flow(&p, rng(), (uint16_t)rng());
+		fx_flow(&p, rng(), (uint16_t)rng());
 		b = pick(&v, &p, 0);
 		assert_true(b == 0 || b == 2 || b == 4);
 	}

@@ -29,6 +29,7 @@
 #include "sched/sched.h"
 #include "service/snapshot.h"
 #include "worker/stats.h"
+#include "sched_fixture.h"
 
 #define MAX_BE 8
 
@@ -38,30 +39,15 @@ struct svc {
 	struct vs_gauge g[MAX_BE]; /* by slot */
 };
 
-/*
- * A service of n backends 10.0.2.(11 + i):8080. The slots are the indexes reversed, so a
- * scheduler that reads the gauge of the index instead of the slot is caught.
- */
 static void
 svc_init(struct svc *v, const struct sched_ops *ops, const uint32_t *weights, unsigned n)
 {
 	unsigned i;
 
 	memset(v, 0, sizeof(*v));
-	for (i = 0; i < n; i++) {
-		v->be[i].addr = rte_cpu_to_be_32(0x0a00020b + i);
-		v->be[i].port = rte_cpu_to_be_16(8080);
-		v->be[i].slot = (uint16_t)(MAX_BE - 1 - i);
+	fx_service(&v->s, ops, v->be, v->g, n, 0x0a00020b);
+	for (i = 0; i < n; i++)
 		v->be[i].weight = weights[i];
-	}
-	v->s.vip = rte_cpu_to_be_32(0x0a00000a);
-	v->s.vport = rte_cpu_to_be_16(80);
-	v->s.proto = 6;
-	v->s.sched = ops;
-	v->s.maglev_size = CFG_MAGLEV_SIZE_DEFAULT;
-	v->s.gauges = v->g;
-	v->s.n_backends = n;
-	v->s.backends = v->be;
 }
 
 /* The gauge of backend i (by its slot). */
@@ -88,17 +74,6 @@ unbuild(struct svc *v)
 	v->s.sched_data = NULL;
 }
 
-static void
-flow(struct pkt_meta *p, uint32_t saddr, uint16_t sport)
-{
-	memset(p, 0, sizeof(*p));
-	p->key.saddr = rte_cpu_to_be_32(saddr);
-	p->key.daddr = rte_cpu_to_be_32(0x0a00000a);
-	p->key.sport = rte_cpu_to_be_16(sport);
-	p->key.dport = rte_cpu_to_be_16(80);
-	p->key.proto = 6;
-}
-
 /* A pick for a new conn from some client; rr, wrr, lc and wlc do not look at it. */
 static int
 pick(struct svc *v, unsigned worker)
@@ -107,7 +82,7 @@ pick(struct svc *v, unsigned worker)
 	struct pkt_meta p;
 
 	n++;
-	flow(&p, 0xc0a80000 + n, (uint16_t)(1024 + n));
+	fx_flow(&p, 0xc0a80000 + n, (uint16_t)(1024 + n));
 	return v->s.sched->pick(&v->s, v->s.sched_data, worker, &p);
 }
 
@@ -116,7 +91,7 @@ pick_flow(struct svc *v, unsigned worker, uint32_t saddr, uint16_t sport)
 {
 	struct pkt_meta p;
 
-	flow(&p, saddr, sport);
+	fx_flow(&p, saddr, sport);
 	return v->s.sched->pick(&v->s, v->s.sched_data, worker, &p);
 }
 
@@ -791,7 +766,7 @@ test_sh_source(void **state)
 		for (s = 0; s < 200; s++) {
 			struct pkt_meta p;
 
-			flow(&p, saddr, (uint16_t)(2000 + s * 293));
+			fx_flow(&p, saddr, (uint16_t)(2000 + s * 293));
 			p.key.dport = rte_cpu_to_be_16((uint16_t)(s % 3 ? 80 : 8443));
 			assert_int_equal(v.s.sched->pick(&v.s, v.s.sched_data, s % 2, &p), first);
 		}
