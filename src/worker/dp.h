@@ -96,30 +96,33 @@ dp_be_counters(const struct dp *dp, unsigned worker, uint16_t slot)
 	return &dp->be_stats[(size_t)worker * STATS_BE_SLOTS + slot];
 }
 
+/* Which gauge a conn counts in: active while ESTABLISHED, inactive otherwise (ipvsadm's). */
+enum dp_gauge_kind { DP_GAUGE_NONE = -1, DP_GAUGE_ACTIVE, DP_GAUGE_INACTIVE };
+
+static inline int32_t *
+dp_gauge_field(struct vs_gauge *g, enum dp_gauge_kind k)
+{
+	return k == DP_GAUGE_ACTIVE ? &g->active : &g->inactive;
+}
+
 /**
- * Move a conn of (service slot, backend slot) between the gauges: d_active and d_inactive
- * are -1, 0 or +1. An increase is made before a decrease, so a reader summing the two
- * never sees a conn vanish in between. Any worker.
+ * Move one conn of (service slot, backend slot) from one gauge to another; DP_GAUGE_NONE
+ * as `from` counts a new conn, as `to` a conn gone. The increase is made before the
+ * decrease, so a reader summing the two never sees a conn vanish in between. Any worker.
  */
 static inline void
-dp_gauge_add(const struct dp *dp, uint16_t svc_slot, uint16_t be_slot, int d_active,
-	     int d_inactive)
+dp_gauge_move(const struct dp *dp, uint16_t svc_slot, uint16_t be_slot,
+	      enum dp_gauge_kind from, enum dp_gauge_kind to)
 {
 	struct vs_gauge *s = &dp->svc_gauges[svc_slot], *b = &dp->be_gauges[be_slot];
 
-	if (d_active > 0 || d_inactive > 0) {
-		int32_t *sp = d_active > 0 ? &s->active : &s->inactive;
-		int32_t *bp = d_active > 0 ? &b->active : &b->inactive;
-
-		__atomic_fetch_add(sp, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(bp, 1, __ATOMIC_RELAXED);
+	if (to != DP_GAUGE_NONE) {
+		__atomic_fetch_add(dp_gauge_field(s, to), 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(dp_gauge_field(b, to), 1, __ATOMIC_RELAXED);
 	}
-	if (d_active < 0 || d_inactive < 0) {
-		int32_t *sp = d_active < 0 ? &s->active : &s->inactive;
-		int32_t *bp = d_active < 0 ? &b->active : &b->inactive;
-
-		__atomic_fetch_sub(sp, 1, __ATOMIC_RELEASE);
-		__atomic_fetch_sub(bp, 1, __ATOMIC_RELEASE);
+	if (from != DP_GAUGE_NONE) {
+		__atomic_fetch_sub(dp_gauge_field(s, from), 1, __ATOMIC_RELEASE);
+		__atomic_fetch_sub(dp_gauge_field(b, from), 1, __ATOMIC_RELEASE);
 	}
 }
 

@@ -13,6 +13,12 @@
 #include "service/persist.h"
 #include "worker/pipeline.h"
 
+static inline enum dp_gauge_kind
+conn_gauge(uint8_t state)
+{
+	return state == TCP_S_ESTABLISHED ? DP_GAUGE_ACTIVE : DP_GAUGE_INACTIVE;
+}
+
 static inline void
 conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t bytes)
 {
@@ -32,9 +38,7 @@ conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t
 static void
 conn_release_res(struct worker *w, struct conn *c)
 {
-	int est = c->state == TCP_S_ESTABLISHED;
-
-	dp_gauge_add(w->dp, c->svc_slot, c->be_slot, est ? -1 : 0, est ? 0 : -1);
+	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), DP_GAUGE_NONE);
 	laddr_free(w->lips, c->lip_idx, c->lport);
 	w->st.conns_expired++;
 }
@@ -66,12 +70,9 @@ conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 		uint8_t next = tcp_state_next(c->state, dir, p->tcp_flags);
 
 		if (unlikely(next != c->state)) {
-			/* Active while ESTABLISHED, inactive otherwise, as ipvsadm counts. */
-			if ((next == TCP_S_ESTABLISHED) != (c->state == TCP_S_ESTABLISHED)) {
-				int up = next == TCP_S_ESTABLISHED;
-
-				dp_gauge_add(dp, c->svc_slot, c->be_slot, up ? 1 : -1, up ? -1 : 1);
-			}
+			if (conn_gauge(next) != conn_gauge(c->state))
+				dp_gauge_move(dp, c->svc_slot, c->be_slot, conn_gauge(c->state),
+					      conn_gauge(next));
 			c->state = next;
 		}
 	}
@@ -176,8 +177,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	w->st.conns_created++;
 	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
 	dp_be_counters(dp, w->id, c->be_slot)->conns++;
-	/* A SYN never lands in ESTABLISHED: a new conn starts inactive. */
-	dp_gauge_add(dp, c->svc_slot, c->be_slot, 0, 1);
+	dp_gauge_move(dp, c->svc_slot, c->be_slot, DP_GAUGE_NONE, conn_gauge(c->state));
 	conn_account(w, c, CONN_DIR_IN, p->ip_len);
 	i = c->fwd->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
