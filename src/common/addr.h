@@ -2,6 +2,7 @@
 #ifndef SLUICE_ADDR_H
 #define SLUICE_ADDR_H
 
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -14,6 +15,13 @@
 #define ADDR_STR_MAX 32 /* "255.255.255.255:65535/tcp" and a NUL */
 
 enum { PROTO_TCP = 6, PROTO_UDP = 17 };
+
+/** The netmask of a prefix length (0..32), in network order. */
+static inline uint32_t
+addr_prefix_mask(uint8_t len)
+{
+	return len ? htonl(0xffffffffu << (32 - len)) : 0;
+}
 
 /** Parse dotted IPv4 "a.b.c.d" into network order. 0 or -EINVAL. */
 int addr_parse_ip(const char *s, uint32_t *ip);

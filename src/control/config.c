@@ -512,12 +512,6 @@ ip_is_unicast(uint32_t ip)
 	return h != 0 && (h >> 28) != 0xe && h != 0xffffffffu;
 }
 
-static uint32_t
-prefix_mask(uint8_t len)
-{
-	return len == 0 ? 0 : htonl(0xffffffffu << (32 - len));
-}
-
 static int
 get_ip(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip)
 {
@@ -954,7 +948,7 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 	if (!ip_is_unicast(p->addr))
 		return verr(v, &l, "'%s' is not a unicast address", s);
 	/* Writing the subnet ("10.0.1.0/24") instead of the port's own address is common. */
-	mask = prefix_mask(p->prefix_len);
+	mask = addr_prefix_mask(p->prefix_len);
 	if (p->prefix_len <= 30 && ((p->addr & ~mask) == 0 || (p->addr | mask) == 0xffffffffu))
 		return verr(v, &l, "'%s' is the subnet's network or broadcast address; give "
 			    "the port's own address (e.g. %s/%u)", s,
@@ -1015,7 +1009,7 @@ check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via
 
 	for (i = 0; i < c->n_ports; i++) {
 		const struct cfg_port *p = &c->ports[i];
-		uint32_t mask = prefix_mask(p->prefix_len);
+		uint32_t mask = addr_prefix_mask(p->prefix_len);
 
 		if (via == p->addr)
 			return verr(v, l, "%s is the address of port '%s' itself",
@@ -1027,7 +1021,7 @@ check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via
 	for (i = 0; i < c->n_ports && off < sizeof(list); i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s/%u", off ? ", " : "",
 					addr_fmt_ip(buf, c->ports[i].addr &
-						    prefix_mask(c->ports[i].prefix_len)),
+						    addr_prefix_mask(c->ports[i].prefix_len)),
 					c->ports[i].prefix_len);
 	return verr(v, l, "next hop %s is not inside any port's subnet (%s)",
 		    addr_fmt_ip(buf, via), list);
@@ -1065,10 +1059,10 @@ parse_routes(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 		rc = get_prefix(v, j, &l, &r->prefix, &r->depth);
 		if (rc < 0)
 			return rc;
-		if (r->prefix & ~prefix_mask(r->depth))
+		if (r->prefix & ~addr_prefix_mask(r->depth))
 			return verr(v, &l, "'%s' has host bits set (did you mean %s/%u?)",
 				    json_string_value(j),
-				    addr_fmt_ip(buf, r->prefix & prefix_mask(r->depth)),
+				    addr_fmt_ip(buf, r->prefix & addr_prefix_mask(r->depth)),
 				    r->depth);
 		for (k = 0; k < i; k++)
 			if (c->routes[k].prefix == r->prefix && c->routes[k].depth == r->depth)

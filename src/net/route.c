@@ -6,6 +6,7 @@
 #include <rte_errno.h>
 #include <rte_fib.h>
 
+#include "common/addr.h"
 #include "net/route.h"
 
 #define MAX_NH 256 /* distinct (port, gateway) pairs; id 0 means "no route" */
@@ -22,10 +23,11 @@ struct route_table {
 	struct route_nh nh[MAX_NH];
 };
 
+/* rte_fib works in host order. */
 static inline uint32_t
 mask_of(uint8_t len)
 {
-	return len ? ~0u << (32 - len) : 0;
+	return rte_be_to_cpu_32(addr_prefix_mask(len));
 }
 
 /* The id of a (port, gw) next hop, added when new. 0 when the table of them is full. */

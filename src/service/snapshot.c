@@ -7,6 +7,7 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 
+#include "common/addr.h"
 #include "forward/fwd.h"
 #include "net/route.h"
 #include "sched/sched.h"
@@ -45,8 +46,7 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 	ss->slot = in->slot;
 	ss->hash = cs->hash;
 	ss->persistence = cs->persistence;
-	ss->persist_mask = rte_cpu_to_be_32(cs->persistence_netmask
-						    ? ~0u << (32 - cs->persistence_netmask) : 0);
+	ss->persist_mask = addr_prefix_mask(cs->persistence_netmask);
 	ss->maglev_size = cs->maglev_size;
 	ss->sched = sched_get(cs->sched);
 	ss->fwd = fwd_get(cs->mode);

@@ -8,6 +8,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "common/addr.h"
 #include "net/neigh.h"
 #include "net/route.h"
 #include "service/persist.h"
@@ -93,7 +94,7 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 		p->mac = macs[i];
 		p->addr = cfg->ports[i].addr;
 		p->prefix_len = cfg->ports[i].prefix_len;
-		p->mask = rte_cpu_to_be_32(p->prefix_len ? ~0u << (32 - p->prefix_len) : 0);
+		p->mask = addr_prefix_mask(p->prefix_len);
 		dp->port_idx[p->port_id] = (uint8_t)i;
 		rports[i] = (struct route_port){ .addr = p->addr, .prefix_len = p->prefix_len };
 	}
