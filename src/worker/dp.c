@@ -38,9 +38,14 @@ timeouts_to_ticks(struct dp *dp, const struct cfg_timeouts *t)
 	};
 	unsigned i;
 
+	/*
+	 * Rounded up, plus one tick: the worker's clock is whole ticks, so up to a tick of the
+	 * timeout may have passed when a deadline is set. A conn may live up to 128 ms longer
+	 * than its timeout, never less.
+	 */
 	for (i = 0; i < CONN_S_MAX; i++)
 		dp->timeout_ticks[i] = (uint32_t)(((uint64_t)s[i] * 1000 + CONN_TICK_MS - 1) /
-						  CONN_TICK_MS);
+						  CONN_TICK_MS) + 1;
 }
 
 static struct rte_hash *

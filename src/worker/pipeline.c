@@ -261,8 +261,6 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct pkt_meta *p = &meta[i];
 		int r;
 
-		w->st.rx_pkts++;
-		w->st.rx_bytes += rte_pktmbuf_pkt_len(m);
 		p->in_port = dp->port_idx[m->port];
 		r = pkt_parse(m, p);
 		if (unlikely(r)) {

@@ -190,6 +190,12 @@ worker_loop(void *arg)
 			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->id, pkts,
 					     WORKER_BURST);
 			if (n) {
+				unsigned k;
+
+				/* Counted here, not in the pipeline: a handoff is no second rx. */
+				w->st.rx_pkts += n;
+				for (k = 0; k < n; k++)
+					w->st.rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
 				pipeline_run(w, pkts, n);
 				worker_flush(w);
 				got += n;
