@@ -21,6 +21,7 @@
 #include "control/config.h"
 #include "control/ctl.h"
 #include "net/port.h"
+#include "net/twin.h"
 #include "worker/dp.h"
 #include "worker/worker.h"
 
@@ -143,14 +144,15 @@ main(int argc, char **argv)
 	};
 	struct port_eal_args eal;
 	struct rte_ether_addr macs[CFG_MAX_PORTS];
-	uint16_t ids[CFG_MAX_PORTS];
+	uint16_t ids[CFG_MAX_PORTS], twins[CFG_MAX_PORTS];
 	struct api_server *api = NULL;
 	struct cfg_error cerr;
 	struct dp *dp = NULL;
 	struct cfg cfg;
 	const char *path = NULL;
 	char msg[512];
-	int check = 0, opt, rc = 1, ports_up = 0, r;
+	int check = 0, opt, rc = 1, ports_up = 0, twins_up = 0, r;
+	unsigned i;
 
 	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -206,6 +208,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: cannot build the data plane: %s\n", strerror(errno));
 		goto eal;
 	}
+	if (twin_setup_all(&cfg, macs, cfg.workers, twins, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", msg);
+		goto eal;
+	}
+	twins_up = 1;
+	for (i = 0; i < dp->n_ports; i++) {
+		dp->ports[i].twin_id = twins[i];
+		dp->ports[i].has_twin = 1;
+	}
 	if (ctl_init(dp, &cfg, &cerr) < 0) {
 		cfg_error_fmt(&cerr, msg, sizeof(msg));
 		fprintf(stderr, "sluiced: %s\n", msg);
@@ -238,6 +249,8 @@ workers:
 	stop_workers(dp);
 	ctl_fini();
 eal:
+	if (twins_up)
+		twin_close_all(&cfg, twins);
 	if (ports_up)
 		port_close_all(&cfg, ids);
 	dp_free(dp);

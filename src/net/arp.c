@@ -49,7 +49,9 @@ arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 		/* Replies were consumed above; requests for others are not ours to answer. */
 		if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) &&
 		    arp_is_ours(w, snap, p->in_port, tip)) {
-			rte_pktmbuf_free(m);
+			/* The kernel twin may be the one that asked: it hears the answer too. */
+			if (worker_to_kernel(w, tip, m) < 0)
+				rte_pktmbuf_free(m);
 			return;
 		}
 		worker_drop(w, m, DROP_arp_ignored);

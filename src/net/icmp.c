@@ -15,7 +15,9 @@ icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0 ||
 	    !(dp_local_kind(dp, dst) || snap_is_vip(snap, dst))) {
-		worker_drop(w, m, DROP_icmp_unhandled);
+		/* Echo replies and errors for what the kernel sent go back to it. */
+		if (worker_to_kernel(w, dst, m) < 0)
+			worker_drop(w, m, DROP_icmp_unhandled);
 		return;
 	}
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;

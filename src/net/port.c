@@ -135,6 +135,12 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	}
 	r |= arg_add(a, "--log-level");
 	r |= arg_add(a, "*:warning");
+	/*
+	 * net_tap (the kernel twins) logs an error on every start because no secondary process
+	 * can exist here (--in-memory / --no-shconf); its real failures reach us as errors.
+	 */
+	r |= arg_add(a, "--log-level");
+	r |= arg_add(a, "pmd.net.tap:critical");
 	for (i = 0; i < cfg->n_ports; i++) {
 		const char *dev = cfg->ports[i].device;
 
@@ -238,7 +244,9 @@ port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs
 	int r;
 
 	/* Enough mbufs to fill every RX and TX ring of every queue, plus bursts in flight. */
-	n = cfg->n_ports * cfg->workers * (RX_DESC + TX_DESC) + 4096;
+	/* ... and the rings of the ports' kernel twins (net/twin.c: 512 descriptors a queue). */
+	n = cfg->n_ports * cfg->workers * (RX_DESC + TX_DESC) + 4096 +
+	    cfg->n_ports * 512 * (1 + cfg->workers);
 	mp = rte_pktmbuf_pool_create("pkts", n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	if (mp == NULL) {

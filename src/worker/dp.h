@@ -29,6 +29,8 @@ struct worker;
 struct dp_port {
 	char name[CFG_NAME_MAX];
 	uint16_t port_id; /* DPDK port id */
+	uint16_t twin_id; /* DPDK port id of its kernel twin (net/twin.h), when has_twin */
+	uint8_t has_twin;
 	struct rte_ether_addr mac;
 	uint32_t addr;    /* network order */
 	uint32_t mask;    /* network order */
@@ -72,6 +74,22 @@ void dp_free(struct dp *dp);
 
 /** Publish a snapshot, wait for the workers to let go of the old one, free it. Control. */
 void dp_publish(struct dp *dp, struct snapshot *s);
+
+/* Output slots of a worker: ports 0..n_ports-1, port i's kernel twin at DP_TWIN(i). */
+#define DP_TWIN(i) (CFG_MAX_PORTS + (i))
+#define DP_OUT_SLOTS (2 * CFG_MAX_PORTS)
+
+/** The port whose own address is addr, or -1. Any thread. */
+static inline int
+dp_port_of_addr(const struct dp *dp, uint32_t addr)
+{
+	unsigned i;
+
+	for (i = 0; i < dp->n_ports; i++)
+		if (dp->ports[i].addr == addr)
+			return (int)i;
+	return -1;
+}
 
 /** Kind of a local address (port address or LIP), 0 when it is neither. Any thread. */
 static inline int

@@ -221,7 +221,9 @@ conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 		worker_drop(w, m, DROP_no_conn);
 		return;
 	}
-	/* Our own port address: nothing listens there yet (the kernel path is to come). */
+	/* Our own port address: the kernel's (BGP, SSH, health-check answers), if it has a twin. */
+	if (kind == DP_LOCAL_PORT && worker_to_kernel(w, p->key.daddr, m) == 0)
+		return;
 	worker_drop(w, m, kind == DP_LOCAL_PORT ? DROP_no_service : DROP_not_for_us);
 }
 

@@ -111,6 +111,40 @@ worker_expire(struct worker *w)
 	conn_expire(w->ct, w->now, EXPIRE_BUDGET);
 }
 
+/* The DPDK port of an output slot: a port, or a port's kernel twin. */
+static inline uint16_t
+out_port_id(const struct dp *dp, unsigned slot)
+{
+	return slot < CFG_MAX_PORTS ? dp->ports[slot].port_id
+				    : dp->ports[slot - CFG_MAX_PORTS].twin_id;
+}
+
+static void
+flush_slot(struct worker *w, unsigned slot)
+{
+	struct worker_out *o = &w->out;
+	uint16_t n = o->n[slot], sent, i;
+	int port = slot < CFG_MAX_PORTS;
+
+	if (n == 0)
+		return;
+	if (port)
+		for (i = 0; i < n; i++)
+			w->st.port_tx_bytes[slot] += rte_pktmbuf_pkt_len(o->pkts[slot][i]);
+	sent = rte_eth_tx_burst(out_port_id(w->dp, slot), (uint16_t)w->id, o->pkts[slot], n);
+	w->st.tx_pkts += sent;
+	if (port)
+		w->st.port_tx[slot] += sent;
+	for (i = sent; i < n; i++) {
+		if (port) {
+			w->st.port_tx_bytes[slot] -= rte_pktmbuf_pkt_len(o->pkts[slot][i]);
+			w->st.port_tx_full[slot]++;
+		}
+		worker_drop(w, o->pkts[slot][i], DROP_tx_full);
+	}
+	o->n[slot] = 0;
+}
+
 /* Send what the pipeline queued, and hand packets to their owning workers. */
 static void
 worker_flush(struct worker *w)
@@ -120,21 +154,9 @@ worker_flush(struct worker *w)
 	unsigned p, i;
 
 	for (p = 0; p < dp->n_ports; p++) {
-		uint16_t n = o->n[p], sent;
-
-		if (n == 0)
-			continue;
-		for (i = 0; i < n; i++)
-			w->st.port_tx_bytes[p] += rte_pktmbuf_pkt_len(o->pkts[p][i]);
-		sent = rte_eth_tx_burst(dp->ports[p].port_id, (uint16_t)w->id, o->pkts[p], n);
-		w->st.tx_pkts += sent;
-		w->st.port_tx[p] += sent;
-		for (i = sent; i < n; i++) {
-			w->st.port_tx_bytes[p] -= rte_pktmbuf_pkt_len(o->pkts[p][i]);
-			w->st.port_tx_full[p]++;
-			worker_drop(w, o->pkts[p][i], DROP_tx_full);
-		}
-		o->n[p] = 0;
+		flush_slot(w, p);
+		if (dp->ports[p].has_twin)
+			flush_slot(w, DP_TWIN(p));
 	}
 	for (i = 0; i < dp->n_workers; i++) {
 		uint16_t n = o->n_handoff[i];
@@ -148,6 +170,31 @@ worker_flush(struct worker *w)
 			worker_drop(w, o->handoff[i][done], DROP_handoff_full);
 		o->n_handoff[i] = 0;
 	}
+}
+
+/*
+ * What the kernel sent through port p's twin leaves through port p, as it is (the twin has
+ * the port's MAC and address). Worker 0 polls the twins' one RX queue, a burst a loop, so
+ * the kernel never takes more than its burst from the workers' time.
+ */
+static unsigned
+worker_from_kernel(struct worker *w)
+{
+	struct dp *dp = w->dp;
+	struct rte_mbuf *pkts[WORKER_BURST];
+	unsigned p, got = 0;
+	uint16_t n, i;
+
+	for (p = 0; p < dp->n_ports; p++) {
+		if (!dp->ports[p].has_twin)
+			continue;
+		n = rte_eth_rx_burst(dp->ports[p].twin_id, 0, pkts, WORKER_BURST);
+		for (i = 0; i < n; i++)
+			worker_tx(w, (uint8_t)p, pkts[i]);
+		w->st.from_kernel += n;
+		got += n;
+	}
+	return got;
 }
 
 /* Packets the control thread asked this worker to send; m->port holds a port index. */
@@ -208,6 +255,8 @@ worker_loop(void *arg)
 			got += n;
 		}
 		got += worker_ctl_tx(w);
+		if (w->id == 0)
+			got += worker_from_kernel(w);
 		worker_flush(w);
 		worker_expire(w);
 		if (got) {

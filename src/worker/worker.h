@@ -28,8 +28,8 @@ struct conn_table;
 struct laddr_pool;
 
 struct worker_out {
-	uint16_t n[CFG_MAX_PORTS];
-	struct rte_mbuf *pkts[CFG_MAX_PORTS][WORKER_OUT_MAX];
+	uint16_t n[DP_OUT_SLOTS];
+	struct rte_mbuf *pkts[DP_OUT_SLOTS][WORKER_OUT_MAX];
 	uint16_t n_handoff[CFG_MAX_WORKERS];
 	struct rte_mbuf *handoff[CFG_MAX_WORKERS][WORKER_BURST];
 };
@@ -71,18 +71,38 @@ worker_drop(struct worker *w, struct rte_mbuf *m, unsigned reason)
 	rte_pktmbuf_free(m);
 }
 
-/** Queue m for transmission on port index `port`; drops it (tx_full) when the batch is full. */
+/**
+ * Queue m for transmission on output slot `port` (a port index, or DP_TWIN(i) for port i's
+ * kernel twin); drops it (tx_full) when the batch is full.
+ */
 static inline void
 worker_tx(struct worker *w, uint8_t port, struct rte_mbuf *m)
 {
 	struct worker_out *o = &w->out;
 
 	if (unlikely(o->n[port] >= WORKER_OUT_MAX)) {
-		w->st.port_tx_full[port]++;
+		if (port < CFG_MAX_PORTS)
+			w->st.port_tx_full[port]++;
 		worker_drop(w, m, DROP_tx_full);
 		return;
 	}
 	o->pkts[port][o->n[port]++] = m;
+}
+
+/**
+ * Hand m, for the node itself, to the kernel through the twin of the port that owns addr.
+ * Returns 0, or -1 when that port has no twin (the caller drops m).
+ */
+static inline int
+worker_to_kernel(struct worker *w, uint32_t addr, struct rte_mbuf *m)
+{
+	int i = dp_port_of_addr(w->dp, addr);
+
+	if (i < 0 || !w->dp->ports[i].has_twin)
+		return -1;
+	w->st.to_kernel++;
+	worker_tx(w, DP_TWIN(i), m);
+	return 0;
 }
 
 /** Report a learned or missed neighbour to the control thread; lossy when the ring is full. */

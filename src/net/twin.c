@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "net/twin.h"
+
+#define TWIN_DESC 512
+
+void
+twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
+{
+	char n[IFNAMSIZ];
+
+	snprintf(n, sizeof(n), TWIN_PREFIX "%s", cfg->ports[i].name);
+	snprintf(buf, len, "%s", n);
+}
+
+/* The port's address on the tap, and the tap up. ioctl: one address, no library needed. */
+static int
+twin_address(const char *ifname, uint32_t addr, uint8_t prefix_len)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	char path[128];
+	FILE *f;
+	int fd, r = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = addr;
+	if (ioctl(fd, SIOCSIFADDR, &ifr) < 0)
+		goto fail;
+	sin->sin_addr.s_addr = prefix_len ? htonl(0xffffffffu << (32 - prefix_len)) : 0;
+	if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
+		goto fail;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		goto fail;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		goto fail;
+	close(fd);
+	/* IPv4 only: without this the kernel would send router and neighbour solicitations. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	return 0;
+fail:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+static int
+twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
+	   unsigned queues, struct rte_mempool *mp, uint16_t *id, char *err, size_t errlen)
+{
+	char ifname[IFNAMSIZ], dev[128], vname[32], macs[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_eth_conf conf = { 0 };
+	uint16_t q;
+	int r;
+
+	twin_name(cfg, i, ifname, sizeof(ifname));
+	rte_ether_format_addr(macs, sizeof(macs), mac);
+	snprintf(vname, sizeof(vname), "net_tap_sl%u", i);
+	snprintf(dev, sizeof(dev), "%s,iface=%s,mac=%s", vname, ifname, macs);
+	r = rte_dev_probe(dev);
+	if (r < 0) {
+		snprintf(err, errlen, "port '%s': cannot make its kernel twin %s: %s",
+			 cfg->ports[i].name, ifname, strerror(-r));
+		return r;
+	}
+	r = rte_eth_dev_get_port_by_name(vname, id);
+	if (r == 0)
+		r = rte_eth_dev_configure(*id, 1, (uint16_t)queues, &conf);
+	if (r == 0)
+		r = rte_eth_rx_queue_setup(*id, 0, TWIN_DESC, rte_eth_dev_socket_id(*id), NULL, mp);
+	for (q = 0; r == 0 && q < queues; q++)
+		r = rte_eth_tx_queue_setup(*id, q, TWIN_DESC, rte_eth_dev_socket_id(*id), NULL);
+	if (r == 0)
+		r = rte_eth_dev_start(*id);
+	if (r == 0)
+		r = twin_address(ifname, cfg->ports[i].addr, cfg->ports[i].prefix_len);
+	if (r < 0)
+		snprintf(err, errlen, "port '%s': kernel twin %s: %s", cfg->ports[i].name, ifname,
+			 strerror(-r));
+	return r;
+}
+
+int
+twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigned queues,
+	       uint16_t *ids, char *err, size_t errlen)
+{
+	struct rte_mempool *mp = rte_mempool_lookup("pkts");
+	unsigned i;
+	int r;
+
+	if (mp == NULL) {
+		snprintf(err, errlen, "kernel twins: no packet pool");
+		return -ENOENT;
+	}
+	for (i = 0; i < cfg->n_ports; i++) {
+		r = twin_setup(cfg, i, &macs[i], queues, mp, &ids[i], err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void
+twin_close_all(const struct cfg *cfg, const uint16_t *ids)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		rte_eth_dev_stop(ids[i]);
+		rte_eth_dev_close(ids[i]);
+	}
+}

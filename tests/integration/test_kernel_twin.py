@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The kernel twin of each port (issue 4's first step): a tap with the port's MAC and address
+in sluiced's namespace. Traffic to the node that sluiced does not handle reaches the kernel
+(a TCP service on the port address answers the client); what the kernel sends leaves through
+the port (the node's kernel reaches a backend: what health checks and BGP will use); the VIP
+still works; the twins vanish with the process, SIGKILL included."""
+
+import json
+import time
+
+from conftest import lab, wait_http
+
+
+def test_kernel_twin(make_lab, sluiced):
+    lb = make_lab(backends=2)
+    d = sluiced(lb, lb.sluiced_config())
+    wait_http(lb, d)
+
+    addrs = lb.run("lb", ["ip", "-j", "addr", "show"]).stdout
+    have = {i["ifname"]: [f'{a["local"]}/{a["prefixlen"]}' for a in i.get("addr_info", [])
+                          if a.get("family") == "inet"] for i in json.loads(addrs)}
+    assert have.get("sl-client") == ["10.0.1.1/24"], have
+    assert have.get("sl-backend") == ["10.0.2.1/24"], have
+
+    # A service of the node's own kernel, on the client port's address, answers the client.
+    lb.spawn("lb", ["/usr/bin/python3", "-m", "http.server", "8000", "--bind", "10.0.1.1",
+                    "--directory", str(lb.state)], "kernel-http")
+    code = None
+    deadline = time.monotonic() + 15
+    while code != "200" and time.monotonic() < deadline:
+        p = lb.run("cl", ["curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
+                          "http://10.0.1.1:8000/"], check=False)
+        code = p.stdout.strip()
+        if code != "200":
+            time.sleep(0.3)
+    assert code == "200", f"the node's kernel service did not answer: {code!r}"
+
+    # The node's kernel reaches a backend through the backend port's twin.
+    p = lb.run("lb", ["curl", "-sS", "-m", "5", f"http://{lab.backend_addr(1)}:{lab.HTTP_PORT}/"],
+               check=False)
+    assert p.returncode == 0 and p.stdout.strip() == "b1", (p.returncode, p.stdout, p.stderr)
+
+    stats = d.stats()
+    assert stats["kernel"]["to"] > 0 and stats["kernel"]["from"] > 0, stats["kernel"]
+    # The data plane is unchanged: the VIP answers.
+    wait_http(lb, d)
+
+    # The twins go with the process, SIGKILL included (and with them any address on them).
+    d.proc.kill()
+    d.proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        links = lb.run("lb", ["ip", "-br", "link"]).stdout
+        if "sl-" not in links:
+            break
+        time.sleep(0.2)
+    assert "sl-" not in links, links
