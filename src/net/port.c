@@ -246,7 +246,7 @@ port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs
 	/* Enough mbufs to fill every RX and TX ring of every queue, plus bursts in flight. */
 	/* ... and the rings of the ports' kernel twins (net/twin.c: 512 descriptors a queue). */
 	n = cfg->n_ports * cfg->workers * (RX_DESC + TX_DESC) + 4096 +
-	    cfg->n_ports * 512 * (1 + cfg->workers);
+	    cfg->n_ports * 512 * 2 * cfg->workers;
 	mp = rte_pktmbuf_pool_create("pkts", n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	if (mp == NULL) {

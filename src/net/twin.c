@@ -87,13 +87,16 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 			 cfg->ports[i].name, ifname, strerror(-r));
 		return r;
 	}
+	/* net_tap wants as many RX as TX queues: a pair per worker (worker 0 drains the RX). */
 	r = rte_eth_dev_get_port_by_name(vname, id);
 	if (r == 0)
-		r = rte_eth_dev_configure(*id, 1, (uint16_t)queues, &conf);
-	if (r == 0)
-		r = rte_eth_rx_queue_setup(*id, 0, TWIN_DESC, rte_eth_dev_socket_id(*id), NULL, mp);
-	for (q = 0; r == 0 && q < queues; q++)
-		r = rte_eth_tx_queue_setup(*id, q, TWIN_DESC, rte_eth_dev_socket_id(*id), NULL);
+		r = rte_eth_dev_configure(*id, (uint16_t)queues, (uint16_t)queues, &conf);
+	for (q = 0; r == 0 && q < queues; q++) {
+		r = rte_eth_rx_queue_setup(*id, q, TWIN_DESC, rte_eth_dev_socket_id(*id), NULL, mp);
+		if (r == 0)
+			r = rte_eth_tx_queue_setup(*id, q, TWIN_DESC, rte_eth_dev_socket_id(*id),
+						   NULL);
+	}
 	if (r == 0)
 		r = rte_eth_dev_start(*id);
 	if (r == 0)

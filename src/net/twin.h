@@ -21,7 +21,7 @@
 
 /**
  * Make, start and address the twin of every port. ids[i] gets the DPDK port id of port i's
- * twin. `queues` TX queues (one per worker), one RX queue. 0, or a negative errno with a
+ * twin. `queues` queue pairs (one per worker). 0, or a negative errno with a
  * message in err. Main thread, after the ports are up.
  */
 int twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigned queues,

@@ -174,8 +174,8 @@ worker_flush(struct worker *w)
 
 /*
  * What the kernel sent through port p's twin leaves through port p, as it is (the twin has
- * the port's MAC and address). Worker 0 polls the twins' one RX queue, a burst a loop, so
- * the kernel never takes more than its burst from the workers' time.
+ * the port's MAC and address). Worker 0 drains the twins' RX queues (one per worker, as
+ * net_tap wants), a burst per queue a loop, so the kernel takes little of a worker's time.
  */
 static unsigned
 worker_from_kernel(struct worker *w)
@@ -186,13 +186,17 @@ worker_from_kernel(struct worker *w)
 	uint16_t n, i;
 
 	for (p = 0; p < dp->n_ports; p++) {
+		uint16_t q;
+
 		if (!dp->ports[p].has_twin)
 			continue;
-		n = rte_eth_rx_burst(dp->ports[p].twin_id, 0, pkts, WORKER_BURST);
-		for (i = 0; i < n; i++)
-			worker_tx(w, (uint8_t)p, pkts[i]);
-		w->st.from_kernel += n;
-		got += n;
+		for (q = 0; q < dp->n_workers; q++) {
+			n = rte_eth_rx_burst(dp->ports[p].twin_id, q, pkts, WORKER_BURST);
+			for (i = 0; i < n; i++)
+				worker_tx(w, (uint8_t)p, pkts[i]);
+			w->st.from_kernel += n;
+			got += n;
+		}
 	}
 	return got;
 }

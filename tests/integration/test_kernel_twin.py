@@ -8,12 +8,16 @@ still works; the twins vanish with the process, SIGKILL included."""
 import json
 import time
 
+import pytest
+
 from conftest import lab, wait_http
 
 
-def test_kernel_twin(make_lab, sluiced):
+# Two workers: net_tap then has a queue pair per worker, all drained by worker 0.
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kernel_twin(make_lab, sluiced, workers):
     lb = make_lab(backends=2)
-    d = sluiced(lb, lb.sluiced_config())
+    d = sluiced(lb, lb.sluiced_config(workers=workers))
     wait_http(lb, d)
 
     addrs = lb.run("lb", ["ip", "-j", "addr", "show"]).stdout
