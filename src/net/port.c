@@ -135,12 +135,6 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	}
 	r |= arg_add(a, "--log-level");
 	r |= arg_add(a, "*:warning");
-	/*
-	 * net_tap (the kernel twins) logs an error on every start because no secondary process
-	 * can exist here (--in-memory / --no-shconf); its real failures reach us as errors.
-	 */
-	r |= arg_add(a, "--log-level");
-	r |= arg_add(a, "pmd.net.tap:critical");
 	for (i = 0; i < cfg->n_ports; i++) {
 		const char *dev = cfg->ports[i].device;
 

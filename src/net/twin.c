@@ -11,6 +11,7 @@
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
+#include <rte_log.h>
 #include <rte_mempool.h>
 
 #include "net/twin.h"
@@ -78,6 +79,16 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 	int r;
 
 	twin_name(cfg, i, ifname, sizeof(ifname));
+	/*
+	 * net_tap would adopt an existing interface of that name, perhaps a persistent one
+	 * that outlives us with its addresses: the twin must be ours, and go with us.
+	 */
+	if (if_nametoindex(ifname) != 0) {
+		snprintf(err, errlen, "port '%s': an interface named %s exists already (another "
+			 "sluiced in this namespace, or a leftover: ip link del %s)",
+			 cfg->ports[i].name, ifname, ifname);
+		return -EEXIST;
+	}
 	rte_ether_format_addr(macs, sizeof(macs), mac);
 	snprintf(vname, sizeof(vname), "net_tap_sl%u", i);
 	snprintf(dev, sizeof(dev), "%s,iface=%s,mac=%s", vname, ifname, macs);
@@ -119,6 +130,12 @@ twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigne
 		snprintf(err, errlen, "kernel twins: no packet pool");
 		return -ENOENT;
 	}
+	/*
+	 * net_tap logs an error at every start because no secondary process can exist here
+	 * (--in-memory / --no-shconf); its real failures reach us as return codes. Its log
+	 * type exists once the driver is loaded, so the level is set now, not on the EAL line.
+	 */
+	rte_log_set_level_pattern("pmd.net.tap*", RTE_LOG_CRIT);
 	for (i = 0; i < cfg->n_ports; i++) {
 		r = twin_setup(cfg, i, &macs[i], queues, mp, &ids[i], err, errlen);
 		if (r < 0)
