@@ -250,7 +250,7 @@ workers:
 	ctl_fini();
 eal:
 	if (twins_up)
-		twin_close_all(&cfg, twins);
+		port_close_all(&cfg, twins);
 	if (ports_up)
 		port_close_all(&cfg, ids);
 	dp_free(dp);

@@ -38,7 +38,7 @@ int port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, siz
 int port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs,
 		   char *err, size_t errlen);
 
-/** Stop and close every port. */
+/** Stop and close every port (ids: the ports', or their kernel twins'). */
 void port_close_all(const struct cfg *cfg, const uint16_t *ids);
 
 #endif

@@ -143,14 +143,3 @@ twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigne
 	}
 	return 0;
 }
-
-void
-twin_close_all(const struct cfg *cfg, const uint16_t *ids)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg->n_ports; i++) {
-		rte_eth_dev_stop(ids[i]);
-		rte_eth_dev_close(ids[i]);
-	}
-}

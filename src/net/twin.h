@@ -22,13 +22,10 @@
 /**
  * Make, start and address the twin of every port. ids[i] gets the DPDK port id of port i's
  * twin. `queues` queue pairs (one per worker). 0, or a negative errno with a
- * message in err. Main thread, after the ports are up.
+ * message in err. Main thread, after the ports are up. port_close_all() closes them.
  */
 int twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigned queues,
 		   uint16_t *ids, char *err, size_t errlen);
-
-/** Stop and close the twins. */
-void twin_close_all(const struct cfg *cfg, const uint16_t *ids);
 
 /** The interface name of port i's twin ("sl-" and the port name, cut to IFNAMSIZ). */
 void twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len);
