@@ -27,4 +27,13 @@ test_eal_init(void)
 	done = 1;
 }
 
+/** test_eal_init() as a cmocka group setup: cmocka_run_group_tests(tests, test_eal_setup, NULL). */
+static inline int
+test_eal_setup(void **state)
+{
+	(void)state;
+	test_eal_init();
+	return 0;
+}
+
 #endif

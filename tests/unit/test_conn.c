@@ -663,14 +663,6 @@ test_churn(void **state)
 	conn_table_free(ct);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	test_eal_init();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -692,5 +684,5 @@ main(void)
 		cmocka_unit_test(test_churn),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, test_eal_setup, NULL);
 }

@@ -273,14 +273,6 @@ test_no_lips(void **state)
 	laddr_pool_free(NULL);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	test_eal_init();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -296,5 +288,5 @@ main(void)
 		cmocka_unit_test(test_no_lips),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, test_eal_setup, NULL);
 }

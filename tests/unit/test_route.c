@@ -291,14 +291,6 @@ test_no_route(void **state)
 	route_free(NULL);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	test_eal_init();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -314,5 +306,5 @@ main(void)
 		cmocka_unit_test(test_no_route),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, test_eal_setup, NULL);
 }
