@@ -9,17 +9,25 @@ inactive conns and the state of every backend while downloads run."""
 import subprocess
 import time
 
-from conftest import SLUICECTL, VIP, api, backend_name, wait_http
-from test_schedulers import (WORKERS, addr, backend_view, conns_of, established, get_many,
-                             start_download)
+from conftest import SLUICECTL, api, backend_name, wait_http
+from test_schedulers import (SERVICE, WORKERS, addr, backend_view, conns_of, established,
+                             get_many, start_download)
 
-SERVICE = f"{VIP}:80/tcp"
 N_AFTER = 20
 
 # Short closing timeouts, so that conns that have ended (TIME_WAIT, CLOSE, ...) leave the
 # node's count within a second or two: max_conns counts them, as IPVS's upper threshold does.
 SHORT_TIMEOUTS = {"tcp_fin_wait": 2, "tcp_time_wait": 1, "tcp_close": 1,
                   "tcp_close_wait": 2, "tcp_last_ack": 2}
+
+
+def wrr_two_backends(make_lab, sluiced):
+    """A lab of two backends and a node of WORKERS workers serving SERVICE by wrr over both."""
+    lb = make_lab(backends=2)
+    d = sluiced(lb, lb.sluiced_config(workers=WORKERS, services=[{
+        "vip": SERVICE, "scheduler": "wrr", "backends": [(addr(1), 1), (addr(2), 1)]}]))
+    wait_http(lb, d)
+    return lb, d
 
 
 def access_lines(lb, k):
@@ -50,10 +58,7 @@ def serving_download(lb, tmp_path, ks=(1, 2)):
 # --- weight 0 -------------------------------------------------------------------------------
 
 def test_weight_zero_drains(make_lab, sluiced, tmp_path):
-    lb = make_lab(backends=2)
-    d = sluiced(lb, lb.sluiced_config(workers=WORKERS, services=[{
-        "vip": SERVICE, "scheduler": "wrr", "backends": [(addr(1), 1), (addr(2), 1)]}]))
-    wait_http(lb, d)
+    lb, d = wrr_two_backends(make_lab, sluiced)
 
     dl, x = serving_download(lb, tmp_path)
     other = 3 - x
@@ -131,10 +136,7 @@ def test_max_conns_enforced(make_lab, sluiced, tmp_path):
 # --- inhibited ------------------------------------------------------------------------------
 
 def test_inhibited_through_api(make_lab, sluiced, tmp_path):
-    lb = make_lab(backends=2)
-    d = sluiced(lb, lb.sluiced_config(workers=WORKERS, services=[{
-        "vip": SERVICE, "scheduler": "wrr", "backends": [(addr(1), 1), (addr(2), 1)]}]))
-    wait_http(lb, d)
+    lb, d = wrr_two_backends(make_lab, sluiced)
 
     dl, x = serving_download(lb, tmp_path)
     other = 3 - x
