@@ -43,8 +43,6 @@ conn_release_res(struct worker *w, struct conn *c)
 	w->st.conns_expired++;
 }
 
-/* The conn table's expiry callback. */
-void pipeline_conn_expired(void *arg, struct conn *c);
 void
 pipeline_conn_expired(void *arg, struct conn *c)
 {
@@ -288,9 +286,12 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	 * With a large table every conn is a cache (and TLB) miss. Ask for all of the burst's
 	 * conns before touching any, so the misses overlap instead of queueing one by one.
 	 */
-	for (i = 0; i < nl4; i++)
+	for (i = 0; i < nl4; i++) {
+		enum conn_dir d;
+
 		if (hits & (1ull << i))
-			rte_prefetch0((void *)((uintptr_t)data[i] & ~(uintptr_t)1));
+			rte_prefetch0(conn_from_data(data[i], &d));
+	}
 	for (i = 0; i < nl4; i++) {
 		struct conn *c = NULL;
 		enum conn_dir dir = CONN_DIR_IN;

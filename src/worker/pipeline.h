@@ -15,4 +15,10 @@
  */
 void pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 
+struct conn;
+
+/** The conn table's expiry callback (arg: the worker): gives back the conn's LIP port and
+ * its place in the gauges. Worker. */
+void pipeline_conn_expired(void *arg, struct conn *c);
+
 #endif

@@ -22,8 +22,6 @@
 #define IDLE_SLEEP_MIN_US 16
 #define IDLE_SLEEP_MAX_US 500
 
-void pipeline_conn_expired(void *arg, struct conn *c);
-
 struct worker *
 worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 {
