@@ -21,6 +21,7 @@
 
 #include "common/addr.h"
 #include "control/config.h"
+#include "control/config_int.h"
 #include "control/yaml_json.h"
 
 #define ROUTES_MAX 1024       /* bounds malloc and the O(n^2) duplicate check */
@@ -31,16 +32,13 @@
 #define CONN_TABLE_MIN 1024
 #define CONN_TABLE_MAX 134217728
 #define DEFAULT_SOCKET "/run/sluice/sluiced.sock"
+#define DEFAULT_ANNOUNCE_IF "sl-vip"
 
 /*
  * Names of the enum values and whether sluice implements them yet. The config accepts
  * every name DESIGN.md lists, so that a valid but unimplemented choice gets "not
  * implemented yet" rather than "unknown"; a new mode or scheduler only flips its flag here.
  */
-struct name_tab {
-	const char *name;
-	bool implemented;
-};
 
 static const struct name_tab mode_tab[CFG_MODE_MAX] = {
 	[CFG_MODE_FULLNAT] = { "fullnat", true },
@@ -61,6 +59,12 @@ static const struct name_tab sched_tab[CFG_SCHED_MAX] = {
 static const struct name_tab hash_tab[CFG_HASH_MAX] = {
 	[CFG_HASH_TUPLE] = { "tuple", true },
 	[CFG_HASH_SOURCE] = { "source", true },
+};
+
+static const struct name_tab announce_tab[CFG_ANNOUNCE_MAX] = {
+	[CFG_ANNOUNCE_HEALTHY] = { "healthy", true },
+	[CFG_ANNOUNCE_ALWAYS] = { "always", true },
+	[CFG_ANNOUNCE_NEVER] = { "never", true },
 };
 
 static const struct name_tab memory_tab[] = {
@@ -108,35 +112,13 @@ static const char *const dataplane_keys[] = { "workers", "memory", "conn_table_s
 					      "routes", "local_addresses", "timeouts", NULL };
 static const char *const port_keys[] = { "name", "device", "address", NULL };
 static const char *const route_keys[] = { "to", "via", NULL };
-static const char *const control_keys[] = { "socket", "listen", NULL };
+static const char *const control_keys[] = { "socket", "listen", "announce_interface", NULL };
 static const char *const service_keys[] = { "vip", "mode", "scheduler", "persistence",
 					    "persistence_netmask", "maglev", "backends",
-					    "health_check", NULL };
+					    "health_check", "announce", NULL };
 static const char *const maglev_keys[] = { "table_size", "hash", NULL };
 static const char *const backend_keys[] = { "address", "weight", "max_conns", "inhibited",
-					    NULL };
-
-/* Validation state: where lines come from (NULL for JSON) and where errors go. */
-struct vctx {
-	const struct yj_lines *lines;
-	struct cfg_error *err;
-};
-
-/*
- * Where a value is: its path for messages, and how to find its line. The line is looked up
- * only when an error is reported (the table search is linear), so a location records the
- * question rather than the answer: "member `key` of `in`" or "element `idx` of `in`", and
- * the enclosing location to fall back on when the value has no line of its own (a missing
- * key is reported on the line of its mapping).
- */
-struct loc {
-	char field[128];
-	const struct loc *up; /* the enclosing value, NULL at the top */
-	const json_t *in;     /* the container holding this value; at the top, the value */
-	const char *key;      /* the member's key, NULL for a list element or the top */
-	size_t idx;
-	bool at_key;          /* the line of the key rather than of its value */
-};
+					    "health_check", NULL };
 
 static int
 loc_line(const struct vctx *v, const struct loc *l)
@@ -156,12 +138,8 @@ loc_line(const struct vctx *v, const struct loc *l)
 	return line;
 }
 
-static int
-verr(struct vctx *v, const struct loc *l, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-verr(struct vctx *v, const struct loc *l, const char *fmt, ...)
+int
+cfgv_verr(struct vctx *v, const struct loc *l, const char *fmt, ...)
 {
 	struct cfg_error *e = v->err;
 	va_list ap;
@@ -174,10 +152,10 @@ verr(struct vctx *v, const struct loc *l, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int
-verr_nomem(struct vctx *v, const struct loc *l)
+int
+cfgv_verr_nomem(struct vctx *v, const struct loc *l)
 {
-	verr(v, l, "out of memory");
+	cfgv_verr(v, l, "out of memory");
 	return -ENOMEM;
 }
 
@@ -208,8 +186,8 @@ loc_top(struct loc *out, const json_t *node, const char *field)
 }
 
 /* Member `key` of obj; obj is the value at `parent`, which must outlive out. */
-static void
-loc_member(struct loc *out, const struct loc *parent, const json_t *obj, const char *key)
+void
+cfgv_loc_member(struct loc *out, const struct loc *parent, const json_t *obj, const char *key)
 {
 	path_fmt(out, "%s%s%s", parent->field, parent->field[0] ? "." : "", key);
 	out->up = parent;
@@ -219,8 +197,8 @@ loc_member(struct loc *out, const struct loc *parent, const json_t *obj, const c
 	out->at_key = false;
 }
 
-static void
-loc_elem(struct loc *out, const struct loc *parent, const json_t *arr, size_t i)
+void
+cfgv_loc_elem(struct loc *out, const struct loc *parent, const json_t *arr, size_t i)
 {
 	path_fmt(out, "%s[%zu]", parent->field, i);
 	out->up = parent;
@@ -234,26 +212,26 @@ loc_elem(struct loc *out, const struct loc *parent, const json_t *arr, size_t i)
  * An optional member. A null value (YAML "key:" or "key: ~") counts as absent, so an
  * operator can leave a key in the file with nothing after it.
  */
-static const json_t *
-member(const json_t *obj, const struct loc *ol, const char *key, struct loc *l)
+const json_t *
+cfgv_member(const json_t *obj, const struct loc *ol, const char *key, struct loc *l)
 {
 	const json_t *j = json_object_get(obj, key);
 
-	loc_member(l, ol, obj, key);
+	cfgv_loc_member(l, ol, obj, key);
 	return json_is_null(j) ? NULL : j;
 }
 
 /* A required member; when it is missing, the error is on the line of its mapping. */
-static const json_t *
-required(struct vctx *v, const json_t *obj, const struct loc *ol, const char *key,
+const json_t *
+cfgv_required(struct vctx *v, const json_t *obj, const struct loc *ol, const char *key,
 	 struct loc *l)
 {
-	const json_t *j = member(obj, ol, key, l);
+	const json_t *j = cfgv_member(obj, ol, key, l);
 
 	if (j == NULL && json_object_get(obj, key) == NULL)
-		verr(v, l, "missing required key '%s'", key);
+		cfgv_verr(v, l, "missing required key '%s'", key);
 	else if (j == NULL)
-		verr(v, l, "required key '%s' has no value", key);
+		cfgv_verr(v, l, "required key '%s' has no value", key);
 	return j;
 }
 
@@ -282,8 +260,8 @@ describe(const json_t *j, char *buf, size_t len)
 	}
 }
 
-static int
-want(struct vctx *v, const json_t *j, const struct loc *l, json_type t)
+int
+cfgv_want(struct vctx *v, const json_t *j, const struct loc *l, json_type t)
 {
 	static const char *const names[] = {
 		[JSON_OBJECT] = "a mapping",	  [JSON_ARRAY] = "a list",
@@ -295,52 +273,52 @@ want(struct vctx *v, const json_t *j, const struct loc *l, json_type t)
 
 	if (json_typeof(j) == t)
 		return 0;
-	return verr(v, l, "expected %s, got %s", names[t], describe(j, buf, sizeof(buf)));
+	return cfgv_verr(v, l, "expected %s, got %s", names[t], describe(j, buf, sizeof(buf)));
 }
 
-static int
-get_uint(struct vctx *v, const json_t *j, const struct loc *l, uint64_t lo, uint64_t hi,
+int
+cfgv_get_uint(struct vctx *v, const json_t *j, const struct loc *l, uint64_t lo, uint64_t hi,
 	 uint64_t *out)
 {
 	json_int_t x;
-	int rc = want(v, j, l, JSON_INTEGER);
+	int rc = cfgv_want(v, j, l, JSON_INTEGER);
 
 	if (rc < 0)
 		return rc;
 	x = json_integer_value(j);
 	if (x < 0 || (uint64_t)x < lo || (uint64_t)x > hi)
-		return verr(v, l, "%" JSON_INTEGER_FORMAT " is out of range (%llu..%llu)", x,
+		return cfgv_verr(v, l, "%" JSON_INTEGER_FORMAT " is out of range (%llu..%llu)", x,
 			    (unsigned long long)lo, (unsigned long long)hi);
 	*out = (uint64_t)x;
 	return 0;
 }
 
 /* A non-empty string of at most maxlen bytes. */
-static int
-get_str(struct vctx *v, const json_t *j, const struct loc *l, size_t maxlen, const char **out)
+int
+cfgv_get_str(struct vctx *v, const json_t *j, const struct loc *l, size_t maxlen, const char **out)
 {
 	const char *s = NULL;
-	int rc = want(v, j, l, JSON_STRING);
+	int rc = cfgv_want(v, j, l, JSON_STRING);
 
 	if (rc < 0)
 		return rc;
 	s = json_string_value(j);
 	if (s[0] == '\0')
-		return verr(v, l, "must not be empty");
+		return cfgv_verr(v, l, "must not be empty");
 	if (strlen(s) != json_string_length(j))
-		return verr(v, l, "must not contain a NUL byte");
+		return cfgv_verr(v, l, "must not contain a NUL byte");
 	if (strlen(s) > maxlen)
-		return verr(v, l, "is longer than %zu characters", maxlen);
+		return cfgv_verr(v, l, "is longer than %zu characters", maxlen);
 	*out = s;
 	return 0;
 }
 
 /*
- * "900", "900s", "15m", "1h30m", "500ms" -> seconds, rounded up so that a short timeout
- * never becomes 0 (off). Each number is bounded before it is scaled, so nothing overflows.
+ * "900", "900s", "15m", "1h30m", "500ms" -> milliseconds. Each number is bounded before it
+ * is scaled, so nothing overflows.
  */
 static int
-parse_duration(const char *s, uint64_t *secs)
+parse_duration_ms(const char *s, uint64_t *out)
 {
 	uint64_t ms = 0;
 	const char *p = s;
@@ -377,39 +355,71 @@ parse_duration(const char *s, uint64_t *secs)
 		if (ms > (uint64_t)DURATION_MAX * 1000)
 			return -ERANGE;
 	}
-	*secs = (ms + 999) / 1000;
+	*out = ms;
 	return 0;
 }
 
+/* A duration in ms within [min_ms, max_ms]: an integer (seconds) or a string with units. */
 static int
-get_duration(struct vctx *v, const json_t *j, const struct loc *l, uint32_t min, uint32_t *out)
+duration_ms(struct vctx *v, const json_t *j, const struct loc *l, uint64_t min_ms,
+	    uint64_t max_ms, uint64_t *out)
 {
-	uint64_t secs = 0;
+	uint64_t ms = 0;
 	char buf[64];
 	int rc;
 
 	if (json_is_integer(j)) {
-		rc = get_uint(v, j, l, min, DURATION_MAX, &secs);
+		rc = cfgv_get_uint(v, j, l, (min_ms + 999) / 1000, max_ms / 1000, &ms);
 		if (rc < 0)
 			return rc;
+		ms *= 1000;
 	} else if (json_is_string(j)) {
-		rc = parse_duration(json_string_value(j), &secs);
-		if (rc == -ERANGE)
-			return verr(v, l, "duration \"%.40s\" is too long (at most %u seconds)",
-				    json_string_value(j), DURATION_MAX);
-		if (rc < 0)
-			return verr(v, l, "bad duration \"%.40s\": use seconds or a number with "
-				    "ms, s, m or h, e.g. 900, \"15m\", \"500ms\"",
-				    json_string_value(j));
-		if (secs < min)
-			return verr(v, l, "duration \"%.40s\" is shorter than %u second%s",
-				    json_string_value(j), min, min == 1 ? "" : "s");
+		rc = parse_duration_ms(json_string_value(j), &ms);
+		if (rc == -EINVAL)
+			return cfgv_verr(v, l, "bad duration \"%.40s\": use seconds or a number with "
+					 "ms, s, m or h, e.g. 900, \"15m\", \"500ms\"",
+					 json_string_value(j));
+		if (rc < 0 || ms > max_ms)
+			return cfgv_verr(v, l, "duration \"%.40s\" is too long (at most %" PRIu64
+					 " ms)", json_string_value(j), max_ms);
 	} else {
-		return verr(v, l, "expected a duration (seconds, or a string such as \"15m\"), "
-			    "got %s", describe(j, buf, sizeof(buf)));
+		return cfgv_verr(v, l, "expected a duration (seconds, or a string such as "
+				 "\"15m\"), got %s", describe(j, buf, sizeof(buf)));
 	}
-	*out = (uint32_t)secs;
+	if (ms < min_ms && min_ms % 1000 == 0)
+		return cfgv_verr(v, l, "duration \"%.40s\" is shorter than %" PRIu64 " second%s",
+				 json_string_value(j), min_ms / 1000, min_ms == 1000 ? "" : "s");
+	if (ms < min_ms)
+		return cfgv_verr(v, l, "duration \"%.40s\" is shorter than %" PRIu64 " ms",
+				 json_string_value(j), min_ms);
+	*out = ms;
 	return 0;
+}
+
+int
+cfgv_get_duration(struct vctx *v, const json_t *j, const struct loc *l, uint32_t min,
+		  uint32_t *out)
+{
+	uint64_t ms = 0;
+	int rc = duration_ms(v, j, l, (uint64_t)min * 1000, (uint64_t)DURATION_MAX * 1000, &ms);
+
+	if (rc < 0)
+		return rc;
+	/* rounded up, so that a short timeout never becomes 0 (off) */
+	*out = (uint32_t)((ms + 999) / 1000);
+	return 0;
+}
+
+int
+cfgv_get_duration_ms(struct vctx *v, const json_t *j, const struct loc *l, uint32_t min_ms,
+		     uint32_t max_ms, uint32_t *out)
+{
+	uint64_t ms = 0;
+	int rc = duration_ms(v, j, l, min_ms, max_ms, &ms);
+
+	if (rc == 0)
+		*out = (uint32_t)ms;
+	return rc;
 }
 
 /* "a, b, c" from a name table: all names or the implemented ones. */
@@ -428,14 +438,14 @@ tab_list(const struct name_tab *tab, size_t n, bool implemented_only, char *buf,
 	return buf;
 }
 
-static int
-get_name(struct vctx *v, const json_t *j, const struct loc *l, const char *what,
+int
+cfgv_get_name(struct vctx *v, const json_t *j, const struct loc *l, const char *what,
 	 const struct name_tab *tab, size_t n, uint8_t *out)
 {
 	char list[128];
 	const char *s = NULL;
 	size_t i;
-	int rc = get_str(v, j, l, 64, &s);
+	int rc = cfgv_get_str(v, j, l, 64, &s);
 
 	if (rc < 0)
 		return rc;
@@ -443,12 +453,12 @@ get_name(struct vctx *v, const json_t *j, const struct loc *l, const char *what,
 		if (strcmp(s, tab[i].name) != 0)
 			continue;
 		if (!tab[i].implemented)
-			return verr(v, l, "%s '%s' is not implemented yet (supported: %s)", what, s,
+			return cfgv_verr(v, l, "%s '%s' is not implemented yet (supported: %s)", what, s,
 				    tab_list(tab, n, true, list, sizeof(list)));
 		*out = (uint8_t)i;
 		return 0;
 	}
-	return verr(v, l, "unknown %s '%s' (supported: %s)", what, s,
+	return cfgv_verr(v, l, "unknown %s '%s' (supported: %s)", what, s,
 		    tab_list(tab, n, true, list, sizeof(list)));
 }
 
@@ -474,18 +484,18 @@ check_keys(struct vctx *v, const json_t *obj, const struct loc *ol, const char *
 		for (k = known; *k != NULL && off < sizeof(list); k++)
 			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
 						off ? ", " : "", *k);
-		loc_member(&l, ol, obj, key);
+		cfgv_loc_member(&l, ol, obj, key);
 		l.at_key = true; /* "foo:" may be followed by a value that starts lines later */
-		return verr(v, &l, "unknown key '%.64s' (expected one of: %s)", key, list);
+		return cfgv_verr(v, &l, "unknown key '%.64s' (expected one of: %s)", key, list);
 	}
 	return 0;
 }
 
 /* An object, with no keys outside `known`. */
-static int
-get_object(struct vctx *v, const json_t *j, const struct loc *l, const char *const *known)
+int
+cfgv_get_object(struct vctx *v, const json_t *j, const struct loc *l, const char *const *known)
 {
-	int rc = want(v, j, l, JSON_OBJECT);
+	int rc = cfgv_want(v, j, l, JSON_OBJECT);
 
 	return rc < 0 ? rc : check_keys(v, j, l, known);
 }
@@ -494,12 +504,12 @@ get_object(struct vctx *v, const json_t *j, const struct loc *l, const char *con
 static int
 get_list(struct vctx *v, const json_t *j, const struct loc *l, size_t max, const char *what)
 {
-	int rc = want(v, j, l, JSON_ARRAY);
+	int rc = cfgv_want(v, j, l, JSON_ARRAY);
 
 	if (rc < 0)
 		return rc;
 	if (json_array_size(j) > max)
-		return verr(v, l, "too many %s: %zu (at most %zu)", what, json_array_size(j), max);
+		return cfgv_verr(v, l, "too many %s: %zu (at most %zu)", what, json_array_size(j), max);
 	return 0;
 }
 
@@ -516,14 +526,14 @@ static int
 get_ip(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip)
 {
 	const char *s = NULL;
-	int rc = get_str(v, j, l, 64, &s);
+	int rc = cfgv_get_str(v, j, l, 64, &s);
 
 	if (rc < 0)
 		return rc;
 	if (addr_parse_ip(s, ip) < 0)
-		return verr(v, l, "'%s' is not an IPv4 address (a.b.c.d)", s);
+		return cfgv_verr(v, l, "'%s' is not an IPv4 address (a.b.c.d)", s);
 	if (!ip_is_unicast(*ip))
-		return verr(v, l, "'%s' is not a unicast address", s);
+		return cfgv_verr(v, l, "'%s' is not a unicast address", s);
 	return 0;
 }
 
@@ -531,12 +541,12 @@ static int
 get_prefix(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip, uint8_t *len)
 {
 	const char *s = NULL;
-	int rc = get_str(v, j, l, 64, &s);
+	int rc = cfgv_get_str(v, j, l, 64, &s);
 
 	if (rc < 0)
 		return rc;
 	if (addr_parse_prefix(s, ip, len) < 0)
-		return verr(v, l, "'%s' is not an IPv4 prefix (a.b.c.d/len, len 0..32)", s);
+		return cfgv_verr(v, l, "'%s' is not an IPv4 prefix (a.b.c.d/len, len 0..32)", s);
 	return 0;
 }
 
@@ -545,14 +555,14 @@ get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast, u
 	   uint16_t *port)
 {
 	const char *s = NULL;
-	int rc = get_str(v, j, l, 64, &s);
+	int rc = cfgv_get_str(v, j, l, 64, &s);
 
 	if (rc < 0)
 		return rc;
 	if (addr_parse_ipport(s, ip, port) < 0)
-		return verr(v, l, "'%s' is not an address with a port (a.b.c.d:port)", s);
+		return cfgv_verr(v, l, "'%s' is not an address with a port (a.b.c.d:port)", s);
 	if (unicast && !ip_is_unicast(*ip))
-		return verr(v, l, "'%s' is not a unicast address", s);
+		return cfgv_verr(v, l, "'%s' is not a unicast address", s);
 	return 0;
 }
 
@@ -608,35 +618,38 @@ parse_backend(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	int rc;
 
 	b->weight = 1;
-	rc = get_object(v, o, ol, backend_keys);
+	rc = cfgv_get_object(v, o, ol, backend_keys);
 	if (rc < 0)
 		return rc;
-	j = required(v, o, ol, "address", &l);
+	j = cfgv_required(v, o, ol, "address", &l);
 	if (j == NULL)
 		return -EINVAL;
 	rc = get_ipport(v, j, &l, true, &b->addr, &b->port);
 	if (rc < 0)
 		return rc;
-	j = member(o, ol, "weight", &l);
+	j = cfgv_member(o, ol, "weight", &l);
 	if (j != NULL) {
-		rc = get_uint(v, j, &l, 0, 65535, &u);
+		rc = cfgv_get_uint(v, j, &l, 0, 65535, &u);
 		if (rc < 0)
 			return rc;
 		b->weight = (uint32_t)u;
 	}
-	j = member(o, ol, "max_conns", &l);
+	j = cfgv_member(o, ol, "max_conns", &l);
 	if (j != NULL) {
-		rc = get_uint(v, j, &l, 0, UINT32_MAX, &u);
+		rc = cfgv_get_uint(v, j, &l, 0, UINT32_MAX, &u);
 		if (rc < 0)
 			return rc;
 		b->max_conns = (uint32_t)u;
 	}
-	j = member(o, ol, "inhibited", &l);
+	j = cfgv_member(o, ol, "inhibited", &l);
 	if (j != NULL) {
 		if (!json_is_boolean(j))
-			return want(v, j, &l, JSON_TRUE);
+			return cfgv_want(v, j, &l, JSON_TRUE);
 		b->inhibited = json_is_true(j);
 	}
+	j = cfgv_member(o, ol, "health_check", &l);
+	if (j != NULL)
+		return cfg_hc_parse(v, j, &l, &b->hc);
 	return 0;
 }
 
@@ -661,22 +674,22 @@ parse_maglev(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_s
 	uint64_t u;
 	int rc;
 
-	rc = get_object(v, o, ol, maglev_keys);
+	rc = cfgv_get_object(v, o, ol, maglev_keys);
 	if (rc < 0)
 		return rc;
-	j = member(o, ol, "table_size", &l);
+	j = cfgv_member(o, ol, "table_size", &l);
 	if (j != NULL) {
-		rc = get_uint(v, j, &l, CFG_MAGLEV_SIZE_MIN, CFG_MAGLEV_SIZE_MAX, &u);
+		rc = cfgv_get_uint(v, j, &l, CFG_MAGLEV_SIZE_MIN, CFG_MAGLEV_SIZE_MAX, &u);
 		if (rc < 0)
 			return rc;
 		if (!is_prime(u))
-			return verr(v, &l, "%" PRIu64 " is not a prime (Maglev's table size must be "
+			return cfgv_verr(v, &l, "%" PRIu64 " is not a prime (Maglev's table size must be "
 				    "one; e.g. 65537, 655373)", u);
 		s->maglev_size = (uint32_t)u;
 	}
-	j = member(o, ol, "hash", &l);
+	j = cfgv_member(o, ol, "hash", &l);
 	if (j != NULL)
-		return get_name(v, j, &l, "hash", hash_tab, CFG_HASH_MAX, &s->hash);
+		return cfgv_get_name(v, j, &l, "hash", hash_tab, CFG_HASH_MAX, &s->hash);
 	return 0;
 }
 
@@ -697,7 +710,7 @@ parse_backends(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 	s->backends = calloc(n, sizeof(*s->backends));
 	keys = calloc(n, sizeof(*keys));
 	if (s->backends == NULL || keys == NULL) {
-		rc = verr_nomem(v, al);
+		rc = cfgv_verr_nomem(v, al);
 		goto fail;
 	}
 	s->n_backends = (unsigned)n;
@@ -705,10 +718,18 @@ parse_backends(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 		struct cfg_backend *b = &s->backends[i];
 		struct loc l;
 
-		loc_elem(&l, al, arr, i);
+		cfgv_loc_elem(&l, al, arr, i);
 		rc = parse_backend(v, json_array_get(arr, i), &l, b);
 		if (rc < 0)
 			goto fail;
+		if (b->hc.set) {
+			struct loc hl;
+
+			cfgv_member(json_array_get(arr, i), &l, "health_check", &hl);
+			rc = cfg_hc_check_effective(v, &hl, &s->hc, &b->hc);
+			if (rc < 0)
+				goto fail;
+		}
 		keys[i].key = (uint64_t)b->addr << 16 | b->port;
 		keys[i].idx = (unsigned)i;
 	}
@@ -716,9 +737,9 @@ parse_backends(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 		char buf[ADDR_STR_MAX];
 		struct loc l, bl;
 
-		loc_elem(&bl, al, arr, dup);
-		loc_member(&l, &bl, json_array_get(arr, dup), "address");
-		rc = verr(v, &l, "duplicate backend %s (also backends[%u])",
+		cfgv_loc_elem(&bl, al, arr, dup);
+		cfgv_loc_member(&l, &bl, json_array_get(arr, dup), "address");
+		rc = cfgv_verr(v, &l, "duplicate backend %s (also backends[%u])",
 			  addr_fmt_ipport(buf, s->backends[dup].addr, s->backends[dup].port),
 			  first);
 		goto fail;
@@ -745,64 +766,71 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	s->sched = CFG_SCHED_WRR;
 	s->persistence_netmask = 32;
 	s->maglev_size = CFG_MAGLEV_SIZE_DEFAULT;
-	rc = get_object(v, o, ol, service_keys);
+	cfg_hc_defaults(&s->hc);
+	rc = cfgv_get_object(v, o, ol, service_keys);
 	if (rc < 0)
 		return rc;
-	j = required(v, o, ol, "vip", &l);
+	j = cfgv_required(v, o, ol, "vip", &l);
 	if (j == NULL)
 		return -EINVAL;
-	rc = get_str(v, j, &l, 64, &str);
+	rc = cfgv_get_str(v, j, &l, 64, &str);
 	if (rc < 0)
 		return rc;
 	if (addr_parse_service(str, &s->vip, &s->port, &s->proto) < 0)
-		return verr(v, &l, "'%s' is not a service address (a.b.c.d:port/tcp or /udp)",
+		return cfgv_verr(v, &l, "'%s' is not a service address (a.b.c.d:port/tcp or /udp)",
 			    str);
 	if (!ip_is_unicast(s->vip))
-		return verr(v, &l, "'%s' is not a unicast address", str);
-	j = member(o, ol, "mode", &l);
+		return cfgv_verr(v, &l, "'%s' is not a unicast address", str);
+	j = cfgv_member(o, ol, "mode", &l);
 	if (j != NULL) {
-		rc = get_name(v, j, &l, "mode", mode_tab, CFG_MODE_MAX, &s->mode);
+		rc = cfgv_get_name(v, j, &l, "mode", mode_tab, CFG_MODE_MAX, &s->mode);
 		if (rc < 0)
 			return rc;
 	}
-	j = member(o, ol, "scheduler", &l);
+	j = cfgv_member(o, ol, "scheduler", &l);
 	if (j != NULL) {
-		rc = get_name(v, j, &l, "scheduler", sched_tab, CFG_SCHED_MAX, &s->sched);
+		rc = cfgv_get_name(v, j, &l, "scheduler", sched_tab, CFG_SCHED_MAX, &s->sched);
 		if (rc < 0)
 			return rc;
 	}
-	j = member(o, ol, "persistence", &l);
+	j = cfgv_member(o, ol, "persistence", &l);
 	if (j != NULL) {
-		rc = get_duration(v, j, &l, 0, &s->persistence);
+		rc = cfgv_get_duration(v, j, &l, 0, &s->persistence);
 		if (rc < 0)
 			return rc;
 	}
-	j = member(o, ol, "persistence_netmask", &l);
+	j = cfgv_member(o, ol, "persistence_netmask", &l);
 	if (j != NULL) {
 		uint64_t u;
 
-		rc = get_uint(v, j, &l, 0, 32, &u);
+		rc = cfgv_get_uint(v, j, &l, 0, 32, &u);
 		if (rc < 0)
 			return rc;
 		s->persistence_netmask = (uint8_t)u;
 	}
-	j = member(o, ol, "maglev", &l);
+	j = cfgv_member(o, ol, "maglev", &l);
 	if (j != NULL) {
 		rc = parse_maglev(v, j, &l, s);
 		if (rc < 0)
 			return rc;
 	}
-	/*
-	 * health_check is accepted and not yet read: the health-check work defines its
-	 * fields. Only its shape is checked here, so a file written for that version loads.
-	 */
-	j = member(o, ol, "health_check", &l);
+	j = cfgv_member(o, ol, "announce", &l);
 	if (j != NULL) {
-		rc = want(v, j, &l, JSON_OBJECT);
+		rc = cfgv_get_name(v, j, &l, "announce", announce_tab, CFG_ANNOUNCE_MAX,
+				   &s->announce);
 		if (rc < 0)
 			return rc;
 	}
-	j = member(o, ol, "backends", &l);
+	j = cfgv_member(o, ol, "health_check", &l);
+	if (j != NULL) {
+		rc = cfg_hc_parse(v, j, &l, &s->hc);
+		if (rc < 0)
+			return rc;
+		rc = cfg_hc_check_effective(v, &l, &s->hc, &(struct cfg_hc){ 0 });
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "backends", &l);
 	if (j != NULL)
 		return parse_backends(v, j, &l, s);
 	return 0;
@@ -822,20 +850,20 @@ check_service_local(struct vctx *v, const json_t *o, const struct loc *ol, const
 
 	for (i = 0; i < c->n_ports; i++)
 		if (c->ports[i].addr == s->vip) {
-			loc_member(&l, ol, o, "vip");
-			return verr(v, &l, "%s is the address of port '%s'; a VIP must be an "
+			cfgv_loc_member(&l, ol, o, "vip");
+			return cfgv_verr(v, &l, "%s is the address of port '%s'; a VIP must be an "
 				    "address of its own", addr_fmt_ip(buf, s->vip), c->ports[i].name);
 		}
 	for (i = 0; i < c->n_laddrs; i++)
 		if (c->laddrs[i] == s->vip) {
-			loc_member(&l, ol, o, "vip");
-			return verr(v, &l, "%s is a local address (LIP); a VIP must be an address "
+			cfgv_loc_member(&l, ol, o, "vip");
+			return cfgv_verr(v, &l, "%s is a local address (LIP); a VIP must be an address "
 				    "of its own", addr_fmt_ip(buf, s->vip));
 		}
 	if (s->mode == CFG_MODE_FULLNAT && c->n_laddrs == 0) {
-		if (member(o, ol, "mode", &l) == NULL)
+		if (cfgv_member(o, ol, "mode", &l) == NULL)
 			l = *ol;
-		return verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "
+		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "
 			    "backends answer to)");
 	}
 	return 0;
@@ -858,7 +886,7 @@ parse_services(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 	c->services = calloc(n, sizeof(*c->services));
 	keys = calloc(n, sizeof(*keys));
 	if (c->services == NULL || keys == NULL) {
-		rc = verr_nomem(v, al);
+		rc = cfgv_verr_nomem(v, al);
 		goto fail;
 	}
 	c->n_services = (unsigned)n;
@@ -866,7 +894,7 @@ parse_services(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 		struct cfg_service *s = &c->services[i];
 		struct loc l;
 
-		loc_elem(&l, al, arr, i);
+		cfgv_loc_elem(&l, al, arr, i);
 		rc = parse_service(v, json_array_get(arr, i), &l, s);
 		if (rc < 0)
 			goto fail;
@@ -881,9 +909,9 @@ parse_services(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 		const struct cfg_service *s = &c->services[dup];
 		struct loc l, sl;
 
-		loc_elem(&sl, al, arr, dup);
-		loc_member(&l, &sl, json_array_get(arr, dup), "vip");
-		rc = verr(v, &l, "duplicate service %s (also services[%u])",
+		cfgv_loc_elem(&sl, al, arr, dup);
+		cfgv_loc_member(&l, &sl, json_array_get(arr, dup), "vip");
+		rc = cfgv_verr(v, &l, "duplicate service %s (also services[%u])",
 			  addr_fmt_service(buf, s->vip, s->port, s->proto), first);
 		goto fail;
 	}
@@ -914,28 +942,28 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 	struct loc l;
 	int rc;
 
-	rc = get_object(v, o, ol, port_keys);
+	rc = cfgv_get_object(v, o, ol, port_keys);
 	if (rc < 0)
 		return rc;
-	j = required(v, o, ol, "name", &l);
+	j = cfgv_required(v, o, ol, "name", &l);
 	if (j == NULL)
 		return -EINVAL;
-	rc = get_str(v, j, &l, CFG_NAME_MAX - 1, &s);
+	rc = cfgv_get_str(v, j, &l, CFG_NAME_MAX - 1, &s);
 	if (rc < 0)
 		return rc;
 	/* Names end up in metric labels and CLI tables: keep them plain. */
 	if (!name_ok(s))
-		return verr(v, &l, "'%s': a name may only contain letters, digits, '-', '_' "
+		return cfgv_verr(v, &l, "'%s': a name may only contain letters, digits, '-', '_' "
 			    "and '.'", s);
 	snprintf(p->name, sizeof(p->name), "%s", s);
-	j = required(v, o, ol, "device", &l);
+	j = cfgv_required(v, o, ol, "device", &l);
 	if (j == NULL)
 		return -EINVAL;
-	rc = get_str(v, j, &l, CFG_DEVICE_MAX - 1, &s);
+	rc = cfgv_get_str(v, j, &l, CFG_DEVICE_MAX - 1, &s);
 	if (rc < 0)
 		return rc;
 	snprintf(p->device, sizeof(p->device), "%s", s);
-	j = required(v, o, ol, "address", &l);
+	j = cfgv_required(v, o, ol, "address", &l);
 	if (j == NULL)
 		return -EINVAL;
 	rc = get_prefix(v, j, &l, &p->addr, &p->prefix_len);
@@ -943,14 +971,14 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 		return rc;
 	s = json_string_value(j);
 	if (p->prefix_len == 0)
-		return verr(v, &l, "'%s': the prefix length gives the port's subnet and must "
+		return cfgv_verr(v, &l, "'%s': the prefix length gives the port's subnet and must "
 			    "be 1..32", s);
 	if (!ip_is_unicast(p->addr))
-		return verr(v, &l, "'%s' is not a unicast address", s);
+		return cfgv_verr(v, &l, "'%s' is not a unicast address", s);
 	/* Writing the subnet ("10.0.1.0/24") instead of the port's own address is common. */
 	mask = addr_prefix_mask(p->prefix_len);
 	if (p->prefix_len <= 30 && ((p->addr & ~mask) == 0 || (p->addr | mask) == 0xffffffffu))
-		return verr(v, &l, "'%s' is the subnet's network or broadcast address; give "
+		return cfgv_verr(v, &l, "'%s' is the subnet's network or broadcast address; give "
 			    "the port's own address (e.g. %s/%u)", s,
 			    addr_fmt_ip(buf, (p->addr & mask) | htonl(1)), p->prefix_len);
 	return 0;
@@ -964,7 +992,7 @@ parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *
 	size_t n, i, k;
 	int rc;
 
-	arr = required(v, dp, dl, "ports", &al);
+	arr = cfgv_required(v, dp, dl, "ports", &al);
 	if (arr == NULL)
 		return -EINVAL;
 	rc = get_list(v, arr, &al, CFG_MAX_PORTS, "ports");
@@ -972,26 +1000,26 @@ parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *
 		return rc;
 	n = json_array_size(arr);
 	if (n == 0)
-		return verr(v, &al, "at least one port is required");
+		return cfgv_verr(v, &al, "at least one port is required");
 	for (i = 0; i < n; i++) {
 		struct cfg_port *p = &c->ports[i];
 		const json_t *o = json_array_get(arr, i);
 		struct loc l, fl;
 
-		loc_elem(&l, &al, arr, i);
+		cfgv_loc_elem(&l, &al, arr, i);
 		rc = parse_port(v, o, &l, p);
 		if (rc < 0)
 			return rc;
 		c->n_ports = (unsigned)(i + 1);
 		for (k = 0; k < i; k++) {
 			if (strcmp(c->ports[k].name, p->name) == 0) {
-				loc_member(&fl, &l, o, "name");
-				return verr(v, &fl, "duplicate port name '%s' (also ports[%zu])",
+				cfgv_loc_member(&fl, &l, o, "name");
+				return cfgv_verr(v, &fl, "duplicate port name '%s' (also ports[%zu])",
 					    p->name, k);
 			}
 			if (strcmp(c->ports[k].device, p->device) == 0) {
-				loc_member(&fl, &l, o, "device");
-				return verr(v, &fl, "device '%s' is already used by ports[%zu]",
+				cfgv_loc_member(&fl, &l, o, "device");
+				return cfgv_verr(v, &fl, "device '%s' is already used by ports[%zu]",
 					    p->device, k);
 			}
 		}
@@ -1012,7 +1040,7 @@ check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via
 		uint32_t mask = addr_prefix_mask(p->prefix_len);
 
 		if (via == p->addr)
-			return verr(v, l, "%s is the address of port '%s' itself",
+			return cfgv_verr(v, l, "%s is the address of port '%s' itself",
 				    addr_fmt_ip(buf, via), p->name);
 		if ((via & mask) == (p->addr & mask))
 			return 0;
@@ -1023,7 +1051,7 @@ check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via
 					addr_fmt_ip(buf, c->ports[i].addr &
 						    addr_prefix_mask(c->ports[i].prefix_len)),
 					c->ports[i].prefix_len);
-	return verr(v, l, "next hop %s is not inside any port's subnet (%s)",
+	return cfgv_verr(v, l, "next hop %s is not inside any port's subnet (%s)",
 		    addr_fmt_ip(buf, via), list);
 }
 
@@ -1042,33 +1070,33 @@ parse_routes(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 		return 0;
 	c->routes = calloc(n, sizeof(*c->routes));
 	if (c->routes == NULL)
-		return verr_nomem(v, al);
+		return cfgv_verr_nomem(v, al);
 	c->n_routes = (unsigned)n;
 	for (i = 0; i < n; i++) {
 		struct cfg_route *r = &c->routes[i];
 		const json_t *o = json_array_get(arr, i), *j;
 		struct loc ol, l;
 
-		loc_elem(&ol, al, arr, i);
-		rc = get_object(v, o, &ol, route_keys);
+		cfgv_loc_elem(&ol, al, arr, i);
+		rc = cfgv_get_object(v, o, &ol, route_keys);
 		if (rc < 0)
 			return rc;
-		j = required(v, o, &ol, "to", &l);
+		j = cfgv_required(v, o, &ol, "to", &l);
 		if (j == NULL)
 			return -EINVAL;
 		rc = get_prefix(v, j, &l, &r->prefix, &r->depth);
 		if (rc < 0)
 			return rc;
 		if (r->prefix & ~addr_prefix_mask(r->depth))
-			return verr(v, &l, "'%s' has host bits set (did you mean %s/%u?)",
+			return cfgv_verr(v, &l, "'%s' has host bits set (did you mean %s/%u?)",
 				    json_string_value(j),
 				    addr_fmt_ip(buf, r->prefix & addr_prefix_mask(r->depth)),
 				    r->depth);
 		for (k = 0; k < i; k++)
 			if (c->routes[k].prefix == r->prefix && c->routes[k].depth == r->depth)
-				return verr(v, &l, "duplicate route to %s (also routes[%zu])",
+				return cfgv_verr(v, &l, "duplicate route to %s (also routes[%zu])",
 					    json_string_value(j), k);
-		j = required(v, o, &ol, "via", &l);
+		j = cfgv_required(v, o, &ol, "via", &l);
 		if (j == NULL)
 			return -EINVAL;
 		rc = get_ip(v, j, &l, &r->via);
@@ -1095,13 +1123,13 @@ parse_laddrs(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 		const json_t *j = json_array_get(arr, i);
 		struct loc l;
 
-		loc_elem(&l, al, arr, i);
+		cfgv_loc_elem(&l, al, arr, i);
 		rc = get_ip(v, j, &l, &c->laddrs[i]);
 		if (rc < 0)
 			return rc;
 		for (k = 0; k < i; k++)
 			if (c->laddrs[k] == c->laddrs[i])
-				return verr(v, &l, "duplicate local address %s (also "
+				return cfgv_verr(v, &l, "duplicate local address %s (also "
 					    "local_addresses[%zu])", json_string_value(j), k);
 		c->n_laddrs = (unsigned)(i + 1);
 	}
@@ -1114,17 +1142,17 @@ parse_timeouts(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg
 	size_t i;
 	int rc;
 
-	rc = get_object(v, o, ol, timeout_keys);
+	rc = cfgv_get_object(v, o, ol, timeout_keys);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < N_TIMEOUTS; i++) {
 		const json_t *j;
 		struct loc l;
 
-		j = member(o, ol, timeout_keys[i], &l);
+		j = cfgv_member(o, ol, timeout_keys[i], &l);
 		if (j == NULL)
 			continue;
-		rc = get_duration(v, j, &l, 1, (uint32_t *)((char *)t + timeout_off[i]));
+		rc = cfgv_get_duration(v, j, &l, 1, (uint32_t *)((char *)t + timeout_off[i]));
 		if (rc < 0)
 			return rc;
 	}
@@ -1140,26 +1168,26 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	uint8_t mem = 0;
 	int rc;
 
-	rc = get_object(v, dp, dl, dataplane_keys);
+	rc = cfgv_get_object(v, dp, dl, dataplane_keys);
 	if (rc < 0)
 		return rc;
-	j = member(dp, dl, "workers", &l);
+	j = cfgv_member(dp, dl, "workers", &l);
 	if (j != NULL) {
-		rc = get_uint(v, j, &l, 1, CFG_MAX_WORKERS, &u);
+		rc = cfgv_get_uint(v, j, &l, 1, CFG_MAX_WORKERS, &u);
 		if (rc < 0)
 			return rc;
 		c->workers = (unsigned)u;
 	}
-	j = member(dp, dl, "memory", &l);
+	j = cfgv_member(dp, dl, "memory", &l);
 	if (j != NULL) {
-		rc = get_name(v, j, &l, "memory", memory_tab, N_MEMORY, &mem);
+		rc = cfgv_get_name(v, j, &l, "memory", memory_tab, N_MEMORY, &mem);
 		if (rc < 0)
 			return rc;
 		c->memory = (enum cfg_memory)mem;
 	}
-	j = member(dp, dl, "conn_table_size", &l);
+	j = cfgv_member(dp, dl, "conn_table_size", &l);
 	if (j != NULL) {
-		rc = get_uint(v, j, &l, CONN_TABLE_MIN, CONN_TABLE_MAX, &u);
+		rc = cfgv_get_uint(v, j, &l, CONN_TABLE_MIN, CONN_TABLE_MAX, &u);
 		if (rc < 0)
 			return rc;
 		c->conn_table_size = (uint32_t)u;
@@ -1168,19 +1196,19 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	if (rc < 0)
 		return rc;
 	/* Routes come after ports whatever the key order: a next hop is checked against them. */
-	j = member(dp, dl, "routes", &l);
+	j = cfgv_member(dp, dl, "routes", &l);
 	if (j != NULL) {
 		rc = parse_routes(v, j, &l, c);
 		if (rc < 0)
 			return rc;
 	}
-	j = member(dp, dl, "local_addresses", &l);
+	j = cfgv_member(dp, dl, "local_addresses", &l);
 	if (j != NULL) {
 		rc = parse_laddrs(v, j, &l, c);
 		if (rc < 0)
 			return rc;
 	}
-	j = member(dp, dl, "timeouts", &l);
+	j = cfgv_member(dp, dl, "timeouts", &l);
 	if (j != NULL)
 		return parse_timeouts(v, j, &l, &c->timeouts);
 	return 0;
@@ -1196,23 +1224,36 @@ parse_control(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg 
 	uint16_t port = 0;
 	int rc;
 
-	rc = get_object(v, o, ol, control_keys);
+	rc = cfgv_get_object(v, o, ol, control_keys);
 	if (rc < 0)
 		return rc;
-	j = member(o, ol, "socket", &l);
+	j = cfgv_member(o, ol, "socket", &l);
 	if (j != NULL) {
-		rc = get_str(v, j, &l, CFG_PATH_MAX - 1, &s);
+		rc = cfgv_get_str(v, j, &l, CFG_PATH_MAX - 1, &s);
 		if (rc < 0)
 			return rc;
 		snprintf(c->socket, sizeof(c->socket), "%s", s);
 	}
 	/* listen may be 0.0.0.0 (every address), so it is not held to unicast. */
-	j = member(o, ol, "listen", &l);
+	j = cfgv_member(o, ol, "listen", &l);
 	if (j != NULL) {
 		rc = get_ipport(v, j, &l, false, &ip, &port);
 		if (rc < 0)
 			return rc;
 		addr_fmt_ipport(c->listen, ip, port);
+	}
+	/* false turns the announcement off; a name must be a valid Linux interface name. */
+	j = cfgv_member(o, ol, "announce_interface", &l);
+	if (j != NULL && json_is_false(j)) {
+		c->announce_if[0] = '\0';
+	} else if (j != NULL) {
+		rc = cfgv_get_str(v, j, &l, sizeof(c->announce_if) - 1, &s);
+		if (rc < 0)
+			return rc;
+		if (!name_ok(s) || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+			return cfgv_verr(v, &l, "'%s' is no interface name (letters, digits, "
+					 "'-', '_', '.'; at most 15) or false", s);
+		snprintf(c->announce_if, sizeof(c->announce_if), "%s", s);
 	}
 	return 0;
 }
@@ -1226,22 +1267,22 @@ parse_doc(struct vctx *v, const json_t *doc, struct cfg *c)
 	int rc;
 
 	loc_top(&root, doc, "");
-	rc = get_object(v, doc, &root, top_keys);
+	rc = cfgv_get_object(v, doc, &root, top_keys);
 	if (rc < 0)
 		return rc;
-	j = required(v, doc, &root, "dataplane", &l);
+	j = cfgv_required(v, doc, &root, "dataplane", &l);
 	if (j == NULL)
 		return -EINVAL;
 	rc = parse_dataplane(v, j, &l, c);
 	if (rc < 0)
 		return rc;
-	j = member(doc, &root, "control", &l);
+	j = cfgv_member(doc, &root, "control", &l);
 	if (j != NULL) {
 		rc = parse_control(v, j, &l, c);
 		if (rc < 0)
 			return rc;
 	}
-	j = member(doc, &root, "services", &l);
+	j = cfgv_member(doc, &root, "services", &l);
 	if (j != NULL)
 		return parse_services(v, j, &l, c);
 	return 0;
@@ -1260,7 +1301,7 @@ from_json(const struct yj_lines *lines, const json_t *doc, struct cfg *c, struct
 	loc_top(&root, doc, "");
 	cfg_defaults(c);
 	if (doc == NULL)
-		rc = verr(&v, &root, "no document");
+		rc = cfgv_verr(&v, &root, "no document");
 	else
 		rc = parse_doc(&v, doc, c);
 	if (rc < 0)
@@ -1287,7 +1328,7 @@ cfg_service_from_json(const json_t *obj, const char *field, struct cfg_service *
 	loc_top(&l, obj, field);
 	memset(s, 0, sizeof(*s));
 	if (obj == NULL)
-		return verr(&v, &l, "no service object");
+		return cfgv_verr(&v, &l, "no service object");
 	rc = parse_service(&v, obj, &l, s);
 	if (rc < 0)
 		cfg_service_free(s);
@@ -1307,7 +1348,7 @@ cfg_backend_from_json(const json_t *obj, const char *field, struct cfg_backend *
 	loc_top(&l, obj, field);
 	memset(b, 0, sizeof(*b));
 	if (obj == NULL)
-		return verr(&v, &l, "no backend object");
+		return cfgv_verr(&v, &l, "no backend object");
 	rc = parse_backend(&v, obj, &l, b);
 	if (rc < 0)
 		memset(b, 0, sizeof(*b));
@@ -1476,6 +1517,7 @@ cfg_defaults(struct cfg *c)
 	for (i = 0; i < N_TIMEOUTS; i++)
 		*(uint32_t *)((char *)&c->timeouts + timeout_off[i]) = timeout_def[i];
 	snprintf(c->socket, sizeof(c->socket), "%s", DEFAULT_SOCKET);
+	snprintf(c->announce_if, sizeof(c->announce_if), "%s", DEFAULT_ANNOUNCE_IF);
 }
 
 /*
@@ -1509,6 +1551,9 @@ cfg_service_to_json(const struct cfg_service *s)
 	bad |= put(o, "persistence_netmask", json_integer(s->persistence_netmask));
 	bad |= put(o, "maglev", json_pack("{s:I,s:s}", "table_size", (json_int_t)s->maglev_size,
 					  "hash", cfg_hash_name(s->hash)));
+	bad |= put(o, "announce", json_string(cfg_announce_name(s->announce)));
+	if (s->hc.type != CFG_HC_NONE || s->hc.set)
+		bad |= put(o, "health_check", cfg_hc_to_json(&s->hc, true));
 	for (i = 0; i < s->n_backends && arr != NULL; i++) {
 		const struct cfg_backend *b = &s->backends[i];
 		json_t *bo = json_object();
@@ -1517,6 +1562,8 @@ cfg_service_to_json(const struct cfg_service *s)
 		bad |= put(bo, "weight", json_integer(b->weight));
 		bad |= put(bo, "max_conns", json_integer(b->max_conns));
 		bad |= put(bo, "inhibited", json_boolean(b->inhibited));
+		if (b->hc.set)
+			bad |= put(bo, "health_check", cfg_hc_to_json(&b->hc, false));
 		bad |= push(arr, bo);
 	}
 	bad |= put(o, "backends", arr);
@@ -1573,6 +1620,8 @@ cfg_to_json(const struct cfg *c)
 	bad |= put(ctl, "socket", json_string(c->socket));
 	if (c->listen[0] != '\0')
 		bad |= put(ctl, "listen", json_string(c->listen));
+	bad |= put(ctl, "announce_interface", c->announce_if[0] ? json_string(c->announce_if)
+							       : json_false());
 	bad |= put(doc, "control", ctl);
 	for (i = 0; i < c->n_services && svcs != NULL; i++)
 		bad |= push(svcs, cfg_service_to_json(&c->services[i]));
@@ -1624,6 +1673,12 @@ cfg_free(struct cfg *c)
 	free(c->services);
 	free(c->routes);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *
+cfg_announce_name(uint8_t a)
+{
+	return a < CFG_ANNOUNCE_MAX ? announce_tab[a].name : "?";
 }
 
 const char *

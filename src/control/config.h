@@ -58,12 +58,59 @@ struct cfg_route {
 	uint32_t via; /* next hop; must be inside a connected subnet of a port */
 };
 
+/* Health checks (control/health.c runs them; docs/config.md has the fields). */
+enum cfg_hc_type { CFG_HC_NONE = 0, CFG_HC_TCP, CFG_HC_HTTP, CFG_HC_UDP, CFG_HC_DNS,
+		   CFG_HC_MAX };
+
+/* Which members a health_check mapping gave: a backend's mapping overrides just these. */
+enum {
+	CFG_HCF_TYPE = 1 << 0,
+	CFG_HCF_PORT = 1 << 1,
+	CFG_HCF_INTERVAL = 1 << 2,
+	CFG_HCF_TIMEOUT = 1 << 3,
+	CFG_HCF_RISE = 1 << 4,
+	CFG_HCF_FALL = 1 << 5,
+	CFG_HCF_PATH = 1 << 6,
+	CFG_HCF_EXPECT = 1 << 7,
+	CFG_HCF_HOST = 1 << 8,
+	CFG_HCF_PAYLOAD = 1 << 9,
+	CFG_HCF_QUERY = 1 << 10,
+	CFG_HCF_QTYPE = 1 << 11,
+};
+
+#define CFG_HC_PATH_MAX 128
+#define CFG_HC_HOST_MAX 64
+#define CFG_HC_PAYLOAD_MAX 64
+#define CFG_HC_QUERY_MAX 128
+#define CFG_HC_INTERVAL_MIN_MS 100
+#define CFG_HC_INTERVAL_MAX_MS 3600000
+#define CFG_HC_TIMEOUT_MIN_MS 10
+
+struct cfg_hc {
+	uint16_t set;       /* CFG_HCF_* */
+	uint8_t type;       /* enum cfg_hc_type */
+	uint8_t rise, fall; /* successes to come back, failures in a row to go down */
+	uint16_t port;      /* network order; 0 = the backend's port */
+	uint16_t expect_lo, expect_hi; /* http: accepted status range */
+	uint16_t qtype;     /* dns: query type (1 = A) */
+	uint32_t interval_ms, timeout_ms;
+	char path[CFG_HC_PATH_MAX];       /* http */
+	char host[CFG_HC_HOST_MAX];       /* http: Host header, "" = the backend's address */
+	char payload[CFG_HC_PAYLOAD_MAX]; /* udp: sent as is */
+	char query[CFG_HC_QUERY_MAX];     /* dns: the name asked */
+};
+
+/* When a service's VIP is announced (control/announce.c). */
+enum cfg_announce { CFG_ANNOUNCE_HEALTHY = 0, CFG_ANNOUNCE_ALWAYS, CFG_ANNOUNCE_NEVER,
+		    CFG_ANNOUNCE_MAX };
+
 struct cfg_backend {
 	uint32_t addr;
 	uint16_t port;
 	uint32_t weight;    /* 0 = drain: no new conns */
 	uint32_t max_conns; /* active + inactive conns at most, over all workers; 0 = no limit */
-	uint8_t inhibited;  /* taken out (by an operator or a health check): no new conns */
+	uint8_t inhibited;  /* taken out by an operator: no new conns */
+	struct cfg_hc hc;   /* overrides of the service's health check (hc.set = 0: none) */
 };
 
 struct cfg_service {
@@ -76,6 +123,8 @@ struct cfg_service {
 	uint8_t persistence_netmask; /* prefix length clients share affinity by (32 = per client) */
 	uint8_t hash;         /* enum cfg_hash, for maglev */
 	uint32_t maglev_size; /* Maglev lookup table entries, a prime */
+	uint8_t announce;     /* enum cfg_announce */
+	struct cfg_hc hc;     /* every member filled (defaults); type NONE = no checks */
 	unsigned n_backends;
 	struct cfg_backend *backends; /* malloc'd, n_backends long */
 };
@@ -95,6 +144,7 @@ struct cfg {
 	/* control */
 	char socket[CFG_PATH_MAX];
 	char listen[64]; /* "addr:port", empty = off */
+	char announce_if[16]; /* the interface VIPs are published on, empty = off */
 	/* services */
 	unsigned n_services;
 	struct cfg_service *services; /* malloc'd */
@@ -156,7 +206,14 @@ int cfg_service_copy(struct cfg_service *dst, const struct cfg_service *src);
 void cfg_service_free(struct cfg_service *s);
 void cfg_free(struct cfg *c);
 
+/** The check a backend gets: the service's with the backend's overrides. */
+void cfg_hc_merge(const struct cfg_hc *svc, const struct cfg_hc *be, struct cfg_hc *out);
+/** The defaults of every member (type NONE). */
+void cfg_hc_defaults(struct cfg_hc *hc);
+
 const char *cfg_mode_name(uint8_t mode);
+const char *cfg_hc_type_name(uint8_t type);
+const char *cfg_announce_name(uint8_t a);
 const char *cfg_sched_name(uint8_t sched);
 const char *cfg_hash_name(uint8_t hash);
 

@@ -270,7 +270,7 @@ static const struct bad_case bad_cases[] = {
 		 "      - address: 10.0.2.11:8080\n"
 		 "        wieght: 2\n",
 	  10, "services[0].backends[0].wieght",
-	  "unknown key 'wieght' (expected one of: address, weight, max_conns, inhibited)" },
+	  "unknown key 'wieght' (expected one of: address, weight, max_conns, inhibited, health_check)" },
 	{ "unknown_top_key",
 	  PORTS5 "service:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n",
@@ -497,6 +497,74 @@ static const struct bad_case bad_cases[] = {
 		 "  - vip: 10.0.0.10:80/tcp\n"
 		 "    health_check: yes\n",
 	  8, "services[0].health_check", "expected a mapping, got the string \"yes\"" },
+	{ "hc_unknown_type",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: {type: icmp}\n",
+	  8, "services[0].health_check.type",
+	  "unknown health check type 'icmp' (supported: none, tcp, http, udp, dns)" },
+	{ "hc_unknown_key",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check:\n"
+		 "      type: tcp\n"
+		 "      intervall: 1s\n",
+	  10, "services[0].health_check.intervall",
+	  "unknown key 'intervall' (expected one of: type, port, interval, timeout, rise, fall, "
+	  "path, expect, host, payload, query, qtype)" },
+	{ "hc_timeout_longer_than_interval",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: {type: tcp, interval: 1s, timeout: 1500ms}\n",
+	  8, "services[0].health_check",
+	  "timeout (1500 ms) is longer than interval (1000 ms)" },
+	{ "hc_interval_too_short",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: {type: tcp, interval: 50ms}\n",
+	  8, "services[0].health_check.interval", "duration \"50ms\" is shorter than 100 ms" },
+	{ "hc_dns_without_query",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:53/udp\n"
+		 "    health_check: {type: dns}\n",
+	  8, "services[0].health_check", "a dns check needs 'query': the name to ask for" },
+	{ "hc_bad_expect",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: {type: http, expect: 399-200}\n",
+	  8, "services[0].health_check.expect",
+	  "bad status range \"399-200\": statuses are 100..599, low to high" },
+	{ "hc_bad_path",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: {type: http, path: healthz}\n",
+	  8, "services[0].health_check.path", "a path starts with / and has no blanks" },
+	{ "hc_backend_override_breaks_check",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: {type: tcp, interval: 2s}\n"
+		 "    backends:\n"
+		 "      - {address: 10.0.2.11:80}\n"
+		 "      - {address: 10.0.2.12:80, health_check: {timeout: 3s}}\n",
+	  11, "services[0].backends[1].health_check",
+	  "timeout (3000 ms) is longer than interval (2000 ms)" },
+	{ "hc_backend_bad_port",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends:\n"
+		 "      - {address: 10.0.2.11:80, health_check: {type: tcp, port: 0}}\n",
+	  9, "services[0].backends[0].health_check.port", "0 is out of range (1..65535)" },
+	{ "bad_announce",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    announce: sometimes\n",
+	  8, "services[0].announce",
+	  "unknown announce 'sometimes' (supported: healthy, always, never)" },
+	{ "bad_announce_interface",
+	  PORTS5 "control:\n"
+		 "  announce_interface: a/b\n",
+	  7, "control.announce_interface",
+	  "'a/b' is no interface name (letters, digits, '-', '_', '.'; at most 15) or false" },
 	{ "yaml_alias",
 	  PORTS5 "services:\n"
 		 "  - vip: &v 10.0.0.10:80/tcp\n"
@@ -564,6 +632,8 @@ test_bad(void **state)
 
 /* ---- round trip ---- */
 
+static void assert_hc_equal(const struct cfg_hc *a, const struct cfg_hc *b);
+
 static void
 assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 {
@@ -606,8 +676,90 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 			assert_int_equal(x->backends[k].addr, y->backends[k].addr);
 			assert_int_equal(x->backends[k].port, y->backends[k].port);
 			assert_int_equal(x->backends[k].weight, y->backends[k].weight);
+			assert_memory_equal(&x->backends[k].hc, &y->backends[k].hc,
+					    sizeof(x->backends[k].hc));
 		}
+		assert_int_equal(x->announce, y->announce);
+		assert_hc_equal(&x->hc, &y->hc);
 	}
+	assert_string_equal(a->announce_if, b->announce_if);
+}
+
+/* A service's check, except which members the document spelt out. */
+static void
+assert_hc_equal(const struct cfg_hc *a, const struct cfg_hc *b)
+{
+	struct cfg_hc x = *a, y = *b;
+
+	x.set = y.set = 0;
+	assert_memory_equal(&x, &y, sizeof(x));
+}
+
+static const char hc_text[] =
+	PORTS5 "control: {announce_interface: vips0}\n"
+	"services:\n"
+	"  - vip: 10.0.0.10:53/udp\n"
+	"    announce: always\n"
+	"    health_check: {type: dns, query: svc.test, qtype: txt, interval: 500ms, "
+	"timeout: 200ms, rise: 1, fall: 4}\n"
+	"    backends:\n"
+	"      - {address: 10.0.2.11:53}\n"
+	"      - {address: 10.0.2.12:53, health_check: {type: udp, payload: ping, port: 5353}}\n"
+	"      - {address: 10.0.2.13:53, health_check: {type: none}}\n"
+	"  - vip: 10.0.0.10:80/tcp\n"
+	"    health_check: {type: http, path: /healthz, expect: 204, host: www.test}\n";
+
+static void
+test_health_check(void **state)
+{
+	const struct cfg_service *s;
+	struct cfg c, c2;
+	struct cfg_hc hc;
+	struct cfg_error e;
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(hc_text, "t.yaml", &c, &e), 0);
+	assert_string_equal(c.announce_if, "vips0");
+	s = &c.services[0];
+	assert_int_equal(s->announce, CFG_ANNOUNCE_ALWAYS);
+	assert_int_equal(s->hc.type, CFG_HC_DNS);
+	assert_string_equal(s->hc.query, "svc.test");
+	assert_int_equal(s->hc.qtype, 16);
+	assert_int_equal(s->hc.interval_ms, 500);
+	assert_int_equal(s->hc.timeout_ms, 200);
+	assert_int_equal(s->hc.rise, 1);
+	assert_int_equal(s->hc.fall, 4);
+	assert_int_equal(s->backends[0].hc.set, 0);
+	/* The backend's overrides on top of the service's check. */
+	cfg_hc_merge(&s->hc, &s->backends[1].hc, &hc);
+	assert_int_equal(hc.type, CFG_HC_UDP);
+	assert_string_equal(hc.payload, "ping");
+	assert_int_equal(hc.port, htons(5353));
+	assert_int_equal(hc.interval_ms, 500);
+	assert_int_equal(hc.fall, 4);
+	cfg_hc_merge(&s->hc, &s->backends[2].hc, &hc);
+	assert_int_equal(hc.type, CFG_HC_NONE);
+	/* Defaults of an http check. */
+	s = &c.services[1];
+	assert_int_equal(s->announce, CFG_ANNOUNCE_HEALTHY);
+	assert_int_equal(s->hc.expect_lo, 204);
+	assert_int_equal(s->hc.expect_hi, 204);
+	assert_string_equal(s->hc.host, "www.test");
+	assert_int_equal(s->hc.interval_ms, 2000);
+	assert_int_equal(s->hc.timeout_ms, 1000);
+	assert_int_equal(s->hc.rise, 2);
+	assert_int_equal(s->hc.fall, 3);
+	assert_int_equal(s->hc.port, 0);
+
+	/* And back: the JSON form loads to the same. */
+	doc = cfg_to_json(&c);
+	assert_non_null(doc);
+	assert_int_equal(cfg_from_json(doc, &c2, &e), 0);
+	assert_cfg_equal(&c, &c2);
+	json_decref(doc);
+	cfg_free(&c2);
+	cfg_free(&c);
 }
 
 static void
@@ -817,7 +969,7 @@ test_backend_api(void **state)
 	j = json_pack("{s:s, s:b}", "address", "10.0.2.9:80", "drain", 1);
 	assert_int_equal(cfg_backend_from_json(j, "body", &b, &e), -EINVAL);
 	assert_string_equal(e.field, "body.drain");
-	assert_string_equal(e.msg, "unknown key 'drain' (expected one of: address, weight, max_conns, inhibited)");
+	assert_string_equal(e.msg, "unknown key 'drain' (expected one of: address, weight, max_conns, inhibited, health_check)");
 	json_decref(j);
 
 	j = json_pack("{s:s}", "address", "0.0.0.0:80");
@@ -1113,6 +1265,7 @@ main(void)
 		cmocka_unit_test(test_service_api),
 		cmocka_unit_test(test_service_api_errors),
 		cmocka_unit_test(test_backend_api),
+		cmocka_unit_test(test_health_check),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_error_fmt),

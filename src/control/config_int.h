@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_CONFIG_INT_H
+#define SLUICE_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "control/config.h"
+#include "control/yaml_json.h"
+
+/*
+ * The validation toolkit shared by the files of the config module (config.c, config_hc.c).
+ * Every value is read through a typed getter that carries the value's path and line, so an
+ * error always names the field and where it is; each getter returns 0 or a negative errno
+ * with the error filled.
+ */
+
+/* Names of the enum values and whether sluice implements them yet. */
+struct name_tab {
+	const char *name;
+	bool implemented;
+};
+
+/* Validation state: where lines come from (NULL for JSON) and where errors go. */
+struct vctx {
+	const struct yj_lines *lines;
+	struct cfg_error *err;
+};
+
+/*
+ * Where a value is: its path for messages, and how to find its line. The line is looked up
+ * only when an error is reported (the table search is linear), so a location records the
+ * question rather than the answer: "member `key` of `in`" or "element `idx` of `in`", and
+ * the enclosing location to fall back on when the value has no line of its own (a missing
+ * key is reported on the line of its mapping).
+ */
+struct loc {
+	char field[128];
+	const struct loc *up; /* the enclosing value, NULL at the top */
+	const json_t *in;     /* the container holding this value; at the top, the value */
+	const char *key;      /* the member's key, NULL for a list element or the top */
+	size_t idx;
+	bool at_key;          /* the line of the key rather than of its value */
+};
+
+int cfgv_verr(struct vctx *v, const struct loc *l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cfgv_verr_nomem(struct vctx *v, const struct loc *l);
+void cfgv_loc_member(struct loc *out, const struct loc *parent, const json_t *obj,
+		     const char *key);
+void cfgv_loc_elem(struct loc *out, const struct loc *parent, const json_t *arr, size_t i);
+/* An optional member (null counts as absent), with its location in l. */
+const json_t *cfgv_member(const json_t *obj, const struct loc *ol, const char *key,
+			  struct loc *l);
+const json_t *cfgv_required(struct vctx *v, const json_t *obj, const struct loc *ol,
+			    const char *key, struct loc *l);
+int cfgv_want(struct vctx *v, const json_t *j, const struct loc *l, json_type t);
+int cfgv_get_uint(struct vctx *v, const json_t *j, const struct loc *l, uint64_t lo,
+		  uint64_t hi, uint64_t *out);
+/* A non-empty string without NUL bytes of at most maxlen bytes. */
+int cfgv_get_str(struct vctx *v, const json_t *j, const struct loc *l, size_t maxlen,
+		 const char **out);
+/* Seconds (rounded up) of at least min. */
+int cfgv_get_duration(struct vctx *v, const json_t *j, const struct loc *l, uint32_t min,
+		      uint32_t *out);
+int cfgv_get_duration_ms(struct vctx *v, const json_t *j, const struct loc *l, uint32_t min_ms,
+			 uint32_t max_ms, uint32_t *out);
+int cfgv_get_name(struct vctx *v, const json_t *j, const struct loc *l, const char *what,
+		  const struct name_tab *tab, size_t n, uint8_t *out);
+/* An object, with no keys outside `known` (NULL-terminated). */
+int cfgv_get_object(struct vctx *v, const json_t *j, const struct loc *l,
+		    const char *const *known);
+
+/* config_hc.c: a health_check mapping of a service (full) or a backend (an override). */
+int cfg_hc_parse(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_hc *hc);
+/* The check a backend gets; on a bad combination, the error at l. */
+int cfg_hc_check_effective(struct vctx *v, const struct loc *l, const struct cfg_hc *svc,
+			   const struct cfg_hc *be);
+/* whole: a service's check, every member its type uses; else only the members set. */
+json_t *cfg_hc_to_json(const struct cfg_hc *hc, bool whole);
+
+#endif
