@@ -25,6 +25,9 @@
 #include "worker/dp.h"
 #include "worker/worker.h"
 
+/* After the VIPs are withdrawn at a stop, how long the data plane keeps running. */
+#define STOP_GRACE_MS 500u
+
 /*
  * The daemon: load the config, start DPDK and the ports, build the data plane, run the
  * workers, serve the API, and do the control side's upkeep until told to stop.
@@ -243,6 +246,20 @@ main(int argc, char **argv)
 		usleep(2000);
 	}
 	LOG_I("stopping");
+	if (ctl_withdraw_all() > 0) {
+		uint64_t until = clock_mono_ms() + STOP_GRACE_MS;
+
+		/*
+		 * The routing daemon tells its peers over BGP, that is through the kernel twins
+		 * and worker 0: keep both running a moment, so routers hear it now rather than
+		 * at their hold timer, and stop sending before the workers do.
+		 */
+		LOG_I("VIPs withdrawn; stopping in %u ms", STOP_GRACE_MS);
+		while (clock_mono_ms() < until) {
+			ctl_tick(clock_mono_ms());
+			usleep(2000);
+		}
+	}
 	rc = 0;
 	api_stop(api);
 workers:

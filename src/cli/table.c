@@ -103,7 +103,7 @@ print_title(FILE *f, enum table_view view)
 	if (view == TABLE_CONNS) {
 		fprintf(f, "Prot LocalAddress:Port Scheduler Flags\n"
 			   "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn "
-			   "State\n");
+			   "State     Health check\n");
 	} else if (view == TABLE_STATS) {
 		fprintf(f, "%-33s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n",
 			"Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes",
@@ -112,6 +112,29 @@ print_title(FILE *f, enum table_view view)
 		fprintf(f, "%-33s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n",
 			"Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS");
 	}
+}
+
+/* "http up for 1h02m: status 200", or "-" without a check. */
+static void
+print_health(FILE *f, const json_t *h)
+{
+	unsigned long long s = num(h, "seconds_in_state");
+
+	if (!json_is_object(h)) {
+		fputs("-", f);
+		return;
+	}
+	fprintf(f, "%s %s", str(h, "check"), str(h, "state"));
+	if (json_is_string(json_object_get(h, "last_change"))) {
+		if (s >= 3600)
+			fprintf(f, " for %lluh%02llum", s / 3600, s / 60 % 60);
+		else if (s >= 60)
+			fprintf(f, " for %llum%02llus", s / 60, s % 60);
+		else
+			fprintf(f, " for %llus", s);
+	}
+	if (json_is_string(json_object_get(h, "last_result")))
+		fprintf(f, ": %s", str(h, "last_result"));
 }
 
 static void
@@ -127,6 +150,9 @@ print_service(FILE *f, const json_t *svc, enum table_view view, bool exact)
 		fprintf(f, "%s %s", name, str(svc, "scheduler"));
 		if (num(svc, "persistence") > 0)
 			fprintf(f, " persistent %llu", num(svc, "persistence"));
+		if (strcmp(str(svc, "announce"), "never") != 0)
+			fputs(json_is_true(json_object_get(svc, "announced")) ? " announced"
+									       : " withdrawn", f);
 		fputc('\n', f);
 	} else {
 		fprintf(f, "%-33s", name);
@@ -140,9 +166,11 @@ print_service(FILE *f, const json_t *svc, enum table_view view, bool exact)
 			print_counters(f, b, view, exact);
 			continue;
 		}
-		fprintf(f, "  -> %-28s %-7s %-6llu %-10llu %-9llu %s\n", str(b, "address"), fwd,
+		fprintf(f, "  -> %-28s %-7s %-6llu %-10llu %-9llu %-9s ", str(b, "address"), fwd,
 			num(b, "weight"), num(st, "active_conns"), num(st, "inactive_conns"),
 			str(b, "state"));
+		print_health(f, json_object_get(b, "health"));
+		fputc('\n', f);
 	}
 }
 

@@ -2,6 +2,7 @@
 #ifndef SLUICE_CONFIG_H
 #define SLUICE_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -208,6 +209,11 @@ void cfg_free(struct cfg *c);
 
 /** The check a backend gets: the service's with the backend's overrides. */
 void cfg_hc_merge(const struct cfg_hc *svc, const struct cfg_hc *be, struct cfg_hc *out);
+/**
+ * The JSON form of a check. whole (a service's): every member its type uses, and whatever
+ * else was set; else (a backend's overrides) only the members set.
+ */
+json_t *cfg_hc_to_json(const struct cfg_hc *hc, bool whole);
 /** The defaults of every member (type NONE). */
 void cfg_hc_defaults(struct cfg_hc *hc);
 

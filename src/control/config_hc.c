@@ -245,6 +245,21 @@ cfg_hc_merge(const struct cfg_hc *svc, const struct cfg_hc *be, struct cfg_hc *o
 	out->set = svc->set | be->set;
 }
 
+static bool
+dns_name_ok(const char *p)
+{
+	if (strcmp(p, ".") == 0)
+		return true;
+	while (*p != '\0') {
+		size_t l = strcspn(p, ".");
+
+		if (l == 0 || l > 63)
+			return false;
+		p += l + (p[l] == '.');
+	}
+	return true;
+}
+
 int
 cfg_hc_check_effective(struct vctx *v, const struct loc *l, const struct cfg_hc *svc,
 		       const struct cfg_hc *be)
@@ -259,6 +274,9 @@ cfg_hc_check_effective(struct vctx *v, const struct loc *l, const struct cfg_hc 
 				 hc.timeout_ms, hc.interval_ms);
 	if (hc.type == CFG_HC_DNS && hc.query[0] == '\0')
 		return cfgv_verr(v, l, "a dns check needs 'query': the name to ask for");
+	if (hc.type == CFG_HC_DNS && !dns_name_ok(hc.query))
+		return cfgv_verr(v, l, "query '%s' is no DNS name (labels of 1 to 63 characters "
+				 "between dots)", hc.query);
 	return 0;
 }
 

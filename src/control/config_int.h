@@ -79,6 +79,6 @@ int cfg_hc_parse(struct vctx *v, const json_t *o, const struct loc *ol, struct c
 int cfg_hc_check_effective(struct vctx *v, const struct loc *l, const struct cfg_hc *svc,
 			   const struct cfg_hc *be);
 /* whole: a service's check, every member its type uses; else only the members set. */
-json_t *cfg_hc_to_json(const struct cfg_hc *hc, bool whole);
+/* cfg_hc_to_json is in config.h */
 
 #endif

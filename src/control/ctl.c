@@ -241,6 +241,35 @@ check_vip(const struct cfg_service *s, unsigned idx, struct cfg_error *err)
 	return 0;
 }
 
+/*
+ * Publish the VIPs to announce: a service's VIP while it says `always`, or `healthy` (the
+ * default) and one of its backends can take new conns. Several services on one VIP
+ * announce it once. A VIP the kernel refused is tried again at the next upkeep.
+ */
+static void
+announce_update(void)
+{
+	uint32_t *vips;
+	unsigned i, j, n = 0;
+
+	if (g_ctl.announce == NULL)
+		return;
+	vips = calloc(g_ctl.n_svcs ? g_ctl.n_svcs : 1, sizeof(*vips));
+	if (vips == NULL)
+		return;
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
+		bool yes = s->announce == CFG_ANNOUNCE_ALWAYS;
+
+		for (j = 0; !yes && s->announce == CFG_ANNOUNCE_HEALTHY && j < s->n_backends; j++)
+			yes = ctl_be_available(s, &s->backends[j]);
+		if (yes)
+			vips[n++] = s->vip;
+	}
+	announce_set(g_ctl.announce, vips, n);
+	free(vips);
+}
+
 /* Make m the model. On success m is consumed; on error it is the caller's to free. */
 static int
 commit(struct model *m, struct cfg_error *err)
@@ -249,6 +278,8 @@ commit(struct model *m, struct cfg_error *err)
 	static uint8_t be_taken[STATS_BE_SLOTS];
 	struct snap_svc_input *in = NULL;
 	struct ctl_svc *svcs = NULL;
+	uint8_t *down = NULL; /* health: one flag per backend of every service */
+	size_t off = 0;
 	struct snapshot *snap;
 	unsigned i, j;
 	int r = -ENOMEM;
@@ -256,7 +287,10 @@ commit(struct model *m, struct cfg_error *err)
 	memset(be_taken, 0, sizeof(be_taken));
 	in = calloc(m->n ? m->n : 1, sizeof(*in));
 	svcs = calloc(m->n ? m->n : 1, sizeof(*svcs));
-	if (in == NULL || svcs == NULL)
+	for (i = 0, j = 0; i < m->n; i++)
+		j += m->s[i].n_backends;
+	down = calloc(j ? j : 1, 1);
+	if (in == NULL || svcs == NULL || down == NULL)
 		goto fail;
 	for (i = 0; i < m->n; i++) {
 		const struct cfg_service *s = &m->s[i];
@@ -284,8 +318,12 @@ commit(struct model *m, struct cfg_error *err)
 				goto full;
 			svcs[i].be_slots[j] = (uint16_t)r;
 		}
+		for (j = 0; j < s->n_backends; j++)
+			down[off + j] = !health_usable(g_ctl.health, s, &s->backends[j]);
 		in[i] = (struct snap_svc_input){ .cfg = s, .slot = svcs[i].slot,
-						 .be_slots = svcs[i].be_slots };
+						 .be_slots = svcs[i].be_slots,
+						 .be_down = down + off };
+		off += s->n_backends;
 	}
 	snap = snapshot_build(in, m->n, g_ctl.dp->routes, g_ctl.dp->be_gauges, g_ctl.dp->n_workers,
 			      ++g_ctl.version);
@@ -295,6 +333,9 @@ commit(struct model *m, struct cfg_error *err)
 		goto fail;
 	}
 	dp_publish(g_ctl.dp, snap);
+	/* Checks follow the model; if that fails for memory, they lag until the next change. */
+	if (health_sync(g_ctl.health, m->s, m->n) < 0)
+		LOG_E("health: out of memory: checks not updated");
 
 	/* Published: what the old model had and the new one lacks now drains. */
 	for (i = 0; i < STATS_SVC_SLOTS; i++)
@@ -320,7 +361,9 @@ commit(struct model *m, struct cfg_error *err)
 	m->s = NULL;
 	m->n = 0;
 	free(in);
+	free(down);
 	pin_backends();
+	announce_update();
 	return 0;
 full:
 	set_err(err, "", "no free counters slot (%u services, %u backends at most, deleted "
@@ -333,6 +376,7 @@ fail:
 		for (i = 0; i < m->n; i++)
 			free(svcs[i].be_slots);
 	free(svcs);
+	free(down);
 	free(in);
 	return r;
 }
@@ -367,6 +411,22 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 	g_ctl.cfg.n_services = 0;
 	g_ctl.cfg.services = NULL;
 	g_ctl.started = time(NULL);
+	g_ctl.health = health_create();
+	if (g_ctl.health == NULL) {
+		set_err(err, "", "cannot start the health checks: %s", strerror(errno));
+		r = -ENOMEM;
+		goto out;
+	}
+	if (cfg->announce_if[0] != '\0') {
+		char msg[200];
+
+		g_ctl.announce = announce_open(cfg->announce_if, msg, sizeof(msg));
+		if (g_ctl.announce == NULL) {
+			set_err(err, "control.announce_interface", "%s", msg);
+			r = -EIO;
+			goto out;
+		}
+	}
 	m.s = calloc(cfg->n_services ? cfg->n_services : 1, sizeof(*m.s));
 	r = m.s && g_ctl.cfg.routes ? 0 : -ENOMEM;
 	for (i = 0; r == 0 && i < cfg->n_services; i++) {
@@ -378,6 +438,7 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 		r = commit_or_free(&m, err);
 	else
 		model_free(&m);
+out:
 	pthread_mutex_unlock(&g_ctl.lock);
 	return r;
 }
@@ -397,6 +458,10 @@ ctl_fini(void)
 	g_ctl.n_svcs = 0;
 	free(g_ctl.cfg.routes);
 	g_ctl.cfg.routes = NULL;
+	announce_close(g_ctl.announce); /* if ctl_withdraw_all did not already */
+	g_ctl.announce = NULL;
+	health_destroy(g_ctl.health);
+	g_ctl.health = NULL;
 	pthread_mutex_unlock(&g_ctl.lock);
 }
 
@@ -784,6 +849,31 @@ sample(uint64_t now)
 	}
 }
 
+unsigned
+ctl_withdraw_all(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	n = announce_count(g_ctl.announce);
+	announce_close(g_ctl.announce);
+	g_ctl.announce = NULL;
+	pthread_mutex_unlock(&g_ctl.lock);
+	return n;
+}
+
+/* A health check changed a backend's state: the same model, a new snapshot. */
+static void
+recommit(void)
+{
+	struct cfg_error err = { 0 };
+	struct model m;
+
+	if (model_dup(&m) < 0 || commit_or_free(&m, &err) < 0)
+		LOG_E("health: cannot apply a state change: %s", err.msg[0] ? err.msg :
+		      "out of memory");
+}
+
 void
 ctl_tick(uint64_t now)
 {
@@ -791,7 +881,10 @@ ctl_tick(uint64_t now)
 	if (g_ctl.dp == NULL)
 		goto out;
 	drain_events(now);
+	if (health_poll(g_ctl.health, now) > 0)
+		recommit();
 	if (now - g_ctl.last_sample_ms >= UPKEEP_MS) {
+		announce_update();
 		neigh_upkeep(g_ctl.dp->neigh, now, send_arp, g_ctl.dp);
 		if (g_ctl.last_sample_ms != 0)
 			sample(now);

@@ -34,6 +34,13 @@ int ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err);
 void ctl_fini(void);
 
 /**
+ * Withdraw every VIP (delete the announce interface) for good: the first step of a stop,
+ * while the workers still forward what routers send until they notice.
+ * @return how many VIPs were announced until then.
+ */
+unsigned ctl_withdraw_all(void);
+
+/**
  * Periodic upkeep from the main loop, every few milliseconds: what workers learned of
  * neighbours, ARP requests, neighbour ageing, rate sampling, release of the counters of
  * deleted backends whose last conn is gone. Bounded work per call.

@@ -5,7 +5,9 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "control/announce.h"
 #include "control/config.h"
+#include "control/health.h"
 #include "worker/dp.h"
 
 /*
@@ -39,6 +41,8 @@ struct ctl_state {
 	pthread_mutex_t lock;
 	struct dp *dp;
 	struct cfg cfg; /* the running config; its services are in svcs[] instead */
+	struct health *health;
+	struct announce *announce; /* NULL when control.announce_interface is false */
 	unsigned n_svcs;
 	struct ctl_svc *svcs;
 	uint64_t version;
@@ -71,6 +75,13 @@ ctl_be_sum(uint16_t slot, struct vs_totals *out)
 {
 	ctl_sum(g_ctl.dp->be_stats, STATS_BE_SLOTS, g_ctl.dp->be_gauges, slot,
 		g_ctl.dp->n_workers, out);
+}
+
+/** Whether a backend of s can take new conns as far as operator and health go. */
+static inline bool
+ctl_be_available(const struct cfg_service *s, const struct cfg_backend *b)
+{
+	return b->weight > 0 && !b->inhibited && health_usable(g_ctl.health, s, b);
 }
 
 /** The service of a key "a.b.c.d:port/proto", or NULL. */

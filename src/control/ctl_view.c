@@ -39,15 +39,49 @@ rate_json(const struct rate *r)
 
 /* Why a backend takes no new conns, if it takes none: the first reason that holds. */
 static const char *
-backend_state(const struct cfg_backend *b, const struct vs_totals *sum)
+backend_state(const struct cfg_service *s, const struct cfg_backend *b,
+	      const struct vs_totals *sum)
 {
+	struct health_status st;
+
 	if (b->inhibited)
 		return "inhibited";
+	if (health_get(g_ctl.health, s, b, &st) && st.state != HEALTH_UP)
+		return health_state_name(st.state); /* down, or unknown until the first check */
 	if (b->weight == 0)
 		return "drain";
 	if (b->max_conns && sum->active + sum->inactive >= (int64_t)b->max_conns)
 		return "full";
 	return "up";
+}
+
+static json_t *
+time_json(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* The health of a backend: null without a check. */
+static json_t *
+health_json(const struct cfg_service *s, const struct cfg_backend *b)
+{
+	struct health_status st;
+	time_t now = time(NULL);
+
+	if (!health_get(g_ctl.health, s, b, &st))
+		return json_null();
+	return json_pack("{s:s,s:s,s:o,s:I,s:o,s:b,s:s,s:i,s:i}", "check",
+			 cfg_hc_type_name(st.type), "state", health_state_name(st.state),
+			 "last_change", time_json(st.last_change), "seconds_in_state",
+			 (json_int_t)(st.last_change ? now - st.last_change : 0), "last_check",
+			 time_json(st.last_check), "last_ok", st.last_ok, "last_result",
+			 st.last_result, "last_ms", (int)st.last_ms, "in_a_row", (int)st.in_a_row);
 }
 
 static json_t *
@@ -58,11 +92,23 @@ backend_json(const struct ctl_svc *s, unsigned j)
 	char a[ADDR_STR_MAX];
 
 	ctl_be_sum(s->be_slots[j], &sum);
-	return json_pack("{s:s,s:i,s:I,s:b,s:s,s:o,s:o}", "address",
+	return json_pack("{s:s,s:i,s:I,s:b,s:s,s:o,s:o,s:o}", "address",
 			 addr_fmt_ipport(a, b->addr, b->port), "weight", (int)b->weight,
 			 "max_conns", (json_int_t)b->max_conns, "inhibited", b->inhibited, "state",
-			 backend_state(b, &sum), "stats", counters_json(&sum), "rate",
+			 backend_state(&s->cfg, b, &sum), "health", health_json(&s->cfg, b),
+			 "stats", counters_json(&sum), "rate",
 			 rate_json(&g_ctl.be_rate[s->be_slots[j]]));
+}
+
+/* The service's check as configured, null when it has none. */
+static json_t *
+health_check_json(const struct cfg_service *s)
+{
+	json_t *hc = NULL;
+
+	if (s->hc.type != CFG_HC_NONE || s->hc.set)
+		hc = cfg_hc_to_json(&s->hc, true);
+	return hc ? hc : json_null();
 }
 
 static json_t *
@@ -83,14 +129,16 @@ service_json(const struct ctl_svc *s)
 	char key[ADDR_STR_MAX];
 
 	ctl_svc_sum(s->slot, &sum);
-	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:{s:I,s:s},s:o,s:o,s:o}", "vip",
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:{s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o}", "vip",
 			 addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto), "mode",
 			 cfg_mode_name(s->cfg.mode), "scheduler", cfg_sched_name(s->cfg.sched),
 			 "persistence", (int)s->cfg.persistence, "persistence_netmask",
 			 (int)s->cfg.persistence_netmask, "maglev", "table_size",
-			 (json_int_t)s->cfg.maglev_size, "hash", cfg_hash_name(s->cfg.hash), "stats",
-			 counters_json(&sum), "rate", rate_json(&g_ctl.svc_rate[s->slot]),
-			 "backends", backends_json(s));
+			 (json_int_t)s->cfg.maglev_size, "hash", cfg_hash_name(s->cfg.hash),
+			 "announce", cfg_announce_name(s->cfg.announce), "announced",
+			 announce_has(g_ctl.announce, s->cfg.vip), "health_check",
+			 health_check_json(&s->cfg), "stats", counters_json(&sum), "rate",
+			 rate_json(&g_ctl.svc_rate[s->slot]), "backends", backends_json(s));
 }
 
 json_t *
@@ -334,6 +382,39 @@ vs_family(FILE *f, int backends, const char *name, const char *type, const char 
 
 #define VS_FIELD(m) ((int)(offsetof(struct vs_totals, m) / sizeof(uint64_t)))
 
+/* Backends with a check (1 = up), and whether each service's VIP is announced. */
+static void
+health_metrics(FILE *f)
+{
+	char key[ADDR_STR_MAX], be[ADDR_STR_MAX];
+	struct health_status st;
+	unsigned i, j;
+
+	metric_head(f, "backend_healthy", "gauge",
+		    "1 when the backend's health check says up (backends with a check only).");
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
+
+		addr_fmt_service(key, s->vip, s->port, s->proto);
+		for (j = 0; j < s->n_backends; j++) {
+			const struct cfg_backend *b = &s->backends[j];
+
+			if (health_get(g_ctl.health, s, b, &st))
+				fprintf(f, "sluice_backend_healthy{service=\"%s\",backend=\"%s\"} %d\n",
+					key, addr_fmt_ipport(be, b->addr, b->port),
+					st.state == HEALTH_UP);
+		}
+	}
+	metric_head(f, "service_announced", "gauge", "1 while the service's VIP is announced.");
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
+
+		fprintf(f, "sluice_service_announced{service=\"%s\"} %d\n",
+			addr_fmt_service(key, s->vip, s->port, s->proto),
+			announce_has(g_ctl.announce, s->vip));
+	}
+}
+
 char *
 ctl_metrics_text(void)
 {
@@ -366,6 +447,7 @@ ctl_metrics_text(void)
 		vs_family(f, (int)k, name, "gauge", "Connections in any other state.",
 			  VS_FIELD(inactive));
 	}
+	health_metrics(f);
 	drops_sum(drops);
 	metric_head(f, "drops_total", "counter", "Packets dropped, by reason.");
 	for (r = 1; r < DROP_MAX; r++)

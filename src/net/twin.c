@@ -14,6 +14,8 @@
 #include <rte_log.h>
 #include <rte_mempool.h>
 
+#include "common/log.h"
+#include "common/netif.h"
 #include "net/twin.h"
 
 #define TWIN_DESC 512
@@ -27,14 +29,36 @@ twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
 	snprintf(buf, len, "%s", n);
 }
 
+/*
+ * A port on a kernel interface (net_af_packet or net_af_xdp with iface=X) shares its
+ * frames with the kernel's own stack on X: af_packet always, af_xdp for what its XDP
+ * program passes. That stack must not answer them: the node's addresses (the port's, and
+ * the VIPs on the announce interface) are local to it, so it would reset connections that
+ * sluiced forwards. Strict reverse-path filtering on X drops every frame for a local
+ * address there, since no route points at X; the kernel twin is its way in instead.
+ */
+static void
+fence_kernel(const struct cfg_port *p)
+{
+	const char *at = strstr(p->device, ",iface=");
+	char ifname[IFNAMSIZ];
+	int r;
+
+	if (at == NULL)
+		return; /* a NIC taken from the kernel, or a device without a netdev */
+	snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(at + 7, ","), at + 7);
+	r = netif_sysctl("ipv4/conf/%s/rp_filter", ifname, "1\n");
+	if (r < 0)
+		LOG_W("port '%s': cannot fence the kernel off %s (rp_filter: %s): it may answer "
+		      "traffic for this node's addresses itself", p->name, ifname, strerror(-r));
+}
+
 /* The port's address on the tap, and the tap up. ioctl: one address, no library needed. */
 static int
 twin_address(const char *ifname, uint32_t addr, uint8_t prefix_len)
 {
 	struct ifreq ifr;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	char path[128];
-	FILE *f;
 	int fd, r = 0;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -56,12 +80,7 @@ twin_address(const char *ifname, uint32_t addr, uint8_t prefix_len)
 		goto fail;
 	close(fd);
 	/* IPv4 only: without this the kernel would send router and neighbour solicitations. */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	f = fopen(path, "w");
-	if (f) {
-		fputs("1\n", f);
-		fclose(f);
-	}
+	netif_sysctl("ipv6/conf/%s/disable_ipv6", ifname, "1\n");
 	return 0;
 fail:
 	r = -errno;
@@ -112,6 +131,8 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 		r = rte_eth_dev_start(*id);
 	if (r == 0)
 		r = twin_address(ifname, cfg->ports[i].addr, cfg->ports[i].prefix_len);
+	if (r == 0)
+		fence_kernel(&cfg->ports[i]);
 	if (r < 0)
 		snprintf(err, errlen, "port '%s': kernel twin %s: %s", cfg->ports[i].name, ifname,
 			 strerror(-r));

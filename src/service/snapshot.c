@@ -63,7 +63,8 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 		b->port = cs->backends[i].port;
 		b->weight = cs->backends[i].weight;
 		b->max_conns = cs->backends[i].max_conns;
-		b->inhibited = cs->backends[i].inhibited;
+		/* taken out by the operator or by its health check */
+		b->inhibited = cs->backends[i].inhibited || (in->be_down && in->be_down[i]);
 		b->slot = in->be_slots[i];
 		if (route_lookup(rt, b->addr, &b->out_port, &b->nh) < 0)
 			b->out_port = SNAP_NO_PORT;

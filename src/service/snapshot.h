@@ -100,6 +100,7 @@ struct snap_svc_input {
 	const struct cfg_service *cfg;
 	uint16_t slot;
 	const uint16_t *be_slots; /* one per cfg->backends[] */
+	const uint8_t *be_down;   /* one per backend: 1 = its health check takes it out; or NULL */
 };
 
 struct route_table;

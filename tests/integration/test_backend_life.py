@@ -183,7 +183,9 @@ def list_rows(d):
     for line in lines[2:]:
         f = line.split()
         if f and f[0] == "->":
-            assert len(f) == 7, f"-> ADDR Forward Weight ActiveConn InActConn State: {line!r}"
+            # no health check here: its column is "-"
+            assert len(f) == 8 and f[7] == "-", \
+                f"-> ADDR Forward Weight ActiveConn InActConn State Health: {line!r}"
             rows[backend_name(f[1])] = (int(f[3]), int(f[4]), int(f[5]), f[6])
     return rows, p.stdout
 

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "common/netif.h"
+#include "control/announce.h"
+
+#define MAX_VIPS 4096
+
+struct announce {
+	int tun;     /* holding it open keeps the interface; closing deletes it */
+	int nl;      /* rtnetlink, for the addresses */
+	int ifindex;
+	uint32_t seq;
+	char ifname[IFNAMSIZ];
+	unsigned n;
+	uint32_t *vips; /* announced now, sorted */
+};
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct announce *
+announce_open(const char *ifname, char *msg, size_t len)
+{
+	struct announce *a = calloc(1, sizeof(*a));
+	struct ifreq ifr;
+	int s = -1;
+
+	if (a == NULL) {
+		snprintf(msg, len, "announce: out of memory");
+		return NULL;
+	}
+	a->nl = -1;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	a->tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (a->tun < 0) {
+		snprintf(msg, len, "announce: cannot open /dev/net/tun: %s", strerror(errno));
+		goto fail;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	/* IFF_TUN_EXCL: never adopt an existing (perhaps persistent) interface, which would
+	 * outlive us and keep announcing after a crash. */
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(a->tun, TUNSETIFF, &ifr) < 0) {
+		snprintf(msg, len, "announce: cannot create interface %s: %s%s", ifname,
+			 strerror(errno), errno == EBUSY || errno == EEXIST ?
+			 " (it exists: another sluiced? set control.announce_interface)" : "");
+		goto fail;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		snprintf(msg, len, "announce: %s: %s", ifname, strerror(errno));
+		goto fail;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0 || ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+		snprintf(msg, len, "announce: cannot bring %s up: %s", ifname, strerror(errno));
+		goto fail;
+	}
+	a->ifindex = ifr.ifr_ifindex;
+	close(s);
+	/* IPv4 only: no link-local address or router solicitations on it. */
+	netif_sysctl("ipv6/conf/%s/disable_ipv6", ifname, "1\n");
+	s = -1;
+	a->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (a->nl < 0) {
+		snprintf(msg, len, "announce: netlink: %s", strerror(errno));
+		goto fail;
+	}
+	a->vips = calloc(MAX_VIPS, sizeof(*a->vips));
+	if (a->vips == NULL) {
+		snprintf(msg, len, "announce: out of memory");
+		goto fail;
+	}
+	return a;
+fail:
+	if (s >= 0)
+		close(s);
+	announce_close(a);
+	return NULL;
+}
+
+/* Add or delete vip/32 on the interface and wait for the kernel's answer. */
+static int
+addr_change(struct announce *a, uint32_t vip, bool add)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+		char attrs[2 * RTA_SPACE(4)];
+	} req;
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+		char more[256];
+	} ans;
+	struct rtattr *rta;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
+	req.nh.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	req.nh.nlmsg_seq = ++a->seq;
+	req.ifa.ifa_family = AF_INET;
+	req.ifa.ifa_prefixlen = 32;
+	req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	req.ifa.ifa_index = (unsigned)a->ifindex;
+	for (unsigned i = 0; i < 2; i++) {
+		rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+		rta->rta_type = i == 0 ? IFA_LOCAL : IFA_ADDRESS;
+		rta->rta_len = RTA_LENGTH(4);
+		memcpy(RTA_DATA(rta), &vip, 4);
+		req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_SPACE(4);
+	}
+	if (send(a->nl, &req, req.nh.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(a->nl, &ans, sizeof(ans), 0);
+		if (n < 0)
+			return errno == EINTR ? -EINTR : -errno;
+		if ((size_t)n < NLMSG_LENGTH(sizeof(struct nlmsgerr)) || ans.nh.nlmsg_seq != a->seq)
+			continue; /* not our answer */
+		if (ans.nh.nlmsg_type != NLMSG_ERROR)
+			continue;
+		/* Deleting what is already gone is no error: the end state is what we want. */
+		if (!add && ans.err.error == -EADDRNOTAVAIL)
+			return 0;
+		return ans.err.error;
+	}
+}
+
+int
+announce_set(struct announce *a, const uint32_t *vips, unsigned n)
+{
+	uint32_t want[MAX_VIPS];
+	unsigned i, j, k, m = 0, kept;
+	char buf[ADDR_STR_MAX];
+	int r, first = 0;
+
+	for (i = 0; i < n && m < MAX_VIPS; i++)
+		want[m++] = vips[i];
+	qsort(want, m, sizeof(want[0]), u32_cmp);
+	for (i = 0, k = 0; i < m; i++) /* dedup */
+		if (k == 0 || want[k - 1] != want[i])
+			want[k++] = want[i];
+	m = k;
+	/* Withdraw what is no longer wanted, then announce what is new. */
+	for (i = 0, j = 0, k = 0; i < a->n; i++) {
+		while (j < m && want[j] < a->vips[i])
+			j++;
+		if (j < m && want[j] == a->vips[i]) {
+			a->vips[k++] = a->vips[i];
+			continue;
+		}
+		r = addr_change(a, a->vips[i], false);
+		if (r < 0) {
+			LOG_E("announce: cannot withdraw %s from %s: %s",
+			      addr_fmt_ip(buf, a->vips[i]), a->ifname, strerror(-r));
+			a->vips[k++] = a->vips[i]; /* still there: try again next time */
+			first = first ? first : r;
+			continue;
+		}
+		LOG_I("announce: %s withdrawn", addr_fmt_ip(buf, a->vips[i]));
+	}
+	a->n = kept = k;
+	for (j = 0; j < m; j++) {
+		if (bsearch(&want[j], a->vips, kept, sizeof(a->vips[0]), u32_cmp) != NULL)
+			continue;
+		r = addr_change(a, want[j], true);
+		if (r < 0) {
+			LOG_E("announce: cannot announce %s on %s: %s", addr_fmt_ip(buf, want[j]),
+			      a->ifname, strerror(-r));
+			first = first ? first : r;
+			continue;
+		}
+		LOG_I("announce: %s announced on %s", addr_fmt_ip(buf, want[j]), a->ifname);
+		a->vips[a->n++] = want[j];
+	}
+	qsort(a->vips, a->n, sizeof(a->vips[0]), u32_cmp);
+	return first;
+}
+
+unsigned
+announce_count(const struct announce *a)
+{
+	return a != NULL ? a->n : 0;
+}
+
+bool
+announce_has(const struct announce *a, uint32_t vip)
+{
+	return a != NULL && bsearch(&vip, a->vips, a->n, sizeof(vip), u32_cmp) != NULL;
+}
+
+void
+announce_close(struct announce *a)
+{
+	if (a == NULL)
+		return;
+	if (a->vips != NULL && a->nl >= 0)
+		announce_set(a, NULL, 0);
+	if (a->nl >= 0)
+		close(a->nl);
+	if (a->tun >= 0)
+		close(a->tun);
+	free(a->vips);
+	free(a);
+}
