@@ -133,7 +133,7 @@ print_health(FILE *f, const json_t *h)
 		else
 			fprintf(f, " for %llus", s);
 	}
-	if (json_is_string(json_object_get(h, "last_result")))
+	if (json_string_length(json_object_get(h, "last_result")) > 0)
 		fprintf(f, ": %s", str(h, "last_result"));
 }
 

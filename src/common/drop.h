@@ -32,6 +32,7 @@
 	X(no_route)                                                                        \
 	X(neigh_unresolved)  /* next hop MAC not known yet; resolution was asked for */   \
 	X(handoff_full)      /* the owning worker's ring was full */                       \
+	X(peer_limit)        /* unknown conn: over the rate at which peers get such packets */ \
 	X(tx_full)           /* the port's TX queue did not take the packet */
 
 #define DROP_ENUM(name) DROP_##name,

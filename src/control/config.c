@@ -109,7 +109,7 @@ _Static_assert(sizeof(struct cfg_timeouts) == N_TIMEOUTS * sizeof(uint32_t),
 
 static const char *const top_keys[] = { "dataplane", "control", "services", NULL };
 static const char *const dataplane_keys[] = { "workers", "memory", "conn_table_size", "ports",
-					      "routes", "local_addresses", "timeouts", NULL };
+					      "routes", "local_addresses", "peers", "timeouts", NULL };
 static const char *const port_keys[] = { "name", "device", "address", NULL };
 static const char *const route_keys[] = { "to", "via", NULL };
 static const char *const control_keys[] = { "socket", "listen", "announce_interface", NULL };
@@ -1029,7 +1029,8 @@ parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *
 
 /* The next hop must be a neighbour: inside a port's subnet, and not the port itself. */
 static int
-check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via)
+check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via,
+	  const char *what)
 {
 	char buf[ADDR_STR_MAX], list[160];
 	size_t off = 0;
@@ -1051,7 +1052,7 @@ check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via
 					addr_fmt_ip(buf, c->ports[i].addr &
 						    addr_prefix_mask(c->ports[i].prefix_len)),
 					c->ports[i].prefix_len);
-	return cfgv_verr(v, l, "next hop %s is not inside any port's subnet (%s)",
+	return cfgv_verr(v, l, "%s %s is not inside any port's subnet (%s)", what,
 		    addr_fmt_ip(buf, via), list);
 }
 
@@ -1102,20 +1103,27 @@ parse_routes(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 		rc = get_ip(v, j, &l, &r->via);
 		if (rc < 0)
 			return rc;
-		rc = check_via(v, &l, c, r->via);
+		rc = check_via(v, &l, c, r->via, "next hop");
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
+/*
+ * A list of distinct addresses (local_addresses, peers): what names one in messages
+ * ("local address"), key the list's key. Peers must be neighbours on a port's subnet.
+ */
 static int
-parse_laddrs(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg *c)
+parse_addr_list(struct vctx *v, const json_t *arr, const struct loc *al, const struct cfg *c,
+		const char *what, const char *key, size_t max, uint32_t *out, unsigned *n_out)
 {
+	char many[48];
 	size_t n, i, k;
 	int rc;
 
-	rc = get_list(v, arr, al, CFG_MAX_LADDRS, "local addresses");
+	snprintf(many, sizeof(many), "%ses", what);
+	rc = get_list(v, arr, al, max, many);
 	if (rc < 0)
 		return rc;
 	n = json_array_size(arr);
@@ -1124,14 +1132,16 @@ parse_laddrs(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 		struct loc l;
 
 		cfgv_loc_elem(&l, al, arr, i);
-		rc = get_ip(v, j, &l, &c->laddrs[i]);
+		rc = get_ip(v, j, &l, &out[i]);
+		if (rc == 0 && strcmp(key, "peers") == 0)
+			rc = check_via(v, &l, c, out[i], "peer");
 		if (rc < 0)
 			return rc;
 		for (k = 0; k < i; k++)
-			if (c->laddrs[k] == c->laddrs[i])
-				return cfgv_verr(v, &l, "duplicate local address %s (also "
-					    "local_addresses[%zu])", json_string_value(j), k);
-		c->n_laddrs = (unsigned)(i + 1);
+			if (out[k] == out[i])
+				return cfgv_verr(v, &l, "duplicate %s %s (also %s[%zu])", what,
+						 json_string_value(j), key, k);
+		*n_out = (unsigned)(i + 1);
 	}
 	return 0;
 }
@@ -1204,7 +1214,15 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	}
 	j = cfgv_member(dp, dl, "local_addresses", &l);
 	if (j != NULL) {
-		rc = parse_laddrs(v, j, &l, c);
+		rc = parse_addr_list(v, j, &l, c, "local address", "local_addresses",
+				     CFG_MAX_LADDRS, c->laddrs, &c->n_laddrs);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(dp, dl, "peers", &l);
+	if (j != NULL) {
+		rc = parse_addr_list(v, j, &l, c, "peer", "peers", CFG_MAX_PEERS, c->peers,
+				     &c->n_peers);
 		if (rc < 0)
 			return rc;
 	}
@@ -1581,6 +1599,7 @@ cfg_to_json(const struct cfg *c)
 	char buf[ADDR_STR_MAX], pfx[ADDR_STR_MAX + 4];
 	json_t *doc = json_object(), *dp = json_object(), *ctl = json_object();
 	json_t *ports = json_array(), *routes = json_array(), *laddrs = json_array();
+	json_t *peers = json_array();
 	json_t *tmo = json_object(), *svcs = json_array();
 	int bad = 0;
 	unsigned i;
@@ -1612,6 +1631,9 @@ cfg_to_json(const struct cfg *c)
 	for (i = 0; i < c->n_laddrs && laddrs != NULL; i++)
 		bad |= push(laddrs, json_string(addr_fmt_ip(buf, c->laddrs[i])));
 	bad |= put(dp, "local_addresses", laddrs);
+	for (i = 0; i < c->n_peers && peers != NULL; i++)
+		bad |= push(peers, json_string(addr_fmt_ip(buf, c->peers[i])));
+	bad |= put(dp, "peers", peers);
 	for (i = 0; i < N_TIMEOUTS; i++)
 		bad |= put(tmo, timeout_keys[i], json_integer(
 			*(const uint32_t *)((const char *)&c->timeouts + timeout_off[i])));

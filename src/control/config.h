@@ -15,6 +15,7 @@
 
 #define CFG_MAX_PORTS 8
 #define CFG_MAX_LADDRS 64
+#define CFG_MAX_PEERS 16
 #define CFG_MAX_WORKERS 32
 #define CFG_MAX_SERVICES 1024
 #define CFG_MAX_BACKENDS 4096 /* per service */
@@ -141,6 +142,8 @@ struct cfg {
 	struct cfg_route *routes; /* malloc'd */
 	unsigned n_laddrs;
 	uint32_t laddrs[CFG_MAX_LADDRS];
+	unsigned n_peers;
+	uint32_t peers[CFG_MAX_PEERS]; /* the other nodes of the cluster, on a port's subnet */
 	struct cfg_timeouts timeouts;
 	/* control */
 	char socket[CFG_PATH_MAX];
@@ -214,6 +217,12 @@ void cfg_hc_merge(const struct cfg_hc *svc, const struct cfg_hc *be, struct cfg_
  * else was set; else (a backend's overrides) only the members set.
  */
 json_t *cfg_hc_to_json(const struct cfg_hc *hc, bool whole);
+/**
+ * Whether the check backend b gets in service s (its overrides on s's check) is valid: 0,
+ * or -EINVAL with err naming "health_check" (for the API's backend bodies).
+ */
+int cfg_backend_check_hc(const struct cfg_service *s, const struct cfg_backend *b,
+			 struct cfg_error *err);
 /** The defaults of every member (type NONE). */
 void cfg_hc_defaults(struct cfg_hc *hc);
 

@@ -280,6 +280,20 @@ cfg_hc_check_effective(struct vctx *v, const struct loc *l, const struct cfg_hc 
 	return 0;
 }
 
+int
+cfg_backend_check_hc(const struct cfg_service *s, const struct cfg_backend *b,
+		     struct cfg_error *err)
+{
+	struct cfg_error spare;
+	struct vctx v = { .lines = NULL, .err = err ? err : &spare };
+	struct loc l;
+
+	memset(&l, 0, sizeof(l));
+	memset(v.err, 0, sizeof(*v.err));
+	snprintf(l.field, sizeof(l.field), "health_check");
+	return cfg_hc_check_effective(&v, &l, &s->hc, &b->hc);
+}
+
 static void
 put_duration(json_t *o, const char *key, uint32_t ms)
 {

@@ -213,6 +213,10 @@ pin_backends(void)
 	unsigned i, j;
 
 	neigh_unpin_all(dp->neigh);
+	/* and the peers', to whom packets of conns we do not know go */
+	for (i = 0; i < dp->n_peers; i++)
+		if (neigh_pin(dp->neigh, dp->peers[i].ip, dp->peers[i].port, now) == 1)
+			send_arp(dp, dp->peers[i].ip, dp->peers[i].port);
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
 
@@ -610,7 +614,9 @@ ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_err
 	} else {
 		s->backends = nb;
 		s->backends[s->n_backends++] = *b;
-		r = commit(&m, err);
+		r = cfg_backend_check_hc(s, b, err);
+		if (r == 0)
+			r = commit(&m, err);
 	}
 	if (r < 0)
 		model_free(&m);
@@ -683,6 +689,9 @@ ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *patch,
 		r = -EINVAL;
 		goto drop;
 	}
+	r = cfg_backend_check_hc(&m.s[i], &nb, err);
+	if (r < 0)
+		goto drop;
 	m.s[i].backends[j] = nb;
 	r = commit(&m, err);
 drop:
@@ -733,10 +742,15 @@ static_diff(const struct cfg *a, const struct cfg *b)
 	if (a->n_laddrs != b->n_laddrs ||
 	    memcmp(a->laddrs, b->laddrs, sizeof(a->laddrs[0]) * a->n_laddrs))
 		return "dataplane.local_addresses";
+	if (a->n_peers != b->n_peers ||
+	    memcmp(a->peers, b->peers, sizeof(a->peers[0]) * a->n_peers))
+		return "dataplane.peers";
 	if (memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)))
 		return "dataplane.timeouts";
 	if (strcmp(a->socket, b->socket) || strcmp(a->listen, b->listen))
 		return "control";
+	if (strcmp(a->announce_if, b->announce_if))
+		return "control.announce_interface";
 	return NULL;
 }
 

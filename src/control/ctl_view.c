@@ -284,6 +284,7 @@ ctl_stats_json(void)
 {
 	const struct dp *dp;
 	uint64_t drops[DROP_MAX], created = 0, current = 0, cap = 0, to_k = 0, from_k = 0;
+	uint64_t to_peers = 0;
 	json_t *workers, *dj, *root;
 	unsigned w, r;
 
@@ -296,6 +297,7 @@ ctl_stats_json(void)
 		created += wk->st.conns_created;
 		to_k += wk->st.to_kernel;
 		from_k += wk->st.from_kernel;
+		to_peers += wk->st.to_peers;
 		current += conn_count(wk->ct);
 		cap += conn_capacity(wk->ct);
 		json_array_append_new(
@@ -310,11 +312,12 @@ ctl_stats_json(void)
 	dj = json_object();
 	for (r = 1; dj && r < DROP_MAX; r++)
 		json_object_set_new(dj, drop_name(r), json_integer((json_int_t)drops[r]));
-	root = json_pack("{s:I,s:{s:I,s:I,s:I},s:o,s:o,s:{s:I,s:I},s:o}", "uptime",
+	root = json_pack("{s:I,s:{s:I,s:I,s:I},s:o,s:o,s:{s:I,s:I},s:{s:I},s:o}", "uptime",
 			 (json_int_t)(time(NULL) - g_ctl.started), "conns", "current",
 			 (json_int_t)current, "created", (json_int_t)created, "capacity",
 			 (json_int_t)cap, "workers", workers, "ports", ports_json(), "kernel",
-			 "to", (json_int_t)to_k, "from", (json_int_t)from_k, "drops", dj);
+			 "to", (json_int_t)to_k, "from", (json_int_t)from_k, "peers", "passed",
+			 (json_int_t)to_peers, "drops", dj);
 	pthread_mutex_unlock(&g_ctl.lock);
 	return root;
 }

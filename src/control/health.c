@@ -269,11 +269,13 @@ bool
 health_usable(const struct health *h, const struct cfg_service *s, const struct cfg_backend *b)
 {
 	struct health_key k = health_key_of(s, b);
-	const struct hc_target *t = find(h, &k);
+	const struct hc_target *t;
 	struct cfg_hc hc;
 
-	if (t != NULL)
-		return t->st.state == HEALTH_UP;
+	/* The check of this model decides: one just removed frees the backend at once. */
 	cfg_hc_merge(&s->hc, &b->hc, &hc);
-	return hc.type == CFG_HC_NONE;
+	if (hc.type == CFG_HC_NONE)
+		return true;
+	t = find(h, &k);
+	return t != NULL && t->st.state == HEALTH_UP;
 }

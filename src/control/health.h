@@ -85,8 +85,9 @@ bool health_get(const struct health *h, const struct cfg_service *s, const struc
 		struct health_status *st);
 
 /**
- * Whether health lets a backend take new conns: it has no check, or its check says UP.
- * A backend about to be added (no target yet) with a check is not usable until checked.
+ * Whether health lets a backend take new conns: its check in this model (s, b) is none, or
+ * its target says UP. A backend about to be added (no target yet) with a check is not
+ * usable until checked; one whose check was just removed is, before health_sync.
  */
 bool health_usable(const struct health *h, const struct cfg_service *s,
 		   const struct cfg_backend *b);

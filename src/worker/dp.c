@@ -105,6 +105,18 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 	}
 	dp->n_laddrs = cfg->n_laddrs;
 	memcpy(dp->laddrs, cfg->laddrs, sizeof(cfg->laddrs[0]) * cfg->n_laddrs);
+	/* Peers are neighbours (the config checked it): on the port whose subnet holds them. */
+	for (i = 0; i < cfg->n_peers; i++) {
+		unsigned k;
+
+		for (k = 0; k < dp->n_ports; k++)
+			if ((cfg->peers[i] & dp->ports[k].mask) ==
+			    (dp->ports[k].addr & dp->ports[k].mask))
+				break;
+		if (k < dp->n_ports)
+			dp->peers[dp->n_peers++] = (struct dp_peer){ .ip = cfg->peers[i],
+								     .port = (uint8_t)k };
+	}
 	timeouts_to_ticks(dp, &cfg->timeouts);
 	dp->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	dp->local = local_create(dp, seq);

@@ -39,6 +39,12 @@ struct dp_port {
 
 enum dp_local_kind { DP_LOCAL_PORT = 1, DP_LOCAL_LIP = 2 };
 
+/* Another node of the cluster, and the port it is reached on. */
+struct dp_peer {
+	uint32_t ip;
+	uint8_t port;
+};
+
 struct dp {
 	unsigned n_workers;
 	uint16_t worker_mask; /* LIP port & mask = owning worker */
@@ -47,6 +53,8 @@ struct dp {
 	uint8_t port_idx[RTE_MAX_ETHPORTS]; /* DPDK port id -> index in ports[] */
 	unsigned n_laddrs;
 	uint32_t laddrs[CFG_MAX_LADDRS];
+	unsigned n_peers;
+	struct dp_peer peers[CFG_MAX_PEERS];
 	uint32_t timeout_ticks[CONN_S_MAX];
 	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
 	struct route_table *routes;

@@ -7,6 +7,7 @@
 #include "flow/conn.h"
 #include "forward/fwd.h"
 #include "forward/laddr.h"
+#include "forward/peer.h"
 #include "net/arp.h"
 #include "net/icmp.h"
 #include "sched/sched.h"
@@ -124,7 +125,10 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	int i;
 
 	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
-		worker_drop(w, m, DROP_no_conn);
+		unsigned r = peer_pass(w, m); /* perhaps another node's conn */
+
+		if (r != 0)
+			worker_drop(w, m, r);
 		return;
 	}
 	i = conn_schedule(w, svc, p);

@@ -62,6 +62,7 @@ struct worker_stats {
 	uint64_t persist_full;  /* a binding that found no room (the conn still went) */
 	uint64_t to_kernel;     /* packets for the node handed to a kernel twin */
 	uint64_t from_kernel;   /* packets a kernel twin sent out through its port */
+	uint64_t to_peers;      /* packets of conns we do not know, passed to the peers */
 	uint64_t drops[DROP_MAX];
 	uint64_t port_tx[CFG_MAX_PORTS];
 	uint64_t port_tx_bytes[CFG_MAX_PORTS];

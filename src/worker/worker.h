@@ -47,6 +47,8 @@ struct worker {
 	uint64_t now_ms;
 	uint32_t last_miss_ip;   /* rate-limits neighbour-miss events */
 	uint64_t last_miss_ms;
+	uint64_t peer_tokens;    /* packets of unknown conns it may still pass to peers */
+	uint64_t peer_refill_ms;
 	volatile int stop;
 	struct worker_stats st;
 	struct worker_out out;

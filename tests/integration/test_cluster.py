@@ -16,6 +16,7 @@ import importlib.machinery
 import importlib.util
 import re
 import shutil
+import subprocess
 import signal
 import time
 import uuid
@@ -312,3 +313,68 @@ def test_clean_stop_withdraws_at_once(make_cluster, sluiced):
     took = time.monotonic() - t0
     print(f"node 1 withdrawn {took:.2f} s after SIGTERM")
     assert took < 1.0, took
+
+
+# --- conns that the router moves between nodes ---------------------------------------------------
+
+def start_downloads(c, n, each=60):
+    """n concurrent downloads of /big from the client, each its own conn; a Popen whose
+    output is one line per download: "<bytes> <http code>" ("FAIL" when curl failed)."""
+    script = (f"for i in $(seq {int(n)}); do (curl -sS -m {each} -o /dev/null "
+              f"-w '%{{size_download}} %{{http_code}}\\n' http://{VIP}/big || echo FAIL) & "
+              f"done; wait")
+    return subprocess.Popen(["ip", "netns", "exec", c.ns("cl"), "sh", "-c", script],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def downloads_done(p, n, size, timeout=90):
+    out, err = p.communicate(timeout=timeout)
+    lines = out.split("\n")[:-1]
+    assert lines == [f"{size} 200"] * n, f"downloads: {lines} {err[-500:]}"
+
+
+def active(d):
+    return d.service(SERVICE)["stats"]["active_conns"]
+
+
+def test_drain_and_rejoin_keep_established_conns(make_cluster, sluiced):
+    """Draining node 1 (its BGP session disabled) makes the router send its flows to node 2,
+    which has no conn for them and passes them to its peer node 1, which does: every
+    download running through node 1 completes. Node 1 back in the route takes some of node
+    2's flows; it passes them to node 2: every download completes again."""
+    c = make_cluster(big_mb=3)  # 3 MiB at 400 kB/s: about 8 s a download
+    nodes = {k: start_node(c, sluiced, k) for k in NODES}
+    front = {k: cluster.node_front_addr(k) for k in NODES}
+    c.wait_nexthops(sorted(front.values()), timeout=30)
+    wait_http(c)
+    size, n = c.big_mb << 20, 8
+
+    p = start_downloads(c, n)
+    try:
+        wait_for("downloads on both nodes", lambda: active(nodes[1]) and active(nodes[2]) and
+                 active(nodes[1]) + active(nodes[2]) == n, timeout=10)
+        on_n1 = active(nodes[1])
+        c.birdc("n1", "disable", "uplink")
+        c.wait_nexthops([front[2]], timeout=5)
+        downloads_done(p, n, size)
+    finally:
+        p.kill()
+    passed = nodes[2].stats()["peers"]["passed"]
+    print(f"drain: {on_n1} of {n} downloads were on node 1; node 2 passed {passed} packets")
+    assert passed > 0
+    assert nodes[1].service(SERVICE)["stats"]["conns"] >= on_n1
+    wait_for("node 1 idle", lambda: active(nodes[1]) == 0, timeout=10)
+
+    # Rejoin: everything runs through node 2 when node 1 comes back.
+    p = start_downloads(c, n)
+    try:
+        wait_for("downloads on node 2", lambda: active(nodes[2]) == n, timeout=10)
+        c.birdc("n1", "enable", "uplink")
+        c.wait_nexthops(sorted(front.values()), timeout=10)
+        downloads_done(p, n, size)
+    finally:
+        p.kill()
+    passed = nodes[1].stats()["peers"]["passed"]
+    print(f"rejoin: node 1 passed {passed} packets to node 2")
+    assert passed > 0

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 #include <rte_mbuf.h>
@@ -17,6 +18,7 @@
 #include "control/config.h"
 #include "flow/conn.h"
 #include "forward/laddr.h"
+#include "forward/peer.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
 #include "test_eal.h"
@@ -74,14 +76,18 @@ publish(struct dp *dp, const struct cfg *c)
 				      1));
 }
 
+/* extra: lines for the dataplane section, e.g. "  peers: [10.0.1.12]\n" */
 static struct env *
-env_new(unsigned workers, unsigned conns)
+env_new_extra(unsigned workers, unsigned conns, const char *extra)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	struct cfg_error err;
-	char text[2048];
+	char text[2048], *svcs;
 
 	snprintf(text, sizeof(text), CONFIG, workers, conns);
+	svcs = strstr(text, "services:\n");
+	memmove(svcs + strlen(extra), svcs, strlen(svcs) + 1);
+	memcpy(svcs, extra, strlen(extra));
 	assert_int_equal(cfg_load_string(text, "fixture", &e->cfg, &err), 0);
 	e->dp = dp_create(&e->cfg, port_mac, port_ids);
 	assert_non_null(e->dp);
@@ -93,6 +99,12 @@ env_new(unsigned workers, unsigned conns)
 	neigh_learn(e->dp->neigh, fx_ip("10.0.2.12"), 1, &be_mac, 0);
 	neigh_learn(e->dp->neigh, fx_ip("10.0.2.21"), 1, &be_mac, 0);
 	return e;
+}
+
+static struct env *
+env_new(unsigned workers, unsigned conns)
+{
+	return env_new_extra(workers, conns, "");
 }
 
 static void
@@ -596,6 +608,67 @@ test_neigh_unresolved(void **state)
 	env_free(e);
 }
 
+/*
+ * A TCP packet of a conn this node does not know, from the router: passed unchanged to
+ * each peer (another node may have the conn, the router having moved the flow); from a
+ * peer: dropped, never passed back; at most PEER_BURST at once.
+ */
+static void
+test_peer_pass(void **state)
+{
+	static const struct rte_ether_addr peer_mac[2] = { { { 2, 0, 0, 0, 1, 12 } },
+							   { { 2, 0, 0, 0, 1, 13 } } };
+	struct env *e = env_new_extra(1, 1024, "  peers: [10.0.1.12, 10.0.1.13]\n");
+	struct rte_mbuf *m, *o;
+	unsigned i, k;
+	uint8_t in[128];
+	uint16_t len;
+
+	(void)state;
+	neigh_learn(e->dp->neigh, fx_ip("10.0.1.12"), 0, &peer_mac[0], 0);
+	neigh_learn(e->dp->neigh, fx_ip("10.0.1.13"), 0, &peer_mac[1], 0);
+	m = tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0);
+	len = rte_pktmbuf_data_len(m);
+	memcpy(in, rte_pktmbuf_mtod(m, void *), len);
+	run1(e->w, m, 0);
+	assert_int_equal(e->w->out.n[0], 2);
+	for (k = 0; k < 2; k++) {
+		o = e->w->out.pkts[0][k];
+		/* The same IP packet, a new Ethernet header: to the peer, from us. */
+		assert_int_equal(rte_pktmbuf_data_len(o), len);
+		assert_memory_equal(rte_pktmbuf_mtod_offset(o, void *, 14), in + 14, len - 14u);
+		assert_memory_equal(&pkt_eth(o)->dst_addr, &peer_mac[k], 6);
+		assert_memory_equal(&pkt_eth(o)->src_addr, &port_mac[0], 6);
+	}
+	assert_int_equal(e->w->st.to_peers, 2);
+	assert_int_equal(e->w->st.drops[DROP_no_conn], 0);
+	out_clear(e->w);
+
+	/* What a peer passed us and we do not know either goes no further. */
+	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &peer_mac[1], 0), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_no_conn], 1);
+
+	/* A SYN starts a conn here, as always. */
+	run1(e->w, tcp("10.0.1.2", 40001, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	assert_int_equal(e->w->out.n[1], 1);
+	out_clear(e->w);
+
+	/* A flood of such packets: PEER_BURST pass at once, the rest are counted. */
+	worker_set_time(e->w, 2000000);
+	for (i = 0; i < PEER_BURST + 10; i++) {
+		run1(e->w, tcp("10.0.1.3", (uint16_t)(1000 + i), "10.0.0.10", 80,
+			       RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
+		out_clear(e->w);
+	}
+	assert_int_equal(e->w->st.drops[DROP_peer_limit], 10);
+	/* Tokens come back with time: 100 per ms. */
+	worker_set_time(e->w, 2000001);
+	run1(e->w, tcp("10.0.1.3", 999, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
+	assert_int_equal(e->w->out.n[0], 2);
+	env_free(e);
+}
+
 static void
 test_conn_table_full(void **state)
 {
@@ -847,6 +920,7 @@ main(void)
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_neigh_unresolved),
 		cmocka_unit_test(test_conn_table_full),
+		cmocka_unit_test(test_peer_pass),
 		cmocka_unit_test(test_handoff),
 		cmocka_unit_test(test_backend_delete_keeps_conn),
 		cmocka_unit_test(test_time_wait_reuse),

@@ -280,7 +280,7 @@ static const struct bad_case bad_cases[] = {
 		 "    udp: 5\n",
 	  6, "dataplane.timeout",
 	  "unknown key 'timeout' (expected one of: workers, memory, conn_table_size, ports, "
-	  "routes, local_addresses, timeouts)" },
+	  "routes, local_addresses, peers, timeouts)" },
 	{ "bad_vip",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80\n",
@@ -554,6 +554,13 @@ static const struct bad_case bad_cases[] = {
 		 "    backends:\n"
 		 "      - {address: 10.0.2.11:80, health_check: {type: tcp, port: 0}}\n",
 	  9, "services[0].backends[0].health_check.port", "0 is out of range (1..65535)" },
+	{ "peer_not_a_neighbour",
+	  PORTS5 "  peers: [10.0.1.12, 10.9.9.9]\n",
+	  6, "dataplane.peers[1]",
+	  "peer 10.9.9.9 is not inside any port's subnet (10.0.1.0/24)" },
+	{ "peer_duplicate",
+	  PORTS5 "  peers: [10.0.1.12, 10.0.1.12]\n",
+	  6, "dataplane.peers[1]", "duplicate peer 10.0.1.12 (also peers[0])" },
 	{ "bad_announce",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
@@ -683,6 +690,8 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 		assert_hc_equal(&x->hc, &y->hc);
 	}
 	assert_string_equal(a->announce_if, b->announce_if);
+	assert_int_equal(a->n_peers, b->n_peers);
+	assert_memory_equal(a->peers, b->peers, sizeof(a->peers));
 }
 
 /* A service's check, except which members the document spelt out. */
@@ -696,7 +705,8 @@ assert_hc_equal(const struct cfg_hc *a, const struct cfg_hc *b)
 }
 
 static const char hc_text[] =
-	PORTS5 "control: {announce_interface: vips0}\n"
+	PORTS5 "  peers: [10.0.1.12, 10.0.1.13]\n"
+	"control: {announce_interface: vips0}\n"
 	"services:\n"
 	"  - vip: 10.0.0.10:53/udp\n"
 	"    announce: always\n"
@@ -721,6 +731,8 @@ test_health_check(void **state)
 	(void)state;
 	assert_int_equal(cfg_load_string(hc_text, "t.yaml", &c, &e), 0);
 	assert_string_equal(c.announce_if, "vips0");
+	assert_int_equal(c.n_peers, 2);
+	assert_int_equal(c.peers[1], inet_addr("10.0.1.13"));
 	s = &c.services[0];
 	assert_int_equal(s->announce, CFG_ANNOUNCE_ALWAYS);
 	assert_int_equal(s->hc.type, CFG_HC_DNS);
