@@ -30,16 +30,17 @@ SLUICED = BUILD / "sluiced"
 SLUICECTL = BUILD / "sluicectl"
 
 
-def _load_lab():
-    path = ROOT / "scripts" / "lab"
-    loader = importlib.machinery.SourceFileLoader("sluice_lab", str(path))
-    spec = importlib.util.spec_from_loader("sluice_lab", loader)
+def load_script(name):
+    """scripts/NAME (a Python script without .py) as the module sluice_NAME."""
+    path = ROOT / "scripts" / name
+    loader = importlib.machinery.SourceFileLoader(f"sluice_{name}", str(path))
+    spec = importlib.util.spec_from_loader(f"sluice_{name}", loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     return mod
 
 
-lab = _load_lab()
+lab = load_script("lab")
 VIP = lab.VIP
 IS_ROOT = os.geteuid() == 0
 

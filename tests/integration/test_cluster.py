@@ -12,8 +12,6 @@ is healthy) and health-checks the backends: an nginx stopped is marked down on b
 within interval x fall and no request after that fails; restarted, it takes traffic again;
 every backend down withdraws the VIP; a clean stop withdraws at once."""
 
-import importlib.machinery
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -24,19 +22,10 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, VIP, http_many, wait_http
+from conftest import ROOT, VIP, http_many, load_script, wait_http
 
 
-def _load_cluster():
-    path = str(ROOT / "scripts" / "cluster")
-    loader = importlib.machinery.SourceFileLoader("sluice_cluster", path)
-    spec = importlib.util.spec_from_loader("sluice_cluster", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-cluster = _load_cluster()
+cluster = load_script("cluster")
 SERVICE = cluster.NODE_SERVICE
 NODES = cluster.NODES
 HOLD = cluster.HOLD_TIME
