@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/netif.h"
+#include "common/rtnl.h"
 #include "control/announce.h"
 
 #define MAX_VIPS 4096
@@ -23,7 +22,6 @@ struct announce {
 	int tun;     /* holding it open keeps the interface; closing deletes it */
 	int nl;      /* rtnetlink, for the addresses */
 	int ifindex;
-	uint32_t seq;
 	char ifname[IFNAMSIZ];
 	unsigned n;
 	uint32_t *vips; /* announced now, sorted */
@@ -81,9 +79,9 @@ announce_open(const char *ifname, char *msg, size_t len)
 	/* IPv4 only: no link-local address or router solicitations on it. */
 	netif_sysctl("ipv6/conf/%s/disable_ipv6", ifname, "1\n");
 	s = -1;
-	a->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	a->nl = rtnl_open();
 	if (a->nl < 0) {
-		snprintf(msg, len, "announce: netlink: %s", strerror(errno));
+		snprintf(msg, len, "announce: netlink: %s", strerror(-a->nl));
 		goto fail;
 	}
 	a->vips = calloc(MAX_VIPS, sizeof(*a->vips));
@@ -97,56 +95,6 @@ fail:
 		close(s);
 	announce_close(a);
 	return NULL;
-}
-
-/* Add or delete vip/32 on the interface and wait for the kernel's answer. */
-static int
-addr_change(struct announce *a, uint32_t vip, bool add)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifaddrmsg ifa;
-		char attrs[2 * RTA_SPACE(4)];
-	} req;
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-		char more[256];
-	} ans;
-	struct rtattr *rta;
-	ssize_t n;
-
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
-	req.nh.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-	req.nh.nlmsg_seq = ++a->seq;
-	req.ifa.ifa_family = AF_INET;
-	req.ifa.ifa_prefixlen = 32;
-	req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-	req.ifa.ifa_index = (unsigned)a->ifindex;
-	for (unsigned i = 0; i < 2; i++) {
-		rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
-		rta->rta_type = i == 0 ? IFA_LOCAL : IFA_ADDRESS;
-		rta->rta_len = RTA_LENGTH(4);
-		memcpy(RTA_DATA(rta), &vip, 4);
-		req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_SPACE(4);
-	}
-	if (send(a->nl, &req, req.nh.nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		n = recv(a->nl, &ans, sizeof(ans), 0);
-		if (n < 0)
-			return errno == EINTR ? -EINTR : -errno;
-		if ((size_t)n < NLMSG_LENGTH(sizeof(struct nlmsgerr)) || ans.nh.nlmsg_seq != a->seq)
-			continue; /* not our answer */
-		if (ans.nh.nlmsg_type != NLMSG_ERROR)
-			continue;
-		/* Deleting what is already gone is no error: the end state is what we want. */
-		if (!add && ans.err.error == -EADDRNOTAVAIL)
-			return 0;
-		return ans.err.error;
-	}
 }
 
 int
@@ -172,7 +120,7 @@ announce_set(struct announce *a, const uint32_t *vips, unsigned n)
 			a->vips[k++] = a->vips[i];
 			continue;
 		}
-		r = addr_change(a, a->vips[i], false);
+		r = rtnl_addr(a->nl, a->ifindex, a->vips[i], 32, 0);
 		if (r < 0) {
 			LOG_E("announce: cannot withdraw %s from %s: %s",
 			      addr_fmt_ip(buf, a->vips[i]), a->ifname, strerror(-r));
@@ -186,7 +134,7 @@ announce_set(struct announce *a, const uint32_t *vips, unsigned n)
 	for (j = 0; j < m; j++) {
 		if (bsearch(&want[j], a->vips, kept, sizeof(a->vips[0]), u32_cmp) != NULL)
 			continue;
-		r = addr_change(a, want[j], true);
+		r = rtnl_addr(a->nl, a->ifindex, want[j], 32, 1);
 		if (r < 0) {
 			LOG_E("announce: cannot announce %s on %s: %s", addr_fmt_ip(buf, want[j]),
 			      a->ifname, strerror(-r));

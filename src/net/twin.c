@@ -15,10 +15,13 @@
 #include <rte_mempool.h>
 
 #include "common/log.h"
+#include "common/addr.h"
 #include "common/netif.h"
+#include "common/rtnl.h"
 #include "net/twin.h"
 
 #define TWIN_DESC 512
+#define TWIN_ROUTE_METRIC 1000
 
 void
 twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
@@ -51,6 +54,38 @@ fence_kernel(const struct cfg_port *p)
 	if (r < 0)
 		LOG_W("port '%s': cannot fence the kernel off %s (rp_filter: %s): it may answer "
 		      "traffic for this node's addresses itself", p->name, ifname, strerror(-r));
+}
+
+/*
+ * The config's static routes whose next hop is on this port, in the kernel too, through
+ * the twin: what the node itself sends (health checks to backends behind a router, answers
+ * to an SSH client on another network) follows the data plane's routes. A high metric, so
+ * that a route the host has already (a management default route) stays first; they go with
+ * the twin.
+ */
+static void
+twin_routes(const struct cfg *cfg, unsigned i, const char *ifname)
+{
+	const struct cfg_port *p = &cfg->ports[i];
+	uint32_t mask = addr_prefix_mask(p->prefix_len);
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	int fd = rtnl_open(), idx = (int)if_nametoindex(ifname);
+	unsigned k;
+
+	for (k = 0; fd >= 0 && idx > 0 && k < cfg->n_routes; k++) {
+		const struct cfg_route *r = &cfg->routes[k];
+		int e;
+
+		if ((r->via & mask) != (p->addr & mask))
+			continue;
+		e = rtnl_route_add(fd, idx, r->prefix, r->depth, r->via, TWIN_ROUTE_METRIC);
+		if (e < 0)
+			LOG_W("port '%s': kernel route %s/%u via %s on %s: %s", p->name,
+			      addr_fmt_ip(a, r->prefix), r->depth, addr_fmt_ip(b, r->via), ifname,
+			      strerror(-e));
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 /* The port's address on the tap, and the tap up. ioctl: one address, no library needed. */
@@ -131,8 +166,10 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 		r = rte_eth_dev_start(*id);
 	if (r == 0)
 		r = twin_address(ifname, cfg->ports[i].addr, cfg->ports[i].prefix_len);
-	if (r == 0)
+	if (r == 0) {
 		fence_kernel(&cfg->ports[i]);
+		twin_routes(cfg, i, ifname);
+	}
 	if (r < 0)
 		snprintf(err, errlen, "port '%s': kernel twin %s: %s", cfg->ports[i].name, ifname,
 			 strerror(-r));

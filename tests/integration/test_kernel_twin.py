@@ -17,7 +17,11 @@ from conftest import lab, wait_http
 @pytest.mark.parametrize("workers", [1, 2])
 def test_kernel_twin(make_lab, sluiced, workers):
     lb = make_lab(backends=2)
-    d = sluiced(lb, lb.sluiced_config(workers=workers))
+    # A static route through the client (a stand-in for a router to 10.9.0.0/24).
+    cfg = lb.sluiced_config(workers=workers).replace(
+        "  local_addresses:", "  routes:\n    - {to: 10.9.0.0/24, via: 10.0.1.2}\n"
+        "  local_addresses:")
+    d = sluiced(lb, cfg)
     wait_http(lb, d)
 
     addrs = lb.run("lb", ["ip", "-j", "addr", "show"]).stdout
@@ -43,6 +47,22 @@ def test_kernel_twin(make_lab, sluiced, workers):
     p = lb.run("lb", ["curl", "-sS", "-m", "5", f"http://{lab.backend_addr(1)}:{lab.HTTP_PORT}/"],
                check=False)
     assert p.returncode == 0 and p.stdout.strip() == "b1", (p.returncode, p.stdout, p.stderr)
+
+    # The config's routes are the kernel's too, through the twin, behind any route it had.
+    routes = lb.run("lb", ["ip", "route", "show", "10.9.0.0/24"]).stdout
+    assert "via 10.0.1.2 dev sl-client" in routes and "metric 1000" in routes, routes
+    lb.run("cl", ["ip", "addr", "add", "10.9.0.1/32", "dev", "lo"])
+    lb.spawn("cl", ["/usr/bin/python3", "-m", "http.server", "8001", "--bind", "10.9.0.1",
+                    "--directory", str(lb.state)], "remote-http")
+    code = None
+    deadline = time.monotonic() + 15
+    while code != "200" and time.monotonic() < deadline:
+        p = lb.run("lb", ["curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
+                          "http://10.9.0.1:8001/"], check=False)
+        code = p.stdout.strip()
+        if code != "200":
+            time.sleep(0.3)
+    assert code == "200", f"the node's kernel did not reach 10.9.0.1 by the route: {code!r}"
 
     stats = d.stats()
     assert stats["kernel"]["to"] > 0 and stats["kernel"]["from"] > 0, stats["kernel"]

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/rtnl.h"
+
+struct req {
+	struct nlmsghdr nh;
+	union {
+		struct ifaddrmsg ifa;
+		struct rtmsg rt;
+	};
+	char attrs[4 * RTA_SPACE(4)];
+};
+
+static uint32_t seq;
+
+int
+rtnl_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static void
+add_u32(struct req *r, unsigned short type, uint32_t v)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(4);
+	memcpy(RTA_DATA(rta), &v, 4);
+	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(4);
+}
+
+/* Send r and wait for the kernel's acknowledgement of it: 0 or its negative errno. */
+static int
+transact(int fd, struct req *r)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+		char more[256];
+	} ans;
+	ssize_t n;
+
+	r->nh.nlmsg_seq = ++seq;
+	r->nh.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (send(fd, r, r->nh.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, &ans, sizeof(ans), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((size_t)n < NLMSG_LENGTH(sizeof(struct nlmsgerr)) || ans.nh.nlmsg_seq != seq ||
+		    ans.nh.nlmsg_type != NLMSG_ERROR)
+			continue; /* not our answer */
+		return ans.err.error;
+	}
+}
+
+int
+rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, int add)
+{
+	struct req r;
+	int e;
+
+	memset(&r, 0, sizeof(r));
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
+	r.nh.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	r.nh.nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+	r.ifa.ifa_family = AF_INET;
+	r.ifa.ifa_prefixlen = prefix_len;
+	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	r.ifa.ifa_index = (unsigned)ifindex;
+	add_u32(&r, IFA_LOCAL, addr);
+	add_u32(&r, IFA_ADDRESS, addr);
+	e = transact(fd, &r);
+	/* Deleting what is already gone is no error: the end state is what was asked. */
+	return !add && e == -EADDRNOTAVAIL ? 0 : e;
+}
+
+int
+rtnl_route_add(int fd, int ifindex, uint32_t prefix, uint8_t depth, uint32_t via,
+	       uint32_t metric)
+{
+	struct req r;
+
+	memset(&r, 0, sizeof(r));
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.rt));
+	r.nh.nlmsg_type = RTM_NEWROUTE;
+	r.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	r.rt.rtm_family = AF_INET;
+	r.rt.rtm_dst_len = depth;
+	r.rt.rtm_table = RT_TABLE_MAIN;
+	r.rt.rtm_protocol = RTPROT_STATIC;
+	r.rt.rtm_scope = RT_SCOPE_UNIVERSE;
+	r.rt.rtm_type = RTN_UNICAST;
+	if (depth > 0)
+		add_u32(&r, RTA_DST, prefix);
+	add_u32(&r, RTA_GATEWAY, via);
+	add_u32(&r, RTA_OIF, (uint32_t)ifindex);
+	add_u32(&r, RTA_PRIORITY, metric);
+	return transact(fd, &r);
+}
