@@ -56,7 +56,7 @@ announce_open(const char *ifname, char *msg, size_t len)
 	memset(&ifr, 0, sizeof(ifr));
 	/* IFF_TUN_EXCL: never adopt an existing (perhaps persistent) interface, which would
 	 * outlive us and keep announcing after a crash. */
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL); /* 0x9001: a short */
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(a->tun, TUNSETIFF, &ifr) < 0) {
 		snprintf(msg, len, "announce: cannot create interface %s: %s%s", ifname,

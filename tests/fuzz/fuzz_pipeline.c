@@ -44,6 +44,7 @@ static const char config[] =
 	"    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
 	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
 	"  local_addresses: [10.0.2.100, 10.0.2.101]\n"
+	"  peers: [10.0.1.12, 10.0.1.13]\n" /* one resolved below, one not */
 	"  timeouts: {tcp_established: 5, tcp_time_wait: 1, udp: 2}\n"
 	"services:\n"
 	"  - vip: 10.0.0.10:80/tcp\n"
@@ -58,6 +59,7 @@ setup(void)
 	static const struct rte_ether_addr macs[2] = { { { 2, 0, 0, 0, 0, 1 } },
 						       { { 2, 0, 0, 0, 0, 2 } } };
 	static const struct rte_ether_addr be = { { 2, 0, 0, 0, 2, 11 } };
+	static const struct rte_ether_addr peer = { { 2, 0, 0, 0, 1, 12 } };
 	static const uint16_t ids[2] = { 0, 1 };
 	char *argv[] = { "fuzz", "-l", "0", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
 			 "--log-level", "*:error", NULL };
@@ -79,6 +81,7 @@ setup(void)
 	dp_publish(dp, snapshot_build(in, 2, dp->routes, dp->be_gauges, 2, 1));
 	neigh_learn(dp->neigh, c.services[0].backends[0].addr, 1, &be, 0);
 	neigh_learn(dp->neigh, c.services[1].backends[0].addr, 1, &be, 0);
+	neigh_learn(dp->neigh, c.peers[0], 0, &peer, 0);
 	for (i = 0; i < dp->n_workers; i++)
 		worker_set_time(dp->workers[i], 1000000);
 	pool_full = rte_mempool_avail_count(mp);
