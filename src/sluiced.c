@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -193,6 +194,16 @@ main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "sluiced: %s\n", r == -E2BIG ? "too many DPDK arguments (ports?)" : msg);
 		goto out;
+	}
+	/* DPDK, the API's clients and the health checks' sockets share the fd table: take
+	 * what the hard limit allows rather than the shell's soft 1024. */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		fprintf(stderr, "sluiced: DPDK could not start: %s (%s)\n", rte_strerror(rte_errno),

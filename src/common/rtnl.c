@@ -68,15 +68,18 @@ transact(int fd, struct req *r)
 }
 
 int
-rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, int add)
+rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr_op op)
 {
+	static const uint16_t flags[] = { [RTNL_ADDR_DEL] = 0,
+					  [RTNL_ADDR_SET] = NLM_F_CREATE | NLM_F_REPLACE,
+					  [RTNL_ADDR_ENSURE] = NLM_F_CREATE | NLM_F_EXCL };
 	struct req r;
 	int e;
 
 	memset(&r, 0, sizeof(r));
 	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
-	r.nh.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
-	r.nh.nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+	r.nh.nlmsg_type = op == RTNL_ADDR_DEL ? RTM_DELADDR : RTM_NEWADDR;
+	r.nh.nlmsg_flags = flags[op];
 	r.ifa.ifa_family = AF_INET;
 	r.ifa.ifa_prefixlen = prefix_len;
 	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
@@ -84,8 +87,12 @@ rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, int add)
 	add_u32(&r, IFA_LOCAL, addr);
 	add_u32(&r, IFA_ADDRESS, addr);
 	e = transact(fd, &r);
-	/* Deleting what is already gone is no error: the end state is what was asked. */
-	return !add && e == -EADDRNOTAVAIL ? 0 : e;
+	/* What is already so is no error: the end state is what was asked. */
+	if (op == RTNL_ADDR_DEL && e == -EADDRNOTAVAIL)
+		return 0;
+	if (op == RTNL_ADDR_ENSURE)
+		return e == -EEXIST ? 0 : e == 0 ? 1 : e;
+	return e;
 }
 
 int

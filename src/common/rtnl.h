@@ -13,11 +13,14 @@
 /** A NETLINK_ROUTE socket, or a negative errno. */
 int rtnl_open(void);
 
-/**
- * Add (RTM_NEWADDR, create/replace) or delete an IPv4 address/prefix_len on interface
- * ifindex. 0 or the kernel's negative errno; deleting an absent address is 0.
- */
-int rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, int add);
+enum rtnl_addr_op {
+	RTNL_ADDR_DEL = 0, /* absent already: 0 */
+	RTNL_ADDR_SET,     /* create, or replace */
+	RTNL_ADDR_ENSURE,  /* create if absent: 1 when it was, 0 when it was there */
+};
+
+/** An IPv4 address/prefix_len on interface ifindex. The kernel's negative errno, or >= 0. */
+int rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr_op op);
 
 /**
  * Add a route prefix/depth via gateway out of ifindex with `metric`, in the main table

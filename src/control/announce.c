@@ -120,7 +120,7 @@ announce_set(struct announce *a, const uint32_t *vips, unsigned n)
 			a->vips[k++] = a->vips[i];
 			continue;
 		}
-		r = rtnl_addr(a->nl, a->ifindex, a->vips[i], 32, 0);
+		r = rtnl_addr(a->nl, a->ifindex, a->vips[i], 32, RTNL_ADDR_DEL);
 		if (r < 0) {
 			LOG_E("announce: cannot withdraw %s from %s: %s",
 			      addr_fmt_ip(buf, a->vips[i]), a->ifname, strerror(-r));
@@ -134,7 +134,7 @@ announce_set(struct announce *a, const uint32_t *vips, unsigned n)
 	for (j = 0; j < m; j++) {
 		if (bsearch(&want[j], a->vips, kept, sizeof(a->vips[0]), u32_cmp) != NULL)
 			continue;
-		r = rtnl_addr(a->nl, a->ifindex, want[j], 32, 1);
+		r = rtnl_addr(a->nl, a->ifindex, want[j], 32, RTNL_ADDR_SET);
 		if (r < 0) {
 			LOG_E("announce: cannot announce %s on %s: %s", addr_fmt_ip(buf, want[j]),
 			      a->ifname, strerror(-r));
@@ -146,6 +146,18 @@ announce_set(struct announce *a, const uint32_t *vips, unsigned n)
 	}
 	qsort(a->vips, a->n, sizeof(a->vips[0]), u32_cmp);
 	return first;
+}
+
+void
+announce_refresh(struct announce *a)
+{
+	char buf[ADDR_STR_MAX];
+	unsigned i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (rtnl_addr(a->nl, a->ifindex, a->vips[i], 32, RTNL_ADDR_ENSURE) == 1)
+			LOG_W("announce: %s had been taken off %s (not by sluiced): put back",
+			      addr_fmt_ip(buf, a->vips[i]), a->ifname);
 }
 
 unsigned

@@ -29,6 +29,12 @@ struct announce *announce_open(const char *ifname, char *msg, size_t len);
  */
 int announce_set(struct announce *a, const uint32_t *vips, unsigned n);
 
+/**
+ * Put back any announced VIP that someone else took off the interface (an `ip addr flush`,
+ * a network manager): the kernel, not our list, is what routers see. NULL is allowed.
+ */
+void announce_refresh(struct announce *a);
+
 /** How many VIPs are announced now (0 for NULL). */
 unsigned announce_count(const struct announce *a);
 

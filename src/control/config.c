@@ -1262,6 +1262,7 @@ parse_control(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg 
 	}
 	/* false turns the announcement off; a name must be a valid Linux interface name. */
 	j = cfgv_member(o, ol, "announce_interface", &l);
+	c->announce_if_given = j != NULL;
 	if (j != NULL && json_is_false(j)) {
 		c->announce_if[0] = '\0';
 	} else if (j != NULL) {

@@ -149,6 +149,7 @@ struct cfg {
 	char socket[CFG_PATH_MAX];
 	char listen[64]; /* "addr:port", empty = off */
 	char announce_if[16]; /* the interface VIPs are published on, empty = off */
+	uint8_t announce_if_given; /* the document set it (else a failure to make it is no error) */
 	/* services */
 	unsigned n_services;
 	struct cfg_service *services; /* malloc'd */

@@ -28,6 +28,7 @@ struct ctl_state g_ctl = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 #define EVENTS_PER_TICK 256
 #define UPKEEP_MS 1000
+#define RECOMMIT_MS 100
 
 static void
 set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
@@ -246,6 +247,39 @@ check_vip(const struct cfg_service *s, unsigned idx, struct cfg_error *err)
 }
 
 /*
+ * Whether backend b of s takes conns in the model now running (the one being replaced
+ * during a commit): a check added to such a backend starts from UP, not UNKNOWN.
+ */
+static bool
+serving_now(const struct cfg_service *s, const struct cfg_backend *b)
+{
+	char key[ADDR_STR_MAX];
+	const struct ctl_svc *cur;
+	struct health_status st;
+	int j;
+
+	addr_fmt_service(key, s->vip, s->port, s->proto);
+	cur = ctl_find(key);
+	if (cur == NULL || (j = be_find(&cur->cfg, b->addr, b->port)) < 0)
+		return false;
+	if (!health_has_check(&cur->cfg, &cur->cfg.backends[j]))
+		return true;
+	return health_get(g_ctl.health, &cur->cfg, &cur->cfg.backends[j], &st) &&
+	       st.state == HEALTH_UP;
+}
+
+/* Health's verdict on b of s in a model about to be committed (health_sync comes after). */
+static bool
+health_lets(const struct cfg_service *s, const struct cfg_backend *b)
+{
+	struct health_status st;
+
+	if (!health_has_check(s, b) || health_get(g_ctl.health, s, b, &st))
+		return health_usable(g_ctl.health, s, b);
+	return serving_now(s, b); /* a new target: what health_sync will start it as */
+}
+
+/*
  * Publish the VIPs to announce: a service's VIP while it says `always`, or `healthy` (the
  * default) and one of its backends can take new conns. Several services on one VIP
  * announce it once. A VIP the kernel refused is tried again at the next upkeep.
@@ -323,7 +357,7 @@ commit(struct model *m, struct cfg_error *err)
 			svcs[i].be_slots[j] = (uint16_t)r;
 		}
 		for (j = 0; j < s->n_backends; j++)
-			down[off + j] = !health_usable(g_ctl.health, s, &s->backends[j]);
+			down[off + j] = !health_lets(s, &s->backends[j]);
 		in[i] = (struct snap_svc_input){ .cfg = s, .slot = svcs[i].slot,
 						 .be_slots = svcs[i].be_slots,
 						 .be_down = down + off };
@@ -337,9 +371,11 @@ commit(struct model *m, struct cfg_error *err)
 		goto fail;
 	}
 	dp_publish(g_ctl.dp, snap);
-	/* Checks follow the model; if that fails for memory, they lag until the next change. */
-	if (health_sync(g_ctl.health, m->s, m->n) < 0)
-		LOG_E("health: out of memory: checks not updated");
+	/* Checks follow the model; if that fails for memory, ctl_tick commits again. */
+	if (health_sync(g_ctl.health, m->s, m->n, serving_now) < 0) {
+		LOG_E("health: out of memory: checks not updated, trying again");
+		g_ctl.health_dirty = true;
+	}
 
 	/* Published: what the old model had and the new one lacks now drains. */
 	for (i = 0; i < STATS_SVC_SLOTS; i++)
@@ -425,7 +461,12 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 		char msg[200];
 
 		g_ctl.announce = announce_open(cfg->announce_if, msg, sizeof(msg));
-		if (g_ctl.announce == NULL) {
+		/* Asked for by name, it must work; the default may be missing (a container
+		 * without /dev/net/tun): a node that announces nothing still forwards. */
+		if (g_ctl.announce == NULL && !cfg->announce_if_given) {
+			LOG_W("%s: no VIP is announced (set control.announce_interface to "
+			      "require it, or false to silence this)", msg);
+		} else if (g_ctl.announce == NULL) {
 			set_err(err, "control.announce_interface", "%s", msg);
 			r = -EIO;
 			goto out;
@@ -876,16 +917,26 @@ ctl_withdraw_all(void)
 	return n;
 }
 
-/* A health check changed a backend's state: the same model, a new snapshot. */
+/*
+ * A health check changed a backend's state: the same model, a new snapshot. Changes are
+ * gathered for RECOMMIT_MS (a host behind many services fails in many results over a few
+ * ticks: one rebuild, not one per tick), and a commit that fails is tried again.
+ */
 static void
-recommit(void)
+recommit(uint64_t now)
 {
 	struct cfg_error err = { 0 };
 	struct model m;
 
-	if (model_dup(&m) < 0 || commit_or_free(&m, &err) < 0)
-		LOG_E("health: cannot apply a state change: %s", err.msg[0] ? err.msg :
-		      "out of memory");
+	if (now - g_ctl.last_recommit_ms < RECOMMIT_MS)
+		return;
+	g_ctl.last_recommit_ms = now;
+	g_ctl.health_dirty = false; /* a commit that fails sets it again */
+	if (model_dup(&m) < 0 || commit_or_free(&m, &err) < 0) {
+		g_ctl.health_dirty = true;
+		LOG_E("health: cannot apply a state change (trying again): %s",
+		      err.msg[0] ? err.msg : "out of memory");
+	}
 }
 
 void
@@ -896,9 +947,12 @@ ctl_tick(uint64_t now)
 		goto out;
 	drain_events(now);
 	if (health_poll(g_ctl.health, now) > 0)
-		recommit();
+		g_ctl.health_dirty = true;
+	if (g_ctl.health_dirty)
+		recommit(now);
 	if (now - g_ctl.last_sample_ms >= UPKEEP_MS) {
 		announce_update();
+		announce_refresh(g_ctl.announce);
 		neigh_upkeep(g_ctl.dp->neigh, now, send_arp, g_ctl.dp);
 		if (g_ctl.last_sample_ms != 0)
 			sample(now);

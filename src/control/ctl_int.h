@@ -43,6 +43,8 @@ struct ctl_state {
 	struct cfg cfg; /* the running config; its services are in svcs[] instead */
 	struct health *health;
 	struct announce *announce; /* NULL when control.announce_interface is false */
+	bool health_dirty;         /* a state changed that no snapshot has yet */
+	uint64_t last_recommit_ms;
 	unsigned n_svcs;
 	struct ctl_svc *svcs;
 	uint64_t version;

@@ -20,6 +20,9 @@
 /* At most this many checks start per poll, so that a thousand targets due at once (after a
  * restart) spread over a few ticks instead of one long one. */
 #define STARTS_PER_POLL 64
+/* At most this many checks in flight (each holds a socket): a mass outage with thousands of
+ * targets waiting for their timeouts must not exhaust the process's file descriptors. */
+#define MAX_IN_FLIGHT 512
 
 static const struct hc_ops *
 ops_of(uint8_t type)
@@ -96,8 +99,29 @@ target_cmp(const void *a, const void *b)
 	return key_cmp(&(*(struct hc_target *const *)a)->key, &(*(struct hc_target *const *)b)->key);
 }
 
+bool
+health_has_check(const struct cfg_service *s, const struct cfg_backend *b)
+{
+	struct cfg_hc hc;
+
+	cfg_hc_merge(&s->hc, &b->hc, &hc);
+	return hc.type != CFG_HC_NONE;
+}
+
+/* Two checks are the same if they check the same way: which members a document spelt
+ * out (set) does not matter. */
+static bool
+hc_same(const struct cfg_hc *a, const struct cfg_hc *b)
+{
+	struct cfg_hc x = *a, y = *b;
+
+	x.set = y.set = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
 int
-health_sync(struct health *h, const struct cfg_service *svcs, unsigned n)
+health_sync(struct health *h, const struct cfg_service *svcs, unsigned n,
+	    health_serving_fn serving)
 {
 	struct hc_target **nt = NULL, **fresh = NULL;
 	unsigned i, j, cnt = 0, n_fresh = 0, total = 0;
@@ -129,6 +153,13 @@ health_sync(struct health *h, const struct cfg_service *svcs, unsigned n)
 				t->hc = hc;
 				t->fd = -1;
 				t->st.type = hc.type;
+				if (serving != NULL && serving(&svcs[i], b)) {
+					t->st.state = HEALTH_UP;
+					t->st.assumed = true;
+					snprintf(t->st.last_result, sizeof(t->st.last_result),
+						 "served before its check: up until the first "
+						 "result");
+				}
 				/* A little spread, so a thousand new targets do not start at once. */
 				t->due_ms = now + (uint64_t)(rand() % 50);
 				snprintf(t->desc, sizeof(t->desc), "%s of %s",
@@ -149,7 +180,7 @@ health_sync(struct health *h, const struct cfg_service *svcs, unsigned n)
 			struct cfg_hc hc;
 
 			cfg_hc_merge(&svcs[i].hc, &b->hc, &hc);
-			if (t == NULL || hc.type == CFG_HC_NONE || memcmp(&hc, &t->hc, sizeof(hc)) == 0)
+			if (t == NULL || hc.type == CFG_HC_NONE || hc_same(&hc, &t->hc))
 				continue;
 			ops_of(t->hc.type)->cancel(h, t);
 			t->started_ms = 0;
@@ -204,8 +235,9 @@ health_done(struct health *h, struct hc_target *t, bool ok, const char *fmt, ...
 	 * in_a_row counts the results in a row that disagree with the state (failures while
 	 * UP, successes while DOWN); one that agrees resets it. The first result decides.
 	 */
-	if (st->state == HEALTH_UNKNOWN) {
+	if (st->state == HEALTH_UNKNOWN || st->assumed) {
 		st->state = ok ? HEALTH_UP : HEALTH_DOWN;
+		st->assumed = false;
 		st->in_a_row = 0;
 	} else if ((st->state == HEALTH_UP) == ok) {
 		st->in_a_row = 0;
@@ -231,11 +263,13 @@ health_done(struct health *h, struct hc_target *t, bool ok, const char *fmt, ...
 unsigned
 health_poll(struct health *h, uint64_t now_ms)
 {
-	unsigned i, starts = 0;
+	unsigned i, starts = 0, busy = 0;
 
 	h->now_ms = now_ms;
 	h->changed = 0;
 	hc_curl_poll_all(h);
+	for (i = 0; i < h->n; i++)
+		busy += h->t[i]->started_ms != 0;
 	for (i = 0; i < h->n; i++) {
 		struct hc_target *t = h->t[i];
 		const struct hc_ops *ops = ops_of(t->hc.type);
@@ -243,7 +277,8 @@ health_poll(struct health *h, uint64_t now_ms)
 		if (t->started_ms != 0) {
 			if (ops->poll != NULL)
 				ops->poll(h, t);
-		} else if (now_ms >= t->due_ms && starts < STARTS_PER_POLL) {
+		} else if (now_ms >= t->due_ms && starts < STARTS_PER_POLL &&
+			   busy + starts < MAX_IN_FLIGHT) {
 			starts++;
 			t->started_ms = now_ms;
 			ops->start(h, t);

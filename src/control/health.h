@@ -51,6 +51,8 @@ health_key_of(const struct cfg_service *s, const struct cfg_backend *b)
 struct health_status {
 	uint8_t state; /* enum health_state */
 	uint8_t type;  /* enum cfg_hc_type */
+	bool assumed;           /* UP only because it served when its check came: the first
+				 * result decides, as for UNKNOWN */
 	uint32_t in_a_row;      /* results in a row against the state: failures while UP,
 				 * successes while DOWN (the way to fall / rise) */
 	time_t last_change;     /* wall clock of the last state change; 0 = still UNKNOWN */
@@ -67,12 +69,22 @@ struct health;
 struct health *health_create(void);
 void health_destroy(struct health *h);
 
+/* Whether backend b of s takes conns already (health_sync's new targets start UP then). */
+typedef bool (*health_serving_fn)(const struct cfg_service *s, const struct cfg_backend *b);
+
 /**
- * Make the targets those of these services: new ones start UNKNOWN and are checked at
- * once; kept ones keep their state (a changed check starts counting again); gone ones end,
- * their check in flight cancelled. 0 or -ENOMEM (then nothing changed).
+ * Make the targets those of these services: new ones are checked at once and start
+ * UNKNOWN, or UP when serving(s, b) says the backend takes conns already (a check added to
+ * a live backend must not take it out before it has said anything); either way their first
+ * result decides. Kept ones keep their state (a changed check starts counting again); gone
+ * ones end, their check in flight cancelled. serving may be NULL. 0 or -ENOMEM (then
+ * nothing changed).
  */
-int health_sync(struct health *h, const struct cfg_service *svcs, unsigned n);
+int health_sync(struct health *h, const struct cfg_service *svcs, unsigned n,
+		health_serving_fn serving);
+
+/** Whether backend b of s has a check, in this model. */
+bool health_has_check(const struct cfg_service *s, const struct cfg_backend *b);
 
 /**
  * Start the checks that are due and collect the finished ones. Bounded work per call.

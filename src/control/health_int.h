@@ -20,7 +20,8 @@ struct hc_target {
 	uint64_t started_ms;     /* the check in flight started then; 0 = none in flight */
 	uint64_t deadline_ms;    /* udp, dns: no answer by then is a failure */
 	/* probe state */
-	CURL *easy;              /* tcp, http: kept between checks, one connection each */
+	CURL *easy;              /* tcp, http: the handle is kept between checks, never a
+				  * connection (each check connects anew) */
 	struct curl_slist *hdrs; /* http: the Host header */
 	int fd;                  /* udp, dns: the socket in flight, -1 = none */
 	uint16_t dns_id;

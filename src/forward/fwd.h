@@ -27,6 +27,22 @@ extern const struct fwd_ops fwd_fullnat_ops;
 /** The ops of a mode (enum cfg_mode), or NULL when it is not built in. */
 const struct fwd_ops *fwd_get(uint8_t mode);
 
+/** Decrement the TTL of a packet that is passed on unchanged otherwise. 0 or DROP_ttl_exceeded. */
+static inline int
+fwd_ttl_dec(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = pkt_ip(m);
+	uint16_t old_word, new_word;
+
+	if (unlikely(ip->time_to_live <= 1))
+		return DROP_ttl_exceeded;
+	memcpy(&old_word, &ip->time_to_live, 2); /* TTL and protocol: one checksum word */
+	new_word = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_word) - 0x100));
+	memcpy(&ip->time_to_live, &new_word, 2);
+	ip->hdr_checksum = csum_replace2(ip->hdr_checksum, old_word, new_word);
+	return 0;
+}
+
 /**
  * Rewrite the IPv4 and L4 addresses and ports of a parsed packet, decrement its TTL and
  * patch every checksum incrementally. 0 or DROP_ttl_exceeded. Worker.

@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include "common/drop.h"
+#include "forward/fwd.h"
 #include "net/neigh.h"
 #include "packet/pkt.h"
 #include "worker/worker.h"
@@ -17,11 +18,11 @@
  * of nodes changes (one drained and withdrawn, one back after maintenance) the router moves
  * some established flows to another node. A FULLNAT conn cannot move: its backend knows it
  * by the LIP of the node that made it. So a node that meets a TCP packet of a conn it does
- * not know, coming from a router, passes it unchanged (a new Ethernet header only) to the
- * other nodes of the cluster (dataplane.peers); the one that has the conn carries on with
- * it, the others drop it as no_conn and never pass on what a peer sent them. The cost
- * (a copy per peer) is bounded by a per-worker rate, since an ACK flood is exactly such
- * packets.
+ * not know, coming from a router, passes it on (one hop: a new Ethernet header, the TTL
+ * down by one) to the other nodes of the cluster (dataplane.peers); the one that has the
+ * conn carries on with it, the others drop it as no_conn and never pass on what a peer
+ * sent them. The cost (a copy per peer) is bounded by a per-worker rate, since an ACK
+ * flood is exactly such packets.
  */
 
 #define PEER_PPS 100000u /* per worker */
@@ -65,38 +66,46 @@ static inline unsigned
 peer_pass(struct worker *w, struct rte_mbuf *m)
 {
 	const struct dp *dp = w->dp;
-	unsigned i;
+	struct rte_ether_addr mac[CFG_MAX_PEERS];
+	unsigned i, n = 0, sent = 0;
+	uint8_t port[CFG_MAX_PEERS];
+	int r;
 
 	if (dp->n_peers == 0 || peer_sent(dp, &pkt_eth(m)->src_addr))
 		return DROP_no_conn;
+	/*
+	 * The peers reachable now. No neighbour-miss event for the others: the control thread
+	 * keeps the peers resolved (pinned) and asks for them itself, and a peer that is down
+	 * would otherwise flood the event ring at the rate of these packets.
+	 */
+	for (i = 0; i < dp->n_peers; i++)
+		if (neigh_lookup(dp->neigh, dp->peers[i].ip, &mac[n]) == 0)
+			port[n++] = dp->peers[i].port;
+	if (n == 0)
+		return DROP_neigh_unresolved;
 	if (!peer_budget(w))
 		return DROP_peer_limit;
-	for (i = 0; i < dp->n_peers; i++) {
-		const struct dp_peer *pr = &dp->peers[i];
-		struct rte_mbuf *c = m;
+	/*
+	 * A hop like any router's: should nodes ever pass a packet round in a circle (one that
+	 * does not yet know the sender's MAC at start-up), the TTL ends it.
+	 */
+	r = fwd_ttl_dec(m);
+	if (r != 0)
+		return (unsigned)r;
+	for (i = 0; i < n; i++) {
+		/* The last one takes m itself; the others get copies. */
+		struct rte_mbuf *c = i + 1 == n ? m : rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 		struct rte_ether_hdr *eth;
 
-		/* One peer (two nodes) takes m itself; more get copies and m goes after. */
-		if (dp->n_peers > 1) {
-			c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-			if (c == NULL)
-				continue;
-		}
-		eth = pkt_eth(c);
-		if (neigh_lookup(dp->neigh, pr->ip, &eth->dst_addr) < 0) {
-			worker_neigh_event(w, NEIGH_EV_MISS, pr->ip, pr->port, NULL);
-			if (c != m)
-				rte_pktmbuf_free(c);
-			else
-				return DROP_neigh_unresolved;
+		if (c == NULL)
 			continue;
-		}
-		rte_ether_addr_copy(&dp->ports[pr->port].mac, &eth->src_addr);
-		w->st.to_peers++;
-		worker_tx(w, pr->port, c);
+		eth = pkt_eth(c);
+		rte_ether_addr_copy(&mac[i], &eth->dst_addr);
+		rte_ether_addr_copy(&dp->ports[port[i]].mac, &eth->src_addr);
+		worker_tx(w, port[i], c);
+		sent++;
 	}
-	if (dp->n_peers > 1)
-		rte_pktmbuf_free(m);
+	w->st.to_peers += sent;
 	return 0;
 }
 

@@ -40,6 +40,20 @@ twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
  * sluiced forwards. Strict reverse-path filtering on X drops every frame for a local
  * address there, since no route points at X; the kernel twin is its way in instead.
  */
+static int
+all_rp_filter(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/conf/all/rp_filter", "r");
+	int v = -1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static void
 fence_kernel(const struct cfg_port *p)
 {
@@ -51,6 +65,10 @@ fence_kernel(const struct cfg_port *p)
 		return; /* a NIC taken from the kernel, or a device without a netdev */
 	snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(at + 7, ","), at + 7);
 	r = netif_sysctl("ipv4/conf/%s/rp_filter", ifname, "1\n");
+	if (r == 0 && all_rp_filter() == 2)
+		LOG_W("port '%s': net.ipv4.conf.all.rp_filter is 2 (loose), which overrides the "
+		      "strict filter on %s: the kernel may answer traffic for this node's addresses "
+		      "there itself", p->name, ifname);
 	if (r < 0)
 		LOG_W("port '%s': cannot fence the kernel off %s (rp_filter: %s): it may answer "
 		      "traffic for this node's addresses itself", p->name, ifname, strerror(-r));

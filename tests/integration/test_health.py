@@ -134,6 +134,10 @@ def test_vip_announcement(make_lab, sluiced):
     wait_announced(lb, ["10.0.0.10", "10.0.0.12"])
     s = {x["vip"]: x for x in d.services()}
     assert s["10.0.0.10:80/tcp"]["announced"] and not s["10.0.0.11:80/tcp"]["announced"]
+    # Taken off by someone else: put back within the upkeep second.
+    lb.run("lb", ["ip", "addr", "del", "10.0.0.10/32", "dev", "sl-vip"])
+    wait_announced(lb, ["10.0.0.10", "10.0.0.12"], limit=3)
+    assert "had been taken off sl-vip" in d.log.read_text()
 
     # Every backend of 10.0.0.10 failing withdraws it; one back announces it again.
     lb.stop_server(1)
@@ -170,16 +174,23 @@ def test_vip_announcement(make_lab, sluiced):
 
 
 def test_announce_interface_clash_and_off(make_lab, sluiced, tmp_path):
-    """An interface of that name exists: sluiced refuses to start with a clear line (adopting
-    it would announce after a crash). announce_interface: false starts without one."""
+    """An interface of that name exists (adopting it would announce after a crash): named in
+    the config, sluiced refuses to start with a clear line; the default only warns (a node
+    that cannot announce still forwards). announce_interface: false starts without one."""
     lb = make_lab(backends=1)
     lb.run("lb", ["ip", "tuntap", "add", "sl-vip", "mode", "tun"])
     cfg = lb.sluiced_config()
     bad = tmp_path / "clash.yaml"
-    bad.write_text(cfg)
+    bad.write_text(cfg.replace("control:\n", "control:\n  announce_interface: sl-vip\n"))
     p = lb.run("lb", [SLUICED, "-c", bad], check=False, timeout=60)
     assert p.returncode != 0
     assert "control.announce_interface" in p.stderr and "sl-vip" in p.stderr, p.stderr
+
+    d = sluiced(lb, cfg, tag="default")
+    wait_http(lb, d)
+    assert "no VIP is announced" in d.log.read_text()
+    assert d.service("10.0.0.10:80/tcp")["announced"] is False
+    d.stop()
     lb.run("lb", ["ip", "link", "del", "sl-vip"])
 
     off = cfg.replace("control:\n", "control:\n  announce_interface: false\n")
@@ -187,3 +198,24 @@ def test_announce_interface_clash_and_off(make_lab, sluiced, tmp_path):
     wait_http(lb, d)
     assert announced(lb) is None
 
+
+
+def test_check_added_to_live_backend_keeps_it(make_lab, sluiced):
+    """A check added to backends that serve (PUT of the service) does not take them out until
+    it has said something: no flap of the VIP, no `down` in between."""
+    lb = make_lab(backends=2)
+    be = [(f"{lab.backend_addr(k)}:{lab.HTTP_PORT}", 1) for k in (1, 2)]
+    d = sluiced(lb, lb.sluiced_config(services=[{"vip": "10.0.0.10:80/tcp", "backends": be}]))
+    wait_http(lb, d)
+    wait_announced(lb, ["10.0.0.10"])
+    body = {"vip": "10.0.0.10:80/tcp", "health_check": HC,
+            "backends": [{"address": a, "weight": w} for a, w in be]}
+    status, doc = api(d, "PUT", "/v1/services/10.0.0.10:80/tcp", body)
+    assert status == 200, doc
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        assert announced(lb) == ["10.0.0.10"]
+        assert {b["state"] for b in health(d).values()} == {"up"}, health(d)
+    log = d.log.read_text()
+    assert "withdrawn" not in log and " is down " not in log, log
+    assert {b["health"]["last_result"] for b in health(d).values()} == {"status 200"}

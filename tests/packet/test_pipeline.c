@@ -634,9 +634,14 @@ test_peer_pass(void **state)
 	assert_int_equal(e->w->out.n[0], 2);
 	for (k = 0; k < 2; k++) {
 		o = e->w->out.pkts[0][k];
-		/* The same IP packet, a new Ethernet header: to the peer, from us. */
+		/* The same IP packet one hop on (TTL - 1), a new Ethernet header: to the peer,
+		 * from us. */
 		assert_int_equal(rte_pktmbuf_data_len(o), len);
-		assert_memory_equal(rte_pktmbuf_mtod_offset(o, void *, 14), in + 14, len - 14u);
+		assert_frame_ok(o);
+		assert_int_equal(ip_of(o)->time_to_live,
+				 ((struct rte_ipv4_hdr *)(in + 14))->time_to_live - 1);
+		assert_memory_equal(rte_pktmbuf_mtod_offset(o, uint8_t *, 14 + 12), in + 14 + 12,
+				    len - 14u - 12u); /* addresses, ports, payload */
 		assert_memory_equal(&pkt_eth(o)->dst_addr, &peer_mac[k], 6);
 		assert_memory_equal(&pkt_eth(o)->src_addr, &port_mac[0], 6);
 	}
@@ -666,6 +671,21 @@ test_peer_pass(void **state)
 	worker_set_time(e->w, 2000001);
 	run1(e->w, tcp("10.0.1.3", 999, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
 	assert_int_equal(e->w->out.n[0], 2);
+	env_free(e);
+
+	/* A peer that is down (unresolved): the others still get it, and no neighbour event
+	 * per packet (the control thread keeps peers resolved); none resolved: a drop. */
+	e = env_new_extra(1, 1024, "  peers: [10.0.1.12, 10.0.1.13]\n");
+	neigh_learn(e->dp->neigh, fx_ip("10.0.1.13"), 0, &peer_mac[1], 0);
+	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
+	o = out_one(e->w, 0);
+	assert_memory_equal(&pkt_eth(o)->dst_addr, &peer_mac[1], 6);
+	assert_int_equal(rte_ring_count(e->w->events), 0);
+	env_free(e);
+	e = env_new_extra(1, 1024, "  peers: [10.0.1.12]\n");
+	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 1);
 	env_free(e);
 }
 

@@ -215,7 +215,7 @@ test_http_rise_fall(void **state)
 	snprintf(s.hc.host, sizeof(s.hc.host), "www.example");
 	/* Not usable before its first check; the first result decides. */
 	assert_false(health_usable(h, &s, &b));
-	assert_int_equal(health_sync(h, &s, 1), 0);
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	assert_true(health_get(h, &s, &b, &st));
 	assert_int_equal(st.state, HEALTH_UNKNOWN);
 	until_state(h, &s, HEALTH_UP);
@@ -253,7 +253,7 @@ test_http_rise_fall(void **state)
 
 	/* Removing the check ends the target: the backend is usable, with no status. */
 	s.hc.type = CFG_HC_NONE;
-	assert_int_equal(health_sync(h, &s, 1), 0);
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	assert_false(health_get(h, &s, &b, &st));
 	assert_true(health_usable(h, &s, &b));
 	health_destroy(h);
@@ -270,7 +270,7 @@ test_tcp(void **state)
 
 	(void)state;
 	service(&s, &b, CFG_HC_TCP, srv.tcp_port);
-	assert_int_equal(health_sync(h, &s, 1), 0);
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	until_state(h, &s, HEALTH_UP);
 
 	/* A port nobody listens on: refused, down at the first result. */
@@ -278,14 +278,14 @@ test_tcp(void **state)
 	close(fd);
 	service(&s2, &b2, CFG_HC_TCP, closed);
 	s2.port = htons(81); /* another service, same address */
-	assert_int_equal(health_sync(h, &s2, 1), 0);
+	assert_int_equal(health_sync(h, &s2, 1, NULL), 0);
 	until_state(h, &s2, HEALTH_DOWN);
 
 	/* The check port can differ from the backend's: the down one checked on the open port
 	 * comes up; the change of check restarts counting but keeps the state. */
 	b2.hc.set = CFG_HCF_PORT;
 	b2.hc.port = srv.tcp_port;
-	assert_int_equal(health_sync(h, &s2, 1), 0);
+	assert_int_equal(health_sync(h, &s2, 1, NULL), 0);
 	until_state(h, &s2, HEALTH_UP);
 	health_destroy(h);
 }
@@ -304,7 +304,7 @@ test_udp_dns(void **state)
 	service(&s, &b, CFG_HC_UDP, srv.udp_port);
 	snprintf(s.hc.payload, sizeof(s.hc.payload), "ping");
 	srv.udp_mode = 1;
-	assert_int_equal(health_sync(h, &s, 1), 0);
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	until_state(h, &s, HEALTH_UP);
 	/* Silence is a failure at the timeout. */
 	srv.udp_mode = 0;
@@ -317,7 +317,7 @@ test_udp_dns(void **state)
 	snprintf(s.hc.query, sizeof(s.hc.query), "svc.test");
 	srv.udp_mode = 2;
 	srv.dns_rcode = 0;
-	assert_int_equal(health_sync(h, &s, 1), 0);
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	until_state(h, &s, HEALTH_UP);
 	srv.dns_rcode = 5;
 	until_state(h, &s, HEALTH_DOWN);
@@ -329,7 +329,7 @@ test_udp_dns(void **state)
 	close(fd);
 	b.port = closed;
 	s.hc.type = CFG_HC_UDP;
-	assert_int_equal(health_sync(h, &s, 1), 0);
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	until_state(h, &s, HEALTH_DOWN);
 	assert_true(health_get(h, &s, &b, &st));
 	assert_string_equal(st.last_result, "recv: Connection refused");
