@@ -339,16 +339,26 @@ def test_drain_and_rejoin_keep_established_conns(make_cluster, sluiced):
     wait_http(c)
     size, n = c.big_mb << 20, 8
 
-    p = start_downloads(c, n)
-    try:
-        wait_for("downloads on both nodes", lambda: active(nodes[1]) and active(nodes[2]) and
-                 active(nodes[1]) + active(nodes[2]) == n, timeout=10)
-        on_n1 = active(nodes[1])
+    def while_downloading(what, running, change):
+        """n downloads; once running() holds, change(); then every download must complete."""
+        p = start_downloads(c, n)
+        try:
+            wait_for(what, running, timeout=10)
+            change()
+            downloads_done(p, n, size)
+        finally:
+            p.kill()
+
+    on_n1 = []
+
+    def drain():
+        on_n1.append(active(nodes[1]))
         c.birdc("n1", "disable", "uplink")
         c.wait_nexthops([front[2]], timeout=5)
-        downloads_done(p, n, size)
-    finally:
-        p.kill()
+
+    while_downloading("downloads on both nodes", lambda: active(nodes[1]) and active(nodes[2])
+                      and active(nodes[1]) + active(nodes[2]) == n, drain)
+    on_n1 = on_n1[0]
     passed = nodes[2].stats()["peers"]["passed"]
     print(f"drain: {on_n1} of {n} downloads were on node 1; node 2 passed {passed} packets")
     assert passed > 0
@@ -356,14 +366,11 @@ def test_drain_and_rejoin_keep_established_conns(make_cluster, sluiced):
     wait_for("node 1 idle", lambda: active(nodes[1]) == 0, timeout=10)
 
     # Rejoin: everything runs through node 2 when node 1 comes back.
-    p = start_downloads(c, n)
-    try:
-        wait_for("downloads on node 2", lambda: active(nodes[2]) == n, timeout=10)
+    def rejoin():
         c.birdc("n1", "enable", "uplink")
         c.wait_nexthops(sorted(front.values()), timeout=10)
-        downloads_done(p, n, size)
-    finally:
-        p.kill()
+
+    while_downloading("downloads on node 2", lambda: active(nodes[2]) == n, rejoin)
     passed = nodes[1].stats()["peers"]["passed"]
     print(f"rejoin: node 1 passed {passed} packets to node 2")
     assert passed > 0

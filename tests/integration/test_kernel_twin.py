@@ -13,6 +13,19 @@ import pytest
 from conftest import lab, wait_http
 
 
+def http_code(lb, role, url, timeout=15):
+    """The HTTP status of a GET of url from NAME-role, tried until it is 200 or timeout s."""
+    code = None
+    deadline = time.monotonic() + timeout
+    while code != "200" and time.monotonic() < deadline:
+        p = lb.run(role, ["curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", url],
+                   check=False)
+        code = p.stdout.strip()
+        if code != "200":
+            time.sleep(0.3)
+    return code
+
+
 # Two workers: net_tap then has a queue pair per worker, all drained by worker 0.
 @pytest.mark.parametrize("workers", [1, 2])
 def test_kernel_twin(make_lab, sluiced, workers):
@@ -33,14 +46,7 @@ def test_kernel_twin(make_lab, sluiced, workers):
     # A service of the node's own kernel, on the client port's address, answers the client.
     lb.spawn("lb", ["/usr/bin/python3", "-m", "http.server", "8000", "--bind", "10.0.1.1",
                     "--directory", str(lb.state)], "kernel-http")
-    code = None
-    deadline = time.monotonic() + 15
-    while code != "200" and time.monotonic() < deadline:
-        p = lb.run("cl", ["curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
-                          "http://10.0.1.1:8000/"], check=False)
-        code = p.stdout.strip()
-        if code != "200":
-            time.sleep(0.3)
+    code = http_code(lb, "cl", "http://10.0.1.1:8000/")
     assert code == "200", f"the node's kernel service did not answer: {code!r}"
 
     # The node's kernel reaches a backend through the backend port's twin.
@@ -54,14 +60,7 @@ def test_kernel_twin(make_lab, sluiced, workers):
     lb.run("cl", ["ip", "addr", "add", "10.9.0.1/32", "dev", "lo"])
     lb.spawn("cl", ["/usr/bin/python3", "-m", "http.server", "8001", "--bind", "10.9.0.1",
                     "--directory", str(lb.state)], "remote-http")
-    code = None
-    deadline = time.monotonic() + 15
-    while code != "200" and time.monotonic() < deadline:
-        p = lb.run("lb", ["curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
-                          "http://10.9.0.1:8001/"], check=False)
-        code = p.stdout.strip()
-        if code != "200":
-            time.sleep(0.3)
+    code = http_code(lb, "lb", "http://10.9.0.1:8001/")
     assert code == "200", f"the node's kernel did not reach 10.9.0.1 by the route: {code!r}"
 
     stats = d.stats()
