@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <stdlib.h>
-
 #include <rte_common.h>
 
 #include "sched/sched.h"
@@ -12,20 +10,6 @@
  * backend is the least loaded.
  */
 
-/* Stateless: a non-NULL token for "built". */
-static void *
-lc_build(const struct snap_service *svc, unsigned n_workers)
-{
-	RTE_SET_USED(n_workers);
-	return (void *)(uintptr_t)svc;
-}
-
-static void
-lc_free(void *data)
-{
-	RTE_SET_USED(data);
-}
-
 static int
 lc_pick(const struct snap_service *svc, void *data, unsigned worker, const struct pkt_meta *p)
 {
@@ -36,7 +20,7 @@ lc_pick(const struct snap_service *svc, void *data, unsigned worker, const struc
 
 const struct sched_ops sched_lc_ops = {
 	.name = "lc",
-	.build = lc_build,
-	.free = lc_free,
+	.build = sched_stateless_build,
+	.free = sched_stateless_free,
 	.pick = lc_pick,
 };

@@ -46,6 +46,20 @@ gcd(uint64_t a, uint64_t b)
 	return a;
 }
 
+/* Stateless: a non-NULL token for "built". */
+void *
+sched_stateless_build(const struct snap_service *svc, unsigned n_workers)
+{
+	(void)n_workers;
+	return (void *)(uintptr_t)svc;
+}
+
+void
+sched_stateless_free(void *data)
+{
+	(void)data;
+}
+
 struct sched_seq *
 sched_seq_build(const struct snap_service *svc, int equal)
 {

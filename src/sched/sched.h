@@ -64,6 +64,9 @@ int sched_seq_pick(const struct snap_service *svc, struct sched_seq *s);
 
 /** Least connections (IPVS's overhead: active * 256 + inactive), weighted or not. */
 int sched_least(const struct snap_service *svc, unsigned worker, int weighted);
+/* build and free of a scheduler with no state of its own (lc, wlc: the gauges are its state) */
+void *sched_stateless_build(const struct snap_service *svc, unsigned n_workers);
+void sched_stateless_free(void *data);
 
 /** A Maglev table over svc's backends; source_only hashes the client address alone. */
 void *sched_maglev_build(const struct snap_service *svc, int source_only);
