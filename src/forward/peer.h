@@ -28,20 +28,6 @@
 #define PEER_PPS 100000u /* per worker */
 #define PEER_BURST 1024u
 
-/* Whether the frame comes from a peer (its source MAC is one of theirs). */
-static inline bool
-peer_sent(const struct dp *dp, const struct rte_ether_addr *src)
-{
-	struct rte_ether_addr mac;
-	unsigned i;
-
-	for (i = 0; i < dp->n_peers; i++)
-		if (neigh_lookup(dp->neigh, dp->peers[i].ip, &mac) == 0 &&
-		    rte_is_same_ether_addr(&mac, src))
-			return true;
-	return false;
-}
-
 /* A token bucket per worker on its own clock: no atomics. */
 static inline bool
 peer_budget(struct worker *w)
@@ -66,21 +52,28 @@ static inline unsigned
 peer_pass(struct worker *w, struct rte_mbuf *m)
 {
 	const struct dp *dp = w->dp;
+	const struct rte_ether_addr *src = &pkt_eth(m)->src_addr;
 	struct rte_ether_addr mac[CFG_MAX_PEERS];
 	unsigned i, n = 0, sent = 0;
 	uint8_t port[CFG_MAX_PEERS];
 	int r;
 
-	if (dp->n_peers == 0 || peer_sent(dp, &pkt_eth(m)->src_addr))
-		return DROP_no_conn;
 	/*
-	 * The peers reachable now. No neighbour-miss event for the others: the control thread
-	 * keeps the peers resolved (pinned) and asks for them itself, and a peer that is down
-	 * would otherwise flood the event ring at the rate of these packets.
+	 * The peers reachable now, in one pass that also tells whether a peer sent m (its
+	 * source MAC is one of theirs): that goes no further. No neighbour-miss event for the
+	 * unreachable: the control thread keeps the peers resolved (pinned) and asks for them
+	 * itself, and a peer that is down would otherwise flood the event ring at the rate of
+	 * these packets.
 	 */
-	for (i = 0; i < dp->n_peers; i++)
-		if (neigh_lookup(dp->neigh, dp->peers[i].ip, &mac[n]) == 0)
-			port[n++] = dp->peers[i].port;
+	for (i = 0; i < dp->n_peers; i++) {
+		if (neigh_lookup(dp->neigh, dp->peers[i].ip, &mac[n]) != 0)
+			continue;
+		if (rte_is_same_ether_addr(&mac[n], src))
+			return DROP_no_conn;
+		port[n++] = dp->peers[i].port;
+	}
+	if (dp->n_peers == 0)
+		return DROP_no_conn;
 	if (n == 0)
 		return DROP_neigh_unresolved;
 	if (!peer_budget(w))
