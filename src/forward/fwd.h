@@ -27,7 +27,7 @@ extern const struct fwd_ops fwd_fullnat_ops;
 /** The ops of a mode (enum cfg_mode), or NULL when it is not built in. */
 const struct fwd_ops *fwd_get(uint8_t mode);
 
-/** Decrement the TTL of a packet that is passed on unchanged otherwise. 0 or DROP_ttl_exceeded. */
+/** Decrement a packet's TTL, patching the header checksum. 0 or DROP_ttl_exceeded. Worker. */
 static inline int
 fwd_ttl_dec(struct rte_mbuf *m)
 {
@@ -36,7 +36,12 @@ fwd_ttl_dec(struct rte_mbuf *m)
 
 	if (unlikely(ip->time_to_live <= 1))
 		return DROP_ttl_exceeded;
-	memcpy(&old_word, &ip->time_to_live, 2); /* TTL and protocol: one checksum word */
+	/*
+	 * TTL and protocol form one 16-bit word of the header checksum. Decrement the word in
+	 * a register and store it whole: storing the TTL byte and reading the word back stalls
+	 * store forwarding (it was the hottest instruction of the path).
+	 */
+	memcpy(&old_word, &ip->time_to_live, 2);
 	new_word = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_word) - 0x100));
 	memcpy(&ip->time_to_live, &new_word, 2);
 	ip->hdr_checksum = csum_replace2(ip->hdr_checksum, old_word, new_word);
@@ -52,9 +57,9 @@ fwd_rewrite(struct rte_mbuf *m, const struct pkt_meta *p, uint32_t saddr, uint32
 	    uint16_t sport, uint16_t dport)
 {
 	struct rte_ipv4_hdr *ip = pkt_ip(m);
-	uint16_t csum, old_ttl_word, new_ttl_word;
+	uint16_t csum;
 
-	if (unlikely(ip->time_to_live <= 1))
+	if (unlikely(fwd_ttl_dec(m) != 0))
 		return DROP_ttl_exceeded;
 	/* TCP and UDP both start with the two ports; only the checksum's place differs. */
 	if (p->key.proto == PROTO_TCP || p->key.proto == PROTO_UDP) {
@@ -77,16 +82,7 @@ fwd_rewrite(struct rte_mbuf *m, const struct pkt_meta *p, uint32_t saddr, uint32
 		uh->src_port = sport;
 		uh->dst_port = dport;
 	}
-	/*
-	 * TTL and protocol form one 16-bit word of the header checksum. Decrement the word in
-	 * a register and store it whole: storing the TTL byte and reading the word back stalls
-	 * store forwarding (it was the hottest instruction of the path).
-	 */
-	memcpy(&old_ttl_word, &ip->time_to_live, 2);
-	new_ttl_word = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_ttl_word) - 0x100));
-	memcpy(&ip->time_to_live, &new_ttl_word, 2);
-	csum = csum_replace2(ip->hdr_checksum, old_ttl_word, new_ttl_word);
-	csum = csum_replace4(csum, ip->src_addr, saddr);
+	csum = csum_replace4(ip->hdr_checksum, ip->src_addr, saddr);
 	ip->hdr_checksum = csum_replace4(csum, ip->dst_addr, daddr);
 	ip->src_addr = saddr;
 	ip->dst_addr = daddr;
