@@ -255,17 +255,13 @@ serving_now(const struct cfg_service *s, const struct cfg_backend *b)
 {
 	char key[ADDR_STR_MAX];
 	const struct ctl_svc *cur;
-	struct health_status st;
 	int j;
 
 	addr_fmt_service(key, s->vip, s->port, s->proto);
 	cur = ctl_find(key);
 	if (cur == NULL || (j = be_find(&cur->cfg, b->addr, b->port)) < 0)
 		return false;
-	if (!health_has_check(&cur->cfg, &cur->cfg.backends[j]))
-		return true;
-	return health_get(g_ctl.health, &cur->cfg, &cur->cfg.backends[j], &st) &&
-	       st.state == HEALTH_UP;
+	return health_usable(g_ctl.health, &cur->cfg, &cur->cfg.backends[j]);
 }
 
 /* Health's verdict on b of s in a model about to be committed (health_sync comes after). */
@@ -274,8 +270,10 @@ health_lets(const struct cfg_service *s, const struct cfg_backend *b)
 {
 	struct health_status st;
 
-	if (!health_has_check(s, b) || health_get(g_ctl.health, s, b, &st))
-		return health_usable(g_ctl.health, s, b);
+	if (!health_has_check(s, b))
+		return true;
+	if (health_get(g_ctl.health, s, b, &st))
+		return st.state == HEALTH_UP;
 	return serving_now(s, b); /* a new target: what health_sync will start it as */
 }
 

@@ -30,6 +30,21 @@ ops_of(uint8_t type)
 	return type == CFG_HC_UDP || type == CFG_HC_DNS ? &hc_udp_ops : &hc_curl_ops;
 }
 
+/** The key of backend b of service s. */
+static struct health_key
+health_key_of(const struct cfg_service *s, const struct cfg_backend *b)
+{
+	struct health_key k;
+
+	memset(&k, 0, sizeof(k)); /* keys are compared as bytes */
+	k.vip = s->vip;
+	k.vport = s->port;
+	k.proto = s->proto;
+	k.addr = b->addr;
+	k.port = b->port;
+	return k;
+}
+
 static int
 key_cmp(const struct health_key *a, const struct health_key *b)
 {
@@ -305,11 +320,9 @@ health_usable(const struct health *h, const struct cfg_service *s, const struct 
 {
 	struct health_key k = health_key_of(s, b);
 	const struct hc_target *t;
-	struct cfg_hc hc;
 
 	/* The check of this model decides: one just removed frees the backend at once. */
-	cfg_hc_merge(&s->hc, &b->hc, &hc);
-	if (hc.type == CFG_HC_NONE)
+	if (!health_has_check(s, b))
 		return true;
 	t = find(h, &k);
 	return t != NULL && t->st.state == HEALTH_UP;

@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 #include <time.h>
 
 #include "control/config.h"
@@ -22,31 +21,6 @@
  */
 
 enum health_state { HEALTH_UNKNOWN = 0, HEALTH_UP, HEALTH_DOWN };
-
-struct health_key {
-	uint32_t vip;
-	uint16_t vport;
-	uint8_t proto;
-	uint8_t pad;
-	uint32_t addr; /* the backend, network order */
-	uint16_t port;
-	uint16_t pad2;
-};
-
-/** The key of backend b of service s. */
-static inline struct health_key
-health_key_of(const struct cfg_service *s, const struct cfg_backend *b)
-{
-	struct health_key k;
-
-	memset(&k, 0, sizeof(k)); /* keys are compared as bytes */
-	k.vip = s->vip;
-	k.vport = s->port;
-	k.proto = s->proto;
-	k.addr = b->addr;
-	k.port = b->port;
-	return k;
-}
 
 struct health_status {
 	uint8_t state; /* enum health_state */

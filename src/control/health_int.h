@@ -12,6 +12,16 @@
  * target and reports it with health_done().
  */
 
+struct health_key {
+	uint32_t vip;
+	uint16_t vport;
+	uint8_t proto;
+	uint8_t pad;
+	uint32_t addr; /* the backend, network order */
+	uint16_t port;
+	uint16_t pad2;
+};
+
 struct hc_target {
 	struct health_key key;
 	struct cfg_hc hc;        /* the effective check (service's + backend's overrides) */
