@@ -1112,11 +1112,12 @@ parse_routes(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 
 /*
  * A list of distinct addresses (local_addresses, peers): what names one in messages
- * ("local address"), key the list's key. Peers must be neighbours on a port's subnet.
+ * ("local address"), key the list's key; neighbours: each must be on a port's subnet.
  */
 static int
 parse_addr_list(struct vctx *v, const json_t *arr, const struct loc *al, const struct cfg *c,
-		const char *what, const char *key, size_t max, uint32_t *out, unsigned *n_out)
+		const char *what, const char *key, bool neighbours, size_t max, uint32_t *out,
+		unsigned *n_out)
 {
 	char many[48];
 	size_t n, i, k;
@@ -1133,8 +1134,8 @@ parse_addr_list(struct vctx *v, const json_t *arr, const struct loc *al, const s
 
 		cfgv_loc_elem(&l, al, arr, i);
 		rc = get_ip(v, j, &l, &out[i]);
-		if (rc == 0 && strcmp(key, "peers") == 0)
-			rc = check_via(v, &l, c, out[i], "peer");
+		if (rc == 0 && neighbours)
+			rc = check_via(v, &l, c, out[i], what);
 		if (rc < 0)
 			return rc;
 		for (k = 0; k < i; k++)
@@ -1214,14 +1215,14 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	}
 	j = cfgv_member(dp, dl, "local_addresses", &l);
 	if (j != NULL) {
-		rc = parse_addr_list(v, j, &l, c, "local address", "local_addresses",
+		rc = parse_addr_list(v, j, &l, c, "local address", "local_addresses", false,
 				     CFG_MAX_LADDRS, c->laddrs, &c->n_laddrs);
 		if (rc < 0)
 			return rc;
 	}
 	j = cfgv_member(dp, dl, "peers", &l);
 	if (j != NULL) {
-		rc = parse_addr_list(v, j, &l, c, "peer", "peers", CFG_MAX_PEERS, c->peers,
+		rc = parse_addr_list(v, j, &l, c, "peer", "peers", true, CFG_MAX_PEERS, c->peers,
 				     &c->n_peers);
 		if (rc < 0)
 			return rc;
