@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/addr.h"
@@ -40,7 +39,6 @@ announce_open(const char *ifname, char *msg, size_t len)
 {
 	struct announce *a = calloc(1, sizeof(*a));
 	struct ifreq ifr;
-	int s = -1;
 
 	if (a == NULL) {
 		snprintf(msg, len, "announce: out of memory");
@@ -64,21 +62,12 @@ announce_open(const char *ifname, char *msg, size_t len)
 			 " (it exists: another sluiced? set control.announce_interface)" : "");
 		goto fail;
 	}
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
-		snprintf(msg, len, "announce: %s: %s", ifname, strerror(errno));
+	a->ifindex = netif_up_ipv4(ifname);
+	if (a->ifindex < 0) {
+		snprintf(msg, len, "announce: cannot bring %s up: %s", ifname,
+			 strerror(-a->ifindex));
 		goto fail;
 	}
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0 || ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
-		snprintf(msg, len, "announce: cannot bring %s up: %s", ifname, strerror(errno));
-		goto fail;
-	}
-	a->ifindex = ifr.ifr_ifindex;
-	close(s);
-	/* IPv4 only: no link-local address or router solicitations on it. */
-	netif_sysctl("ipv6/conf/%s/disable_ipv6", ifname, "1\n");
-	s = -1;
 	a->nl = rtnl_open();
 	if (a->nl < 0) {
 		snprintf(msg, len, "announce: netlink: %s", strerror(-a->nl));
@@ -91,8 +80,6 @@ announce_open(const char *ifname, char *msg, size_t len)
 	}
 	return a;
 fail:
-	if (s >= 0)
-		close(s);
 	announce_close(a);
 	return NULL;
 }

@@ -40,20 +40,6 @@ twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
  * sluiced forwards. Strict reverse-path filtering on X drops every frame for a local
  * address there, since no route points at X; the kernel twin is its way in instead.
  */
-static int
-all_rp_filter(void)
-{
-	FILE *f = fopen("/proc/sys/net/ipv4/conf/all/rp_filter", "r");
-	int v = -1;
-
-	if (f != NULL) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 static void
 fence_kernel(const struct cfg_port *p)
 {
@@ -65,7 +51,7 @@ fence_kernel(const struct cfg_port *p)
 		return; /* a NIC taken from the kernel, or a device without a netdev */
 	snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(at + 7, ","), at + 7);
 	r = netif_sysctl("ipv4/conf/%s/rp_filter", ifname, "1\n");
-	if (r == 0 && all_rp_filter() == 2)
+	if (r == 0 && netif_sysctl_int("ipv4/conf/%s/rp_filter", "all") == 2)
 		LOG_W("port '%s': net.ipv4.conf.all.rp_filter is 2 (loose), which overrides the "
 		      "strict filter on %s: the kernel may answer traffic for this node's addresses "
 		      "there itself", p->name, ifname);
@@ -126,15 +112,9 @@ twin_address(const char *ifname, uint32_t addr, uint8_t prefix_len)
 	sin->sin_addr.s_addr = prefix_len ? htonl(0xffffffffu << (32 - prefix_len)) : 0;
 	if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
 		goto fail;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		goto fail;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		goto fail;
 	close(fd);
-	/* IPv4 only: without this the kernel would send router and neighbour solicitations. */
-	netif_sysctl("ipv6/conf/%s/disable_ipv6", ifname, "1\n");
-	return 0;
+	r = netif_up_ipv4(ifname);
+	return r < 0 ? r : 0;
 fail:
 	r = -errno;
 	close(fd);
