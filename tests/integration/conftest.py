@@ -82,10 +82,18 @@ def make_lab():
         return lb.up()
 
     yield make
+    down_all(made)
+
+
+def down_all(made, first=None):
+    """Take every lab (or cluster) of `made` down, the last made first, calling first(it)
+    before each; a failure does not stop the others, and the first one is raised at the end."""
     errors = []
-    for lb in reversed(made):
+    for it in reversed(made):
+        if first is not None:
+            first(it)
         try:
-            lb.down()
+            it.down()
         except Exception as e:  # keep taking the others down
             errors.append(e)
     if errors:

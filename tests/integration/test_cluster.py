@@ -22,7 +22,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, VIP, http_many, load_script, wait_http
+from conftest import ROOT, VIP, down_all, http_many, load_script, wait_http
 
 
 cluster = load_script("cluster")
@@ -58,20 +58,15 @@ def make_cluster(request):
 
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    errors = []
-    for c in reversed(made):
-        if failed:
-            for role in ["rt"] + [f"n{k}" for k in NODES]:
-                log = c.node_dir(role) / "bird.log"
-                if log.exists():
-                    tail = log.read_text(errors="replace").splitlines()[-15:]
-                    print(f"--- {log} ---\n" + "\n".join(f"  bird {role}| {x}" for x in tail))
-        try:
-            c.down()
-        except Exception as e:  # keep taking the others down
-            errors.append(e)
-    if errors:
-        raise errors[0]
+
+    def bird_logs(c):
+        for role in ["rt"] + [f"n{k}" for k in NODES]:
+            log = c.node_dir(role) / "bird.log"
+            if log.exists():
+                tail = log.read_text(errors="replace").splitlines()[-15:]
+                print(f"--- {log} ---\n" + "\n".join(f"  bird {role}| {x}" for x in tail))
+
+    down_all(made, bird_logs if failed else None)
 
 
 def vip_addrs(c, k):
