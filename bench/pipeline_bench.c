@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include "common/xorshift.h"
 #include "control/config.h"
 #include "flow/conn.h"
 #include "net/neigh.h"
@@ -42,10 +43,7 @@ static uint64_t rng = 88172645463325252ull;
 static inline uint64_t
 xorshift(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* Flow i: client 10.64.0.0 + i / 50000, port 10000 + i % 50000, to 10.0.0.10:80. */

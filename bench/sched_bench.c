@@ -27,6 +27,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
+#include "common/xorshift.h"
 #include "control/config.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
@@ -42,10 +43,7 @@ static uint64_t rng = 88172645463325252ull;
 static inline uint32_t
 xorshift(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
+	return (uint32_t)(xorshift64(&rng) >> 11);
 }
 
 static uint64_t

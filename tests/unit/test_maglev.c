@@ -25,6 +25,7 @@
 
 #include <rte_byteorder.h>
 
+#include "common/xorshift.h"
 #include "control/config.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
@@ -53,10 +54,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint32_t
 rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
+	return (uint32_t)(xorshift64(&rng_state) >> 16);
 }
 
 /*
