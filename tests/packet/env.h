@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_FIXTURE_ENV_H
+#define SLUICE_FIXTURE_ENV_H
+
+/*
+ * The node every packet fixture runs on: two ports (client side 10.0.1.1/24, backend side
+ * 10.0.2.1/24), a LIP, a TCP and a UDP service, built from YAML as sluiced builds it; and
+ * the helpers that push frames through pipeline_run() and check what comes out. Include
+ * after cmocka.h. Each fixture file sets `mp` up in its group setup.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "control/config.h"
+#include "flow/conn.h"
+#include "net/neigh.h"
+#include "service/snapshot.h"
+#include "worker/dp.h"
+#include "worker/pipeline.h"
+#include "worker/worker.h"
+#include "fixture.h"
+
+static const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
+						   { { 2, 0, 0, 0, 0, 2 } } };
+static const struct rte_ether_addr client_mac = { { 2, 0, 0, 0, 1, 1 } };
+static const struct rte_ether_addr be_mac = { { 2, 0, 0, 0, 2, 11 } };
+static const uint16_t port_ids[2] = { 0, 1 };
+static struct rte_mempool *mp;
+
+#define CONFIG                                                                          \
+	"dataplane:\n"                                                                  \
+	"  workers: %u\n"                                                               \
+	"  conn_table_size: %u\n"                                                       \
+	"  ports:\n"                                                                    \
+	"    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"               \
+	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"              \
+	"  local_addresses: [10.0.2.100]\n"                                             \
+	"  timeouts: {tcp_established: 900, tcp_time_wait: 2, tcp_close: 2, udp: 5}\n" \
+	"services:\n"                                                                   \
+	"  - vip: 10.0.0.10:80/tcp\n"                                                   \
+	"    scheduler: rr\n"                                                           \
+	"    backends: [{address: 10.0.2.11:8080}, {address: 10.0.2.12:8080}]\n"        \
+	"  - vip: 10.0.0.10:53/udp\n"                                                   \
+	"    scheduler: rr\n"                                                           \
+	"    backends: [{address: 10.0.2.21:53}]\n"
+
+struct env {
+	struct cfg cfg;
+	struct dp *dp;
+	struct worker *w;
+};
+
+/* Publish the services of c with counters slots 0.. and backends' slots 0.. in order. */
+static inline void
+publish(struct dp *dp, const struct cfg *c)
+{
+	struct snap_svc_input in[8];
+	uint16_t slots[8][8];
+	unsigned i, j, be = 0;
+
+	assert_true(c->n_services <= 8);
+	for (i = 0; i < c->n_services; i++) {
+		for (j = 0; j < c->services[i].n_backends; j++)
+			slots[i][j] = (uint16_t)be++;
+		in[i] = (struct snap_svc_input){ .cfg = &c->services[i], .slot = (uint16_t)i,
+						 .be_slots = slots[i] };
+	}
+	dp_publish(dp, snapshot_build(in, c->n_services, dp->routes, dp->be_gauges, dp->n_workers,
+				      1));
+}
+
+/* extra: lines for the dataplane section, e.g. "  peers: [10.0.1.12]\n" */
+static inline struct env *
+env_new_extra(unsigned workers, unsigned conns, const char *extra)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct cfg_error err;
+	char text[2048], *svcs;
+
+	snprintf(text, sizeof(text), CONFIG, workers, conns);
+	svcs = strstr(text, "services:\n");
+	memmove(svcs + strlen(extra), svcs, strlen(svcs) + 1);
+	memcpy(svcs, extra, strlen(extra));
+	assert_int_equal(cfg_load_string(text, "fixture", &e->cfg, &err), 0);
+	e->dp = dp_create(&e->cfg, port_mac, port_ids);
+	assert_non_null(e->dp);
+	publish(e->dp, &e->cfg);
+	e->w = e->dp->workers[0];
+	worker_set_time(e->w, 1000000);
+	/* The backends' MACs are known, as the control thread's ARP would have made them. */
+	neigh_learn(e->dp->neigh, fx_ip("10.0.2.11"), 1, &be_mac, 0);
+	neigh_learn(e->dp->neigh, fx_ip("10.0.2.12"), 1, &be_mac, 0);
+	neigh_learn(e->dp->neigh, fx_ip("10.0.2.21"), 1, &be_mac, 0);
+	return e;
+}
+
+static inline struct env *
+env_new(unsigned workers, unsigned conns)
+{
+	return env_new_extra(workers, conns, "");
+}
+
+static inline void
+out_clear(struct worker *w)
+{
+	unsigned p, i;
+
+	for (p = 0; p < CFG_MAX_PORTS; p++) {
+		for (i = 0; i < w->out.n[p]; i++)
+			rte_pktmbuf_free(w->out.pkts[p][i]);
+		w->out.n[p] = 0;
+	}
+	for (p = 0; p < CFG_MAX_WORKERS; p++) {
+		for (i = 0; i < w->out.n_handoff[p]; i++)
+			rte_pktmbuf_free(w->out.handoff[p][i]);
+		w->out.n_handoff[p] = 0;
+	}
+}
+
+static inline void
+env_free(struct env *e)
+{
+	unsigned i;
+
+	for (i = 0; i < e->dp->n_workers; i++)
+		out_clear(e->dp->workers[i]);
+	dp_free(e->dp);
+	cfg_free(&e->cfg);
+	free(e);
+}
+
+static inline unsigned
+out_total(const struct worker *w)
+{
+	unsigned p, n = 0;
+
+	for (p = 0; p < CFG_MAX_PORTS; p++)
+		n += w->out.n[p];
+	for (p = 0; p < CFG_MAX_WORKERS; p++)
+		n += w->out.n_handoff[p];
+	return n;
+}
+
+/* Run one frame through the pipeline on port `port`. */
+static inline void
+run1(struct worker *w, struct rte_mbuf *m, uint16_t port)
+{
+	m->port = port;
+	pipeline_run(w, &m, 1);
+}
+
+/* The one packet that came out, on `port`; anything else fails the test. */
+static inline struct rte_mbuf *
+out_one(struct worker *w, unsigned port)
+{
+	assert_int_equal(out_total(w), 1);
+	assert_int_equal(w->out.n[port], 1);
+	return w->out.pkts[port][0];
+}
+
+static inline struct rte_ipv4_hdr *
+ip_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+}
+
+/* Every checksum of an output frame is right, and the frame has the right length. */
+static inline void
+assert_frame_ok(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+
+	assert_int_equal(rte_pktmbuf_data_len(m),
+			 sizeof(struct rte_ether_hdr) + rte_be_to_cpu_16(ip->total_length));
+	assert_int_equal(rte_raw_cksum(ip, sizeof(*ip)), 0xffff);
+	if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) {
+		void *l4 = ip + 1;
+
+		if (ip->next_proto_id == IPPROTO_UDP &&
+		    ((struct rte_udp_hdr *)l4)->dgram_cksum == 0)
+			return;
+		/* Summed with the pseudo header, a right L4 checksum makes 0xffff. */
+		uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
+		uint16_t l4len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
+
+		sum += rte_raw_cksum(l4, l4len);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		assert_int_equal(sum, 0xffff);
+	}
+}
+
+static inline void
+assert_tuple(struct rte_mbuf *m, const char *src, uint16_t sport, const char *dst,
+	     uint16_t dport)
+{
+	struct rte_ipv4_hdr *ip = ip_of(m);
+	struct rte_udp_hdr *l4 = (struct rte_udp_hdr *)(ip + 1); /* ports lead in TCP too */
+
+	assert_int_equal(ip->src_addr, fx_ip(src));
+	assert_int_equal(ip->dst_addr, fx_ip(dst));
+	if (ip->next_proto_id == IPPROTO_ICMP)
+		return;
+	if (sport)
+		assert_int_equal(rte_be_to_cpu_16(l4->src_port), sport);
+	assert_int_equal(rte_be_to_cpu_16(l4->dst_port), dport);
+}
+
+static inline uint16_t
+sport_of(struct rte_mbuf *m)
+{
+	return rte_be_to_cpu_16(((struct rte_udp_hdr *)(ip_of(m) + 1))->src_port);
+}
+
+static inline struct rte_mbuf *
+tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t flags,
+    const struct rte_ether_addr *smac, unsigned dport_idx)
+{
+	struct fx_l4 f = { .proto = IPPROTO_TCP, .src = src, .dst = dst, .sport = sport,
+			   .dport = dport, .tcp_flags = flags };
+
+	return fx_frame(mp, smac, &port_mac[dport_idx], &f);
+}
+
+static inline const struct vs_counters *
+be_ctr(struct env *e, uint16_t slot)
+{
+	return dp_be_counters(e->dp, 0, slot);
+}
+
+#endif
