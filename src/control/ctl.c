@@ -214,6 +214,15 @@ pin_backends(void)
 	unsigned i, j;
 
 	neigh_unpin_all(dp->neigh);
+	/* the static routes' gateways, through which replies to clients go */
+	for (i = 0; i < g_ctl.cfg.n_routes; i++) {
+		uint8_t port;
+		uint32_t nh;
+
+		if (route_lookup(dp->routes, g_ctl.cfg.routes[i].via, &port, &nh) == 0 &&
+		    neigh_pin(dp->neigh, nh, port, now) == 1)
+			send_arp(dp, nh, port);
+	}
 	/* and the peers', to whom packets of conns we do not know go */
 	for (i = 0; i < dp->n_peers; i++)
 		if (neigh_pin(dp->neigh, dp->peers[i].ip, dp->peers[i].port, now) == 1)
@@ -937,6 +946,26 @@ recommit(uint64_t now)
 	}
 }
 
+/* A neighbour table that refuses addresses is said once; the counters say how often. */
+static void
+neigh_report(void)
+{
+	const struct neigh_stats *st = &g_ctl.dp->neigh->st;
+
+	if (!g_ctl.neigh_full_logged && st->full > 0) {
+		LOG_W("neighbour table: a bucket full of needed entries refused an address the "
+		      "node needs (%u entries); see neighbours.full in sluicectl stats",
+		      (unsigned)st->entries);
+		g_ctl.neigh_full_logged = true;
+	}
+	if (!g_ctl.neigh_refused_logged && st->refused > 0) {
+		LOG_W("neighbour table: ARP from more sources than it keeps (%u entries); stray "
+		      "ones are not learned (neighbours.refused), needed ones always are",
+		      (unsigned)st->entries);
+		g_ctl.neigh_refused_logged = true;
+	}
+}
+
 void
 ctl_tick(uint64_t now)
 {
@@ -952,6 +981,7 @@ ctl_tick(uint64_t now)
 		announce_update();
 		announce_refresh(g_ctl.announce);
 		neigh_upkeep(g_ctl.dp->neigh, now, send_arp, g_ctl.dp);
+		neigh_report();
 		if (g_ctl.last_sample_ms != 0)
 			sample(now);
 		g_ctl.last_sample_ms = now;

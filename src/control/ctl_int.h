@@ -44,6 +44,8 @@ struct ctl_state {
 	struct health *health;
 	struct announce *announce; /* NULL when control.announce_interface is false */
 	bool health_dirty;         /* a state changed that no snapshot has yet */
+	bool neigh_full_logged;    /* the neighbour table's refusals were logged */
+	bool neigh_refused_logged;
 	uint64_t last_recommit_ms;
 	unsigned n_svcs;
 	struct ctl_svc *svcs;

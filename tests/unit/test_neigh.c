@@ -68,7 +68,7 @@ table(uint32_t capacity)
 }
 
 static int
-resolved_to(const struct neigh_table *t, uint32_t ip, uint8_t last)
+resolved_to(struct neigh_table *t, uint32_t ip, uint8_t last)
 {
 	struct rte_ether_addr got, want = mac(last);
 
@@ -87,7 +87,10 @@ test_create(void **state)
 	errno = 0;
 	assert_null(neigh_create(100));
 	assert_int_equal(errno, EINVAL);
-	neigh_free(neigh_create(1));
+	errno = 0;
+	assert_null(neigh_create(4)); /* less than one bucket */
+	assert_int_equal(errno, EINVAL);
+	neigh_free(neigh_create(8));
 }
 
 static void
@@ -117,7 +120,7 @@ test_learn_lookup(void **state)
 static void
 test_many(void **state)
 {
-	struct neigh_table *t = table(256);
+	struct neigh_table *t = table(512);
 	unsigned i, n = 0;
 
 	(void)state;
@@ -293,8 +296,9 @@ test_unneeded_ages_out(void **state)
 	(void)state;
 	assert_int_equal(neigh_learn(t, ip, 0, &m, T0), 0);
 	assert_int_equal(upkeep(t, T0 + 29999), 0);
-	assert_true(resolved_to(t, ip, 5));
+	assert_true(neigh_known(t, ip)); /* a lookup would mark it used */
 	assert_int_equal(upkeep(t, T0 + 30000), 0);
+	assert_false(neigh_known(t, ip)); /* removed, not only forgotten */
 	assert_int_equal(neigh_lookup(t, ip, &m), -ENOENT);
 	assert_int_equal(upkeep(t, T0 + 31000), 0);
 	assert_int_equal(upkeep(t, T0 + 100000), 0);
@@ -376,35 +380,105 @@ count_entry(void *arg, const struct neigh_entry *e)
 	(*n)++;
 }
 
-/* A full table refuses new addresses, keeps serving the ones it has. */
+/*
+ * A full bucket: stray ARP fills at most its learned share, and pushes out the stalest of
+ * what nobody needs; addresses the node needs take the rest and push out learned ones; only
+ * a bucket full of needed entries refuses, counted.
+ */
 static void
 test_full(void **state)
 {
-	struct neigh_table *t = table(4);
+	struct neigh_table *t = table(8); /* one bucket */
 	struct rte_ether_addr m;
 	unsigned i, n = 0;
 
 	(void)state;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NEIGH_LEARN_WAYS; i++) {
 		m = mac((uint8_t)i);
-		assert_int_equal(neigh_learn(t, IP(10, 0, 0, i + 1), 0, &m, T0), 0);
+		assert_int_equal(neigh_learn(t, IP(10, 0, 0, i + 1), 0, &m, T0 + i), 0);
 	}
+	/* One more learned address replaces the one heard from longest ago (10.0.0.1). */
 	m = mac(99);
-	assert_int_equal(neigh_learn(t, IP(10, 0, 0, 5), 0, &m, T0), -ENOSPC);
-	assert_int_equal(neigh_want(t, IP(10, 0, 0, 6), 0, T0), -ENOSPC);
-	assert_int_equal(neigh_pin(t, IP(10, 0, 0, 7), 0, T0), -ENOSPC);
-	/* A lookup of an absent address in a full table ends (every slot probed). */
+	assert_int_equal(neigh_learn(t, IP(10, 0, 0, 50), 0, &m, T0 + 10), 0);
+	assert_true(resolved_to(t, IP(10, 0, 0, 50), 99));
+	assert_int_equal(neigh_lookup(t, IP(10, 0, 0, 1), &m), -ENOENT);
+	assert_int_equal(t->st.evicted, 1);
+	assert_int_equal(t->st.entries, NEIGH_LEARN_WAYS);
+	/* Needed addresses: the two free slots, then the stalest learned ones. */
+	for (i = 0; i < NEIGH_WAYS; i++)
+		assert_true(neigh_pin(t, IP(10, 0, 2, i + 1), 1, T0 + 20) >= 0);
+	assert_int_equal(t->st.entries, NEIGH_WAYS);
+	assert_int_equal(t->st.full, 0);
+	/* A bucket of needed entries: a ninth needed address is refused and counted, and so is
+	 * stray ARP; the pinned ones are untouched. */
+	assert_int_equal(neigh_pin(t, IP(10, 0, 2, 99), 1, T0 + 30), -ENOSPC);
+	assert_int_equal(neigh_want(t, IP(10, 0, 2, 98), 1, T0 + 30), -ENOSPC);
+	assert_int_equal(t->st.full, 2);
+	m = mac(77);
+	assert_int_equal(neigh_learn(t, IP(10, 0, 0, 60), 0, &m, T0 + 30), -ENOSPC);
+	assert_int_equal(t->st.refused, 1);
+	/* A lookup of an absent address in a full table ends. */
 	assert_int_equal(neigh_lookup(t, IP(10, 0, 0, 5), &m), -ENOENT);
-	for (i = 0; i < 4; i++)
-		assert_true(resolved_to(t, IP(10, 0, 0, i + 1), (uint8_t)i));
-	/* Known addresses can still be relearned, wanted and pinned. */
+	/* Known addresses can still be learned, wanted and pinned. */
 	m = mac(42);
-	assert_int_equal(neigh_learn(t, IP(10, 0, 0, 2), 0, &m, T0 + 1), 0);
-	assert_true(resolved_to(t, IP(10, 0, 0, 2), 42));
-	assert_int_equal(neigh_pin(t, IP(10, 0, 0, 3), 0, T0 + 1), 0);
-	assert_int_equal(neigh_want(t, IP(10, 0, 0, 4), 0, T0 + 1), 0);
+	assert_int_equal(neigh_learn(t, IP(10, 0, 2, 2), 1, &m, T0 + 31), 0);
+	assert_true(resolved_to(t, IP(10, 0, 2, 2), 42));
+	assert_int_equal(neigh_want(t, IP(10, 0, 2, 3), 1, T0 + 31), 0); /* asked 11 ms ago */
 	neigh_foreach(t, count_entry, &n);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, NEIGH_WAYS);
+	neigh_free(t);
+}
+
+/*
+ * The defect: ARP from more than the table's size of sources (a /16 of them) filled it for
+ * good, and then no backend resolved. Now the flood only churns its own share: every
+ * backend pinned during and after it resolves, and once the flood stops its entries age out.
+ */
+static void
+test_arp_flood_leaves_room(void **state)
+{
+	struct neigh_table *t = table(4096);
+	struct rte_ether_addr m;
+	unsigned i, ok = 0;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		m = mac((uint8_t)i);
+		(void)neigh_learn(t, IP(10, 1, (i >> 8) & 0xff, i & 0xff), 0, &m, T0 + i / 100);
+		/* backends appear while the flood goes on */
+		if (i % 100 == 0)
+			assert_true(neigh_pin(t, IP(10, 0, 2, 10 + i / 100), 1, T0 + i / 100) >= 0);
+	}
+	for (i = 0; i < 200; i++) {
+		m = mac((uint8_t)(i + 1));
+		assert_int_equal(neigh_learn(t, IP(10, 0, 2, 10 + i), 1, &m, T0 + 300), 0);
+	}
+	for (i = 0; i < 200; i++)
+		ok += resolved_to(t, IP(10, 0, 2, 10 + i), (uint8_t)(i + 1));
+	assert_int_equal(ok, 200);
+	assert_int_equal(t->st.full, 0);
+	assert_true(t->st.refused + t->st.evicted > 0);
+	assert_true(t->st.entries <= 4096);
+	/* The flood stops: its entries go after 30 s, the pinned ones stay. */
+	upkeep(t, T0 + 300 + 31000);
+	assert_int_equal(t->st.entries, 200);
+	neigh_free(t);
+}
+
+/* An entry the workers resolve through is in use: refreshed at 30 s, not aged out. */
+static void
+test_used_is_refreshed(void **state)
+{
+	struct neigh_table *t = table(64);
+	struct rte_ether_addr m = mac(3);
+	uint32_t ip = IP(10, 0, 1, 3);
+
+	(void)state;
+	assert_int_equal(neigh_learn(t, ip, 0, &m, T0), 0);
+	assert_true(resolved_to(t, ip, 3)); /* a worker's lookup marks it */
+	assert_int_equal(upkeep(t, T0 + 1000), 0);
+	assert_int_equal(upkeep(t, T0 + 30000), 1); /* probed: still needed */
+	assert_true(resolved_to(t, ip, 3));
 	neigh_free(t);
 }
 
@@ -425,6 +499,8 @@ main(void)
 		cmocka_unit_test(test_wanted_resolved_is_probed),
 		cmocka_unit_test(test_port_follows_learn),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_arp_flood_leaves_room),
+		cmocka_unit_test(test_used_is_refreshed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
