@@ -10,6 +10,7 @@
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
  * usage: sluice-bench [conns ...]   (default: 1000 1000000)
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,7 @@ node(uint32_t conns, struct cfg *c)
 		 "  ports:\n"
 		 "    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
 		 "    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
+		 "  routes: [{to: 10.64.0.0/10, via: 10.0.1.254}]\n"
 		 "  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"
 		 "                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"
 		 "                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"
@@ -131,6 +133,8 @@ node(uint32_t conns, struct cfg *c)
 	dp_publish(dp, snapshot_build(&in, 1, dp->routes, dp->be_gauges, 1, 1));
 	neigh_learn(dp->neigh, c->services[0].backends[0].addr, 1, &peer_mac, 0);
 	neigh_learn(dp->neigh, c->services[0].backends[1].addr, 1, &peer_mac, 0);
+	/* The clients are behind a router, as in production: replies go through it. */
+	neigh_learn(dp->neigh, inet_addr("10.0.1.254"), 0, &peer_mac, 0);
 	worker_set_time(dp->workers[0], 1000);
 	return dp;
 }

@@ -9,6 +9,8 @@
  */
 #define DROP_REASONS(X)                                                                   \
 	X(eth_truncated)     /* frame shorter than an Ethernet header */                  \
+	X(mac_bad_source)    /* source MAC is broadcast or multicast */                    \
+	X(mac_not_ours)      /* destination MAC is not the port's (ARP excepted) */        \
 	X(unsupported_l3)    /* neither IPv4 nor ARP (IPv6 is not handled yet) */          \
 	X(ip_truncated)      /* frame too short for the IPv4 header it announces */       \
 	X(bad_ip_header)     /* version != 4 or IHL < 5 */                                 \
@@ -16,7 +18,18 @@
 	X(bad_ip_checksum)                                                                 \
 	X(ip_options)        /* IPv4 options: not forwarded, as Katran */                  \
 	X(ip_fragment)       /* fragments: no reassembly yet */                            \
-	X(ttl_exceeded)      /* TTL would reach 0 on forwarding */                         \
+	X(ttl_exceeded)      /* TTL would reach 0 on forwarding (time-exceeded sent back) */ \
+	X(src_martian)       /* source in 0/8, 127/8, 224/4 or 240/4 (255.255.255.255) */ \
+	X(src_broadcast)     /* source is a port subnet's broadcast address */             \
+	X(src_local)         /* source is an address of this node: port, LIP or VIP */      \
+	X(src_backend)       /* a backend's address, arriving where that backend is not */  \
+	X(land)              /* source address equals destination address */               \
+	X(tcp_syn_fin)       /* SYN and FIN together */                                     \
+	X(tcp_syn_rst)       /* SYN and RST together */                                     \
+	X(tcp_null)          /* no flag at all */                                          \
+	X(tcp_xmas)          /* FIN, PSH and URG (the xmas scan) */                        \
+	X(tcp_fin_no_ack)    /* FIN without ACK */                                         \
+	X(bad_icmp_checksum) /* an ICMP message to the node whose checksum is wrong */     \
 	X(l4_truncated)      /* TCP/UDP/ICMP header beyond the IP payload */              \
 	X(bad_tcp_header)    /* TCP data offset < 5 or beyond the payload */              \
 	X(unsupported_proto) /* an IP protocol other than TCP, UDP, ICMP */               \

@@ -11,6 +11,7 @@
 #include "control/ctl.h"
 #include "control/ctl_int.h"
 #include "flow/conn.h"
+#include "net/neigh.h"
 #include "worker/worker.h"
 
 /*
@@ -284,7 +285,8 @@ ctl_stats_json(void)
 {
 	const struct dp *dp;
 	uint64_t drops[DROP_MAX], created = 0, current = 0, cap = 0, to_k = 0, from_k = 0;
-	uint64_t to_peers = 0;
+	uint64_t to_peers = 0, icmp_sent = 0, icmp_limited = 0;
+	const struct neigh_stats *ns;
 	json_t *workers, *dj, *root;
 	unsigned w, r;
 
@@ -298,6 +300,8 @@ ctl_stats_json(void)
 		to_k += wk->st.to_kernel;
 		from_k += wk->st.from_kernel;
 		to_peers += wk->st.to_peers;
+		icmp_sent += wk->st.icmp_err_sent;
+		icmp_limited += wk->st.icmp_err_limited;
 		current += conn_count(wk->ct);
 		cap += conn_capacity(wk->ct);
 		json_array_append_new(
@@ -318,6 +322,17 @@ ctl_stats_json(void)
 			 (json_int_t)cap, "workers", workers, "ports", ports_json(), "kernel",
 			 "to", (json_int_t)to_k, "from", (json_int_t)from_k, "peers", "passed",
 			 (json_int_t)to_peers, "drops", dj);
+	ns = &dp->neigh->st;
+	if (root != NULL) {
+		json_object_set_new(root, "neighbours",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "entries",
+					      (json_int_t)ns->entries, "full", (json_int_t)ns->full,
+					      "refused", (json_int_t)ns->refused, "evicted",
+					      (json_int_t)ns->evicted, "aged", (json_int_t)ns->aged));
+		json_object_set_new(root, "icmp_errors",
+				    json_pack("{s:I,s:I}", "sent", (json_int_t)icmp_sent,
+					      "rate_limited", (json_int_t)icmp_limited));
+	}
 	pthread_mutex_unlock(&g_ctl.lock);
 	return root;
 }

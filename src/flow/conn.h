@@ -52,14 +52,14 @@ struct conn {
 
 	uint8_t proto;
 	uint8_t state;        /* enum tcp_state, or CONN_S_UDP */
-	uint8_t in_port : 4;  /* port the client side arrived on; replies leave there */
+	uint8_t c_port : 4;   /* port toward the client (its route): replies leave there */
 	uint8_t out_port : 4; /* port toward the backend (CFG_MAX_PORTS <= 16) */
 	uint8_t lip_idx : 6;  /* CFG_MAX_LADDRS <= 64 */
 	uint8_t flags : 2;    /* CONN_F_* */
 	uint16_t svc_slot;    /* counters of the service */
 	uint16_t be_slot;     /* counters of the backend */
 	uint32_t out_nh;      /* next hop toward the backend (the backend or a gateway) */
-	struct rte_ether_addr c_mac; /* last hop toward the client: where its packets came from */
+	uint32_t c_nh;        /* next hop toward the client (the client or a router), routed */
 	uint16_t gen;         /* odd while the slot is free; readers outside the worker check it */
 	uint32_t wheel_next;  /* the wheel slot's list: conn indexes */
 	uint32_t wheel_prev;

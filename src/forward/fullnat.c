@@ -31,16 +31,24 @@ fullnat_in(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta
 static int
 fullnat_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
 {
+	const struct dp *dp = w->dp;
 	struct rte_ether_hdr *eth = pkt_eth(m);
 	int r;
 
+	/*
+	 * Routed, not remembered: the route toward the client was looked up when the conn
+	 * was made (routes are fixed while sluiced runs), its next hop's MAC is looked up now,
+	 * so a router that fails over or goes away takes no reply with it.
+	 */
+	if (unlikely(neigh_lookup(dp->neigh, c->c_nh, &eth->dst_addr) < 0)) {
+		worker_neigh_event(w, NEIGH_EV_MISS, c->c_nh, c->c_port, NULL);
+		return DROP_neigh_unresolved;
+	}
 	r = fwd_rewrite(m, p, c->vaddr, c->caddr, c->vport, c->cport);
 	if (unlikely(r))
 		return r;
-	/* Back the way the client's packets came: to the hop they came from. */
-	rte_ether_addr_copy(&c->c_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&w->dp->ports[c->in_port].mac, &eth->src_addr);
-	worker_tx(w, c->in_port, m);
+	rte_ether_addr_copy(&dp->ports[c->c_port].mac, &eth->src_addr);
+	worker_tx(w, c->c_port, m);
 	return 0;
 }
 

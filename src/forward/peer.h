@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include "common/drop.h"
+#include "common/tbucket.h"
 #include "forward/fwd.h"
 #include "net/neigh.h"
 #include "packet/pkt.h"
@@ -27,22 +28,6 @@
 
 #define PEER_PPS 100000u /* per worker */
 #define PEER_BURST 1024u
-
-/* A token bucket per worker on its own clock: no atomics. */
-static inline bool
-peer_budget(struct worker *w)
-{
-	uint64_t add = (w->now_ms - w->peer_refill_ms) * PEER_PPS / 1000;
-
-	if (add > 0) {
-		w->peer_tokens = RTE_MIN((uint64_t)PEER_BURST, w->peer_tokens + add);
-		w->peer_refill_ms = w->now_ms;
-	}
-	if (w->peer_tokens == 0)
-		return false;
-	w->peer_tokens--;
-	return true;
-}
 
 /**
  * Pass m, a TCP packet that starts no conn and matches none here, to every peer.
@@ -76,7 +61,7 @@ peer_pass(struct worker *w, struct rte_mbuf *m)
 		return DROP_no_conn;
 	if (n == 0)
 		return DROP_neigh_unresolved;
-	if (!peer_budget(w))
+	if (!tbucket_take(&w->peer_tb, w->now_ms, PEER_PPS, PEER_BURST))
 		return DROP_peer_limit;
 	/*
 	 * A hop like any router's: should nodes ever pass a packet round in a circle (one that

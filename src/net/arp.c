@@ -37,9 +37,14 @@ arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	}
 	sip = arp->arp_data.arp_sip;
 	tip = arp->arp_data.arp_tip;
-	/* Learn only neighbours on this port's own subnet: others are no next hop of ours. */
+	/*
+	 * Learn only neighbours on this port's own subnet (others are no next hop of ours), from
+	 * ARP about our addresses, or from any ARP of a neighbour we know already: a router
+	 * that fails over announces its address's new MAC with a gratuitous ARP (sip == tip).
+	 */
 	if (sip != 0 && (sip & port->mask) == (port->addr & port->mask) && sip != port->addr &&
-	    arp_is_ours(w, snap, p->in_port, tip)) {
+	    sip != port->bcast &&
+	    (arp_is_ours(w, snap, p->in_port, tip) || neigh_has(w->dp->neigh, sip))) {
 		worker_neigh_event(w, NEIGH_EV_LEARN, sip, p->in_port,
 				   arp->arp_data.arp_sha.addr_bytes);
 		w->st.arp_learned++;

@@ -78,7 +78,7 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_t
 	       const struct vs_gauge *gauges, unsigned n_workers, uint64_t version)
 {
 	struct snapshot *s;
-	unsigned i;
+	unsigned i, j, n_be;
 	int err = ENOMEM;
 
 	s = calloc(1, sizeof(*s));
@@ -88,7 +88,11 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_t
 	s->services = calloc(n ? n : 1, sizeof(*s->services));
 	s->svc_hash = hash_create("svc", version, n, sizeof(struct svc_key));
 	s->vip_hash = hash_create("vip", version, n, sizeof(uint32_t));
-	if (s->services == NULL || s->svc_hash == NULL || s->vip_hash == NULL)
+	for (i = 0, n_be = 0; i < n; i++)
+		n_be += in[i].cfg->n_backends;
+	s->be_hash = hash_create("be", version, n_be, sizeof(uint32_t));
+	if (s->services == NULL || s->svc_hash == NULL || s->vip_hash == NULL ||
+	    s->be_hash == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		struct snap_service *ss = &s->services[i];
@@ -106,6 +110,13 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_t
 		if (rte_hash_add_key_data(s->svc_hash, &k, (void *)(uintptr_t)i) < 0 ||
 		    rte_hash_add_key(s->vip_hash, &ss->vip) < 0)
 			goto fail;
+		for (j = 0; j < ss->n_backends; j++) {
+			const struct snap_backend *b = &ss->backends[j];
+			uintptr_t port = b->out_port == SNAP_NO_PORT ? 0 : 1u + b->out_port;
+
+			if (rte_hash_add_key_data(s->be_hash, &b->addr, (void *)port) < 0)
+				goto fail;
+		}
 	}
 	return s;
 fail:
@@ -131,5 +142,6 @@ snapshot_free(struct snapshot *s)
 	free(s->services);
 	rte_hash_free(s->svc_hash);
 	rte_hash_free(s->vip_hash);
+	rte_hash_free(s->be_hash);
 	free(s);
 }

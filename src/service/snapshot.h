@@ -53,6 +53,7 @@ struct snap_service {
 struct snapshot {
 	struct rte_hash *svc_hash; /* struct svc_key -> index in services[] */
 	struct rte_hash *vip_hash; /* VIP address -> any service on it */
+	struct rte_hash *be_hash;  /* backend address -> 1 + the port it is reached through */
 	uint64_t version;
 	uint32_t n_services;
 	struct snap_service *services;
@@ -93,6 +94,17 @@ static inline int
 snap_is_vip(const struct snapshot *s, uint32_t addr)
 {
 	return rte_hash_lookup(s->vip_hash, &addr) >= 0;
+}
+
+/** The port index a backend address is reached through, or -1 when it is no backend's. */
+static inline int
+snap_backend_port(const struct snapshot *s, uint32_t addr)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(s->be_hash, &addr, &data) < 0)
+		return -1;
+	return (int)(uintptr_t)data - 1;
 }
 
 /* What a snapshot is built from: the control model of one service. */

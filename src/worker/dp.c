@@ -100,6 +100,7 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 		p->addr = cfg->ports[i].addr;
 		p->prefix_len = cfg->ports[i].prefix_len;
 		p->mask = addr_prefix_mask(p->prefix_len);
+		p->bcast = p->prefix_len <= 30 ? p->addr | ~p->mask : 0;
 		dp->port_idx[p->port_id] = (uint8_t)i;
 		rports[i] = (struct route_port){ .addr = p->addr, .prefix_len = p->prefix_len };
 	}

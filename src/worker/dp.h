@@ -34,6 +34,7 @@ struct dp_port {
 	struct rte_ether_addr mac;
 	uint32_t addr;    /* network order */
 	uint32_t mask;    /* network order */
+	uint32_t bcast;   /* network order: the subnet's broadcast address; 0 for /31 and /32 */
 	uint8_t prefix_len;
 };
 

@@ -4,12 +4,15 @@
 #include <rte_hash.h>
 #include <rte_prefetch.h>
 
+#include "defense/sanity.h"
 #include "flow/conn.h"
 #include "forward/fwd.h"
 #include "forward/laddr.h"
 #include "forward/peer.h"
 #include "net/arp.h"
 #include "net/icmp.h"
+#include "net/neigh.h"
+#include "net/route.h"
 #include "sched/sched.h"
 #include "service/persist.h"
 #include "worker/pipeline.h"
@@ -57,6 +60,18 @@ tcp_is_syn_only(uint8_t flags)
 			 RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG;
 }
 
+/*
+ * Drop m, which could not be forwarded, and tell its source when it should know: a TTL that
+ * ran out is answered with time-exceeded, as a router does (so traceroute shows the node).
+ */
+static inline void
+pipeline_drop(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p, unsigned reason)
+{
+	if (reason == DROP_ttl_exceeded)
+		icmp_send_error(w, m, p, ICMP4_TIME_EXCEEDED, 0, 0);
+	worker_drop(w, m, reason);
+}
+
 /* A packet of an existing conn: state, deadline, counters, then the mode's xmit. */
 static inline void
 conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
@@ -79,7 +94,7 @@ conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 	conn_account(w, c, dir, p->ip_len);
 	r = c->fwd->xmit[dir](w, c, m, p);
 	if (unlikely(r))
-		worker_drop(w, m, (unsigned)r);
+		pipeline_drop(w, m, p, (unsigned)r);
 }
 
 /*
@@ -112,6 +127,34 @@ conn_schedule(struct worker *w, const struct snap_service *svc, const struct pkt
 	return i;
 }
 
+/*
+ * Whether the first packet of a new conn to backend `be` can leave now: its TTL, the route
+ * back to the client (the reply's way, looked up once: routes are fixed while sluiced runs)
+ * and the backend's next hop. A conn is only made for a packet that can be sent, so what
+ * cannot be forwarded never holds a conn slot or a LIP port. 0 or a drop reason.
+ */
+static inline unsigned
+conn_can_send(struct worker *w, const struct snap_backend *be, struct rte_mbuf *m,
+	      const struct pkt_meta *p, uint8_t *c_port, uint32_t *c_nh)
+{
+	const struct dp *dp = w->dp;
+	struct rte_ether_addr mac;
+
+	if (unlikely(pkt_ip(m)->time_to_live <= 1))
+		return DROP_ttl_exceeded;
+	if (unlikely(be->out_port == SNAP_NO_PORT ||
+		     route_lookup(dp->routes, p->key.saddr, c_port, c_nh) < 0))
+		return DROP_no_route;
+	if (unlikely(neigh_lookup(dp->neigh, be->nh, &mac) < 0)) {
+		worker_neigh_event(w, NEIGH_EV_MISS, be->nh, be->out_port, NULL);
+		return DROP_neigh_unresolved;
+	}
+	/* The reply needs the client's next hop: have it resolved before the answer comes. */
+	if (unlikely(neigh_lookup(dp->neigh, *c_nh, &mac) < 0))
+		worker_neigh_event(w, NEIGH_EV_MISS, *c_nh, *c_port, NULL);
+	return 0;
+}
+
 /* A new conn to svc for the packet m (its first). */
 static void
 conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
@@ -120,13 +163,14 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	const struct dp *dp = w->dp;
 	const struct snap_backend *be;
 	struct conn *c;
-	uint8_t lip_idx;
+	uint8_t lip_idx, c_port;
 	uint16_t lport;
+	uint32_t c_nh;
+	unsigned r;
 	int i;
 
 	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
-		unsigned r = peer_pass(w, m); /* perhaps another node's conn */
-
+		r = peer_pass(w, m); /* perhaps another node's conn */
 		if (r != 0)
 			worker_drop(w, m, r);
 		return;
@@ -137,8 +181,9 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 		return;
 	}
 	be = &svc->backends[i];
-	if (unlikely(be->out_port == SNAP_NO_PORT)) {
-		worker_drop(w, m, DROP_no_route);
+	r = conn_can_send(w, be, m, p, &c_port, &c_nh);
+	if (unlikely(r)) {
+		pipeline_drop(w, m, p, r);
 		return;
 	}
 	if (unlikely(laddr_alloc(w->lips, &lip_idx, &lport) < 0)) {
@@ -163,10 +208,10 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->proto = p->key.proto;
 	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
 					 : CONN_S_UDP;
-	c->in_port = p->in_port;
+	c->c_port = c_port;
+	c->c_nh = c_nh;
 	c->out_port = be->out_port;
 	c->out_nh = be->nh;
-	rte_ether_addr_copy(&pkt_eth(m)->src_addr, &c->c_mac);
 	c->svc_slot = svc->slot;
 	c->be_slot = be->slot;
 	c->fwd = svc->fwd;
@@ -183,7 +228,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	conn_account(w, c, CONN_DIR_IN, p->ip_len);
 	i = c->fwd->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
-		worker_drop(w, m, (unsigned)i);
+		pipeline_drop(w, m, p, (unsigned)i);
 }
 
 /* No conn for this packet: a new flow to a VIP, someone else's reply, or nothing of ours. */
@@ -193,8 +238,15 @@ conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 {
 	const struct dp *dp = w->dp;
 	const struct snap_service *svc;
+	unsigned r;
 	int kind;
 
+	/* Sources that cannot be real open nothing, reach no kernel and go to no peer. */
+	r = sanity_source(dp, snap, p);
+	if (unlikely(r)) {
+		worker_drop(w, m, r);
+		return;
+	}
 	svc = snap_service_find(snap, p->key.daddr, p->key.dport, p->key.proto);
 	if (svc != NULL) {
 		conn_new(w, svc, m, p);
@@ -267,6 +319,10 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 		p->in_port = dp->port_idx[m->port];
 		r = pkt_parse(m, p);
+		if (likely(r == 0))
+			r = (int)sanity_frame(dp, m, p);
+		if (likely(r == 0) && p->key.proto == PROTO_TCP && p->kind == PKT_IPV4)
+			r = (int)sanity_tcp_flags(p);
 		if (unlikely(r)) {
 			worker_drop(w, m, (unsigned)r);
 			continue;

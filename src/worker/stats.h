@@ -59,6 +59,8 @@ struct worker_stats {
 	uint64_t arp_replied;
 	uint64_t arp_learned;
 	uint64_t icmp_replied;
+	uint64_t icmp_err_sent;    /* ICMP errors the node sent (time exceeded) */
+	uint64_t icmp_err_limited; /* ICMP errors not sent: over the per-worker rate */
 	uint64_t persist_full;  /* a binding that found no room (the conn still went) */
 	uint64_t to_kernel;     /* packets for the node handed to a kernel twin */
 	uint64_t from_kernel;   /* packets a kernel twin sent out through its port */

@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "common/tbucket.h"
 #include "flow/conn.h"
 #include "worker/dp.h"
 #include "worker/stats.h"
@@ -47,8 +48,8 @@ struct worker {
 	uint64_t now_ms;
 	uint32_t last_miss_ip;   /* rate-limits neighbour-miss events */
 	uint64_t last_miss_ms;
-	uint64_t peer_tokens;    /* packets of unknown conns it may still pass to peers */
-	uint64_t peer_refill_ms;
+	struct tbucket peer_tb;  /* packets of unknown conns it may still pass to peers */
+	struct tbucket icmp_tb;  /* ICMP errors it may still send */
 	volatile int stop;
 	struct worker_stats st;
 	struct worker_out out;

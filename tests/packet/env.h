@@ -95,6 +95,13 @@ env_new_extra(unsigned workers, unsigned conns, const char *extra)
 	neigh_learn(e->dp->neigh, fx_ip("10.0.2.11"), 1, &be_mac, 0);
 	neigh_learn(e->dp->neigh, fx_ip("10.0.2.12"), 1, &be_mac, 0);
 	neigh_learn(e->dp->neigh, fx_ip("10.0.2.21"), 1, &be_mac, 0);
+	/* And the clients' 10.0.1.2-9 (on the client subnet: each is its own next hop). */
+	for (unsigned k = 2; k < 10; k++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.1.%u", k);
+		neigh_learn(e->dp->neigh, fx_ip(a), 0, &client_mac, 0);
+	}
 	return e;
 }
 
