@@ -16,10 +16,8 @@ fullnat_in(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta
 	struct rte_ether_hdr *eth = pkt_eth(m);
 	int r;
 
-	if (unlikely(neigh_lookup(dp->neigh, c->out_nh, &eth->dst_addr) < 0)) {
-		worker_neigh_event(w, NEIGH_EV_MISS, c->out_nh, c->out_port, NULL);
+	if (unlikely(worker_resolve(w, c->out_nh, c->out_port, &eth->dst_addr) < 0))
 		return DROP_neigh_unresolved;
-	}
 	r = fwd_rewrite(m, p, c->laddr, c->daddr, c->lport, c->dport);
 	if (unlikely(r))
 		return r;
@@ -40,10 +38,8 @@ fullnat_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_met
 	 * was made (routes are fixed while sluiced runs), its next hop's MAC is looked up now,
 	 * so a router that fails over or goes away takes no reply with it.
 	 */
-	if (unlikely(neigh_lookup(dp->neigh, c->c_nh, &eth->dst_addr) < 0)) {
-		worker_neigh_event(w, NEIGH_EV_MISS, c->c_nh, c->c_port, NULL);
+	if (unlikely(worker_resolve(w, c->c_nh, c->c_port, &eth->dst_addr) < 0))
 		return DROP_neigh_unresolved;
-	}
 	r = fwd_rewrite(m, p, c->vaddr, c->caddr, c->vport, c->cport);
 	if (unlikely(r))
 		return r;

@@ -123,6 +123,54 @@ neigh_has(const struct neigh_table *t, uint32_t ip)
 	return 0;
 }
 
+/*
+ * A worker's hints: the MAC a new conn's first packet came from, for the replies of that conn
+ * while the table does not know the client's next hop yet. Workers only report what they
+ * learn and miss; the control thread writes the table within a tick (2 ms), and a near backend
+ * answers sooner: without the hint the first answer to a client whose ARP request just came
+ * in (or a client the table aged out) would be dropped, and a TCP client would wait a second
+ * for its SYN again. A hint is the packet's own sender on the port the reply leaves by, held
+ * a few seconds, and only consulted when the table has no entry: the ARP the miss asked for
+ * replaces it. Direct-mapped by address: a hint overwritten by another is a miss, no more.
+ */
+#define NEIGH_HINTS 64u
+#define NEIGH_HINT_MS 3000u
+
+struct neigh_hints {
+	struct {
+		uint32_t ip;
+		uint8_t port;
+		uint8_t mac[RTE_ETHER_ADDR_LEN];
+		uint64_t until_ms;
+	} h[NEIGH_HINTS];
+};
+
+/** Remember that ip on port was heard from mac at now_ms. The owning worker. */
+static inline void
+neigh_hint_put(struct neigh_hints *hs, uint32_t ip, uint8_t port,
+	       const struct rte_ether_addr *mac, uint64_t now_ms)
+{
+	typeof(&hs->h[0]) h = &hs->h[neigh_hash(ip) & (NEIGH_HINTS - 1)];
+
+	h->ip = ip;
+	h->port = port;
+	memcpy(h->mac, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	h->until_ms = now_ms + NEIGH_HINT_MS;
+}
+
+/** The hint for ip on port, if one is fresh: 0, or -ENOENT. The owning worker. */
+static inline int
+neigh_hint_get(const struct neigh_hints *hs, uint32_t ip, uint8_t port,
+	       struct rte_ether_addr *mac, uint64_t now_ms)
+{
+	const typeof(hs->h[0]) *h = &hs->h[neigh_hash(ip) & (NEIGH_HINTS - 1)];
+
+	if (h->ip != ip || ip == 0 || h->port != port || now_ms >= h->until_ms)
+		return -ENOENT;
+	memcpy(mac->addr_bytes, h->mac, RTE_ETHER_ADDR_LEN);
+	return 0;
+}
+
 /** Whether ip has an entry, resolved or not (the control thread's view). Control thread. */
 int neigh_known(const struct neigh_table *t, uint32_t ip);
 

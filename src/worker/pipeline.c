@@ -149,9 +149,15 @@ conn_can_send(struct worker *w, const struct snap_backend *be, struct rte_mbuf *
 		worker_neigh_event(w, NEIGH_EV_MISS, be->nh, be->out_port, NULL);
 		return DROP_neigh_unresolved;
 	}
-	/* The reply needs the client's next hop: have it resolved before the answer comes. */
-	if (unlikely(neigh_lookup(dp->neigh, *c_nh, &mac) < 0))
+	/*
+	 * The reply needs the client's next hop: have it resolved before the answer comes, and
+	 * till then send to the MAC this packet came from when it came in where the reply goes.
+	 */
+	if (unlikely(neigh_lookup(dp->neigh, *c_nh, &mac) < 0)) {
 		worker_neigh_event(w, NEIGH_EV_MISS, *c_nh, *c_port, NULL);
+		if (*c_port == p->in_port)
+			neigh_hint_put(&w->hints, *c_nh, *c_port, &pkt_eth(m)->src_addr, w->now_ms);
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <rte_ring.h>
 
 #include "common/tbucket.h"
+#include "net/neigh.h"
 #include "flow/conn.h"
 #include "worker/dp.h"
 #include "worker/stats.h"
@@ -50,6 +51,7 @@ struct worker {
 	uint64_t last_miss_ms;
 	struct tbucket peer_tb;  /* packets of unknown conns it may still pass to peers */
 	struct tbucket icmp_tb;  /* ICMP errors it may still send */
+	struct neigh_hints hints; /* clients' MACs the table does not have yet */
 	volatile int stop;
 	struct worker_stats st;
 	struct worker_out out;
@@ -111,6 +113,20 @@ worker_to_kernel(struct worker *w, uint32_t addr, struct rte_mbuf *m)
 /** Report a learned or missed neighbour to the control thread; lossy when the ring is full. */
 void worker_neigh_event(struct worker *w, uint8_t type, uint32_t ip, uint8_t port,
 			const uint8_t *mac);
+
+/**
+ * The MAC of next hop ip on port: the neighbour table's, else the worker's hint (see
+ * struct neigh_hints). 0, or -ENOENT after reporting the miss (the control thread asks by
+ * ARP). Worker.
+ */
+static inline int
+worker_resolve(struct worker *w, uint32_t ip, uint8_t port, struct rte_ether_addr *mac)
+{
+	if (likely(neigh_lookup(w->dp->neigh, ip, mac) == 0))
+		return 0;
+	worker_neigh_event(w, NEIGH_EV_MISS, ip, port, NULL);
+	return neigh_hint_get(&w->hints, ip, port, mac, w->now_ms);
+}
 
 /** Expire conns that are due (bounded work). Worker. */
 void worker_expire(struct worker *w);

@@ -406,6 +406,70 @@ test_neigh_unresolved(void **state)
 }
 
 /*
+ * The answer to a client the neighbour table does not know yet (its ARP request is still on
+ * its way to the control thread, or the table aged it out) goes to the MAC the client's
+ * packets came from, not to nothing: a burst of new clients, each answered at once, and the
+ * miss reported for each so that ARP replaces the hint. The hint does not outlive
+ * NEIGH_HINT_MS.
+ */
+static void
+test_reply_before_client_resolved(void **state)
+{
+	static const struct rte_ether_addr other_mac = { { 2, 0, 0, 0, 1, 0x77 } };
+	struct env *e = env_new(1, 1024);
+	struct neigh_event ev;
+	struct rte_mbuf *m;
+	unsigned i, misses = 0;
+	char client[16];
+
+	(void)state;
+	for (i = 0; i < 16; i++) {
+		struct rte_ether_addr mac = other_mac;
+		struct fx_l4 f = { .proto = IPPROTO_UDP, .src = client, .dst = "10.0.0.10",
+				   .sport = 5353, .dport = 53 };
+		uint16_t lport;
+
+		mac.addr_bytes[5] = (uint8_t)i;
+		snprintf(client, sizeof(client), "10.0.1.%u", 100 + i);
+		run1(e->w, fx_frame(mp, &mac, &port_mac[0], &f), 0);
+		m = out_one(e->w, 1);
+		lport = sport_of(m);
+		out_clear(e->w);
+		f = (struct fx_l4){ .proto = IPPROTO_UDP, .src = "10.0.2.21", .dst = "10.0.2.100",
+				    .sport = 53, .dport = lport };
+		run1(e->w, fx_frame(mp, &be_mac, &port_mac[1], &f), 1);
+		m = out_one(e->w, 0);
+		assert_frame_ok(m);
+		assert_tuple(m, "10.0.0.10", 53, client, 5353);
+		assert_memory_equal(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &mac,
+				    6);
+		out_clear(e->w);
+	}
+	while (rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)) == 0)
+		misses += ev.type == NEIGH_EV_MISS && ev.port == 0;
+	assert_true(misses >= 16);
+	assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 0);
+
+	/* Once the hint is old, and the table still has nothing: dropped, as before. */
+	worker_set_time(e->w, e->w->now_ms + NEIGH_HINT_MS + 1);
+	{
+		struct conn_key k = { .saddr = fx_ip("10.0.1.100"), .daddr = fx_ip("10.0.0.10"),
+				      .sport = RTE_BE16(5353), .dport = RTE_BE16(53), .proto = 17 };
+		enum conn_dir dir;
+		struct conn *c = conn_lookup(e->w->ct, &k, &dir);
+		struct fx_l4 r = { .proto = IPPROTO_UDP, .src = "10.0.2.21", .dst = "10.0.2.100",
+				   .sport = 53 };
+
+		assert_non_null(c);
+		r.dport = rte_be_to_cpu_16(c->lport);
+		run1(e->w, fx_frame(mp, &be_mac, &port_mac[1], &r), 1);
+		assert_int_equal(out_total(e->w), 0);
+		assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 1);
+	}
+	env_free(e);
+}
+
+/*
  * A TCP packet of a conn this node does not know, from the router: passed unchanged to
  * each peer (another node may have the conn, the router having moved the flow); from a
  * peer: dropped, never passed back; at most PEER_BURST at once.
@@ -736,6 +800,7 @@ main(void)
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_neigh_unresolved),
+		cmocka_unit_test(test_reply_before_client_resolved),
 		cmocka_unit_test(test_conn_table_full),
 		cmocka_unit_test(test_peer_pass),
 		cmocka_unit_test(test_handoff),
