@@ -81,12 +81,12 @@ memory_name(enum cfg_memory m)
 	return (size_t)m < N_MEMORY ? memory_tab[m].name : "?";
 }
 
-#define N_TIMEOUTS 9
+#define N_TIMEOUTS 10
 
 /* The timeouts by name; timeout_off[] and timeout_def[] are in the same order. */
 static const char *const timeout_keys[N_TIMEOUTS + 1] = {
 	"tcp_established", "tcp_syn_sent", "tcp_syn_recv", "tcp_fin_wait", "tcp_time_wait",
-	"tcp_close", "tcp_close_wait", "tcp_last_ack", "udp", NULL,
+	"tcp_close", "tcp_close_wait", "tcp_last_ack", "udp", "lip_quarantine", NULL,
 };
 
 static const size_t timeout_off[N_TIMEOUTS] = {
@@ -99,10 +99,12 @@ static const size_t timeout_off[N_TIMEOUTS] = {
 	offsetof(struct cfg_timeouts, tcp_close_wait),
 	offsetof(struct cfg_timeouts, tcp_last_ack),
 	offsetof(struct cfg_timeouts, udp),
+	offsetof(struct cfg_timeouts, lip_quarantine),
 };
 
-/* IPVS's defaults (ip_vs_proto_tcp.c, ip_vs_proto_udp.c). */
-static const uint32_t timeout_def[N_TIMEOUTS] = { 900, 120, 60, 120, 120, 10, 60, 30, 300 };
+/* IPVS's defaults (ip_vs_proto_tcp.c, ip_vs_proto_udp.c); the quarantine is Linux's
+ * TIME_WAIT (TCP_TIMEWAIT_LEN), which is what it protects. */
+static const uint32_t timeout_def[N_TIMEOUTS] = { 900, 120, 60, 120, 120, 10, 60, 30, 300, 60 };
 
 _Static_assert(sizeof(struct cfg_timeouts) == N_TIMEOUTS * sizeof(uint32_t),
 	       "timeout tables must list every member of struct cfg_timeouts");

@@ -45,6 +45,7 @@ struct cfg_timeouts {
 	uint32_t tcp_close_wait;   /* 60 */
 	uint32_t tcp_last_ack;     /* 30 */
 	uint32_t udp;              /* 300 */
+	uint32_t lip_quarantine;   /* 60: a (LIP, port, backend) rests this long after a TCP conn */
 };
 
 struct cfg_port {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -12,6 +14,7 @@
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ctl_int.h"
+#include "forward/laddr.h"
 #include "net/arp.h"
 #include "net/neigh.h"
 #include "net/route.h"
@@ -966,6 +969,66 @@ neigh_report(void)
 	}
 }
 
+/*
+ * New conns refused for want of a free (LIP, port, backend) tuple: said at most once a
+ * minute, with what to do. The LIPs sustain about n_lips x 64512 / lip_quarantine new TCP
+ * conns a second per backend (from clients that do not reuse their ports).
+ */
+static void
+lip_report(uint64_t now)
+{
+	const struct dp *dp = g_ctl.dp;
+	uint64_t n = 0;
+	unsigned w;
+
+	for (w = 0; w < dp->n_workers; w++)
+		n += laddr_stats(dp->workers[w]->lips)->exhausted;
+	if (n == g_ctl.lip_exhausted_seen || now - g_ctl.lip_logged_ms < 60000)
+		return;
+	LOG_W("local addresses cannot sustain the new-connection rate: %" PRIu64 " new conns "
+	      "found no free (LIP, port, backend) tuple (no_local_port); %u LIPs carry about "
+	      "%u new TCP conns/s per backend with a quarantine of %u s: add "
+	      "dataplane.local_addresses or shorten dataplane.timeouts.lip_quarantine",
+	      n - g_ctl.lip_exhausted_seen, dp->n_laddrs,
+	      (unsigned)(dp->n_laddrs * 64512ull / (g_ctl.cfg.timeouts.lip_quarantine ?
+						    g_ctl.cfg.timeouts.lip_quarantine : 1)),
+	      g_ctl.cfg.timeouts.lip_quarantine);
+	g_ctl.lip_exhausted_seen = n;
+	g_ctl.lip_logged_ms = now;
+}
+
+/*
+ * Partial checksums completed in software are said once per port, with the fix, once they
+ * are a share of the port's packets: a right checksum matches the test once in 65536
+ * packets (completing it changes nothing), so a few such packets say nothing of the peer.
+ */
+static void
+csum_report(void)
+{
+	const struct dp *dp = g_ctl.dp;
+	unsigned p, w;
+
+	for (p = 0; p < dp->n_ports; p++) {
+		uint64_t n = 0;
+
+		if (g_ctl.csum_logged & (1u << p))
+			continue;
+		struct rte_eth_stats es;
+
+		for (w = 0; w < dp->n_workers; w++)
+			n += dp->workers[w]->st.port_rx_csum_partial[p];
+		if (n < 64 || rte_eth_stats_get(dp->ports[p].port_id, &es) != 0 ||
+		    n * 100 < es.ipackets)
+			continue;
+		LOG_W("port '%s' (%s) receives packets with partial checksums (a veth whose peer "
+		      "keeps transmit checksum offload on): sluiced completes them in software "
+		      "(rx_csum_partial in the port's stats); run `ethtool -K PEER tx off` on the "
+		      "peer interface to spare it that work", dp->ports[p].name,
+		      g_ctl.cfg.ports[p].device);
+		g_ctl.csum_logged |= 1u << p;
+	}
+}
+
 void
 ctl_tick(uint64_t now)
 {
@@ -982,6 +1045,8 @@ ctl_tick(uint64_t now)
 		announce_refresh(g_ctl.announce);
 		neigh_upkeep(g_ctl.dp->neigh, now, send_arp, g_ctl.dp);
 		neigh_report();
+		csum_report();
+		lip_report(now);
 		if (g_ctl.last_sample_ms != 0)
 			sample(now);
 		g_ctl.last_sample_ms = now;

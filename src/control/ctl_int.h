@@ -46,6 +46,9 @@ struct ctl_state {
 	bool health_dirty;         /* a state changed that no snapshot has yet */
 	bool neigh_full_logged;    /* the neighbour table's refusals were logged */
 	bool neigh_refused_logged;
+	uint32_t csum_logged;        /* ports whose partial checksums were logged, a bit each */
+	uint64_t lip_exhausted_seen; /* the LIP-exhausted count last logged */
+	uint64_t lip_logged_ms;      /* when it was logged */
 	uint64_t last_recommit_ms;
 	unsigned n_svcs;
 	struct ctl_svc *svcs;

@@ -11,6 +11,7 @@
 #include "control/ctl.h"
 #include "control/ctl_int.h"
 #include "flow/conn.h"
+#include "forward/laddr.h"
 #include "net/neigh.h"
 #include "worker/worker.h"
 
@@ -250,20 +251,23 @@ ports_json(void)
 
 	for (p = 0; arr && p < dp->n_ports; p++) {
 		struct rte_eth_stats es;
-		uint64_t tx_full = 0;
+		uint64_t tx_full = 0, partial = 0;
 
 		memset(&es, 0, sizeof(es));
 		rte_eth_stats_get(dp->ports[p].port_id, &es);
-		for (w = 0; w < dp->n_workers; w++)
+		for (w = 0; w < dp->n_workers; w++) {
 			tx_full += dp->workers[w]->st.port_tx_full[p];
+			partial += dp->workers[w]->st.port_rx_csum_partial[p];
+		}
 		json_array_append_new(
-			arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "name", dp->ports[p].name,
+			arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "name", dp->ports[p].name,
 				       "device", g_ctl.cfg.ports[p].device, "rx_packets",
 				       (json_int_t)es.ipackets, "rx_bytes", (json_int_t)es.ibytes,
 				       "tx_packets", (json_int_t)es.opackets, "tx_bytes",
 				       (json_int_t)es.obytes, "rx_dropped",
 				       (json_int_t)(es.imissed + es.ierrors + es.rx_nombuf),
-				       "tx_dropped", (json_int_t)(es.oerrors + tx_full)));
+				       "tx_dropped", (json_int_t)(es.oerrors + tx_full),
+				       "rx_csum_partial", (json_int_t)partial));
 	}
 	return arr;
 }
@@ -286,6 +290,7 @@ ctl_stats_json(void)
 	const struct dp *dp;
 	uint64_t drops[DROP_MAX], created = 0, current = 0, cap = 0, to_k = 0, from_k = 0;
 	uint64_t to_peers = 0, icmp_sent = 0, icmp_limited = 0;
+	struct laddr_stats lp = { 0 };
 	const struct neigh_stats *ns;
 	json_t *workers, *dj, *root;
 	unsigned w, r;
@@ -302,6 +307,15 @@ ctl_stats_json(void)
 		to_peers += wk->st.to_peers;
 		icmp_sent += wk->st.icmp_err_sent;
 		icmp_limited += wk->st.icmp_err_limited;
+		{
+			const struct laddr_stats *l = laddr_stats(wk->lips);
+
+			lp.kept_port += l->kept_port;
+			lp.continued += l->continued;
+			lp.exhausted += l->exhausted;
+			lp.q_evicted += l->q_evicted;
+			lp.q_entries += l->q_entries;
+		}
 		current += conn_count(wk->ct);
 		cap += conn_capacity(wk->ct);
 		json_array_append_new(
@@ -329,6 +343,13 @@ ctl_stats_json(void)
 					      (json_int_t)ns->entries, "full", (json_int_t)ns->full,
 					      "refused", (json_int_t)ns->refused, "evicted",
 					      (json_int_t)ns->evicted, "aged", (json_int_t)ns->aged));
+		json_object_set_new(root, "local_ports",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "kept_client_port",
+					      (json_int_t)lp.kept_port, "continued",
+					      (json_int_t)lp.continued, "exhausted",
+					      (json_int_t)lp.exhausted, "quarantined",
+					      (json_int_t)lp.q_entries, "quarantine_evicted",
+					      (json_int_t)lp.q_evicted));
 		json_object_set_new(root, "icmp_errors",
 				    json_pack("{s:I,s:I}", "sent", (json_int_t)icmp_sent,
 					      "rate_limited", (json_int_t)icmp_limited));

@@ -1,47 +1,78 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdio.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "common/xorshift.h"
+#include "flow/conn.h"
 #include "forward/laddr.h"
 
-struct lip_ports {
-	uint16_t *ring; /* host order */
-	uint32_t size;  /* ports in this worker's slice */
-	uint32_t head;  /* next to hand out */
-	uint32_t count; /* free */
+/* A tuple in quarantine: its reply key, who had it, and until when. */
+struct q_rec {
+	struct conn_key key;
+	uint32_t caddr;
+	uint16_t cport;
+	uint16_t pad;
+	uint32_t until; /* ticks */
 };
 
 struct laddr_pool {
 	unsigned n_lips;
-	unsigned next;
-	struct lip_ports lips[];
+	unsigned worker;
+	uint16_t mask;
+	uint32_t q_ticks;
+	uint64_t rng;
+	struct laddr_stats st;
+	/* The quarantine: a FIFO of records in the order their conns ended (so the oldest is
+	 * first to go) and a hash from reply key to the newest record of that key. */
+	struct rte_hash *qh;
+	struct q_rec *ring;
+	uint32_t q_size, q_head, q_count;
+	uint32_t lips[]; /* network order */
 };
 
 struct laddr_pool *
-laddr_pool_create(unsigned n_lips, unsigned worker, uint16_t mask, int socket)
+laddr_pool_create(const uint32_t *lips, unsigned n_lips, unsigned worker, uint16_t mask,
+		  uint32_t q_capacity, uint32_t q_ticks, int socket)
 {
+	char name[RTE_HASH_NAMESIZE];
 	struct laddr_pool *p;
-	unsigned i, port, k;
 
-	p = rte_zmalloc_socket("laddr", sizeof(*p) + sizeof(p->lips[0]) * n_lips, 0, socket);
+	if (n_lips > 256) { /* lip_idx is a byte */
+		errno = EINVAL;
+		return NULL;
+	}
+	p = rte_zmalloc_socket("laddr", sizeof(*p) + sizeof(p->lips[0]) * n_lips,
+			       RTE_CACHE_LINE_SIZE, socket);
 	if (p == NULL)
 		goto nomem;
 	p->n_lips = n_lips;
-	for (i = 0; i < n_lips; i++) {
-		struct lip_ports *l = &p->lips[i];
-
-		l->ring = rte_malloc_socket("laddr_ports", sizeof(uint16_t) * 65536, 0, socket);
-		if (l->ring == NULL)
-			goto nomem;
-		k = 0;
-		for (port = LADDR_PORT_MIN; port <= 65535; port++)
-			if ((port & mask) == worker)
-				l->ring[k++] = (uint16_t)port;
-		l->size = l->count = k;
-	}
+	p->worker = worker;
+	p->mask = mask;
+	p->q_ticks = q_ticks;
+	p->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)worker << 32) ^ (uintptr_t)p;
+	memcpy(p->lips, lips, sizeof(lips[0]) * n_lips);
+	if (q_ticks == 0 || q_capacity == 0)
+		return p;
+	p->q_size = q_capacity < 64 ? 64 : q_capacity;
+	p->ring = rte_malloc_socket("laddr_q", sizeof(p->ring[0]) * p->q_size, 0, socket);
+	snprintf(name, sizeof(name), "lq%u_%p", worker, (void *)p);
+	p->qh = rte_hash_create(&(struct rte_hash_parameters){
+		.name = name,
+		.entries = p->q_size,
+		.key_len = sizeof(struct conn_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	});
+	if (p->ring == NULL || p->qh == NULL)
+		goto nomem;
 	return p;
 nomem:
 	laddr_pool_free(p);
@@ -52,51 +83,141 @@ nomem:
 void
 laddr_pool_free(struct laddr_pool *p)
 {
-	unsigned i;
-
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->n_lips; i++)
-		rte_free(p->lips[i].ring);
+	rte_hash_free(p->qh);
+	rte_free(p->ring);
 	rte_free(p);
 }
 
-int
-laddr_alloc(struct laddr_pool *p, uint8_t *lip_idx, uint16_t *port_be)
+/* Whether (lip, port) -> backend may take a conn of the client (caddr, cport) now. */
+static inline int
+tuple_free(const struct laddr_pool *p, const struct conn_table *ct, struct conn_key *k,
+	   uint32_t caddr, uint16_t cport, uint32_t now, int *continued)
 {
-	unsigned k;
+	enum conn_dir dir;
+	void *data;
 
-	/* Round robin over LIPs, skipping exhausted ones: at most one pass. */
-	for (k = 0; k < p->n_lips; k++) {
-		unsigned i = p->next;
-		struct lip_ports *l = &p->lips[i];
-
-		p->next = i + 1 == p->n_lips ? 0 : i + 1;
-		if (l->count == 0)
-			continue;
-		*lip_idx = (uint8_t)i;
-		*port_be = rte_cpu_to_be_16(l->ring[l->head]);
-		l->head = l->head + 1 == l->size ? 0 : l->head + 1;
-		l->count--;
+	if (conn_lookup((struct conn_table *)(uintptr_t)ct, k, &dir) != NULL)
 		return 0;
+	*continued = 0;
+	if (p->qh == NULL || rte_hash_lookup_data(p->qh, k, &data) < 0)
+		return 1;
+	{
+		const struct q_rec *r = &p->ring[(uintptr_t)data];
+
+		if ((int32_t)(now - r->until) >= 0)
+			return 1; /* its time is up; the record goes at the next expiry */
+		if (r->caddr == caddr && r->cport == cport) {
+			*continued = 1;
+			return 1;
+		}
 	}
+	return 0;
+}
+
+int
+laddr_alloc(struct laddr_pool *p, const struct conn_table *ct, uint32_t caddr,
+	    uint16_t cport, uint32_t baddr, uint16_t bport, uint8_t proto, uint32_t now,
+	    uint8_t *lip_idx, uint16_t *port_be)
+{
+	struct conn_key k = { .saddr = baddr, .sport = bport, .proto = proto };
+	const uint32_t span = 65536u - LADDR_PORT_MIN;
+	unsigned i, first, tries = p->n_lips < 4 ? p->n_lips : 4;
+	uint16_t own = rte_be_to_cpu_16(cport);
+	int cont;
+
+	if (p->n_lips == 0)
+		return -ENOSPC;
+	/* The client's own port, moved into this worker's slice, on the client's LIP. */
+	first = rte_hash_crc_4byte(caddr, 0) % p->n_lips;
+	own = (uint16_t)((own & ~p->mask) | p->worker);
+	if (own >= LADDR_PORT_MIN) {
+		k.dport = rte_cpu_to_be_16(own);
+		for (i = 0; i < tries; i++) {
+			unsigned l = (first + i) % p->n_lips;
+
+			k.daddr = p->lips[l];
+			if (tuple_free(p, ct, &k, caddr, cport, now, &cont)) {
+				p->st.kept_port++;
+				p->st.continued += (uint64_t)cont;
+				*lip_idx = (uint8_t)l;
+				*port_be = k.dport;
+				return 0;
+			}
+		}
+	}
+	/* Random tuples of the slice: their number bounds the work. */
+	for (i = 0; i < LADDR_TRIES; i++) {
+		uint64_t r = xorshift64(&p->rng);
+		unsigned l = (unsigned)(r >> 40) % p->n_lips;
+		uint16_t port = (uint16_t)(LADDR_PORT_MIN + (uint32_t)r % span);
+
+		port = (uint16_t)((port & ~p->mask) | p->worker);
+		if (port < LADDR_PORT_MIN)
+			continue;
+		k.daddr = p->lips[l];
+		k.dport = rte_cpu_to_be_16(port);
+		if (tuple_free(p, ct, &k, caddr, cport, now, &cont)) {
+			*lip_idx = (uint8_t)l;
+			*port_be = k.dport;
+			return 0;
+		}
+	}
+	p->st.exhausted++;
 	return -ENOSPC;
 }
 
-void
-laddr_free(struct laddr_pool *p, uint8_t lip_idx, uint16_t port_be)
+/* Drop the oldest record; its key leaves the hash unless a newer record took it over. */
+static void
+q_pop(struct laddr_pool *p)
 {
-	struct lip_ports *l = &p->lips[lip_idx];
-	uint32_t tail = l->head + l->count;
+	const struct q_rec *r = &p->ring[p->q_head];
+	void *data;
 
-	if (tail >= l->size)
-		tail -= l->size;
-	l->ring[tail] = rte_be_to_cpu_16(port_be);
-	l->count++;
+	if (rte_hash_lookup_data(p->qh, &r->key, &data) >= 0 && (uintptr_t)data == p->q_head)
+		rte_hash_del_key(p->qh, &r->key);
+	p->q_head = p->q_head + 1 == p->q_size ? 0 : p->q_head + 1;
+	p->q_count--;
+	p->st.q_entries = p->q_count;
 }
 
-uint32_t
-laddr_free_count(const struct laddr_pool *p, uint8_t lip_idx)
+void
+laddr_release(struct laddr_pool *p, const struct conn *c, uint32_t now)
 {
-	return p->lips[lip_idx].count;
+	struct q_rec *r;
+	uint32_t tail;
+
+	if (p->qh == NULL || c->proto != PROTO_TCP)
+		return;
+	if (p->q_count == p->q_size) {
+		q_pop(p);
+		p->st.q_evicted++;
+	}
+	tail = p->q_head + p->q_count;
+	if (tail >= p->q_size)
+		tail -= p->q_size;
+	r = &p->ring[tail];
+	conn_key_out(c, &r->key);
+	r->caddr = c->caddr;
+	r->cport = c->cport;
+	r->pad = 0;
+	r->until = now + p->q_ticks;
+	if (rte_hash_add_key_data(p->qh, &r->key, (void *)(uintptr_t)tail) < 0)
+		return; /* no room in the hash (cannot happen below q_size): not quarantined */
+	p->q_count++;
+	p->st.q_entries = p->q_count;
+}
+
+void
+laddr_expire(struct laddr_pool *p, uint32_t now, unsigned budget)
+{
+	while (budget-- > 0 && p->q_count > 0 && (int32_t)(now - p->ring[p->q_head].until) >= 0)
+		q_pop(p);
+}
+
+const struct laddr_stats *
+laddr_stats(const struct laddr_pool *p)
+{
+	return &p->st;
 }

@@ -2,6 +2,7 @@
 #ifndef SLUICE_PKT_H
 #define SLUICE_PKT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_byteorder.h>
@@ -149,6 +150,41 @@ pkt_parse(struct rte_mbuf *m, struct pkt_meta *p)
 	p->key.daddr = ip->dst_addr;
 	p->key.proto = ip->next_proto_id;
 	return pkt_parse_l4((const uint8_t *)ip + ihl, tot - ihl, p);
+}
+
+/**
+ * Complete a partial L4 checksum in place. A veth whose peer keeps transmit checksum offload
+ * on (the kernel's default) hands over TCP and UDP packets whose checksum field holds only the
+ * pseudo-header sum, for a NIC to finish; forwarded as they are, every one of them is
+ * dropped by the backend. Such a field equals the folded pseudo-header sum exactly (a right
+ * checksum does so once in 65536 packets, and recomputing it then changes nothing), so the
+ * test costs a few additions; the checksum is then computed over the payload.
+ * @return 1 when the checksum was completed, else 0. Any thread.
+ */
+static inline int
+pkt_csum_partial_fix(struct rte_mbuf *m, const struct pkt_meta *p)
+{
+	struct rte_ipv4_hdr *ip = pkt_ip(m);
+	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
+	unsigned off; /* of the checksum field in the L4 header */
+	uint16_t field;
+
+	if (p->key.proto == PROTO_TCP)
+		off = offsetof(struct rte_tcp_hdr, cksum);
+	else if (p->key.proto == PROTO_UDP)
+		off = offsetof(struct rte_udp_hdr, dgram_cksum);
+	else
+		return 0;
+	/* Verified by a NIC: nothing to complete. */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return 0;
+	memcpy(&field, l4 + off, sizeof(field));
+	if (likely(field != rte_ipv4_phdr_cksum(ip, 0)))
+		return 0;
+	memset(l4 + off, 0, sizeof(field));
+	field = rte_ipv4_udptcp_cksum(ip, l4);
+	memcpy(l4 + off, &field, sizeof(field));
+	return 1;
 }
 
 #endif

@@ -119,6 +119,7 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 								     .port = (uint8_t)k };
 	}
 	timeouts_to_ticks(dp, &cfg->timeouts);
+	dp->lip_quarantine_ticks = conn_ticks((uint64_t)cfg->timeouts.lip_quarantine * 1000) + 1;
 	dp->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	dp->local = local_create(dp, seq);
 	if (dp->local == NULL)

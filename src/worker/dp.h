@@ -57,6 +57,7 @@ struct dp {
 	unsigned n_peers;
 	struct dp_peer peers[CFG_MAX_PEERS];
 	uint32_t timeout_ticks[CONN_S_MAX];
+	uint32_t lip_quarantine_ticks; /* how long a closed (LIP, port, backend) rests */
 	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
 	struct route_table *routes;
 	struct neigh_table *neigh;

@@ -43,7 +43,7 @@ static void
 conn_release_res(struct worker *w, struct conn *c)
 {
 	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), DP_GAUGE_NONE);
-	laddr_free(w->lips, c->lip_idx, c->lport);
+	laddr_release(w->lips, c, w->now);
 	w->st.conns_expired++;
 }
 
@@ -192,13 +192,13 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 		pipeline_drop(w, m, p, r);
 		return;
 	}
-	if (unlikely(laddr_alloc(w->lips, &lip_idx, &lport) < 0)) {
+	if (unlikely(laddr_alloc(w->lips, w->ct, p->key.saddr, p->key.sport, be->addr, be->port,
+				 p->key.proto, w->now, &lip_idx, &lport) < 0)) {
 		worker_drop(w, m, DROP_no_local_port);
 		return;
 	}
 	c = conn_alloc(w->ct);
 	if (unlikely(c == NULL)) {
-		laddr_free(w->lips, lip_idx, lport);
 		worker_drop(w, m, DROP_conn_table_full);
 		return;
 	}
@@ -223,7 +223,6 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->fwd = svc->fwd;
 	c->expire = w->now + dp->timeout_ticks[c->state];
 	if (unlikely(conn_insert(w->ct, c, w->now) < 0)) {
-		laddr_free(w->lips, lip_idx, lport);
 		worker_drop(w, m, DROP_conn_table_full);
 		return;
 	}
@@ -333,6 +332,8 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			worker_drop(w, m, (unsigned)r);
 			continue;
 		}
+		if (unlikely(p->kind == PKT_IPV4 && pkt_csum_partial_fix(m, p)))
+			w->st.port_rx_csum_partial[p->in_port]++;
 		if (unlikely(p->kind == PKT_ARP)) {
 			arp_input(w, snap, m, p);
 			continue;

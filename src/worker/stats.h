@@ -69,6 +69,7 @@ struct worker_stats {
 	uint64_t port_tx[CFG_MAX_PORTS];
 	uint64_t port_tx_bytes[CFG_MAX_PORTS];
 	uint64_t port_tx_full[CFG_MAX_PORTS];
+	uint64_t port_rx_csum_partial[CFG_MAX_PORTS]; /* partial L4 checksums completed */
 } __rte_cache_aligned;
 
 #endif

@@ -40,7 +40,10 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 	w->ct = conn_table_create(name, capacity, socket, pipeline_conn_expired, w);
 	if (w->ct == NULL)
 		goto fail;
-	w->lips = laddr_pool_create(dp->n_laddrs, id, dp->worker_mask, socket);
+	/* The quarantine holds what ends within its time; TIME_WAIT conns (which hold their
+	 * tuple longer) sit in the conn table, so half its size is room enough. */
+	w->lips = laddr_pool_create(dp->laddrs, dp->n_laddrs, id, dp->worker_mask, capacity / 2,
+				    dp->lip_quarantine_ticks, socket);
 	if (w->lips == NULL)
 		goto fail;
 	snprintf(name, sizeof(name), "hoff%u_%p", id, (void *)dp);
@@ -107,6 +110,7 @@ void
 worker_expire(struct worker *w)
 {
 	conn_expire(w->ct, w->now, EXPIRE_BUDGET);
+	laddr_expire(w->lips, w->now, EXPIRE_BUDGET);
 }
 
 /* The DPDK port of an output slot: a port, or a port's kernel twin. */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for the LIP port pools (src/forward/laddr.c). The port slices are what lets
- * a reply find the worker that owns its conn from the port alone (DESIGN §3), so every
- * port handed out is checked against its owner, and the slices must cover the whole
- * range 1024..65535 without overlap.
+ * Unit tests for the LIP ports (src/forward/laddr.c). The port slices are what lets a reply
+ * find the worker that owns its conn from the port alone (DESIGN §3), so every port handed
+ * out is checked against its owner. A tuple (LIP, port, backend) is unique among live conns,
+ * rests in quarantine after a TCP conn, and may be continued at once by the same client
+ * tuple only.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,127 +18,73 @@
 #include <rte_byteorder.h>
 #include <rte_memory.h>
 
+#include "flow/conn.h"
 #include "forward/laddr.h"
 #include "test_eal.h"
 
-#define ALL_PORTS (65536u - LADDR_PORT_MIN) /* 64512 */
+#define Q_TICKS 100u
+#define NOW 1000u
+
+static const uint32_t lips[3] = { 0x6402000a, 0x6502000a, 0x6602000a }; /* 10.0.2.100.. */
 
 static struct laddr_pool *
 pool(unsigned n_lips, unsigned worker, uint16_t mask)
 {
-	struct laddr_pool *p = laddr_pool_create(n_lips, worker, mask, SOCKET_ID_ANY);
+	struct laddr_pool *p = laddr_pool_create(lips, n_lips, worker, mask, 1024, Q_TICKS,
+						 SOCKET_ID_ANY);
 
 	assert_non_null(p);
 	return p;
 }
 
-/* The mask for n workers: next power of two, minus one (DESIGN §3). */
-static uint16_t
-mask_of(unsigned n_workers)
+static struct conn_table *
+table(void)
 {
-	unsigned p = 1;
+	static unsigned seq;
+	char name[32];
+	struct conn_table *ct;
 
-	while (p < n_workers)
-		p <<= 1;
-	return (uint16_t)(p - 1);
+	snprintf(name, sizeof(name), "lct%u", seq++);
+	ct = conn_table_create(name, 1u << 17, SOCKET_ID_ANY, NULL, NULL);
+	assert_non_null(ct);
+	return ct;
 }
 
-/*
- * Take every port of worker k's slice on one LIP: each satisfies port & mask == k, is at
- * least 1024, is new, and laddr_owner() names k. Marks them in `used` (shared across
- * the workers of one split, so overlap between slices is caught).
- */
-static unsigned
-drain_slice(unsigned k, uint16_t mask, uint8_t *used)
+static uint32_t
+ip(const char *s)
 {
-	struct laddr_pool *p = pool(1, k, mask);
+	return inet_addr(s);
+}
+
+/* A conn from client (caddr, cport) to backend b:8080 through the tuple alloc gave. */
+static struct conn *
+open_conn(struct laddr_pool *p, struct conn_table *ct, uint32_t caddr, uint16_t cport,
+	  uint32_t b, uint8_t proto, int *err)
+{
 	uint8_t lip;
-	uint16_t port_be;
-	unsigned n = 0, first = 1, prev = 0;
-	const uint32_t size = laddr_free_count(p, 0);
+	uint16_t port;
+	struct conn *c;
 
-	/* Bounded: a pool that never runs dry must fail here, not hang. */
-	while (n <= ALL_PORTS && laddr_alloc(p, &lip, &port_be) == 0) {
-		unsigned port = rte_be_to_cpu_16(port_be);
-
-		assert_int_equal(lip, 0);
-		assert_true(port >= LADDR_PORT_MIN);
-		assert_int_equal(port & mask, k);
-		assert_int_equal(laddr_owner(port_be, mask), k);
-		if (used[port])
-			fail_msg("port %u handed out twice (worker %u)", port, k);
-		used[port] = 1;
-		/* A fresh pool hands its ports out in ascending order. */
-		if (!first)
-			assert_true(port > prev);
-		first = 0;
-		prev = port;
-		n++;
-		assert_int_equal(laddr_free_count(p, 0), size - n);
-	}
-	assert_int_equal(laddr_free_count(p, 0), 0);
-	assert_int_equal(laddr_alloc(p, &lip, &port_be), -ENOSPC);
-	laddr_pool_free(p);
-	return n;
-}
-
-/* For n workers: the slices' sizes, and together exactly 1024..65535, once each. */
-static void
-split(unsigned n_workers, unsigned expect_each)
-{
-	static uint8_t used[65536];
-	uint16_t mask = mask_of(n_workers);
-	unsigned k, port;
-
-	memset(used, 0, sizeof(used));
-	for (k = 0; k < n_workers; k++) {
-		struct laddr_pool *p = pool(2, k, mask);
-
-		/* Counted before anything is taken, on every LIP. */
-		assert_int_equal(laddr_free_count(p, 0), expect_each);
-		assert_int_equal(laddr_free_count(p, 1), expect_each);
-		laddr_pool_free(p);
-		assert_int_equal(drain_slice(k, mask, used), expect_each);
-	}
-	/* With a power-of-two worker count the slices leave no port of the range unused. */
-	if (n_workers == (unsigned)mask + 1)
-		for (port = LADDR_PORT_MIN; port < 65536; port++)
-			if (!used[port])
-				fail_msg("port %u in no slice of %u workers", port, n_workers);
-	for (port = 0; port < LADDR_PORT_MIN; port++)
-		assert_int_equal(used[port], 0);
-}
-
-static void
-test_slices_1(void **state)
-{
-	(void)state;
-	assert_int_equal(mask_of(1), 0);
-	split(1, 64512);
-}
-
-static void
-test_slices_2(void **state)
-{
-	(void)state;
-	assert_int_equal(mask_of(2), 1);
-	split(2, 32256);
-}
-
-static void
-test_slices_3(void **state)
-{
-	(void)state;
-	/* Three workers use a mask of 3: four slices of 16128, the fourth unused. */
-	assert_int_equal(mask_of(3), 3);
-	split(3, 16128);
-}
-
-static void
-test_slices_8(void **state)
-{
-	(void)state;
-	split(8, 8064);
+	*err = laddr_alloc(p, ct, caddr, rte_cpu_to_be_16(cport), b, RTE_BE16(8080), proto, NOW,
+			   &lip, &port);
+	if (*err)
+		return NULL;
+	c = conn_alloc(ct);
+	assert_non_null(c);
+	c->caddr = caddr;
+	c->cport = rte_cpu_to_be_16(cport);
+	/* one VIP a backend, so that one client tuple may reach two backends */
+	c->vaddr = b ^ 0x0202;
+	c->vport = RTE_BE16(80);
+	c->daddr = b;
+	c->dport = RTE_BE16(8080);
+	c->laddr = lips[lip];
+	c->lport = port;
+	c->lip_idx = lip;
+	c->proto = proto;
+	c->expire = NOW + 100000;
+	assert_int_equal(conn_insert(ct, c, NOW), 0);
+	return c;
 }
 
 static void
@@ -154,137 +102,189 @@ test_owner(void **state)
 	assert_int_equal(laddr_owner(RTE_BE16(0xfffe), 31), 30);
 }
 
-/* FIFO: a port given back goes to the end of the queue and rests as long as possible. */
+/* The client's port is kept where the slice allows: moved into the worker's slice else. */
 static void
-test_fifo(void **state)
+test_keeps_client_port(void **state)
 {
-	struct laddr_pool *p = pool(1, 1, 1);
-	uint8_t lip;
-	uint16_t a, b, c, x = 0, last = 0;
-	unsigned n;
+	struct conn_table *ct = table();
+	struct laddr_pool *p0 = pool(1, 0, 0), *p1 = pool(1, 1, 1), *p3 = pool(1, 2, 3);
+	struct conn *c;
+	int err;
 
 	(void)state;
-	assert_int_equal(laddr_alloc(p, &lip, &a), 0);
-	assert_int_equal(rte_be_to_cpu_16(a), 1025);
-	assert_int_equal(laddr_alloc(p, &lip, &b), 0);
-	assert_int_equal(rte_be_to_cpu_16(b), 1027);
-	laddr_free(p, 0, a);
-	assert_int_equal(laddr_free_count(p, 0), 32256 - 1);
-	/* Not reused next... */
-	assert_int_equal(laddr_alloc(p, &lip, &c), 0);
-	assert_int_equal(rte_be_to_cpu_16(c), 1029);
-	/* ...but last: after every port of the slice that never was taken. */
-	for (n = 0; n <= ALL_PORTS && laddr_alloc(p, &lip, &x) == 0; n++) {
-		if (n < 32256 - 3)
-			assert_int_not_equal(x, a);
-		last = x;
-	}
-	assert_int_equal(n, 32256 - 3 + 1);
-	assert_int_equal(last, a);
-	assert_int_equal(laddr_alloc(p, &lip, &x), -ENOSPC);
-	laddr_free(p, 0, b);
-	laddr_free(p, 0, a);
-	laddr_free(p, 0, c);
-	assert_int_equal(laddr_free_count(p, 0), 3);
-	/* Given back b, a, c: taken again in that order. */
-	assert_int_equal(laddr_alloc(p, &lip, &x), 0);
-	assert_int_equal(x, b);
-	assert_int_equal(laddr_alloc(p, &lip, &x), 0);
-	assert_int_equal(x, a);
-	assert_int_equal(laddr_alloc(p, &lip, &x), 0);
-	assert_int_equal(x, c);
-	assert_int_equal(laddr_alloc(p, &lip, &x), -ENOSPC);
-	laddr_pool_free(p);
+	c = open_conn(p0, ct, ip("10.0.1.2"), 40001, ip("10.0.2.11"), PROTO_TCP, &err);
+	assert_int_equal(rte_be_to_cpu_16(c->lport), 40001);
+	c = open_conn(p1, ct, ip("10.0.1.3"), 40000, ip("10.0.2.13"), PROTO_TCP, &err);
+	assert_int_equal(rte_be_to_cpu_16(c->lport), 40001); /* 40000 moved to slice 1 */
+	assert_int_equal(laddr_owner(c->lport, 1), 1);
+	c = open_conn(p3, ct, ip("10.0.1.2"), 40000, ip("10.0.2.12"), PROTO_TCP, &err);
+	assert_int_equal(rte_be_to_cpu_16(c->lport), 40002);
+	assert_int_equal(laddr_stats(p3)->kept_port, 1);
+	/* A client port below 1024 is not kept: a random one of the slice instead. */
+	c = open_conn(p3, ct, ip("10.0.1.2"), 53, ip("10.0.2.12"), PROTO_TCP, &err);
+	assert_true(rte_be_to_cpu_16(c->lport) >= LADDR_PORT_MIN);
+	assert_int_equal(laddr_owner(c->lport, 3), 2);
+	laddr_pool_free(p0);
+	laddr_pool_free(p1);
+	laddr_pool_free(p3);
+	conn_table_free(ct);
 }
 
-/* The freed port is the very last one handed out before the pool runs dry. */
+/*
+ * Unique per (LIP, port, backend): one client port toward two backends takes the same LIP
+ * port twice; two clients with the same port toward one backend get two tuples. Many conns
+ * toward one backend from one worker's slice: all distinct, all owned by the worker.
+ */
 static void
-test_fifo_last(void **state)
+test_unique_per_backend(void **state)
 {
+	struct conn_table *ct = table();
+	struct laddr_pool *p = pool(1, 1, 3);
+	static uint8_t seen[65536];
+	struct conn *a, *b, *c;
+	unsigned i;
+	int err;
+
+	(void)state;
+	a = open_conn(p, ct, ip("10.0.1.2"), 40001, ip("10.0.2.11"), PROTO_TCP, &err);
+	b = open_conn(p, ct, ip("10.0.1.2"), 40001, ip("10.0.2.12"), PROTO_TCP, &err);
+	assert_int_equal(a->lport, b->lport);
+	c = open_conn(p, ct, ip("10.0.1.3"), 40001, ip("10.0.2.11"), PROTO_TCP, &err);
+	assert_int_not_equal(c->lport, a->lport);
+	memset(seen, 0, sizeof(seen));
+	seen[rte_be_to_cpu_16(a->lport)] = seen[rte_be_to_cpu_16(c->lport)] = 1;
+	for (i = 0; i < 5000; i++) {
+		c = open_conn(p, ct, ip("10.0.1.4"), (uint16_t)(2000 + i), ip("10.0.2.11"),
+			      PROTO_TCP, &err);
+		assert_int_equal(err, 0);
+		assert_int_equal(laddr_owner(c->lport, 3), 1);
+		assert_true(rte_be_to_cpu_16(c->lport) >= LADDR_PORT_MIN);
+		assert_int_equal(seen[rte_be_to_cpu_16(c->lport)], 0);
+		seen[rte_be_to_cpu_16(c->lport)] = 1;
+	}
+	laddr_pool_free(p);
+	conn_table_free(ct);
+}
+
+/*
+ * The defect: a tuple was handed to an unrelated client within the backend's TIME_WAIT. Now
+ * a closed TCP tuple rests Q_TICKS: another client cannot have it, the same client tuple
+ * continues on it at once; after the quarantine anyone may. UDP tuples do not rest.
+ */
+static void
+test_quarantine(void **state)
+{
+	struct conn_table *ct = table();
 	struct laddr_pool *p = pool(1, 0, 0);
+	uint32_t be = ip("10.0.2.11");
 	uint8_t lip;
-	uint16_t a, x = 0, last = 0;
-	unsigned n;
-
-	(void)state;
-	assert_int_equal(laddr_alloc(p, &lip, &a), 0);
-	assert_int_equal(rte_be_to_cpu_16(a), 1024);
-	laddr_free(p, 0, a);
-	for (n = 0; n <= ALL_PORTS && laddr_alloc(p, &lip, &x) == 0; n++)
-		last = x;
-	assert_int_equal(n, ALL_PORTS);
-	assert_int_equal(last, a);
-	laddr_pool_free(p);
-}
-
-/* Round robin over the LIPs; an exhausted LIP is skipped, not a reason to fail. */
-static void
-test_lip_round_robin(void **state)
-{
-	struct laddr_pool *p = pool(3, 0, 1);
-	uint8_t lip = 0xff;
 	uint16_t port;
-	unsigned i, n;
+	struct conn *a;
+	int err;
 
 	(void)state;
-	for (i = 0; i < 9; i++) {
-		assert_int_equal(laddr_alloc(p, &lip, &port), 0);
-		assert_int_equal(lip, i % 3);
-		/* Each LIP has its own port space: they advance together. */
-		assert_int_equal(rte_be_to_cpu_16(port), 1024 + 2 * (i / 3));
-	}
-	for (i = 0; i < 3; i++)
-		assert_int_equal(laddr_free_count(p, (uint8_t)i), 32256 - 3);
+	a = open_conn(p, ct, ip("10.0.1.2"), 40000, be, PROTO_TCP, &err);
+	assert_int_equal(rte_be_to_cpu_16(a->lport), 40000);
+	laddr_release(p, a, NOW);
+	conn_remove(ct, a);
+	assert_int_equal(laddr_stats(p)->q_entries, 1);
+	/* Another client with the same port: not that tuple. */
+	assert_int_equal(laddr_alloc(p, ct, ip("10.0.1.3"), RTE_BE16(40000), be, RTE_BE16(8080),
+				     PROTO_TCP, NOW + 1, &lip, &port), 0);
+	assert_int_not_equal(rte_be_to_cpu_16(port), 40000);
+	/* The same client tuple again: the same tuple, at once. */
+	assert_int_equal(laddr_alloc(p, ct, ip("10.0.1.2"), RTE_BE16(40000), be, RTE_BE16(8080),
+				     PROTO_TCP, NOW + 1, &lip, &port), 0);
+	assert_int_equal(rte_be_to_cpu_16(port), 40000);
+	assert_int_equal(laddr_stats(p)->continued, 1);
+	/* Its time up, anyone. */
+	laddr_expire(p, NOW + Q_TICKS, 16);
+	assert_int_equal(laddr_stats(p)->q_entries, 0);
+	assert_int_equal(laddr_alloc(p, ct, ip("10.0.1.3"), RTE_BE16(40000), be, RTE_BE16(8080),
+				     PROTO_TCP, NOW + Q_TICKS, &lip, &port), 0);
+	assert_int_equal(rte_be_to_cpu_16(port), 40000);
+	/* UDP: no quarantine. */
+	a = open_conn(p, ct, ip("10.0.1.2"), 5353, be, PROTO_UDP, &err);
+	laddr_release(p, a, NOW);
+	conn_remove(ct, a);
+	assert_int_equal(laddr_stats(p)->q_entries, 0);
 	laddr_pool_free(p);
-
-	/* Two LIPs, both drained; one port back on LIP 1: that is the one handed out. */
-	p = pool(2, 0, 0);
-	for (n = 0; n <= 2 * ALL_PORTS && laddr_alloc(p, &lip, &port) == 0; n++)
-		;
-	assert_int_equal(n, 2 * ALL_PORTS);
-	laddr_free(p, 1, RTE_BE16(4000));
-	assert_int_equal(laddr_alloc(p, &lip, &port), 0);
-	assert_int_equal(lip, 1);
-	assert_int_equal(port, RTE_BE16(4000));
-	assert_int_equal(laddr_alloc(p, &lip, &port), -ENOSPC);
-	laddr_free(p, 0, RTE_BE16(5000));
-	laddr_free(p, 0, RTE_BE16(5002));
-	assert_int_equal(laddr_alloc(p, &lip, &port), 0);
-	assert_int_equal(lip, 0);
-	assert_int_equal(port, RTE_BE16(5000));
-	assert_int_equal(laddr_alloc(p, &lip, &port), 0);
-	assert_int_equal(lip, 0);
-	assert_int_equal(port, RTE_BE16(5002));
-	assert_int_equal(laddr_alloc(p, &lip, &port), -ENOSPC);
-	laddr_pool_free(p);
+	conn_table_free(ct);
 }
 
-/* No LIPs configured: nothing to hand out, and no crash. */
+/* A full quarantine lets its oldest record go early, counted. */
+static void
+test_quarantine_full(void **state)
+{
+	struct conn_table *ct = table();
+	struct laddr_pool *p = laddr_pool_create(lips, 1, 0, 0, 64, Q_TICKS, SOCKET_ID_ANY);
+	struct conn *c;
+	unsigned i;
+	int err;
+
+	(void)state;
+	assert_non_null(p);
+	for (i = 0; i < 70; i++) {
+		c = open_conn(p, ct, ip("10.0.1.2"), (uint16_t)(2000 + i), ip("10.0.2.11"),
+			      PROTO_TCP, &err);
+		laddr_release(p, c, NOW);
+		conn_remove(ct, c);
+	}
+	assert_int_equal(laddr_stats(p)->q_entries, 64);
+	assert_int_equal(laddr_stats(p)->q_evicted, 6);
+	laddr_pool_free(p);
+	conn_table_free(ct);
+}
+
+/* A slice with no free tuple: -ENOSPC, counted; nothing handed out twice. */
+static void
+test_exhausted(void **state)
+{
+	struct conn_table *ct = table();
+	/* mask 1023: 63 ports a slice (1024 + k*1024 ...) */
+	struct laddr_pool *p = pool(1, 5, 1023);
+	unsigned n = 0, i;
+	int err = 0;
+
+	(void)state;
+	for (i = 0; i < 500 && err == 0; i++)
+		if (open_conn(p, ct, ip("10.0.1.2"), (uint16_t)(3000 + i), ip("10.0.2.11"),
+			      PROTO_TCP, &err) != NULL)
+			n++;
+	assert_int_equal(err, -ENOSPC);
+	assert_true(n > 20 && n <= 63);
+	assert_int_equal(laddr_stats(p)->exhausted, 1);
+	laddr_pool_free(p);
+	conn_table_free(ct);
+}
+
 static void
 test_no_lips(void **state)
 {
-	struct laddr_pool *p = pool(0, 0, 0);
+	struct conn_table *ct = table();
+	struct laddr_pool *p = laddr_pool_create(lips, 0, 0, 0, 64, Q_TICKS, SOCKET_ID_ANY);
 	uint8_t lip;
 	uint16_t port;
 
 	(void)state;
-	assert_int_equal(laddr_alloc(p, &lip, &port), -ENOSPC);
+	assert_non_null(p);
+	assert_int_equal(laddr_alloc(p, ct, ip("10.0.1.2"), RTE_BE16(4000), ip("10.0.2.11"),
+				     RTE_BE16(80), PROTO_TCP, NOW, &lip, &port), -ENOSPC);
 	laddr_pool_free(p);
 	laddr_pool_free(NULL);
+	conn_table_free(ct);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slices_1),
-		cmocka_unit_test(test_slices_2),
-		cmocka_unit_test(test_slices_3),
-		cmocka_unit_test(test_slices_8),
 		cmocka_unit_test(test_owner),
-		cmocka_unit_test(test_fifo),
-		cmocka_unit_test(test_fifo_last),
-		cmocka_unit_test(test_lip_round_robin),
+		cmocka_unit_test(test_keeps_client_port),
+		cmocka_unit_test(test_unique_per_backend),
+		cmocka_unit_test(test_quarantine),
+		cmocka_unit_test(test_quarantine_full),
+		cmocka_unit_test(test_exhausted),
 		cmocka_unit_test(test_no_lips),
 	};
 
