@@ -101,7 +101,7 @@ tuple_free(const struct laddr_pool *p, const struct conn_table *ct, struct conn_
 	if (conn_lookup((struct conn_table *)(uintptr_t)ct, k, &dir) != NULL)
 		return 0;
 	*continued = 0;
-	if (p->qh == NULL || rte_hash_lookup_data(p->qh, k, &data) < 0)
+	if (p->q_count == 0 || rte_hash_lookup_data(p->qh, k, &data) < 0)
 		return 1;
 	{
 		const struct q_rec *r = &p->ring[(uintptr_t)data];
