@@ -298,21 +298,23 @@ print_uptime(FILE *f, unsigned long long s)
 static void
 print_workers(FILE *f, const json_t *workers)
 {
-	struct grid g = { .align = "rrrrrrr", .ncols = 7 };
-	char a[7][GRID_CELL];
+	struct grid g = { .align = "rrrrrrrr", .ncols = 8 };
+	char a[8][GRID_CELL];
 	const json_t *w;
 	size_t i;
 
 	/* Handoffs: FULLNAT replies that arrived on another worker's queue and were passed on. */
-	grid_row(&g, "Worker", "Lcore", "Busy", "RxPackets", "TxPackets", "Handoffs", "Conns");
+	grid_row(&g, "Worker", "Lcore", "Busy", "CPU", "RxPackets", "TxPackets", "Handoffs",
+		 "Conns");
 	json_array_foreach(workers, i, w) {
 		const json_t *busy = json_object_get(w, "busy_percent");
-		double pct = json_is_number(busy) ? json_number_value(busy) : 0;
+		const json_t *cpu = json_object_get(w, "cpu_percent");
 
-		snprintf(a[2], GRID_CELL, "%.1f%%", pct);
-		grid_row(&g, u64(a[0], num(w, "id")), u64(a[1], num(w, "lcore")), a[2],
-			 u64(a[3], num(w, "rx_packets")), u64(a[4], num(w, "tx_packets")),
-			 u64(a[5], num(w, "handoffs")), u64(a[6], num(w, "conns")));
+		snprintf(a[2], GRID_CELL, "%.1f%%", json_is_number(busy) ? json_number_value(busy) : 0);
+		snprintf(a[3], GRID_CELL, "%.1f%%", json_is_number(cpu) ? json_number_value(cpu) : 0);
+		grid_row(&g, u64(a[0], num(w, "id")), u64(a[1], num(w, "lcore")), a[2], a[3],
+			 u64(a[4], num(w, "rx_packets")), u64(a[5], num(w, "tx_packets")),
+			 u64(a[6], num(w, "handoffs")), u64(a[7], num(w, "conns")));
 	}
 	grid_print(f, &g, "");
 }
@@ -321,19 +323,39 @@ static void
 print_ports(FILE *f, const json_t *ports)
 {
 	struct grid g = { .align = "lrrrrrrl", .ncols = 8 };
-	char a[6][GRID_CELL];
+	struct grid lg = { .align = "lrrrrrrr", .ncols = 8 };
+	char a[7][GRID_CELL];
 	const json_t *p;
 	size_t i;
+	bool lost = false;
 
 	grid_row(&g, "Port", "RxPackets", "RxBytes", "RxDropped", "TxPackets", "TxBytes",
 		 "TxDropped", "Device");
+	/* Where RxDropped and TxDropped come from: the PMD's own counters, the kernel ring
+	 * (af_packet) or XSK ring (af_xdp) that filled before the PMD read it, the full batch. */
+	grid_row(&lg, "Port", "RxMissed", "RxErrors", "RxNoMbuf", "KernelRing", "XskFillEmpty",
+		 "TxErrors", "TxFull");
 	json_array_foreach(ports, i, p) {
+		const json_t *k = json_object_get(p, "kernel");
+
 		grid_row(&g, str(p, "name"), u64(a[0], num(p, "rx_packets")),
 			 u64(a[1], num(p, "rx_bytes")), u64(a[2], num(p, "rx_dropped")),
 			 u64(a[3], num(p, "tx_packets")), u64(a[4], num(p, "tx_bytes")),
 			 u64(a[5], num(p, "tx_dropped")), str(p, "device"));
+		lost |= num(p, "rx_dropped") + num(p, "tx_dropped") > 0;
+		grid_row(&lg, str(p, "name"), u64(a[0], num(p, "rx_missed")),
+			 u64(a[1], num(p, "rx_errors")), u64(a[2], num(p, "rx_nombuf")),
+			 u64(a[3], num(k, "ring_drops") + num(k, "xsk_rx_ring_full")),
+			 u64(a[4], num(k, "xsk_fill_ring_empty")), u64(a[5], num(p, "tx_errors")),
+			 u64(a[6], num(p, "tx_full")));
 	}
 	grid_print(f, &g, "");
+	if (lost) {
+		fprintf(f, "\nPort losses\n");
+		grid_print(f, &lg, "");
+	} else {
+		free(lg.cells);
+	}
 }
 
 static void

@@ -883,6 +883,7 @@ sample(uint64_t now)
 	struct dp *dp = g_ctl.dp;
 	double secs = (double)(now - g_ctl.last_sample_ms) / 1000.0;
 	struct vs_totals sum;
+	uint64_t tsc;
 	unsigned i;
 
 	for (i = 0; i < STATS_SVC_SLOTS; i++) {
@@ -903,15 +904,21 @@ sample(uint64_t now)
 		if (g_ctl.be_slots[i].state == SLOT_DRAINING && sum.active + sum.inactive == 0)
 			g_ctl.be_slots[i].state = SLOT_FREE;
 	}
+	tsc = rte_get_tsc_cycles();
 	for (i = 0; i < dp->n_workers; i++) {
-		const struct worker_stats *st = &dp->workers[i]->st;
-		uint64_t busy = st->polls_busy - g_ctl.busy_prev[i];
-		uint64_t idle = st->polls_idle - g_ctl.idle_prev[i];
+		const struct worker *w = dp->workers[i];
+		uint64_t busy = w->st.cycles_busy - g_ctl.busy_prev[i];
+		uint64_t cpu = worker_cpu_ns(w);
 
-		g_ctl.busy_pct[i] = busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0;
-		g_ctl.busy_prev[i] = st->polls_busy;
-		g_ctl.idle_prev[i] = st->polls_idle;
+		g_ctl.busy_pct[i] = g_ctl.last_sample_tsc && tsc > g_ctl.last_sample_tsc ?
+			100.0 * (double)busy / (double)(tsc - g_ctl.last_sample_tsc) : 0;
+		g_ctl.cpu_pct[i] = secs > 0 && cpu >= g_ctl.cpu_prev_ns[i] ?
+			100.0 * (double)(cpu - g_ctl.cpu_prev_ns[i]) / (secs * 1e9) : 0;
+		g_ctl.busy_prev[i] = w->st.cycles_busy;
+		g_ctl.cpu_prev_ns[i] = cpu;
 	}
+	g_ctl.last_sample_tsc = tsc;
+	ctl_kstats_poll();
 }
 
 unsigned

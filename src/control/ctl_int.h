@@ -3,11 +3,16 @@
 #define SLUICE_CTL_INT_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <time.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
 
 #include "control/announce.h"
 #include "control/config.h"
 #include "control/health.h"
+#include "net/port_kstats.h"
 #include "worker/dp.h"
 
 /*
@@ -60,8 +65,12 @@ struct ctl_state {
 	uint64_t last_sample_ms;
 	struct vs_totals svc_prev[STATS_SVC_SLOTS], be_prev[STATS_BE_SLOTS];
 	struct rate svc_rate[STATS_SVC_SLOTS], be_rate[STATS_BE_SLOTS];
-	uint64_t busy_prev[CFG_MAX_WORKERS], idle_prev[CFG_MAX_WORKERS];
-	double busy_pct[CFG_MAX_WORKERS];
+	uint64_t busy_prev[CFG_MAX_WORKERS];   /* the workers' cycles_busy at the last sample */
+	uint64_t cpu_prev_ns[CFG_MAX_WORKERS]; /* their threads' CPU time then */
+	uint64_t last_sample_tsc;
+	double busy_pct[CFG_MAX_WORKERS];      /* share of the TSC spent on packets */
+	double cpu_pct[CFG_MAX_WORKERS];       /* the thread's CPU time over wall time */
+	struct port_kstats kstats[CFG_MAX_PORTS]; /* what the kernel lost before the PMD */
 };
 
 extern struct ctl_state g_ctl;
@@ -93,5 +102,24 @@ ctl_be_available(const struct cfg_service *s, const struct cfg_backend *b)
 
 /** The service of a key "a.b.c.d:port/proto", or NULL. */
 struct ctl_svc *ctl_find(const char *key);
+
+/* A port's traffic and losses (ctl_ports.c). */
+struct ctl_port_loss {
+	struct rte_eth_stats es;
+	struct port_kstats k;
+	uint64_t tx_full, csum_partial;
+	uint64_t rx_dropped; /* every loss on the way in: es.imissed + ierrors + rx_nombuf + k's */
+	uint64_t tx_dropped;
+};
+
+/** Bring g_ctl.kstats up to date from the kernel. Control thread, lock held. */
+void ctl_kstats_poll(void);
+/** Port p's counters and losses. Control thread, lock held. */
+void ctl_port_loss(unsigned p, struct ctl_port_loss *l);
+/** The "ports" array of the stats. Control thread, lock held. */
+json_t *ctl_ports_json(void);
+/** The ports' Prometheus families. Control thread, lock held. */
+void ctl_ports_metrics(FILE *f);
+
 
 #endif

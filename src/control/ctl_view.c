@@ -242,36 +242,6 @@ ctl_conns_json(const char *svc_key, unsigned limit)
 	return json_pack("{s:o,s:b}", "conns", arr, "truncated", truncated);
 }
 
-static json_t *
-ports_json(void)
-{
-	const struct dp *dp = g_ctl.dp;
-	json_t *arr = json_array();
-	unsigned p, w;
-
-	for (p = 0; arr && p < dp->n_ports; p++) {
-		struct rte_eth_stats es;
-		uint64_t tx_full = 0, partial = 0;
-
-		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(dp->ports[p].port_id, &es);
-		for (w = 0; w < dp->n_workers; w++) {
-			tx_full += dp->workers[w]->st.port_tx_full[p];
-			partial += dp->workers[w]->st.port_rx_csum_partial[p];
-		}
-		json_array_append_new(
-			arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "name", dp->ports[p].name,
-				       "device", g_ctl.cfg.ports[p].device, "rx_packets",
-				       (json_int_t)es.ipackets, "rx_bytes", (json_int_t)es.ibytes,
-				       "tx_packets", (json_int_t)es.opackets, "tx_bytes",
-				       (json_int_t)es.obytes, "rx_dropped",
-				       (json_int_t)(es.imissed + es.ierrors + es.rx_nombuf),
-				       "tx_dropped", (json_int_t)(es.oerrors + tx_full),
-				       "rx_csum_partial", (json_int_t)partial));
-	}
-	return arr;
-}
-
 /* Drops by reason, summed over the workers. */
 static void
 drops_sum(uint64_t *out)
@@ -319,8 +289,10 @@ ctl_stats_json(void)
 		current += conn_count(wk->ct);
 		cap += conn_capacity(wk->ct);
 		json_array_append_new(
-			workers, json_pack("{s:i,s:i,s:f,s:I,s:I,s:I,s:I}", "id", (int)w, "lcore",
-					   (int)wk->lcore, "busy_percent", g_ctl.busy_pct[w],
+			workers, json_pack("{s:i,s:i,s:f,s:f,s:f,s:I,s:I,s:I,s:I}", "id", (int)w,
+					   "lcore", (int)wk->lcore, "busy_percent", g_ctl.busy_pct[w],
+					   "cpu_percent", g_ctl.cpu_pct[w], "cpu_seconds",
+					   (double)worker_cpu_ns(wk) / 1e9,
 					   "rx_packets", (json_int_t)wk->st.rx_pkts, "tx_packets",
 					   (json_int_t)wk->st.tx_pkts, "conns",
 					   (json_int_t)conn_count(wk->ct), "handoffs",
@@ -333,7 +305,7 @@ ctl_stats_json(void)
 	root = json_pack("{s:I,s:{s:I,s:I,s:I},s:o,s:o,s:{s:I,s:I},s:{s:I},s:o}", "uptime",
 			 (json_int_t)(time(NULL) - g_ctl.started), "conns", "current",
 			 (json_int_t)current, "created", (json_int_t)created, "capacity",
-			 (json_int_t)cap, "workers", workers, "ports", ports_json(), "kernel",
+			 (json_int_t)cap, "workers", workers, "ports", ctl_ports_json(), "kernel",
 			 "to", (json_int_t)to_k, "from", (json_int_t)from_k, "peers", "passed",
 			 (json_int_t)to_peers, "drops", dj);
 	ns = &dp->neigh->st;
@@ -491,10 +463,16 @@ ctl_metrics_text(void)
 	metric_head(f, "drops_total", "counter", "Packets dropped, by reason.");
 	for (r = 1; r < DROP_MAX; r++)
 		fprintf(f, "sluice_drops_total{reason=\"%s\"} %" PRIu64 "\n", drop_name(r), drops[r]);
-	metric_head(f, "worker_busy_ratio", "gauge", "Share of polls that found packets.");
+	metric_head(f, "worker_busy_ratio", "gauge",
+		    "Share of the worker's TSC cycles spent on packets over the last second.");
 	for (w = 0; w < dp->n_workers; w++)
 		fprintf(f, "sluice_worker_busy_ratio{worker=\"%u\"} %.4f\n", w,
 			g_ctl.busy_pct[w] / 100.0);
+	metric_head(f, "worker_cpu_seconds_total", "counter",
+		    "CPU time of the worker's thread (idle polling and sleeps' wakeups included).");
+	for (w = 0; w < dp->n_workers; w++)
+		fprintf(f, "sluice_worker_cpu_seconds_total{worker=\"%u\"} %.3f\n", w,
+			(double)worker_cpu_ns(dp->workers[w]) / 1e9);
 	metric_head(f, "connections", "gauge", "Connections tracked.");
 	{
 		uint64_t cur = 0, created = 0;
@@ -507,16 +485,7 @@ ctl_metrics_text(void)
 		metric_head(f, "connections_created_total", "counter", "Connections created.");
 		fprintf(f, "sluice_connections_created_total %" PRIu64 "\n", created);
 	}
-	metric_head(f, "port_packets_total", "counter", "Packets through a port.");
-	for (k = 0; k < dp->n_ports; k++) {
-		struct rte_eth_stats es;
-
-		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(dp->ports[k].port_id, &es);
-		fprintf(f, "sluice_port_packets_total{port=\"%s\",direction=\"rx\"} %" PRIu64 "\n"
-			   "sluice_port_packets_total{port=\"%s\",direction=\"tx\"} %" PRIu64 "\n",
-			dp->ports[k].name, es.ipackets, dp->ports[k].name, es.opackets);
-	}
+	ctl_ports_metrics(f);
 	pthread_mutex_unlock(&g_ctl.lock);
 	fclose(f);
 	return buf;

@@ -18,6 +18,7 @@
 #include "common/addr.h"
 #include "common/netif.h"
 #include "common/rtnl.h"
+#include "net/port_kstats.h"
 #include "net/twin.h"
 
 #define TWIN_DESC 512
@@ -43,13 +44,11 @@ twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
 static void
 fence_kernel(const struct cfg_port *p)
 {
-	const char *at = strstr(p->device, ",iface=");
 	char ifname[IFNAMSIZ];
 	int r;
 
-	if (at == NULL)
+	if (port_iface(p->device, ifname, sizeof(ifname)) < 0)
 		return; /* a NIC taken from the kernel, or a device without a netdev */
-	snprintf(ifname, sizeof(ifname), "%.*s", (int)strcspn(at + 7, ","), at + 7);
 	r = netif_sysctl("ipv4/conf/%s/rp_filter", ifname, "1\n");
 	if (r == 0 && netif_sysctl_int("ipv4/conf/%s/rp_filter", "all") == 2)
 		LOG_W("port '%s': net.ipv4.conf.all.rp_filter is 2 (loose), which overrides the "

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include <rte_cycles.h>
@@ -104,6 +105,16 @@ worker_neigh_event(struct worker *w, uint8_t type, uint32_t ip, uint8_t port,
 	if (mac)
 		memcpy(ev.mac, mac, sizeof(ev.mac));
 	rte_ring_enqueue_elem(w->events, &ev, sizeof(ev));
+}
+
+uint64_t
+worker_cpu_ns(const struct worker *w)
+{
+	struct timespec ts;
+
+	if (!w->cpu_clock_ok || clock_gettime(w->cpu_clock, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 void
@@ -231,14 +242,17 @@ worker_loop(void *arg)
 	unsigned idle = 0, sleep_us = IDLE_SLEEP_MIN_US;
 
 	w->lcore = rte_lcore_id();
+	if (pthread_getcpuclockid(pthread_self(), &w->cpu_clock) == 0)
+		w->cpu_clock_ok = 1;
 	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
 	while (!w->stop) {
 		unsigned got = 0, p;
+		uint64_t t0 = rte_get_tsc_cycles();
 		uint16_t n;
 
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
-		worker_set_time(w, rte_get_tsc_cycles() / dp->tsc_per_ms);
+		worker_set_time(w, t0 / dp->tsc_per_ms);
 		for (p = 0; p < dp->n_ports; p++) {
 			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->id, pkts,
 					     WORKER_BURST);
@@ -266,6 +280,8 @@ worker_loop(void *arg)
 		worker_flush(w);
 		worker_expire(w);
 		if (got) {
+			/* "Busy" is this share of the TSC: the iterations that had packets to do. */
+			w->st.cycles_busy += rte_get_tsc_cycles() - t0;
 			w->st.polls_busy++;
 			idle = 0;
 			sleep_us = IDLE_SLEEP_MIN_US;

@@ -3,6 +3,7 @@
 #define SLUICE_WORKER_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -53,6 +54,8 @@ struct worker {
 	struct tbucket icmp_tb;  /* ICMP errors it may still send */
 	struct neigh_hints hints; /* clients' MACs the table does not have yet */
 	volatile int stop;
+	clockid_t cpu_clock;     /* the thread's CPU-time clock, for the control thread to read */
+	volatile int cpu_clock_ok;
 	struct worker_stats st;
 	struct worker_out out;
 };
@@ -127,6 +130,9 @@ worker_resolve(struct worker *w, uint32_t ip, uint8_t port, struct rte_ether_add
 	worker_neigh_event(w, NEIGH_EV_MISS, ip, port, NULL);
 	return neigh_hint_get(&w->hints, ip, port, mac, w->now_ms);
 }
+
+/** CPU time the worker's thread has used, ns (0 before it runs). Any thread. */
+uint64_t worker_cpu_ns(const struct worker *w);
 
 /** Expire conns that are due (bounded work). Worker. */
 void worker_expire(struct worker *w);
