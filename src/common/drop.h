@@ -35,7 +35,8 @@
 	X(unsupported_proto) /* an IP protocol other than TCP, UDP, ICMP */               \
 	X(arp_malformed)                                                                   \
 	X(arp_ignored)       /* ARP not for an address of ours */                          \
-	X(icmp_unhandled)    /* ICMP other than an echo request to an address of ours */  \
+	X(icmp_unhandled)    /* ICMP other than an echo request or an error, or not ours */ \
+	X(icmp_no_conn)      /* an ICMP error about no conn of this worker nor the kernel */  \
 	X(not_for_us)        /* destination is no VIP, LIP or port address */              \
 	X(no_service)        /* destination is a VIP address but not this port/proto */   \
 	X(no_conn)           /* no conn for a packet that cannot start one */              \

@@ -259,7 +259,7 @@ ctl_stats_json(void)
 {
 	const struct dp *dp;
 	uint64_t drops[DROP_MAX], created = 0, current = 0, cap = 0, to_k = 0, from_k = 0;
-	uint64_t to_peers = 0, icmp_sent = 0, icmp_limited = 0;
+	uint64_t to_peers = 0, icmp_sent = 0, icmp_limited = 0, icmp_relayed = 0;
 	struct laddr_stats lp = { 0 };
 	const struct neigh_stats *ns;
 	json_t *workers, *dj, *root;
@@ -276,6 +276,7 @@ ctl_stats_json(void)
 		from_k += wk->st.from_kernel;
 		to_peers += wk->st.to_peers;
 		icmp_sent += wk->st.icmp_err_sent;
+		icmp_relayed += wk->st.icmp_relayed;
 		icmp_limited += wk->st.icmp_err_limited;
 		{
 			const struct laddr_stats *l = laddr_stats(wk->lips);
@@ -323,8 +324,9 @@ ctl_stats_json(void)
 					      (json_int_t)lp.q_entries, "quarantine_evicted",
 					      (json_int_t)lp.q_evicted));
 		json_object_set_new(root, "icmp_errors",
-				    json_pack("{s:I,s:I}", "sent", (json_int_t)icmp_sent,
-					      "rate_limited", (json_int_t)icmp_limited));
+				    json_pack("{s:I,s:I,s:I}", "sent", (json_int_t)icmp_sent,
+					      "rate_limited", (json_int_t)icmp_limited, "relayed",
+					      (json_int_t)icmp_relayed));
 	}
 	pthread_mutex_unlock(&g_ctl.lock);
 	return root;

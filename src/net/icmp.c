@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stddef.h>
+#include <string.h>
+
 #include "defense/sanity.h"
+#include "flow/conn.h"
+#include "forward/fwd.h"
+#include "forward/laddr.h"
 #include "net/icmp.h"
 #include "net/neigh.h"
 #include "net/route.h"
@@ -15,6 +21,152 @@ icmp_is_error(uint8_t type)
 	       type == ICMP4_PARAM_PROBLEM;
 }
 
+/*
+ * Set a field of a quoted header and patch the checksum that covers it (sum NULL or 0:
+ * none). The quote sits at any alignment: fields are reached by offset and copied.
+ */
+#define FIELD(hdr, type, member) ((uint8_t *)(hdr) + offsetof(type, member))
+
+static inline void
+patch2(uint8_t *field, uint16_t v, uint8_t *sum)
+{
+	uint16_t old, cs;
+
+	memcpy(&old, field, 2);
+	if (sum != NULL) {
+		memcpy(&cs, sum, 2);
+		if (cs != 0) {
+			cs = csum_replace2(cs, old, v);
+			memcpy(sum, &cs, 2);
+		}
+	}
+	memcpy(field, &v, 2);
+}
+
+static inline void
+patch4(uint8_t *field, uint32_t v, uint8_t *sum)
+{
+	uint32_t old;
+	uint16_t cs;
+
+	memcpy(&old, field, 4);
+	if (sum != NULL) {
+		memcpy(&cs, sum, 2);
+		if (cs != 0) {
+			cs = csum_replace4(cs, old, v);
+			memcpy(sum, &cs, 2);
+		}
+	}
+	memcpy(field, &v, 4);
+}
+
+/*
+ * An ICMP error about a FULLNAT conn, relayed to the conn's other side as IPVS's
+ * ip_vs_in_icmp()/ip_vs_out_icmp() do: the quoted packet is one sluiced sent, so its reverse
+ * is one of the conn's keys. An error from the client's side (a router's frag-needed about
+ * VIP -> client) goes to the backend as if about backend -> LIP; one from the backend's side
+ * (a port-unreachable about LIP -> backend) goes to the client as if about VIP -> client.
+ * Sizes do not change (FULLNAT adds no header), so a frag-needed's MTU stays right.
+ * 0 when relayed (m consumed), -ENOENT when no conn of this worker is concerned, else a
+ * drop reason.
+ */
+static int
+icmp_relay(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
+{
+	struct rte_icmp_hdr *ic = pkt_l4(m, p);
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(ic + 1);
+	unsigned room = (unsigned)(p->ip_len - (p->l4_off - PKT_IP_OFF)), ihl, l4room;
+	struct rte_ether_hdr *eth = pkt_eth(m);
+	struct rte_udp_hdr *ports;
+	uint8_t *l4sum = NULL;
+	struct conn_key k;
+	enum conn_dir dir;
+	struct conn *c;
+	uint8_t port;
+	uint32_t nh;
+	int r;
+
+	if (room < sizeof(*ic) + sizeof(*in) + 8)
+		return DROP_l4_truncated;
+	ihl = (unsigned)(in->version_ihl & 0xf) * 4;
+	if ((in->version_ihl >> 4) != 4 || ihl < sizeof(*in) || room < sizeof(*ic) + ihl + 8)
+		return DROP_l4_truncated;
+	if (in->next_proto_id != IPPROTO_TCP && in->next_proto_id != IPPROTO_UDP)
+		return -ENOENT;
+	ports = (struct rte_udp_hdr *)((uint8_t *)in + ihl);
+	l4room = room - (unsigned)sizeof(*ic) - ihl;
+	/* The packet it quotes went out from us: its reverse is the conn's key. */
+	k = (struct conn_key){ .saddr = in->dst_addr, .daddr = in->src_addr,
+			       .sport = ports->dst_port, .dport = ports->src_port,
+			       .proto = in->next_proto_id };
+	c = conn_lookup(w->ct, &k, &dir);
+	if (c == NULL || c->fwd != &fwd_fullnat_ops)
+		return -ENOENT;
+	if (unlikely(rte_raw_cksum(ic, room) != 0xffff))
+		return DROP_bad_icmp_checksum;
+	/* The quoted L4 checksum, when the quote reaches it (UDP's always does). */
+	if (in->next_proto_id == IPPROTO_UDP)
+		l4sum = FIELD(ports, struct rte_udp_hdr, dgram_cksum);
+	else if (l4room >= 18)
+		l4sum = FIELD(ports, struct rte_tcp_hdr, cksum);
+	if (dir == CONN_DIR_IN) {
+		/* About VIP:vport -> client:cport; the backend sent backend -> LIP:lport. */
+		patch4(FIELD(in, struct rte_ipv4_hdr, src_addr), c->daddr, l4sum);
+		patch4(FIELD(in, struct rte_ipv4_hdr, dst_addr), c->laddr, l4sum);
+		patch2(FIELD(ports, struct rte_udp_hdr, src_port), c->dport, l4sum);
+		patch2(FIELD(ports, struct rte_udp_hdr, dst_port), c->lport, l4sum);
+		port = c->out_port;
+		nh = c->out_nh;
+		r = fwd_rewrite(m, p, c->laddr, c->daddr, 0, 0);
+	} else {
+		/* About LIP:lport -> backend:dport; the client sent client:cport -> VIP:vport. */
+		patch4(FIELD(in, struct rte_ipv4_hdr, src_addr), c->caddr, l4sum);
+		patch4(FIELD(in, struct rte_ipv4_hdr, dst_addr), c->vaddr, l4sum);
+		patch2(FIELD(ports, struct rte_udp_hdr, src_port), c->cport, l4sum);
+		patch2(FIELD(ports, struct rte_udp_hdr, dst_port), c->vport, l4sum);
+		port = c->c_port;
+		nh = c->c_nh;
+		r = fwd_rewrite(m, p, c->vaddr, c->caddr, 0, 0);
+	}
+	if (r)
+		return r;
+	in->hdr_checksum = 0;
+	in->hdr_checksum = rte_ipv4_cksum(in);
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, room);
+	if (unlikely(worker_resolve(w, nh, port, &eth->dst_addr) < 0))
+		return DROP_neigh_unresolved;
+	rte_ether_addr_copy(&w->dp->ports[port].mac, &eth->src_addr);
+	w->st.icmp_relayed++;
+	worker_tx(w, port, m);
+	return 0;
+}
+
+/*
+ * An error about the backend side of another worker's conn: that worker owns the quoted LIP
+ * port (the reply steering of FULLNAT). 1 when handed over.
+ */
+static int
+icmp_handoff(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
+{
+	const struct dp *dp = w->dp;
+	const struct rte_icmp_hdr *ic = pkt_l4(m, p);
+	const struct rte_ipv4_hdr *in = (const struct rte_ipv4_hdr *)(ic + 1);
+	const struct rte_udp_hdr *ports =
+		(const struct rte_udp_hdr *)((const uint8_t *)in + (in->version_ihl & 0xf) * 4);
+	unsigned owner;
+
+	if (dp->n_workers < 2 || dp_local_kind(dp, in->src_addr) != DP_LOCAL_LIP)
+		return 0;
+	owner = laddr_owner(ports->src_port, dp->worker_mask);
+	if (owner == w->id || owner >= dp->n_workers ||
+	    w->out.n_handoff[owner] >= WORKER_BURST)
+		return 0;
+	w->out.handoff[owner][w->out.n_handoff[owner]++] = m;
+	w->st.handoff_out++;
+	return 1;
+}
+
 void
 icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	   const struct pkt_meta *p)
@@ -27,6 +179,21 @@ icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	uint32_t dst = ip->dst_addr;
 	unsigned r;
 
+	if (icmp_is_error(ic->icmp_type) && ic->icmp_type != ICMP4_REDIRECT) {
+		r = (unsigned)icmp_relay(w, m, p);
+		if (r == 0)
+			return;
+		if ((int)r != -ENOENT) {
+			worker_drop(w, m, r);
+			return;
+		}
+		if (icmp_handoff(w, m, p))
+			return;
+		/* Errors about what the kernel sent (health checks, BGP) are the kernel's. */
+		if (worker_to_kernel(w, dst, m) < 0)
+			worker_drop(w, m, DROP_icmp_no_conn);
+		return;
+	}
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0 ||
 	    !(dp_local_kind(dp, dst) || snap_is_vip(snap, dst))) {
 		/* Echo replies and errors for what the kernel sent go back to it. */

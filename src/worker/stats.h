@@ -53,6 +53,7 @@ struct worker_stats {
 	uint64_t tx_bytes;
 	uint64_t polls_busy;   /* loop iterations that found packets */
 	uint64_t polls_idle;
+	uint64_t icmp_relayed; /* ICMP errors about a conn passed to its other side */
 	uint64_t cycles_busy;  /* TSC cycles of the iterations that found packets */
 	uint64_t conns_created;
 	uint64_t conns_expired;

@@ -13,7 +13,7 @@
 import re
 import time
 
-from conftest import VIP, http_many, wait_http
+from conftest import VIP, http_many, lab, wait_http
 
 SERVICE = f"{VIP}:80/tcp"
 
@@ -77,3 +77,27 @@ def test_partial_checksums_from_veth(make_lab, sluiced):
         time.sleep(0.2)
     assert len(lines) == 1, lines
     assert "ethtool -K" in lines[0] and "'client'" in lines[0]
+
+
+def test_port_unreachable_reaches_the_client(make_lab, sluiced):
+    """A UDP service whose backend has nothing on the port: the backend's port-unreachable is
+    relayed to the client, so dig fails at once ("connection refused") instead of waiting for
+    its timeout."""
+    lb = make_lab(backends=1)
+    svc = {"vip": f"{VIP}:5300/udp", "scheduler": "rr",
+           "backends": [(f"{lab.backend_addr(1)}:5300", 1)]}
+    d = sluiced(lb, lb.sluiced_config(services=[svc]))
+    wait_arp = time.monotonic() + 10
+    out = ""
+    while time.monotonic() < wait_arp:
+        t0 = time.monotonic()
+        p = lb.run("cl", ["dig", "+tries=1", "+time=5", "-p", "5300", f"@{VIP}", "x.test"],
+                   check=False, timeout=20)
+        took = time.monotonic() - t0
+        out = p.stdout + p.stderr
+        if "refused" in out:
+            break
+        time.sleep(0.5)
+    assert "refused" in out, out
+    assert took < 2.5, f"dig took {took:.1f} s: {out}"
+    assert d.stats()["icmp_errors"]["relayed"] >= 1
