@@ -11,6 +11,7 @@
 """
 
 import re
+import subprocess
 import time
 
 from conftest import VIP, http_many, lab, wait_http
@@ -101,3 +102,104 @@ def test_port_unreachable_reaches_the_client(make_lab, sluiced):
     assert "refused" in out, out
     assert took < 2.5, f"dig took {took:.1f} s: {out}"
     assert d.stats()["icmp_errors"]["relayed"] >= 1
+
+
+FAR_NET = "192.168.50.0/24"
+FAR_CLIENT = "192.168.50.2"
+FAR_GW = "192.168.50.1"    # the routers' shared address toward the far client
+NEAR_GW = "10.0.1.254"     # and toward sluiced: sluiced's route to FAR_NET is via it
+
+GARP = """
+import sys
+from scapy.all import ARP, Ether, get_if_hwaddr, sendp
+ifname, ip = sys.argv[1], sys.argv[2]
+mac = get_if_hwaddr(ifname)
+for _ in range(3):
+    sendp(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") /
+          ARP(op=1, hwsrc=mac, psrc=ip, hwdst="00:00:00:00:00:00", pdst=ip),
+          iface=ifname, verbose=False)
+"""
+
+
+def test_router_failover_mid_transfer(make_lab, sluiced, tmp_path):
+    """Two routers between sluiced and a far client share the gateway addresses, VRRP-style.
+    The one carrying a download disappears; the other takes the addresses over and says so
+    with gratuitous ARP. The download completes: replies follow the route and the neighbour
+    table, not the MAC the conn's first packet came from (the defect: they went on to the
+    vanished router's MAC and the transfer stalled)."""
+    lb = make_lab(backends=1)
+    cl, r1, r2, far = lb.ns("cl"), lb.ns("r1"), lb.ns("r2"), lb.ns("far")
+    sh = lambda ns, *argv, check=True: lab.run(["ip", "netns", "exec", ns, *argv], check=check)
+    try:
+        for ns in (r1, r2, far):
+            lab.run(["ip", "netns", "add", ns])
+        # The client link becomes a segment: a bridge in cl holds the link to sluiced.
+        sh(cl, "ip", "link", "add", "br-seg", "type", "bridge", "stp_state", "0",
+           "forward_delay", "0")
+        sh(cl, "ip", "link", "set", lb.client_if, "master", "br-seg")
+        sh(far, "ip", "link", "add", "br-far", "type", "bridge", "stp_state", "0",
+           "forward_delay", "0")
+        links = []
+        for k, r in ((1, r1), (2, r2)):
+            lab.run(["ip", "link", "add", f"{lb.name}-n{k}", "netns", r, "type", "veth", "peer",
+                     "name", f"seg{k}", "netns", cl])
+            lab.run(["ip", "link", "add", f"{lb.name}-f{k}", "netns", r, "type", "veth", "peer",
+                     "name", f"far{k}", "netns", far])
+            sh(cl, "ip", "link", "set", f"seg{k}", "master", "br-seg")
+            sh(far, "ip", "link", "set", f"far{k}", "master", "br-far")
+            links += [(r, f"{lb.name}-n{k}"), (r, f"{lb.name}-f{k}"), (cl, f"seg{k}"),
+                      (far, f"far{k}")]
+            sh(r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+            sh(r, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0")
+            sh(r, "ip", "addr", "add", f"10.0.1.25{k}/24", "dev", f"{lb.name}-n{k}")
+            sh(r, "ip", "addr", "add", f"192.168.50.25{k}/24", "dev", f"{lb.name}-f{k}")
+        links += [(cl, "br-seg"), (far, "br-far"), (far, "lo")]
+        for ns, dev in links:
+            sh(ns, "ethtool", "-K", dev, "tx", "off", check=False)
+            sh(ns, "ip", "link", "set", dev, "up")
+        sh(far, "ip", "addr", "add", f"{FAR_CLIENT}/24", "dev", "br-far")
+        sh(far, "ip", "route", "add", "default", "via", FAR_GW)
+        for k, r in ((1, r1), (2, r2)):
+            sh(r, "ip", "route", "add", "10.0.0.0/24", "via", "10.0.1.1")
+        # r1 is the master: it holds both shared addresses.
+        sh(r1, "ip", "addr", "add", f"{NEAR_GW}/24", "dev", f"{lb.name}-n1")
+        sh(r1, "ip", "addr", "add", f"{FAR_GW}/24", "dev", f"{lb.name}-f1")
+
+        conf = lb.sluiced_config().replace(
+            "  local_addresses:", f"  routes: [{{to: {FAR_NET}, via: {NEAR_GW}}}]\n"
+                                  "  local_addresses:", 1)
+        d = sluiced(lb, conf)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            p = sh(far, "curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
+                   f"http://{VIP}/", check=False)
+            if p.stdout.strip() == "200":
+                break
+            time.sleep(0.3)
+        assert p.stdout.strip() == "200", "the far client does not reach the VIP through r1"
+
+        size = lb.big_mb << 20
+        out = tmp_path / "curl.out"
+        dl = subprocess.Popen(["ip", "netns", "exec", far, "curl", "-s", "-m", "40",
+                               "--limit-rate", f"{size // 5}", "-o", "/dev/null", "-w",
+                               "%{http_code} %{size_download}", f"http://{VIP}/big"],
+                              stdout=open(out, "w"), stderr=subprocess.STDOUT)
+        try:
+            time.sleep(1.5)
+            # r1 goes away mid-transfer; r2 takes its addresses and announces them.
+            lab.run(["ip", "netns", "del", r1])
+            sh(r2, "ip", "addr", "add", f"{NEAR_GW}/24", "dev", f"{lb.name}-n2")
+            sh(r2, "ip", "addr", "add", f"{FAR_GW}/24", "dev", f"{lb.name}-f2")
+            sh(r2, "/usr/bin/python3", "-c", GARP, f"{lb.name}-n2", NEAR_GW)
+            sh(r2, "/usr/bin/python3", "-c", GARP, f"{lb.name}-f2", FAR_GW)
+            rc = dl.wait(timeout=60)
+        finally:
+            if dl.poll() is None:
+                dl.kill()
+                dl.wait()
+        got = out.read_text().split()
+        print(f"curl: rc {rc}, {got}; stats: {d.stats().get('neighbours')}")
+        assert got[:2] == ["200", str(size)], f"the download did not survive the failover: {got}"
+    finally:
+        for ns in (r1, r2, far):
+            lab.run(["ip", "netns", "del", ns], check=False)
