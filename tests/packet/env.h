@@ -239,4 +239,16 @@ be_ctr(struct env *e, uint16_t slot)
 	return dp_be_counters(e->dp, 0, slot);
 }
 
+
+/* The main() of a fixture file: the EAL, the frame pool, then the group of tests. */
+#define ENV_RUN(tests)                                                                    \
+	do {                                                                              \
+		test_eal_init();                                                          \
+		mp = rte_pktmbuf_pool_create("fixtures", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, \
+					     0);                                          \
+		if (mp == NULL)                                                           \
+			return 1;                                                         \
+		return cmocka_run_group_tests(tests, NULL, NULL);                         \
+	} while (0)
+
 #endif

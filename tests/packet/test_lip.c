@@ -102,9 +102,5 @@ main(void)
 		cmocka_unit_test(test_reuse_continues_quarantine_holds),
 	};
 
-	test_eal_init();
-	mp = rte_pktmbuf_pool_create("fixtures", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	if (mp == NULL)
-		return 1;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	ENV_RUN(tests);
 }
