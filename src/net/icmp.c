@@ -100,7 +100,9 @@ icmp_relay(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 			       .sport = ports->dst_port, .dport = ports->src_port,
 			       .proto = in->next_proto_id };
 	c = conn_lookup(w->ct, &k, &dir);
-	if (c == NULL || c->fwd != &fwd_fullnat_ops)
+	/* ...and the error is addressed to the side of us that sent it: the VIP or the LIP. */
+	if (c == NULL || c->fwd != &fwd_fullnat_ops ||
+	    pkt_ip(m)->dst_addr != (dir == CONN_DIR_IN ? c->vaddr : c->laddr))
 		return -ENOENT;
 	if (unlikely(rte_raw_cksum(ic, room) != 0xffff))
 		return DROP_bad_icmp_checksum;
@@ -180,11 +182,12 @@ icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	unsigned r;
 
 	if (icmp_is_error(ic->icmp_type) && ic->icmp_type != ICMP4_REDIRECT) {
-		r = (unsigned)icmp_relay(w, m, p);
-		if (r == 0)
+		int e = icmp_relay(w, m, p);
+
+		if (e == 0)
 			return;
-		if ((int)r != -ENOENT) {
-			worker_drop(w, m, r);
+		if (e != -ENOENT) {
+			worker_drop(w, m, (unsigned)e);
 			return;
 		}
 		if (icmp_handoff(w, m, p))

@@ -190,6 +190,12 @@ test_errors_not_relayed(void **state)
 	run1(e->w, m, 0);
 	assert_int_equal(out_total(e->w), 0);
 	assert_int_equal(e->w->st.drops[DROP_bad_icmp_checksum], 1);
+	/* About the conn, but addressed elsewhere than the VIP that sent the quoted packet */
+	run1(e->w, icmp_error("10.0.1.254", "10.0.1.1", ICMP4_DEST_UNREACH, 4, 0,
+			      tcp("10.0.0.10", 80, "10.0.1.2", 41000, RTE_TCP_ACK_FLAG,
+				  &client_mac, 0), 40, 0), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_icmp_no_conn], 2);
 	/* A quote cut before the ports */
 	run1(e->w, icmp_error("10.0.1.254", "10.0.0.10", ICMP4_DEST_UNREACH, 4, 0,
 			      tcp("10.0.0.10", 80, "10.0.1.2", 41000, RTE_TCP_ACK_FLAG,
