@@ -10,9 +10,12 @@
   reply with it.
 """
 
+import contextlib
 import re
 import subprocess
 import time
+
+import pytest
 
 from conftest import VIP, http_many, lab, wait_http
 
@@ -121,15 +124,16 @@ for _ in range(3):
 """
 
 
-def test_router_failover_mid_transfer(make_lab, sluiced, tmp_path):
-    """Two routers between sluiced and a far client share the gateway addresses, VRRP-style.
-    The one carrying a download disappears; the other takes the addresses over and says so
-    with gratuitous ARP. The download completes: replies follow the route and the neighbour
-    table, not the MAC the conn's first packet came from (the defect: they went on to the
-    vanished router's MAC and the transfer stalled)."""
-    lb = make_lab(backends=1)
+def sh(ns, *argv, check=True):
+    return lab.run(["ip", "netns", "exec", ns, *argv], check=check)
+
+
+@contextlib.contextmanager
+def far_client(lb, far_mtu=None):
+    """Two routers (r1, r2) between sluiced's client port and a far client (192.168.50.2)
+    that share the gateway addresses VRRP-style; r1 holds them. far_mtu: the MTU of r1's link
+    toward the far client. Yields the namespaces (cl, r1, r2, far); removed afterwards."""
     cl, r1, r2, far = lb.ns("cl"), lb.ns("r1"), lb.ns("r2"), lb.ns("far")
-    sh = lambda ns, *argv, check=True: lab.run(["ip", "netns", "exec", ns, *argv], check=check)
     try:
         for ns in (r1, r2, far):
             lab.run(["ip", "netns", "add", ns])
@@ -153,37 +157,63 @@ def test_router_failover_mid_transfer(make_lab, sluiced, tmp_path):
             sh(r, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0")
             sh(r, "ip", "addr", "add", f"10.0.1.25{k}/24", "dev", f"{lb.name}-n{k}")
             sh(r, "ip", "addr", "add", f"192.168.50.25{k}/24", "dev", f"{lb.name}-f{k}")
+        if far_mtu:
+            sh(r1, "ip", "link", "set", f"{lb.name}-f1", "mtu", str(far_mtu))
         links += [(cl, "br-seg"), (far, "br-far"), (far, "lo")]
         for ns, dev in links:
-            sh(ns, "ethtool", "-K", dev, "tx", "off", check=False)
+            sh(ns, "ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off", "gro", "off",
+               check=False)
             sh(ns, "ip", "link", "set", dev, "up")
         sh(far, "ip", "addr", "add", f"{FAR_CLIENT}/24", "dev", "br-far")
         sh(far, "ip", "route", "add", "default", "via", FAR_GW)
-        for k, r in ((1, r1), (2, r2)):
+        for r in (r1, r2):
             sh(r, "ip", "route", "add", "10.0.0.0/24", "via", "10.0.1.1")
-        # r1 is the master: it holds both shared addresses.
         sh(r1, "ip", "addr", "add", f"{NEAR_GW}/24", "dev", f"{lb.name}-n1")
         sh(r1, "ip", "addr", "add", f"{FAR_GW}/24", "dev", f"{lb.name}-f1")
+        yield cl, r1, r2, far
+    finally:
+        for ns in (r1, r2, far):
+            lab.run(["ip", "netns", "del", ns], check=False)
 
-        conf = lb.sluiced_config().replace(
-            "  local_addresses:", f"  routes: [{{to: {FAR_NET}, via: {NEAR_GW}}}]\n"
-                                  "  local_addresses:", 1)
-        d = sluiced(lb, conf)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            p = sh(far, "curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
-                   f"http://{VIP}/", check=False)
-            if p.stdout.strip() == "200":
-                break
-            time.sleep(0.3)
-        assert p.stdout.strip() == "200", "the far client does not reach the VIP through r1"
 
+def far_sluiced(lb, sluiced, far):
+    """sluiced with a route to the far client's network via the routers' shared address,
+    once the far client reaches the VIP."""
+    conf = lb.sluiced_config().replace(
+        "  local_addresses:", f"  routes: [{{to: {FAR_NET}, via: {NEAR_GW}}}]\n"
+                              "  local_addresses:", 1)
+    d = sluiced(lb, conf)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        p = sh(far, "curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
+               f"http://{VIP}/", check=False)
+        if p.stdout.strip() == "200":
+            return d
+        time.sleep(0.3)
+    pytest.fail("the far client does not reach the VIP through r1")
+
+
+def download(far, tmp_path, rate=None, timeout=40):
+    """Start a download of /big in the far client; (Popen, output file)."""
+    out = tmp_path / "curl.out"
+    argv = ["ip", "netns", "exec", far, "curl", "-s", "-m", str(timeout), "-o", "/dev/null",
+            "-w", "%{http_code} %{size_download}", f"http://{VIP}/big"]
+    if rate:
+        argv[6:6] = ["--limit-rate", str(rate)]
+    return subprocess.Popen(argv, stdout=open(out, "w"), stderr=subprocess.STDOUT), out
+
+
+def test_router_failover_mid_transfer(make_lab, sluiced, tmp_path):
+    """Two routers between sluiced and a far client share the gateway addresses, VRRP-style.
+    The one carrying a download disappears; the other takes the addresses over and says so
+    with gratuitous ARP. The download completes: replies follow the route and the neighbour
+    table, not the MAC the conn's first packet came from (the defect: they went on to the
+    vanished router's MAC and the transfer stalled)."""
+    lb = make_lab(backends=1)
+    with far_client(lb) as (cl, r1, r2, far):
+        d = far_sluiced(lb, sluiced, far)
         size = lb.big_mb << 20
-        out = tmp_path / "curl.out"
-        dl = subprocess.Popen(["ip", "netns", "exec", far, "curl", "-s", "-m", "40",
-                               "--limit-rate", f"{size // 5}", "-o", "/dev/null", "-w",
-                               "%{http_code} %{size_download}", f"http://{VIP}/big"],
-                              stdout=open(out, "w"), stderr=subprocess.STDOUT)
+        dl, out = download(far, tmp_path, rate=size // 5)
         try:
             time.sleep(1.5)
             # r1 goes away mid-transfer; r2 takes its addresses and announces them.
@@ -200,6 +230,26 @@ def test_router_failover_mid_transfer(make_lab, sluiced, tmp_path):
         got = out.read_text().split()
         print(f"curl: rc {rc}, {got}; stats: {d.stats().get('neighbours')}")
         assert got[:2] == ["200", str(size)], f"the download did not survive the failover: {got}"
-    finally:
-        for ns in (r1, r2, far):
-            lab.run(["ip", "netns", "del", ns], check=False)
+
+
+def test_pmtu_through_a_smaller_link(make_lab, sluiced, tmp_path):
+    """The far client sits behind a 1400-byte link; the backend sends 1500-byte packets (the
+    client's MSS says 1460). The router's fragmentation-needed, sent to the VIP, is relayed to
+    the backend, which lowers its path MTU: the download completes (without the relay it is a
+    PMTU black hole and stalls)."""
+    lb = make_lab(backends=1)
+    with far_client(lb, far_mtu=1400) as (cl, r1, r2, far):
+        d = far_sluiced(lb, sluiced, far)
+        size = lb.big_mb << 20
+        dl, out = download(far, tmp_path, timeout=20)
+        try:
+            rc = dl.wait(timeout=40)
+        finally:
+            if dl.poll() is None:
+                dl.kill()
+                dl.wait()
+        got = out.read_text().split()
+        relayed = d.stats()["icmp_errors"]["relayed"]
+        print(f"curl: rc {rc}, {got}; relayed {relayed}")
+        assert got[:2] == ["200", str(size)], f"the download stalled: {got}"
+        assert relayed >= 1
