@@ -53,11 +53,16 @@ struct worker {
 	struct tbucket icmp_tb;  /* ICMP errors it may still send */
 	struct neigh_hints hints; /* clients' MACs the table does not have yet */
 	volatile int stop;
+	uint8_t registered; /* with dp->qsbr, by worker_create() */
 	struct worker_stats st;
 	struct worker_out out;
 };
 
-/** Create worker `id` of dp (conn table of `capacity`). NULL + errno. Main thread. */
+/**
+ * Create worker `id` of dp (conn table of `capacity`) and register it with dp->qsbr, offline,
+ * so no publish can pass it once worker_loop() is online. dp->qsbr must be initialised.
+ * NULL + errno. Main thread.
+ */
 struct worker *worker_create(struct dp *dp, unsigned id, uint32_t capacity);
 void worker_free(struct worker *w);
 
@@ -131,7 +136,11 @@ worker_resolve(struct worker *w, uint32_t ip, uint8_t port, struct rte_ether_add
 /** Expire conns that are due (bounded work). Worker. */
 void worker_expire(struct worker *w);
 
-/** The lcore function: loop until w->stop. */
+/**
+ * The lcore function: loop until w->stop. Goes online with dp->qsbr before it reads dp->snap,
+ * reports a quiescent state every iteration and goes offline to sleep and on return.
+ * The worker's lcore, after worker_create() (which registered it).
+ */
 int worker_loop(void *arg);
 
 #endif
