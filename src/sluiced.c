@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/port_lock.h"
 #include "control/api.h"
 #include "control/config.h"
 #include "control/ctl.h"
@@ -249,6 +250,7 @@ main(int argc, char **argv)
 	struct port_eal_args eal;
 	struct rte_ether_addr macs[CFG_MAX_PORTS];
 	uint16_t ids[CFG_MAX_PORTS], twins[CFG_MAX_PORTS];
+	int lock_fds[CFG_MAX_PORTS];
 	struct api_server *api = NULL;
 	struct cfg_error cerr;
 	struct dp *dp = NULL;
@@ -281,6 +283,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	for (i = 0; i < CFG_MAX_PORTS; i++)
+		lock_fds[i] = -1;
 	if (load_config(path, &cfg) < 0)
 		return 1;
 	signals_setup();
@@ -304,6 +308,14 @@ main(int argc, char **argv)
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max;
 			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	/* One sluiced per interface: locked before the EAL opens (and starts reading) them. */
+	for (i = 0; i < cfg.n_ports; i++) {
+		if (port_lock_take(PORT_LOCK_DIR, cfg.ports[i].name, cfg.ports[i].device,
+				   &lock_fds[i], msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "sluiced: %s\n", msg);
+			goto out;
 		}
 	}
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
@@ -390,6 +402,9 @@ eal:
 	if (rc == 0)
 		LOG_I("stopped on %s", sig_name(g_stop)); /* the last line of every clean stop */
 out:
+	for (i = 0; i < CFG_MAX_PORTS; i++)
+		if (lock_fds[i] >= 0)
+			close(lock_fds[i]); /* last: the ports are closed */
 	cfg_free(&cfg);
 	return rc;
 }
