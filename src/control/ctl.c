@@ -277,7 +277,8 @@ health_lets(const struct cfg_service *s, const struct cfg_backend *b)
 		return true;
 	if (health_get(g_ctl.health, s, b, &st))
 		return st.state == HEALTH_UP;
-	return serving_now(s, b); /* a new target: what health_sync will start it as */
+	/* A new target: what health_sync will start it as. */
+	return health_starts_up(s, b) || serving_now(s, b);
 }
 
 /*
