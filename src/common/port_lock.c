@@ -144,8 +144,8 @@ port_lock_take(const char *dir, const char *port_name, const char *device, int *
 				snprintf(pid, sizeof(pid), "pid %ld", holder);
 			else
 				snprintf(pid, sizeof(pid), "pid unknown");
-			snprintf(msg, msglen, "port '%s': %s is in use by %s (%s, lock %s): stop it, "
-				 "or give this node other interfaces", port_name, what,
+			snprintf(msg, msglen, "port '%s': %s is in use by %s (%s, lock %s): stop "
+				 "it, or give this node other interfaces", port_name, what,
 				 holder == (long)getpid() ? "another port" : "another sluiced", pid,
 				 path);
 			r = -EBUSY;

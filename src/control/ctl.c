@@ -242,8 +242,9 @@ check_vip(const struct cfg_service *s, unsigned idx, struct cfg_error *err)
 
 	snprintf(field, sizeof(field), "services[%u].vip", idx);
 	if (dp_local_kind(g_ctl.dp, s->vip)) {
-		ctl_set_err(err, field, "%s is a port address or a local address (LIP) of this node",
-			addr_fmt_ip(a, s->vip));
+		ctl_set_err(err, field,
+			    "%s is a port address or a local address (LIP) of this node",
+			    addr_fmt_ip(a, s->vip));
 		return -EINVAL;
 	}
 	return 0;
@@ -409,7 +410,8 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 	return 0;
 full:
 	ctl_set_err(err, "", "no free counters slot (%u services, %u backends at most, deleted "
-		"backends hold theirs until their last conn ends)", STATS_SVC_SLOTS, STATS_BE_SLOTS);
+		    "backends hold theirs until their last conn ends)", STATS_SVC_SLOTS,
+		    STATS_BE_SLOTS);
 	r = -ENOSPC;
 fail:
 	slots_rollback(g_ctl.svc_slots, STATS_SVC_SLOTS, svc_taken);

@@ -186,7 +186,8 @@ dup_and_find_backend(const char *svc_key, const char *be_key, struct ctl_model *
 		return *i;
 	if (addr_parse_ipport(be_key, &addr, &port) < 0) {
 		ctl_model_free(m);
-		ctl_set_err(err, "address", "'%s' is no backend address (want a.b.c.d:port)", be_key);
+		ctl_set_err(err, "address", "'%s' is no backend address (want a.b.c.d:port)",
+			    be_key);
 		return -EINVAL;
 	}
 	*j = ctl_be_find(&m->s[*i], addr, port);

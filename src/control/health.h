@@ -51,9 +51,9 @@ typedef bool (*health_serving_fn)(const struct cfg_service *s, const struct cfg_
  * Make the targets those of these services: new ones are checked at once and start UP when
  * their check's start is up or serving(s, b) says the backend takes conns already (a check
  * added to a live backend must not take it out before it has said anything), else UNKNOWN;
- * either way their first result decides. Kept ones keep their state (a changed check starts counting again); gone
- * ones end, their check in flight cancelled. serving may be NULL. 0 or -ENOMEM (then
- * nothing changed).
+ * either way their first result decides. Kept ones keep their state (a changed check
+ * starts counting again); gone ones end, their check in flight cancelled. serving may be
+ * NULL. 0 or -ENOMEM (then nothing changed).
  */
 int health_sync(struct health *h, const struct cfg_service *svcs, unsigned n,
 		health_serving_fn serving);

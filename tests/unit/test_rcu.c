@@ -38,7 +38,8 @@ static const char config[] =
 	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
 	"  local_addresses: [10.0.2.100]\n"
 	"services:\n"
-	"  - {vip: 10.0.0.10:80/tcp, backends: [{address: 10.0.2.11:80}, {address: 10.0.2.12:80}]}\n"
+	"  - {vip: 10.0.0.10:80/tcp,\n"
+	"     backends: [{address: 10.0.2.11:80}, {address: 10.0.2.12:80}]}\n"
 	"  - {vip: 10.0.0.10:81/tcp, backends: [{address: 10.0.2.11:81}]}\n"
 	"  - {vip: 10.0.0.10:82/tcp, backends: [{address: 10.0.2.11:82}]}\n"
 	"  - {vip: 10.0.0.10:53/udp, backends: [{address: 10.0.2.21:53}]}\n";
