@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/port_lock.h"
 #include "control/api.h"
 #include "control/config.h"
 #include "control/ctl.h"
@@ -54,13 +55,113 @@ static const char default_config[] =
 	"      - {address: 10.0.2.12:8080, weight: 1}\n"
 	"      - {address: 10.0.2.13:8080, weight: 1}\n";
 
-static volatile sig_atomic_t g_stop;
+/*
+ * Signals only set a flag here; the main loop acts on it (a handler may run on any thread,
+ * a worker's included, and may call nothing that is not async-signal-safe). The exception
+ * is a fatal signal, after which the process cannot go on: its handler writes a last line
+ * with write(2), removes the control socket and dies of the signal.
+ */
+static volatile sig_atomic_t g_stop;   /* the signal that asked for the stop */
+static volatile sig_atomic_t g_reload; /* SIGHUP: re-read the config file */
+static char g_socket_path[CFG_PATH_MAX]; /* set while the API serves, for on_fatal() */
 
 static void
-on_signal(int sig)
+on_stop(int sig)
+{
+	if (!g_stop)
+		g_stop = sig;
+}
+
+static void
+on_reload(int sig)
 {
 	(void)sig;
-	g_stop = 1;
+	g_reload = 1;
+}
+
+static const char *
+sig_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGABRT: return "SIGABRT";
+	default: return "a signal";
+	}
+}
+
+static void
+write_str(const char *s)
+{
+	ssize_t r = write(STDERR_FILENO, s, strlen(s));
+
+	(void)r; /* nothing to be done about it here */
+}
+
+static void
+on_fatal(int sig)
+{
+	write_str("sluiced error: stopping on ");
+	write_str(sig_name(sig));
+	write_str(", without cleanup");
+	if (g_socket_path[0] != '\0' && unlink(g_socket_path) == 0) {
+		write_str("; removed ");
+		write_str(g_socket_path);
+	}
+	write_str("\n");
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+signals_setup(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa = { .sa_handler = on_stop };
+	unsigned i;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
+	/* USR1 and USR2 mean nothing to sluiced (docs/operations.md): a stray one must not kill
+	 * it, as their default action would. SIGPIPE: a client gone mid-reply is an EPIPE. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+}
+
+/* SIGHUP: the difference between the file and the running node, applied as by
+ * `sluicectl config apply FILE`; a file that cannot be applied changes nothing. */
+static void
+reload(const char *path)
+{
+	struct cfg_error err;
+	char line[768];
+	int r;
+
+	if (path == NULL) {
+		LOG_W("SIGHUP: no config file to re-read (started with the built-in demo config)");
+		return;
+	}
+	r = ctl_config_reload(path, &err);
+	if (r < 0) {
+		cfg_error_fmt(&err, line, sizeof(line));
+		LOG_E("SIGHUP: %s not applied, nothing changed: %s", path,
+		      line[0] ? line : strerror(-r));
+		return;
+	}
+	LOG_I("SIGHUP: %s re-read and applied", path);
 }
 
 static void
@@ -149,6 +250,7 @@ main(int argc, char **argv)
 	struct port_eal_args eal;
 	struct rte_ether_addr macs[CFG_MAX_PORTS];
 	uint16_t ids[CFG_MAX_PORTS], twins[CFG_MAX_PORTS];
+	int lock_fds[CFG_MAX_PORTS];
 	struct api_server *api = NULL;
 	struct cfg_error cerr;
 	struct dp *dp = NULL;
@@ -181,8 +283,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	for (i = 0; i < CFG_MAX_PORTS; i++)
+		lock_fds[i] = -1;
 	if (load_config(path, &cfg) < 0)
 		return 1;
+	signals_setup();
 	if (check) {
 		printf("%s: OK (%u ports, %u local addresses, %u services)\n",
 		       path ? path : "<built-in demo config>", cfg.n_ports, cfg.n_laddrs,
@@ -203,6 +308,14 @@ main(int argc, char **argv)
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max;
 			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	/* One sluiced per interface: locked before the EAL opens (and starts reading) them. */
+	for (i = 0; i < cfg.n_ports; i++) {
+		if (port_lock_take(PORT_LOCK_DIR, cfg.ports[i].name, cfg.ports[i].device,
+				   &lock_fds[i], msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "sluiced: %s\n", msg);
+			goto out;
 		}
 	}
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
@@ -236,9 +349,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", msg);
 		goto eal;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 	if (launch_workers(dp) < 0) {
 		fprintf(stderr, "sluiced: cannot start %u workers\n", dp->n_workers);
 		goto workers;
@@ -251,12 +361,17 @@ main(int argc, char **argv)
 	}
 	LOG_I("ready: %u workers, %u ports, %u services, API on %s%s%s", dp->n_workers,
 	      dp->n_ports, cfg.n_services, cfg.socket, cfg.listen[0] ? " and " : "", cfg.listen);
+	snprintf(g_socket_path, sizeof(g_socket_path), "%s", cfg.socket);
 	notify_ready();
 	while (!g_stop) {
+		if (g_reload) {
+			g_reload = 0;
+			reload(path);
+		}
 		ctl_tick(clock_mono_ms());
 		usleep(2000);
 	}
-	LOG_I("stopping");
+	LOG_I("stopping on %s", sig_name(g_stop));
 	if (ctl_withdraw_all() > 0) {
 		uint64_t until = clock_mono_ms() + STOP_GRACE_MS;
 
@@ -272,6 +387,7 @@ main(int argc, char **argv)
 		}
 	}
 	rc = 0;
+	g_socket_path[0] = '\0';
 	api_stop(api);
 workers:
 	stop_workers(dp);
@@ -283,7 +399,12 @@ eal:
 		port_close_all(&cfg, ids);
 	dp_free(dp);
 	rte_eal_cleanup();
+	if (rc == 0)
+		LOG_I("stopped on %s", sig_name(g_stop)); /* the last line of every clean stop */
 out:
+	for (i = 0; i < CFG_MAX_PORTS; i++)
+		if (lock_fds[i] >= 0)
+			close(lock_fds[i]); /* last: the ports are closed */
 	cfg_free(&cfg);
 	return rc;
 }

@@ -64,6 +64,9 @@ struct cfg_route {
 /* Health checks (control/health.c runs them; docs/config.md has the fields). */
 enum cfg_hc_type { CFG_HC_NONE = 0, CFG_HC_TCP, CFG_HC_HTTP, CFG_HC_UDP, CFG_HC_DNS,
 		   CFG_HC_MAX };
+/* How a new backend starts: up until its first check fails (keepalived's default), or down
+ * until its first check passes (keepalived's `alpha`). */
+enum cfg_hc_start { CFG_HC_START_UP = 0, CFG_HC_START_DOWN, CFG_HC_START_MAX };
 
 /* Which members a health_check mapping gave: a backend's mapping overrides just these. */
 enum {
@@ -79,6 +82,7 @@ enum {
 	CFG_HCF_PAYLOAD = 1 << 9,
 	CFG_HCF_QUERY = 1 << 10,
 	CFG_HCF_QTYPE = 1 << 11,
+	CFG_HCF_START = 1 << 12,
 };
 
 #define CFG_HC_PATH_MAX 128
@@ -96,6 +100,7 @@ struct cfg_hc {
 	uint16_t port;      /* network order; 0 = the backend's port */
 	uint16_t expect_lo, expect_hi; /* http: accepted status range */
 	uint16_t qtype;     /* dns: query type (1 = A) */
+	uint8_t start;      /* enum cfg_hc_start: the state of a new backend */
 	uint32_t interval_ms, timeout_ms;
 	char path[CFG_HC_PATH_MAX];       /* http */
 	char host[CFG_HC_HOST_MAX];       /* http: Host header, "" = the backend's address */

@@ -22,9 +22,13 @@ static const struct name_tab hc_type_tab[CFG_HC_MAX] = {
 	[CFG_HC_DNS] = { "dns", true },
 };
 
+static const struct name_tab hc_start_tab[CFG_HC_START_MAX] = {
+	[CFG_HC_START_UP] = { "up", true }, [CFG_HC_START_DOWN] = { "down", true },
+};
+
 static const char *const hc_keys[] = { "type", "port", "interval", "timeout", "rise", "fall",
 				       "path", "expect", "host", "payload", "query", "qtype",
-				       NULL };
+				       "start", NULL };
 
 /* DNS query types by name (RFC 1035, 3596, 2782). */
 static const struct {
@@ -147,7 +151,7 @@ hc_member(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_hc *
 {
 	static const char *const key_of[] = { "type", "port", "interval", "timeout", "rise",
 					      "fall", "path", "expect", "host", "payload",
-					      "query", "qtype" };
+					      "query", "qtype", "start" };
 	unsigned idx = (unsigned)__builtin_ctz(bit);
 	const json_t *j;
 	struct loc l;
@@ -199,8 +203,12 @@ hc_member(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_hc *
 	case CFG_HCF_QUERY:
 		rc = get_text(v, j, &l, hc->query, sizeof(hc->query));
 		break;
-	default: /* CFG_HCF_QTYPE */
+	case CFG_HCF_QTYPE:
 		rc = get_qtype(v, j, &l, &hc->qtype);
+		break;
+	default: /* CFG_HCF_START */
+		rc = cfgv_get_name(v, j, &l, "health check start", hc_start_tab,
+				   CFG_HC_START_MAX, &hc->start);
 		break;
 	}
 	if (rc == 0)
@@ -214,7 +222,7 @@ cfg_hc_parse(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_h
 	unsigned bit;
 	int rc = cfgv_get_object(v, o, ol, hc_keys);
 
-	for (bit = CFG_HCF_TYPE; rc == 0 && bit <= CFG_HCF_QTYPE; bit <<= 1)
+	for (bit = CFG_HCF_TYPE; rc == 0 && bit <= CFG_HCF_START; bit <<= 1)
 		rc = hc_member(v, o, ol, hc, bit);
 	return rc;
 }
@@ -241,6 +249,7 @@ cfg_hc_merge(const struct cfg_hc *svc, const struct cfg_hc *be, struct cfg_hc *o
 	TAKE(CFG_HCF_PAYLOAD, payload);
 	TAKE(CFG_HCF_QUERY, query);
 	TAKE(CFG_HCF_QTYPE, qtype);
+	TAKE(CFG_HCF_START, start);
 #undef TAKE
 	out->set = svc->set | be->set;
 }
@@ -311,7 +320,7 @@ static uint16_t
 used_by(uint8_t type)
 {
 	uint16_t common = CFG_HCF_TYPE | CFG_HCF_INTERVAL | CFG_HCF_TIMEOUT | CFG_HCF_RISE |
-			  CFG_HCF_FALL;
+			  CFG_HCF_FALL | CFG_HCF_START;
 
 	switch (type) {
 	case CFG_HC_HTTP:
@@ -368,6 +377,8 @@ cfg_hc_to_json(const struct cfg_hc *hc, bool whole)
 		json_object_set_new(o, "query", json_string(hc->query));
 	if (WANT(CFG_HCF_QTYPE))
 		json_object_set_new(o, "qtype", json_string(qtype_name(hc->qtype)));
+	if (WANT(CFG_HCF_START))
+		json_object_set_new(o, "start", json_string(hc_start_tab[hc->start].name));
 #undef WANT
 	return o;
 }

@@ -33,12 +33,8 @@ struct ctl_state g_ctl = { .lock = PTHREAD_MUTEX_INITIALIZER };
 #define UPKEEP_MS 1000
 #define RECOMMIT_MS 100
 
-static void
-set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
+void
+ctl_set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,8 +67,8 @@ ctl_sum(const struct vs_counters *base, size_t stride, const struct vs_gauge *ga
 	out->inactive = __atomic_load_n(&gauges[slot].inactive, __ATOMIC_ACQUIRE);
 }
 
-static int
-svc_match(const struct cfg_service *s, uint32_t vip, uint16_t port, uint8_t proto)
+int
+ctl_svc_match(const struct cfg_service *s, uint32_t vip, uint16_t port, uint8_t proto)
 {
 	return s->vip == vip && s->port == port && s->proto == proto;
 }
@@ -88,13 +84,13 @@ ctl_find(const char *key)
 	if (addr_parse_service(key, &vip, &port, &proto) < 0)
 		return NULL;
 	for (i = 0; i < g_ctl.n_svcs; i++)
-		if (svc_match(&g_ctl.svcs[i].cfg, vip, port, proto))
+		if (ctl_svc_match(&g_ctl.svcs[i].cfg, vip, port, proto))
 			return &g_ctl.svcs[i];
 	return NULL;
 }
 
-static int
-be_find(const struct cfg_service *s, uint32_t addr, uint16_t port)
+int
+ctl_be_find(const struct cfg_service *s, uint32_t addr, uint16_t port)
 {
 	unsigned i;
 
@@ -106,13 +102,8 @@ be_find(const struct cfg_service *s, uint32_t addr, uint16_t port)
 
 /* ---- the working copy ---- */
 
-struct model {
-	unsigned n;
-	struct cfg_service *s;
-};
-
-static void
-model_free(struct model *m)
+void
+ctl_model_free(struct ctl_model *m)
 {
 	unsigned i;
 
@@ -124,8 +115,8 @@ model_free(struct model *m)
 }
 
 /* A deep copy of the model with room for one more service. */
-static int
-model_dup(struct model *m)
+int
+ctl_model_dup(struct ctl_model *m)
 {
 	unsigned i;
 
@@ -135,7 +126,7 @@ model_dup(struct model *m)
 		return -ENOMEM;
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		if (cfg_service_copy(&m->s[i], &g_ctl.svcs[i].cfg) < 0) {
-			model_free(m);
+			ctl_model_free(m);
 			return -ENOMEM;
 		}
 		m->n++;
@@ -251,8 +242,9 @@ check_vip(const struct cfg_service *s, unsigned idx, struct cfg_error *err)
 
 	snprintf(field, sizeof(field), "services[%u].vip", idx);
 	if (dp_local_kind(g_ctl.dp, s->vip)) {
-		set_err(err, field, "%s is a port address or a local address (LIP) of this node",
-			addr_fmt_ip(a, s->vip));
+		ctl_set_err(err, field,
+			    "%s is a port address or a local address (LIP) of this node",
+			    addr_fmt_ip(a, s->vip));
 		return -EINVAL;
 	}
 	return 0;
@@ -271,7 +263,7 @@ serving_now(const struct cfg_service *s, const struct cfg_backend *b)
 
 	addr_fmt_service(key, s->vip, s->port, s->proto);
 	cur = ctl_find(key);
-	if (cur == NULL || (j = be_find(&cur->cfg, b->addr, b->port)) < 0)
+	if (cur == NULL || (j = ctl_be_find(&cur->cfg, b->addr, b->port)) < 0)
 		return false;
 	return health_usable(g_ctl.health, &cur->cfg, &cur->cfg.backends[j]);
 }
@@ -286,7 +278,8 @@ health_lets(const struct cfg_service *s, const struct cfg_backend *b)
 		return true;
 	if (health_get(g_ctl.health, s, b, &st))
 		return st.state == HEALTH_UP;
-	return serving_now(s, b); /* a new target: what health_sync will start it as */
+	/* A new target: what health_sync will start it as. */
+	return health_starts_up(s, b) || serving_now(s, b);
 }
 
 /*
@@ -319,8 +312,8 @@ announce_update(void)
 }
 
 /* Make m the model. On success m is consumed; on error it is the caller's to free. */
-static int
-commit(struct model *m, struct cfg_error *err)
+int
+ctl_commit(struct ctl_model *m, struct cfg_error *err)
 {
 	uint8_t svc_taken[STATS_SVC_SLOTS] = { 0 };
 	static uint8_t be_taken[STATS_BE_SLOTS];
@@ -377,7 +370,7 @@ commit(struct model *m, struct cfg_error *err)
 			      ++g_ctl.version);
 	if (snap == NULL) {
 		r = -errno;
-		set_err(err, "", "cannot build the snapshot: %s", strerror(errno));
+		ctl_set_err(err, "", "cannot build the snapshot: %s", strerror(errno));
 		goto fail;
 	}
 	dp_publish(g_ctl.dp, snap);
@@ -416,8 +409,9 @@ commit(struct model *m, struct cfg_error *err)
 	announce_update();
 	return 0;
 full:
-	set_err(err, "", "no free counters slot (%u services, %u backends at most, deleted "
-		"backends hold theirs until their last conn ends)", STATS_SVC_SLOTS, STATS_BE_SLOTS);
+	ctl_set_err(err, "", "no free counters slot (%u services, %u backends at most, deleted "
+		    "backends hold theirs until their last conn ends)", STATS_SVC_SLOTS,
+		    STATS_BE_SLOTS);
 	r = -ENOSPC;
 fail:
 	slots_rollback(g_ctl.svc_slots, STATS_SVC_SLOTS, svc_taken);
@@ -432,22 +426,22 @@ fail:
 }
 
 /* Commit m, or free it. */
-static int
-commit_or_free(struct model *m, struct cfg_error *err)
+int
+ctl_commit_or_free(struct ctl_model *m, struct cfg_error *err)
 {
-	int r = commit(m, err);
+	int r = ctl_commit(m, err);
 
 	if (r < 0)
-		model_free(m);
+		ctl_model_free(m);
 	return r;
 }
 
-/* ---- the API's changes ---- */
+/* ---- start and stop (the API's changes are in ctl_change.c) ---- */
 
 int
 ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 {
-	struct model m = { 0 };
+	struct ctl_model m = { 0 };
 	unsigned i;
 	int r;
 
@@ -463,7 +457,7 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 	g_ctl.started = time(NULL);
 	g_ctl.health = health_create();
 	if (g_ctl.health == NULL) {
-		set_err(err, "", "cannot start the health checks: %s", strerror(errno));
+		ctl_set_err(err, "", "cannot start the health checks: %s", strerror(errno));
 		r = -ENOMEM;
 		goto out;
 	}
@@ -477,7 +471,7 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 			LOG_W("%s: no VIP is announced (set control.announce_interface to "
 			      "require it, or false to silence this)", msg);
 		} else if (g_ctl.announce == NULL) {
-			set_err(err, "control.announce_interface", "%s", msg);
+			ctl_set_err(err, "control.announce_interface", "%s", msg);
 			r = -EIO;
 			goto out;
 		}
@@ -490,9 +484,9 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 			m.n++;
 	}
 	if (r == 0)
-		r = commit_or_free(&m, err);
+		r = ctl_commit_or_free(&m, err);
 	else
-		model_free(&m);
+		ctl_model_free(&m);
 out:
 	pthread_mutex_unlock(&g_ctl.lock);
 	return r;
@@ -518,323 +512,6 @@ ctl_fini(void)
 	health_destroy(g_ctl.health);
 	g_ctl.health = NULL;
 	pthread_mutex_unlock(&g_ctl.lock);
-}
-
-static int
-svc_index(const struct model *m, uint32_t vip, uint16_t port, uint8_t proto)
-{
-	unsigned i;
-
-	for (i = 0; i < m->n; i++)
-		if (svc_match(&m->s[i], vip, port, proto))
-			return (int)i;
-	return -1;
-}
-
-int
-ctl_service_add(const struct cfg_service *s, struct cfg_error *err)
-{
-	struct model m;
-	char key[ADDR_STR_MAX];
-	int r;
-
-	pthread_mutex_lock(&g_ctl.lock);
-	addr_fmt_service(key, s->vip, s->port, s->proto);
-	if (ctl_find(key) != NULL) {
-		set_err(err, "vip", "service %s exists already", key);
-		r = -EEXIST;
-	} else if (g_ctl.n_svcs >= CFG_MAX_SERVICES) {
-		set_err(err, "", "at most %u services", CFG_MAX_SERVICES);
-		r = -ENOSPC;
-	} else if ((r = model_dup(&m)) == 0) {
-		r = cfg_service_copy(&m.s[m.n], s);
-		if (r == 0) {
-			m.n++;
-			r = commit_or_free(&m, err);
-		} else {
-			model_free(&m);
-		}
-	}
-	pthread_mutex_unlock(&g_ctl.lock);
-	return r;
-}
-
-/* Find the service of key in a fresh copy of the model; -ENOENT with err when absent. */
-static int
-dup_and_find(const char *key, struct model *m, struct cfg_error *err)
-{
-	uint32_t vip;
-	uint16_t port;
-	uint8_t proto;
-	int i, r;
-
-	if (addr_parse_service(key, &vip, &port, &proto) < 0) {
-		set_err(err, "vip", "'%s' is no service (want a.b.c.d:port/tcp|udp)", key);
-		return -EINVAL;
-	}
-	r = model_dup(m);
-	if (r < 0)
-		return r;
-	i = svc_index(m, vip, port, proto);
-	if (i < 0) {
-		model_free(m);
-		set_err(err, "vip", "no service %s", key);
-		return -ENOENT;
-	}
-	return i;
-}
-
-int
-ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_error *err)
-{
-	struct model m;
-	struct cfg_service copy;
-	int i, r;
-
-	pthread_mutex_lock(&g_ctl.lock);
-	i = dup_and_find(key, &m, err);
-	if (i < 0) {
-		r = i;
-		goto out;
-	}
-	if (!svc_match(&m.s[i], s->vip, s->port, s->proto)) {
-		model_free(&m);
-		set_err(err, "vip", "the body's vip differs from the service in the path");
-		r = -EINVAL;
-		goto out;
-	}
-	r = cfg_service_copy(&copy, s);
-	if (r < 0) {
-		model_free(&m);
-		goto out;
-	}
-	cfg_service_free(&m.s[i]);
-	m.s[i] = copy;
-	r = commit_or_free(&m, err);
-out:
-	pthread_mutex_unlock(&g_ctl.lock);
-	return r;
-}
-
-int
-ctl_service_del(const char *key, struct cfg_error *err)
-{
-	struct model m;
-	int i, r;
-
-	pthread_mutex_lock(&g_ctl.lock);
-	i = dup_and_find(key, &m, err);
-	if (i < 0) {
-		r = i;
-		goto out;
-	}
-	cfg_service_free(&m.s[i]);
-	memmove(&m.s[i], &m.s[i + 1], sizeof(m.s[0]) * (m.n - (unsigned)i - 1));
-	m.n--;
-	r = commit_or_free(&m, err);
-out:
-	pthread_mutex_unlock(&g_ctl.lock);
-	return r;
-}
-
-int
-ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_error *err)
-{
-	struct model m;
-	struct cfg_service *s;
-	struct cfg_backend *nb;
-	char a[ADDR_STR_MAX];
-	int i, r;
-
-	pthread_mutex_lock(&g_ctl.lock);
-	i = dup_and_find(svc_key, &m, err);
-	if (i < 0) {
-		r = i;
-		goto out;
-	}
-	s = &m.s[i];
-	if (be_find(s, b->addr, b->port) >= 0) {
-		set_err(err, "address", "backend %s exists already",
-			addr_fmt_ipport(a, b->addr, b->port));
-		r = -EEXIST;
-	} else if (s->n_backends >= CFG_MAX_BACKENDS) {
-		set_err(err, "", "at most %u backends a service", CFG_MAX_BACKENDS);
-		r = -ENOSPC;
-	} else if ((nb = realloc(s->backends, sizeof(*nb) * (s->n_backends + 1))) == NULL) {
-		r = -ENOMEM;
-	} else {
-		s->backends = nb;
-		s->backends[s->n_backends++] = *b;
-		r = cfg_backend_check_hc(s, b, err);
-		if (r == 0)
-			r = commit(&m, err);
-	}
-	if (r < 0)
-		model_free(&m);
-out:
-	pthread_mutex_unlock(&g_ctl.lock);
-	return r;
-}
-
-/*
- * A fresh copy of the model with the service of svc_key at *i and its backend be_key at
- * *j. 0, or a negative errno with err filled and no copy left to free.
- */
-static int
-dup_and_find_backend(const char *svc_key, const char *be_key, struct model *m, int *i, int *j,
-		     struct cfg_error *err)
-{
-	uint32_t addr;
-	uint16_t port;
-
-	*i = dup_and_find(svc_key, m, err);
-	if (*i < 0)
-		return *i;
-	if (addr_parse_ipport(be_key, &addr, &port) < 0) {
-		model_free(m);
-		set_err(err, "address", "'%s' is no backend address (want a.b.c.d:port)", be_key);
-		return -EINVAL;
-	}
-	*j = be_find(&m->s[*i], addr, port);
-	if (*j < 0) {
-		model_free(m);
-		set_err(err, "address", "no backend %s in this service", be_key);
-		return -ENOENT;
-	}
-	return 0;
-}
-
-int
-ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *patch,
-		  struct cfg_error *err)
-{
-	struct model m;
-	struct cfg_backend nb;
-	json_t *obj = NULL, *svc_json;
-	char a[ADDR_STR_MAX];
-	int i, j, r;
-
-	pthread_mutex_lock(&g_ctl.lock);
-	r = dup_and_find_backend(svc_key, be_key, &m, &i, &j, err);
-	if (r < 0)
-		goto out;
-	if (!json_is_object(patch)) {
-		set_err(err, "", "the body must be a JSON object such as {\"weight\": 0}");
-		r = -EINVAL;
-		goto drop;
-	}
-	/* The patched backend is validated as a whole, by the same code as the config. */
-	svc_json = cfg_service_to_json(&m.s[i]);
-	obj = json_deep_copy(json_array_get(json_object_get(svc_json, "backends"), (size_t)j));
-	json_decref(svc_json);
-	if (obj == NULL || json_object_update(obj, (json_t *)patch) < 0) {
-		r = -ENOMEM;
-		goto drop;
-	}
-	r = cfg_backend_from_json(obj, "", &nb, err);
-	if (r < 0)
-		goto drop;
-	if (nb.addr != m.s[i].backends[j].addr || nb.port != m.s[i].backends[j].port) {
-		set_err(err, "address", "the address of a backend cannot change (%s)",
-			addr_fmt_ipport(a, m.s[i].backends[j].addr, m.s[i].backends[j].port));
-		r = -EINVAL;
-		goto drop;
-	}
-	r = cfg_backend_check_hc(&m.s[i], &nb, err);
-	if (r < 0)
-		goto drop;
-	m.s[i].backends[j] = nb;
-	r = commit(&m, err);
-drop:
-	if (r < 0)
-		model_free(&m);
-out:
-	json_decref(obj);
-	pthread_mutex_unlock(&g_ctl.lock);
-	return r;
-}
-
-int
-ctl_backend_del(const char *svc_key, const char *be_key, struct cfg_error *err)
-{
-	struct model m;
-	struct cfg_service *s;
-	int i, j, r;
-
-	pthread_mutex_lock(&g_ctl.lock);
-	r = dup_and_find_backend(svc_key, be_key, &m, &i, &j, err);
-	if (r < 0)
-		goto out;
-	s = &m.s[i];
-	memmove(&s->backends[j], &s->backends[j + 1],
-		sizeof(s->backends[0]) * (s->n_backends - (unsigned)j - 1));
-	s->n_backends--;
-	r = commit_or_free(&m, err);
-out:
-	pthread_mutex_unlock(&g_ctl.lock);
-	return r;
-}
-
-/* The first dataplane or control setting that differs, or NULL. */
-static const char *
-static_diff(const struct cfg *a, const struct cfg *b)
-{
-	if (a->workers != b->workers)
-		return "dataplane.workers";
-	if (a->memory != b->memory)
-		return "dataplane.memory";
-	if (a->conn_table_size != b->conn_table_size)
-		return "dataplane.conn_table_size";
-	if (a->n_ports != b->n_ports || memcmp(a->ports, b->ports, sizeof(a->ports[0]) * a->n_ports))
-		return "dataplane.ports";
-	if (a->n_routes != b->n_routes ||
-	    (a->n_routes && memcmp(a->routes, b->routes, sizeof(a->routes[0]) * a->n_routes)))
-		return "dataplane.routes";
-	if (a->n_laddrs != b->n_laddrs ||
-	    memcmp(a->laddrs, b->laddrs, sizeof(a->laddrs[0]) * a->n_laddrs))
-		return "dataplane.local_addresses";
-	if (a->n_peers != b->n_peers ||
-	    memcmp(a->peers, b->peers, sizeof(a->peers[0]) * a->n_peers))
-		return "dataplane.peers";
-	if (memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)))
-		return "dataplane.timeouts";
-	if (strcmp(a->socket, b->socket) || strcmp(a->listen, b->listen))
-		return "control";
-	if (strcmp(a->announce_if, b->announce_if))
-		return "control.announce_interface";
-	return NULL;
-}
-
-int
-ctl_config_apply(const struct cfg *c, struct cfg_error *err)
-{
-	struct model m = { 0 };
-	const char *diff;
-	unsigned i;
-	int r = 0;
-
-	pthread_mutex_lock(&g_ctl.lock);
-	diff = static_diff(&g_ctl.cfg, c);
-	if (diff != NULL) {
-		set_err(err, diff, "differs from the running node; this part needs a restart "
-			"(only services change live)");
-		r = -EBUSY;
-		goto out;
-	}
-	m.s = calloc(c->n_services ? c->n_services : 1, sizeof(*m.s));
-	if (m.s == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < c->n_services && r == 0; i++) {
-		r = cfg_service_copy(&m.s[i], &c->services[i]);
-		if (r == 0)
-			m.n++;
-	}
-	r = r == 0 ? commit_or_free(&m, err) : (model_free(&m), r);
-out:
-	pthread_mutex_unlock(&g_ctl.lock);
-	return r;
 }
 
 /* ---- upkeep ---- */
@@ -943,13 +620,13 @@ static void
 recommit(uint64_t now)
 {
 	struct cfg_error err = { 0 };
-	struct model m;
+	struct ctl_model m;
 
 	if (now - g_ctl.last_recommit_ms < RECOMMIT_MS)
 		return;
 	g_ctl.last_recommit_ms = now;
 	g_ctl.health_dirty = false; /* a commit that fails sets it again */
-	if (model_dup(&m) < 0 || commit_or_free(&m, &err) < 0) {
+	if (ctl_model_dup(&m) < 0 || ctl_commit_or_free(&m, &err) < 0) {
 		g_ctl.health_dirty = true;
 		LOG_E("health: cannot apply a state change (trying again): %s",
 		      err.msg[0] ? err.msg : "out of memory");

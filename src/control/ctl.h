@@ -71,6 +71,13 @@ json_t *ctl_stats_json(void);
 json_t *ctl_config_json(void);
 /* Apply a whole document: services are replaced as by PUT; a changed dataplane is -EBUSY. */
 int ctl_config_apply(const struct cfg *c, struct cfg_error *err);
+/**
+ * Re-read the config file at path and apply it as `sluicectl config apply FILE` does (the
+ * same validation, then ctl_config_apply()): services change live, a changed dataplane or
+ * control part is -EBUSY, a bad file -EINVAL; err says why and nothing has changed.
+ * The main thread (on SIGHUP).
+ */
+int ctl_config_reload(const char *path, struct cfg_error *err);
 /* Prometheus text exposition; caller frees. NULL on -ENOMEM. */
 char *ctl_metrics_text(void);
 

@@ -122,4 +122,25 @@ json_t *ctl_ports_json(void);
 void ctl_ports_metrics(FILE *f);
 
 
+/* The working copy a change edits: deep copies of the model's services (ctl.c). */
+struct ctl_model {
+	unsigned n;
+	struct cfg_service *s;
+};
+
+void ctl_model_free(struct ctl_model *m);
+/** A deep copy of the model with room for one more service. 0 or -ENOMEM. */
+int ctl_model_dup(struct ctl_model *m);
+/** Make m the model: slots, snapshot, publish, health. 0, or an error with err filled and
+ * nothing changed (m is the caller's still). */
+int ctl_commit(struct ctl_model *m, struct cfg_error *err);
+/** ctl_commit(), freeing m when it fails. */
+int ctl_commit_or_free(struct ctl_model *m, struct cfg_error *err);
+/** Fill err (when not NULL) with a field and a message. */
+void ctl_set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ctl_svc_match(const struct cfg_service *s, uint32_t vip, uint16_t port, uint8_t proto);
+/** The index of backend addr:port in s, or -1. */
+int ctl_be_find(const struct cfg_service *s, uint32_t addr, uint16_t port);
+
 #endif

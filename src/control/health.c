@@ -130,7 +130,9 @@ hc_same(const struct cfg_hc *a, const struct cfg_hc *b)
 {
 	struct cfg_hc x = *a, y = *b;
 
+	/* start is how a new target begins: an existing one has begun. */
 	x.set = y.set = 0;
+	x.start = y.start = 0;
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 
@@ -174,9 +176,18 @@ health_sync(struct health *h, const struct cfg_service *svcs, unsigned n,
 					snprintf(t->st.last_result, sizeof(t->st.last_result),
 						 "served before its check: up until the first "
 						 "result");
+				} else if (hc.start == CFG_HC_START_UP) {
+					t->st.state = HEALTH_UP;
+					t->st.assumed = true;
+					snprintf(t->st.last_result, sizeof(t->st.last_result),
+						 "new (start: up): up until the first result");
 				}
-				/* A little spread, so a thousand new targets do not start at once. */
-				t->due_ms = now + (uint64_t)(rand() % 50);
+				/*
+				 * Checked at once, every new target alike: with start: down
+				 * the backends of a service come up together rather than one
+				 * by one. STARTS_PER_POLL spreads a thousand new targets.
+				 */
+				t->due_ms = now;
 				snprintf(t->desc, sizeof(t->desc), "%s of %s",
 					 addr_fmt_ipport(ba, b->addr, b->port),
 					 addr_fmt_service(sa, svcs[i].vip, svcs[i].port,
@@ -313,6 +324,15 @@ health_get(const struct health *h, const struct cfg_service *s, const struct cfg
 		return false;
 	*st = t->st;
 	return true;
+}
+
+bool
+health_starts_up(const struct cfg_service *s, const struct cfg_backend *b)
+{
+	struct cfg_hc hc;
+
+	cfg_hc_merge(&s->hc, &b->hc, &hc);
+	return hc.type == CFG_HC_NONE || hc.start == CFG_HC_START_UP;
 }
 
 bool

@@ -15,9 +15,10 @@
  * health_poll() from the main loop every few milliseconds. The checks go out through the
  * node's kernel, that is through the ports' kernel twins.
  *
- * A target's state starts UNKNOWN (no new conns) and the first result decides it; after
- * that it takes `fall` failures in a row to go DOWN and `rise` successes in a row to come
- * back UP. Not thread-safe: the caller (ctl) serialises.
+ * A new target starts UP (health_check.start: up, the default: keepalived's) or UNKNOWN (no
+ * new conns; start: down), and its first result, checked at once, decides it; after that it
+ * takes `fall` failures in a row to go DOWN and `rise` successes in a row to come back UP.
+ * Not thread-safe: the caller (ctl) serialises.
  */
 
 enum health_state { HEALTH_UNKNOWN = 0, HEALTH_UP, HEALTH_DOWN };
@@ -47,15 +48,19 @@ void health_destroy(struct health *h);
 typedef bool (*health_serving_fn)(const struct cfg_service *s, const struct cfg_backend *b);
 
 /**
- * Make the targets those of these services: new ones are checked at once and start
- * UNKNOWN, or UP when serving(s, b) says the backend takes conns already (a check added to
- * a live backend must not take it out before it has said anything); either way their first
- * result decides. Kept ones keep their state (a changed check starts counting again); gone
- * ones end, their check in flight cancelled. serving may be NULL. 0 or -ENOMEM (then
- * nothing changed).
+ * Make the targets those of these services: new ones are checked at once and start UP when
+ * their check's start is up or serving(s, b) says the backend takes conns already (a check
+ * added to a live backend must not take it out before it has said anything), else UNKNOWN;
+ * either way their first result decides. Kept ones keep their state (a changed check
+ * starts counting again); gone ones end, their check in flight cancelled. serving may be
+ * NULL. 0 or -ENOMEM (then nothing changed).
  */
 int health_sync(struct health *h, const struct cfg_service *svcs, unsigned n,
 		health_serving_fn serving);
+
+/** Whether a new target for backend b of s would start UP by its check's `start` (or it has
+ * no check). Any control thread. */
+bool health_starts_up(const struct cfg_service *s, const struct cfg_backend *b);
 
 /** Whether backend b of s has a check, in this model. */
 bool health_has_check(const struct cfg_service *s, const struct cfg_backend *b);

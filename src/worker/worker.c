@@ -56,6 +56,15 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 					 RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->handoff == NULL || w->ctl_tx == NULL || w->events == NULL)
 		goto fail;
+	/*
+	 * Registered now, before the control thread can publish anything, never from the
+	 * worker's own loop: a worker that registers once it runs races the first publish
+	 * (the API already serves), which may then free the snapshot it is about to read.
+	 * Registered but offline, it holds nothing up until worker_loop() goes online.
+	 */
+	if (rte_rcu_qsbr_thread_register(dp->qsbr, id) != 0)
+		goto fail;
+	w->registered = 1;
 	return w;
 fail:
 	worker_free(w);
@@ -77,6 +86,8 @@ worker_free(struct worker *w)
 {
 	if (w == NULL)
 		return;
+	if (w->registered)
+		rte_rcu_qsbr_thread_unregister(w->dp->qsbr, w->id);
 	conn_table_free(w->ct);
 	laddr_pool_free(w->lips);
 	if (w->handoff)
@@ -244,7 +255,7 @@ worker_loop(void *arg)
 	w->lcore = rte_lcore_id();
 	if (pthread_getcpuclockid(pthread_self(), &w->cpu_clock) == 0)
 		w->cpu_clock_ok = 1;
-	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
+	/* Registered by worker_create(); online before the first look at dp->snap. */
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
 	while (!w->stop) {
 		unsigned got = 0, p;
@@ -298,6 +309,5 @@ worker_loop(void *arg)
 			sleep_us *= 2;
 	}
 	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
-	rte_rcu_qsbr_thread_unregister(dp->qsbr, w->id);
 	return 0;
 }

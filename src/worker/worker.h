@@ -56,11 +56,16 @@ struct worker {
 	volatile int stop;
 	clockid_t cpu_clock;     /* the thread's CPU-time clock, for the control thread to read */
 	volatile int cpu_clock_ok;
+	uint8_t registered; /* with dp->qsbr, by worker_create() */
 	struct worker_stats st;
 	struct worker_out out;
 };
 
-/** Create worker `id` of dp (conn table of `capacity`). NULL + errno. Main thread. */
+/**
+ * Create worker `id` of dp (conn table of `capacity`) and register it with dp->qsbr, offline,
+ * so no publish can pass it once worker_loop() is online. dp->qsbr must be initialised.
+ * NULL + errno. Main thread.
+ */
 struct worker *worker_create(struct dp *dp, unsigned id, uint32_t capacity);
 void worker_free(struct worker *w);
 
@@ -137,7 +142,11 @@ uint64_t worker_cpu_ns(const struct worker *w);
 /** Expire conns that are due (bounded work). Worker. */
 void worker_expire(struct worker *w);
 
-/** The lcore function: loop until w->stop. */
+/**
+ * The lcore function: loop until w->stop. Goes online with dp->qsbr before it reads dp->snap,
+ * reports a quiescent state every iteration and goes offline to sleep and on return.
+ * The worker's lcore, after worker_create() (which registered it).
+ */
 int worker_loop(void *arg);
 
 #endif

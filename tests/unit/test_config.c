@@ -511,7 +511,19 @@ static const struct bad_case bad_cases[] = {
 		 "      intervall: 1s\n",
 	  10, "services[0].health_check.intervall",
 	  "unknown key 'intervall' (expected one of: type, port, interval, timeout, rise, fall, "
-	  "path, expect, host, payload, query, qtype)" },
+	  "path, expect, host, payload, query, qtype, start)" },
+	{ "hc_bad_start",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    health_check: {type: tcp, start: sideways}\n",
+	  8, "services[0].health_check.start",
+	  "unknown health check start 'sideways' (supported: up, down)" },
+	{ "hc_start_not_string",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends:\n"
+		 "      - {address: 10.0.2.11:80, health_check: {start: 1}}\n",
+	  9, "services[0].backends[0].health_check.start", "expected a string, got the integer 1" },
 	{ "hc_timeout_longer_than_interval",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
@@ -711,10 +723,11 @@ static const char hc_text[] =
 	"  - vip: 10.0.0.10:53/udp\n"
 	"    announce: always\n"
 	"    health_check: {type: dns, query: svc.test, qtype: txt, interval: 500ms, "
-	"timeout: 200ms, rise: 1, fall: 4}\n"
+	"timeout: 200ms, rise: 1, fall: 4, start: down}\n"
 	"    backends:\n"
 	"      - {address: 10.0.2.11:53}\n"
-	"      - {address: 10.0.2.12:53, health_check: {type: udp, payload: ping, port: 5353}}\n"
+	"      - {address: 10.0.2.12:53, health_check: {type: udp, payload: ping, port: 5353, "
+	"start: up}}\n"
 	"      - {address: 10.0.2.13:53, health_check: {type: none}}\n"
 	"  - vip: 10.0.0.10:80/tcp\n"
 	"    health_check: {type: http, path: /healthz, expect: 204, host: www.test}\n";
@@ -742,6 +755,7 @@ test_health_check(void **state)
 	assert_int_equal(s->hc.timeout_ms, 200);
 	assert_int_equal(s->hc.rise, 1);
 	assert_int_equal(s->hc.fall, 4);
+	assert_int_equal(s->hc.start, CFG_HC_START_DOWN);
 	assert_int_equal(s->backends[0].hc.set, 0);
 	/* The backend's overrides on top of the service's check. */
 	cfg_hc_merge(&s->hc, &s->backends[1].hc, &hc);
@@ -750,6 +764,9 @@ test_health_check(void **state)
 	assert_int_equal(hc.port, htons(5353));
 	assert_int_equal(hc.interval_ms, 500);
 	assert_int_equal(hc.fall, 4);
+	assert_int_equal(hc.start, CFG_HC_START_UP);
+	cfg_hc_merge(&s->hc, &s->backends[0].hc, &hc);
+	assert_int_equal(hc.start, CFG_HC_START_DOWN);
 	cfg_hc_merge(&s->hc, &s->backends[2].hc, &hc);
 	assert_int_equal(hc.type, CFG_HC_NONE);
 	/* Defaults of an http check. */
@@ -763,6 +780,7 @@ test_health_check(void **state)
 	assert_int_equal(s->hc.rise, 2);
 	assert_int_equal(s->hc.fall, 3);
 	assert_int_equal(s->hc.port, 0);
+	assert_int_equal(s->hc.start, CFG_HC_START_UP); /* the default: keepalived's */
 
 	/* And back: the JSON form loads to the same. */
 	doc = cfg_to_json(&c);

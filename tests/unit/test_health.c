@@ -213,7 +213,8 @@ test_http_rise_fall(void **state)
 	service(&s, &b, CFG_HC_HTTP, srv.tcp_port);
 	snprintf(s.hc.path, sizeof(s.hc.path), "/healthz");
 	snprintf(s.hc.host, sizeof(s.hc.host), "www.example");
-	/* Not usable before its first check; the first result decides. */
+	s.hc.start = CFG_HC_START_DOWN;
+	/* start: down: not usable before its first check; the first result decides. */
 	assert_false(health_usable(h, &s, &b));
 	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	assert_true(health_get(h, &s, &b, &st));
@@ -256,6 +257,86 @@ test_http_rise_fall(void **state)
 	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
 	assert_false(health_get(h, &s, &b, &st));
 	assert_true(health_usable(h, &s, &b));
+	health_destroy(h);
+}
+
+/* start: up (the default): a new backend takes conns at once, until a result says down. */
+static void
+test_start_up(void **state)
+{
+	struct health *h = health_create();
+	struct cfg_service s;
+	struct cfg_backend b;
+	struct health_status st;
+	uint16_t closed;
+	int fd;
+
+	(void)state;
+	service(&s, &b, CFG_HC_HTTP, srv.tcp_port);
+	assert_int_equal(s.hc.start, CFG_HC_START_UP);
+	assert_true(health_starts_up(&s, &b));
+	srv.http_status = 200;
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
+	assert_true(health_get(h, &s, &b, &st));
+	assert_int_equal(st.state, HEALTH_UP);
+	assert_true(st.assumed);
+	assert_true(health_usable(h, &s, &b));
+	/* A pass confirms it: no change of state (nothing to log, no new snapshot). */
+	st = run_checks(h, &s, 1);
+	assert_int_equal(st.state, HEALTH_UP);
+	assert_false(st.assumed);
+	assert_int_equal(st.last_change, 0);
+
+	/* A new backend that is down in fact: out at its first result, not after `fall`. */
+	fd = bound(SOCK_STREAM, &closed);
+	close(fd);
+	b.port = closed;
+	assert_int_equal(health_sync(h, &s, 1, NULL), 0);
+	assert_true(health_usable(h, &s, &b));
+	st = run_checks(h, &s, 1);
+	assert_int_equal(st.state, HEALTH_DOWN);
+	assert_false(health_usable(h, &s, &b));
+
+	/* A backend override picks its own start. */
+	b.hc.set = CFG_HCF_START;
+	b.hc.start = CFG_HC_START_DOWN;
+	assert_false(health_starts_up(&s, &b));
+	health_destroy(h);
+}
+
+/*
+ * Every new backend's first check runs at once: polled with the clock stopped at the sync,
+ * every target starts (a first check due even a millisecond later would never start here),
+ * so the backends of a service with start: down come up together.
+ */
+static void
+test_first_checks_at_once(void **state)
+{
+	struct health *h = health_create();
+	struct cfg_service s[3];
+	struct cfg_backend b[3];
+	struct health_status st;
+	uint64_t t0, deadline;
+	unsigned k, up = 0;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		service(&s[k], &b[k], CFG_HC_TCP, srv.tcp_port);
+		s[k].port = htons((uint16_t)(80 + k));
+		s[k].hc.start = CFG_HC_START_DOWN;
+		s[k].hc.interval_ms = 60000;
+		s[k].hc.timeout_ms = 1000;
+	}
+	assert_int_equal(health_sync(h, s, 3, NULL), 0);
+	t0 = clock_mono_ms();
+	deadline = t0 + 2000;
+	while (up < 3 && clock_mono_ms() < deadline) {
+		health_poll(h, t0);
+		for (up = 0, k = 0; k < 3; k++)
+			up += health_get(h, &s[k], &b[k], &st) && st.state == HEALTH_UP;
+		usleep(2000);
+	}
+	assert_int_equal(up, 3);
 	health_destroy(h);
 }
 
@@ -341,6 +422,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_http_rise_fall),
+		cmocka_unit_test(test_start_up),
+		cmocka_unit_test(test_first_checks_at_once),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_udp_dns),
 	};

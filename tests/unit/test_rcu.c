@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Snapshots under RCU, concurrent: the control thread publishes snapshots in a loop while a
+ * worker thread reads them, as worker_loop() does (online, read dp->snap, quiescent). The
+ * worker thread never registers itself: dp_create() must have done it, before any publish.
+ * Were it not registered, dp_publish() would not wait for it and would free the snapshot it
+ * is reading; built with -fsanitize=address (the `rcu_asan` test) that is a heap
+ * use-after-free report, and without ASan the reader sees the snapshot change under it.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control/config.h"
+#include "service/snapshot.h"
+#include "worker/dp.h"
+#include "worker/worker.h"
+#include "test_eal.h"
+
+#define PUBLISHES 300
+#define N_SERVICES 4
+
+static const char config[] =
+	"dataplane:\n"
+	"  workers: 1\n"
+	"  conn_table_size: 1024\n"
+	"  ports:\n"
+	"    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
+	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
+	"  local_addresses: [10.0.2.100]\n"
+	"services:\n"
+	"  - {vip: 10.0.0.10:80/tcp,\n"
+	"     backends: [{address: 10.0.2.11:80}, {address: 10.0.2.12:80}]}\n"
+	"  - {vip: 10.0.0.10:81/tcp, backends: [{address: 10.0.2.11:81}]}\n"
+	"  - {vip: 10.0.0.10:82/tcp, backends: [{address: 10.0.2.11:82}]}\n"
+	"  - {vip: 10.0.0.10:53/udp, backends: [{address: 10.0.2.21:53}]}\n";
+
+struct reader {
+	struct dp *dp;
+	volatile int online;
+	volatile int stop;
+	unsigned long reads;
+	unsigned long torn; /* snapshots that changed while the reader held them */
+};
+
+static struct snapshot *
+build(struct dp *dp, const struct cfg *c, uint64_t version)
+{
+	static const uint16_t slots[N_SERVICES][2] = { { 0, 1 }, { 2 }, { 3 }, { 4 } };
+	struct snap_svc_input in[N_SERVICES];
+	unsigned i;
+
+	for (i = 0; i < c->n_services; i++)
+		in[i] = (struct snap_svc_input){ .cfg = &c->services[i], .slot = (uint16_t)i,
+						 .be_slots = slots[i] };
+	return snapshot_build(in, c->n_services, dp->routes, dp->be_gauges, dp->n_workers,
+			      version);
+}
+
+static void
+pause_us(long us)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The worker's side: what worker_loop() does with dp->snap, minus the ports. */
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct dp *dp = r->dp;
+
+	rte_rcu_qsbr_thread_online(dp->qsbr, 0);
+	r->online = 1;
+	while (!r->stop) {
+		const struct snapshot *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
+		uint64_t version = s->version;
+		unsigned k, i;
+
+		/* Hold the snapshot across a publish: a worker's burst can take that long. */
+		for (k = 0; k < 20; k++) {
+			uint32_t sum = 0;
+
+			for (i = 0; i < s->n_services; i++)
+				sum += s->services[i].vip + s->services[i].n_backends +
+				       s->services[i].backends[0].addr;
+			if (*(volatile const uint64_t *)&s->version != version ||
+			    *(volatile const uint32_t *)&s->n_services != N_SERVICES || sum == 0)
+				r->torn++;
+			pause_us(20);
+		}
+		r->reads++;
+		rte_rcu_qsbr_quiescent(dp->qsbr, 0);
+	}
+	rte_rcu_qsbr_thread_offline(dp->qsbr, 0);
+	return NULL;
+}
+
+static void
+test_publish_while_reading_concurrent(void **state)
+{
+	static const uint16_t port_ids[2] = { 0, 1 };
+	static const struct rte_ether_addr macs[2] = { { { 2, 0, 0, 0, 0, 1 } },
+						       { { 2, 0, 0, 0, 0, 2 } } };
+	struct reader r = { 0 };
+	struct cfg_error err;
+	struct cfg c;
+	pthread_t t;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(config, "test", &c, &err), 0);
+	assert_int_equal(c.n_services, N_SERVICES);
+	r.dp = dp_create(&c, macs, port_ids);
+	assert_non_null(r.dp);
+	/* What ctl_init() does before the workers run: it must not wait for them. */
+	dp_publish(r.dp, build(r.dp, &c, 1));
+	assert_int_equal(pthread_create(&t, NULL, reader_main, &r), 0);
+	while (!r.online)
+		pause_us(100);
+	for (v = 2; v < 2 + PUBLISHES; v++)
+		dp_publish(r.dp, build(r.dp, &c, v));
+	r.stop = 1;
+	pthread_join(t, NULL);
+	assert_true(r.reads > 0);
+	assert_int_equal(r.torn, 0);
+	dp_free(r.dp);
+	cfg_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_publish_while_reading_concurrent),
+	};
+
+	return cmocka_run_group_tests(tests, test_eal_setup, NULL);
+}
