@@ -252,6 +252,7 @@ main(int argc, char **argv)
 	uint16_t ids[CFG_MAX_PORTS], twins[CFG_MAX_PORTS];
 	int lock_fds[CFG_MAX_PORTS];
 	struct api_server *api = NULL;
+	uint64_t api_ticked = 0;
 	struct cfg_error cerr;
 	struct dp *dp = NULL;
 	struct cfg cfg;
@@ -364,11 +365,17 @@ main(int argc, char **argv)
 	snprintf(g_socket_path, sizeof(g_socket_path), "%s", cfg.socket);
 	notify_ready();
 	while (!g_stop) {
+		uint64_t now = clock_mono_ms();
+
 		if (g_reload) {
 			g_reload = 0;
 			reload(path);
 		}
-		ctl_tick(clock_mono_ms());
+		ctl_tick(now);
+		if (now - api_ticked >= 1000) {
+			api_tick(api);
+			api_ticked = now;
+		}
 		usleep(2000);
 	}
 	LOG_I("stopping on %s", sig_name(g_stop));

@@ -618,6 +618,16 @@ do_metrics(struct reply *rp)
 	rp->text_len = strlen(text);
 }
 
+static void
+do_stats(struct reply *rp)
+{
+	json_t *j = ctl_stats_json();
+
+	if (j != NULL)
+		json_object_set_new(j, "api", api_conn_stats_json());
+	reply_json_or_oom(rp, MHD_HTTP_OK, j);
+}
+
 void
 api_dispatch(struct MHD_Connection *c, const struct req *r, struct reply *rp)
 {
@@ -628,7 +638,7 @@ api_dispatch(struct MHD_Connection *c, const struct req *r, struct reply *rp)
 	case R_BACKENDS: do_backends(r, rp); break;
 	case R_BACKEND: do_backend(r, rp); break;
 	case R_CONNS: do_conns(c, rp); break;
-	case R_STATS: reply_json_or_oom(rp, MHD_HTTP_OK, ctl_stats_json()); break;
+	case R_STATS: do_stats(rp); break;
 	case R_CONFIG: do_config(r, rp); break;
 	default: api_reply_error(rp, MHD_HTTP_NOT_FOUND, "not found", "no route"); break;
 	}

@@ -21,4 +21,11 @@ struct api_server *api_start(const char *socket_path, const char *listen);
 /** Stop serving and free srv (NULL is a no-op). Removes the socket file. Control thread. */
 void api_stop(struct api_server *srv); /* removes the socket file */
 
+/**
+ * Cut the connections that have not sent a whole request within API_REQ_DEADLINE_S (10 s)
+ * of their start or of their last request: a client trickling bytes holds a connection no
+ * longer. Call about once a second. Main thread.
+ */
+void api_tick(struct api_server *srv);
+
 #endif

@@ -5,11 +5,14 @@
  * with api.c and sends what it answers. The listening sockets are made here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -25,13 +28,224 @@
 #include "control/api_int.h"
 #include "control/config.h"
 
+/*
+ * A request must be in within API_REQ_DEADLINE_S of its connection's start (or of the end of
+ * the connection's previous request): MHD's own timeout is of silence, and a client that
+ * trickles a byte every few seconds never falls silent. api_tick() cuts such connections.
+ */
+#define API_REQ_DEADLINE_S 10u
+
+/* One listener: the unix socket, or the TCP address with what its Origin may be. */
+struct listener {
+	struct api_server *srv;
+	struct MHD_Daemon *d;
+	bool tcp;
+	uint32_t ip;   /* the TCP listener's address (0: any), network order */
+	uint16_t port; /* host order */
+};
+
+/* A connection of either listener, for the deadline (api_tick). */
+struct conn_track {
+	struct conn_track *next, *prev;
+	int fd;
+	uint64_t since_ms; /* start, or the end of its last request */
+	bool cut;
+};
+
 struct api_server {
-	struct MHD_Daemon *unix_d;
-	struct MHD_Daemon *tcp_d;
+	struct listener unix_l, tcp_l;
 	char path[CFG_PATH_MAX];
 	dev_t dev; /* identity of the socket file we made, so api_stop removes only ours */
 	ino_t ino;
+	pthread_mutex_t lock; /* the list and the counters: MHD's threads and api_tick() */
+	struct conn_track conns; /* list head */
+	struct api_conn_stats st;
+	uint64_t limit_logged_ms;
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static struct api_server *g_srv; /* for mhd_log, which MHD gives no listener */
+
+/*
+ * %HH sequences decoded as MHD does, except that a decoded NUL becomes 0x01: a path is never
+ * cut short at an escaped NUL (".../tcp%00/backends/ADDR" must not become ".../tcp"), and
+ * handle() answers 404 for any control character in it.
+ */
+static int
+hexval(char ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0'
+	     : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+	     : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *r = s, *w = s;
+
+	(void)cls;
+	(void)c;
+	while (*r) {
+		if (r[0] == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
+			int v = hexval(r[1]) * 16 + hexval(r[2]);
+
+			*w++ = v == 0 ? 0x01 : (char)v;
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static bool
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * A write from a browser page must not reach the API: on the TCP listener a request that
+ * changes something is refused when it carries an Origin other than the listener itself (an
+ * IP literal, so no DNS rebinding can pose as it), or a body that is not JSON (a page may POST
+ * text/plain or a form cross-origin without asking; a JSON body makes the browser ask first,
+ * with an OPTIONS the API never grants). 0, or the status to answer.
+ */
+static unsigned
+write_refused(const struct listener *l, struct MHD_Connection *c, unsigned method,
+	      struct reply *rp)
+{
+	const char *origin, *type;
+
+	if (!l->tcp || (method & (M_POST | M_PUT | M_PATCH | M_DELETE)) == 0)
+		return 0;
+	origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (origin != NULL) {
+		char host[32];
+		unsigned port = 0;
+		uint32_t ip;
+		int n = 0;
+
+		if (sscanf(origin, "http://%31[0-9.]:%u%n", host, &port, &n) != 2 ||
+		    origin[n] != '\0' || addr_parse_ip(host, &ip) < 0 || port != l->port ||
+		    (l->ip != 0 && ip != l->ip)) {
+			api_reply_error(rp, MHD_HTTP_FORBIDDEN, "forbidden",
+					"Origin '%.100s' is not this listener: the API takes no "
+					"changes from web pages",
+					origin);
+			return MHD_HTTP_FORBIDDEN;
+		}
+	}
+	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if ((method & (M_POST | M_PUT | M_PATCH)) &&
+	    (type == NULL || strncasecmp(type, JSON_TYPE, strlen(JSON_TYPE)) != 0 ||
+	     (type[strlen(JSON_TYPE)] != '\0' && type[strlen(JSON_TYPE)] != ';'))) {
+		api_reply_error(rp, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported media type",
+				"a change takes a body of Content-Type %s, not '%.60s'", JSON_TYPE,
+				type ? type : "(none)");
+		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	}
+	return 0;
+}
+
+static void
+notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+	    enum MHD_ConnectionNotificationCode toe)
+{
+	struct api_server *srv = cls;
+	struct conn_track *t = *socket_context;
+
+	pthread_mutex_lock(&srv->lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		t = calloc(1, sizeof(*t));
+		if (t != NULL && ci != NULL) {
+			t->fd = ci->connect_fd;
+			t->since_ms = now_ms();
+			t->next = srv->conns.next;
+			t->prev = &srv->conns;
+			srv->conns.next->prev = t;
+			srv->conns.next = t;
+			srv->st.open++;
+			srv->st.accepted++;
+		} else {
+			free(t);
+			t = NULL;
+		}
+		*socket_context = t;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && t != NULL) {
+		t->prev->next = t->next;
+		t->next->prev = t->prev;
+		srv->st.open--;
+		free(t);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void
+api_tick(struct api_server *srv)
+{
+	uint64_t now = now_ms();
+	struct conn_track *t;
+
+	if (srv == NULL)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	for (t = srv->conns.next; t != &srv->conns; t = t->next) {
+		if (t->cut || now - t->since_ms < API_REQ_DEADLINE_S * 1000u)
+			continue;
+		/* MHD sees the end of the stream and closes the connection in its own thread. */
+		shutdown(t->fd, SHUT_RDWR);
+		t->cut = true;
+		srv->st.cut_slow++;
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* A request is done: the connection's deadline starts again for its next one. */
+static void
+request_done(struct api_server *srv, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_track *t = ci ? ci->socket_context : NULL;
+
+	pthread_mutex_lock(&srv->lock);
+	if (t != NULL)
+		t->since_ms = now_ms();
+	pthread_mutex_unlock(&srv->lock);
+}
+
+json_t *
+api_conn_stats_json(void)
+{
+	struct api_conn_stats st = { 0 };
+
+	if (g_srv != NULL) {
+		pthread_mutex_lock(&g_srv->lock);
+		st = g_srv->st;
+		pthread_mutex_unlock(&g_srv->lock);
+	}
+	return json_pack("{s:I,s:I,s:I,s:I}", "open", (json_int_t)st.open, "accepted",
+			 (json_int_t)st.accepted, "cut_slow", (json_int_t)st.cut_slow,
+			 "refused_limit", (json_int_t)st.refused_limit);
+}
 
 /* ---------------------------------------------------------------------------------------- */
 /* MHD glue */
@@ -94,18 +308,25 @@ static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
        const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
+	const struct listener *l = cls;
 	struct reply rp = { 0 };
 	struct req *r = *con_cls;
 
-	(void)cls;
 	(void)version;
 	if (r == NULL) {
 		/* Headers are in: route now, so a wrong path or method never waits for a body. */
 		struct req probe = { 0 };
 
+		if (has_control(url)) {
+			api_reply_error(&rp, MHD_HTTP_NOT_FOUND, "not found",
+					"a control character in the path");
+			return reply_send(c, &rp, method, url);
+		}
 		if (api_route_parse(url, &probe, &rp) < 0)
 			return reply_send(c, &rp, method, url);
 		probe.method = api_method_bit(method);
+		if (write_refused(l, c, probe.method, &rp))
+			return reply_send(c, &rp, method, url);
 		if ((api_route_methods[probe.route].methods & probe.method) == 0) {
 			rp.allow = api_route_methods[probe.route].allow;
 			api_reply_error(&rp, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
@@ -144,11 +365,11 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	  enum MHD_RequestTerminationCode toe)
 {
+	const struct listener *l = cls;
 	struct req *r = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	request_done(l->srv, c);
 	if (r != NULL) {
 		free(r->body);
 		free(r);
@@ -167,18 +388,36 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
+	/* Connections over the limit are a flood: counted, and said at most once a minute. */
+	if (g_srv != NULL && strstr(line, "connection limit") != NULL) {
+		uint64_t now = now_ms(), seen;
+		bool say;
+
+		pthread_mutex_lock(&g_srv->lock);
+		seen = ++g_srv->st.refused_limit;
+		say = g_srv->limit_logged_ms == 0 || now - g_srv->limit_logged_ms >= 60000;
+		if (say)
+			g_srv->limit_logged_ms = now;
+		pthread_mutex_unlock(&g_srv->lock);
+		if (say)
+			LOG_W("api: %s (%llu so far; refused_limit in the stats' api)", line,
+			      (unsigned long long)seen);
+		return;
+	}
 	LOG_W("api: %s", line);
 }
 
 /* Serve on fd. MHD owns fd from here on: it closes it on stop and on a failed start. */
 static struct MHD_Daemon *
-serve(int fd, struct api_server *srv)
+serve(int fd, struct listener *l)
 {
 	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
-				0, NULL, NULL, handle, srv,
+				0, NULL, NULL, handle, l,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, says MHD */
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, l,
+				MHD_OPTION_NOTIFY_CONNECTION, notify_conn, l->srv,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				MHD_OPTION_CONNECTION_LIMIT, API_CONN_LIMIT,
 				MHD_OPTION_CONNECTION_TIMEOUT, API_CONN_TIMEOUT,
 				MHD_OPTION_END);
@@ -307,6 +546,11 @@ api_start(const char *socket_path, const char *listen)
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL)
 		return NULL;
+	pthread_mutex_init(&srv->lock, NULL);
+	srv->conns.next = srv->conns.prev = &srv->conns;
+	srv->unix_l.srv = srv->tcp_l.srv = srv;
+	srv->tcp_l.tcp = true;
+	g_srv = srv;
 	fd = listen_unix(socket_path, &st);
 	if (fd < 0) {
 		rc = fd;
@@ -316,8 +560,8 @@ api_start(const char *socket_path, const char *listen)
 	snprintf(srv->path, sizeof(srv->path), "%s", socket_path);
 	srv->dev = st.st_dev;
 	srv->ino = st.st_ino;
-	srv->unix_d = serve(fd, srv);
-	if (srv->unix_d == NULL) {
+	srv->unix_l.d = serve(fd, &srv->unix_l);
+	if (srv->unix_l.d == NULL) {
 		rc = -EIO;
 		LOG_E("api: cannot start the REST server on %s", socket_path);
 		goto fail;
@@ -329,15 +573,17 @@ api_start(const char *socket_path, const char *listen)
 			LOG_E("api: cannot listen on %s: %s", listen, strerror(-rc));
 			goto fail;
 		}
-		srv->tcp_d = serve(fd, srv);
-		if (srv->tcp_d == NULL) {
+		addr_parse_ipport(listen, &srv->tcp_l.ip, &srv->tcp_l.port);
+		srv->tcp_l.port = ntohs(srv->tcp_l.port);
+		srv->tcp_l.d = serve(fd, &srv->tcp_l);
+		if (srv->tcp_l.d == NULL) {
 			rc = -EIO;
 			LOG_E("api: cannot start the REST server on %s", listen);
 			goto fail;
 		}
 	}
-	LOG_I("api: listening on %s%s%s", socket_path, srv->tcp_d ? " and " : "",
-	      srv->tcp_d ? listen : "");
+	LOG_I("api: listening on %s%s%s", socket_path, srv->tcp_l.d ? " and " : "",
+	      srv->tcp_l.d ? listen : "");
 	return srv;
 fail:
 	api_stop(srv);
@@ -352,13 +598,15 @@ api_stop(struct api_server *srv)
 
 	if (srv == NULL)
 		return;
-	if (srv->tcp_d != NULL)
-		MHD_stop_daemon(srv->tcp_d);
-	if (srv->unix_d != NULL)
-		MHD_stop_daemon(srv->unix_d);
+	if (srv->tcp_l.d != NULL)
+		MHD_stop_daemon(srv->tcp_l.d);
+	if (srv->unix_l.d != NULL)
+		MHD_stop_daemon(srv->unix_l.d);
+	g_srv = NULL;
 	/* Remove the socket file only if it is still the one we made (not a newer daemon's). */
 	if (srv->path[0] != '\0' && lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&
 	    st.st_ino == srv->ino)
 		unlink(srv->path);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -17,7 +18,7 @@
 #define API_BODY_MAX (1u << 20)      /* larger bodies get 413 */
 #define API_DISCARD_MAX (64u << 20)  /* past this much of an oversized body, hang up */
 #define API_CONNS_DEFAULT 10000u     /* rows of GET /v1/conns without ?limit */
-#define API_CONN_LIMIT 64u           /* concurrent connections per listener */
+#define API_CONN_LIMIT 256u          /* concurrent connections per listener */
 #define API_CONN_TIMEOUT 30u         /* seconds of client silence before MHD hangs up */
 #define API_BACKLOG 64
 
@@ -66,6 +67,16 @@ unsigned api_method_bit(const char *m);
 int api_route_parse(const char *url, struct req *r, struct reply *rp);
 /** Keep up to API_BODY_MAX bytes of body; count the rest. 0, or -1 when it is time to hang up. */
 int api_body_append(struct req *r, const char *data, size_t n);
+/* The listeners' connections (api_http.c). */
+struct api_conn_stats {
+	uint64_t open;          /* now */
+	uint64_t accepted;
+	uint64_t cut_slow;      /* past API_REQ_DEADLINE_S without a whole request */
+	uint64_t refused_limit; /* over API_CONN_LIMIT */
+};
+
+/** The "api" member of the stats: the listeners' connections. */
+json_t *api_conn_stats_json(void);
 /** Answer the routed request r whose body is in. */
 void api_dispatch(struct MHD_Connection *c, const struct req *r, struct reply *rp);
 
