@@ -193,6 +193,14 @@ keys_del(struct conn_table *ct, const struct conn *c)
 	rte_hash_del_key(ct->h, &k);
 }
 
+void
+conn_abandon(struct conn_table *ct, struct conn *c)
+{
+	/* Never inserted: as a failed conn_insert(), give the slot back with its generation odd. */
+	c->gen++;
+	conn_release(ct, c);
+}
+
 int
 conn_insert(struct conn_table *ct, struct conn *c, uint32_t now)
 {
@@ -223,9 +231,7 @@ conn_insert(struct conn_table *ct, struct conn *c, uint32_t now)
 	ct->count++;
 	return 0;
 fail:
-	/* Give the slot back with its generation odd again. */
-	c->gen++;
-	conn_release(ct, c);
+	conn_abandon(ct, c);
 	return ret == -ENOSPC ? -ENOSPC : ret;
 }
 

@@ -128,6 +128,9 @@ struct conn *conn_alloc(struct conn_table *ct);
  */
 int conn_insert(struct conn_table *ct, struct conn *c, uint32_t now);
 
+/** Give back a conn from conn_alloc() that was never inserted. Owner worker. */
+void conn_abandon(struct conn_table *ct, struct conn *c);
+
 /**
  * Take a conn out of the hash at once, e.g. a TIME_WAIT conn that a new SYN replaces. The
  * expiry callback does not run for it: the caller releases what the conn held. Its slot

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "forward/fwd.h"
+#include "forward/laddr.h"
 #include "net/neigh.h"
 
 /*
@@ -48,7 +49,85 @@ fullnat_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_met
 	return 0;
 }
 
+/* A LIP and port toward the backend: the conn's reply tuple (see forward/laddr.h). */
+static unsigned
+fullnat_conn_init(struct worker *w, struct conn *c)
+{
+	uint8_t lip;
+	uint16_t lport;
+
+	if (unlikely(laddr_alloc(w->lips, w->ct, c->caddr, c->cport, c->daddr, c->dport,
+				 c->proto, w->now, &lip, &lport) < 0))
+		return DROP_no_local_port;
+	c->laddr = w->dp->laddrs[lip];
+	c->lport = lport;
+	c->lip_idx = lip;
+	return 0;
+}
+
+static void
+fullnat_release(struct worker *w, const struct conn *c)
+{
+	laddr_release(w->lips, c, w->now);
+}
+
+/*
+ * Relay an ICMP error: rewrite the quoted packet to what the other side sent and the error's
+ * own addresses to the conn's on that side. Sizes do not change (FULLNAT adds no header), so
+ * a fragmentation-needed's MTU stays right.
+ */
+static int
+fullnat_icmp(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p, const struct fwd_icmp *q,
+	     uint32_t qsrc, uint32_t qdst, uint16_t qsport, uint16_t qdport, uint32_t osrc,
+	     uint32_t odst, uint8_t port, uint32_t nh)
+{
+	struct rte_ether_hdr *eth = pkt_eth(m);
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)q->in;
+	uint16_t cs = 0;
+	int r;
+
+	fwd_quote_set4(q->in + offsetof(struct rte_ipv4_hdr, src_addr), qsrc, q->l4sum);
+	fwd_quote_set4(q->in + offsetof(struct rte_ipv4_hdr, dst_addr), qdst, q->l4sum);
+	fwd_quote_set2(q->ports, qsport, q->l4sum);
+	fwd_quote_set2(q->ports + 2, qdport, q->l4sum);
+	r = fwd_rewrite(m, p, osrc, odst, 0, 0);
+	if (r)
+		return r;
+	memcpy(q->in + offsetof(struct rte_ipv4_hdr, hdr_checksum), &cs, 2);
+	cs = rte_ipv4_cksum(in);
+	memcpy(q->in + offsetof(struct rte_ipv4_hdr, hdr_checksum), &cs, 2);
+	q->ic->icmp_cksum = 0;
+	q->ic->icmp_cksum = (uint16_t)~rte_raw_cksum(q->ic, q->room);
+	if (unlikely(worker_resolve(w, nh, port, &eth->dst_addr) < 0))
+		return DROP_neigh_unresolved;
+	rte_ether_addr_copy(&w->dp->ports[port].mac, &eth->src_addr);
+	w->st.icmp_relayed++;
+	worker_tx(w, port, m);
+	return 0;
+}
+
+/* From the client's side, about VIP:vport -> client: to the backend, about backend -> LIP. */
+static int
+fullnat_icmp_in(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
+		const struct fwd_icmp *q)
+{
+	return fullnat_icmp(w, m, p, q, c->daddr, c->laddr, c->dport, c->lport, c->laddr,
+			    c->daddr, c->out_port, c->out_nh);
+}
+
+/* From the backend's side, about LIP -> backend: to the client, about client -> VIP:vport. */
+static int
+fullnat_icmp_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
+		 const struct fwd_icmp *q)
+{
+	return fullnat_icmp(w, m, p, q, c->caddr, c->vaddr, c->cport, c->vport, c->vaddr,
+			    c->caddr, c->c_port, c->c_nh);
+}
+
 const struct fwd_ops fwd_fullnat_ops = {
 	.name = "fullnat",
+	.conn_init = fullnat_conn_init,
+	.release = fullnat_release,
 	.xmit = { [CONN_DIR_IN] = fullnat_in, [CONN_DIR_OUT] = fullnat_out },
+	.icmp_xmit = { [CONN_DIR_IN] = fullnat_icmp_in, [CONN_DIR_OUT] = fullnat_icmp_out },
 };

@@ -16,11 +16,76 @@
  * direction. The mode is bound to the conn when it is created (c->fwd), as IPVS binds
  * its xmit function, so the per-packet path has no switch on the mode. One file a mode.
  */
+/*
+ * An ICMP error about a conn, as icmp.c found it: the error and the header of the packet the
+ * node sent that it quotes (at any alignment: reach its fields by offset), the quoted L4
+ * ports, and the quoted L4 checksum when the quote reaches it (else NULL).
+ */
+struct fwd_icmp {
+	struct rte_icmp_hdr *ic;
+	uint8_t *in;    /* the quoted IPv4 header */
+	uint8_t *ports; /* its source and destination ports */
+	uint8_t *l4sum;
+	unsigned room;  /* bytes of the ICMP message, from its header on */
+};
+
 struct fwd_ops {
 	const char *name;
+	/**
+	 * Complete a new conn c (both sides' tuples from the packet and the backend are in)
+	 * with what the mode needs before it is inserted: FULLNAT takes a LIP port. 0 or a
+	 * drop reason; on failure nothing is held. Worker.
+	 */
+	unsigned (*conn_init)(struct worker *w, struct conn *c);
+	/** Give back what conn_init took, as c ends. Worker. */
+	void (*release)(struct worker *w, const struct conn *c);
 	/** Rewrite and queue m; 0 or a drop reason (the caller frees and counts). Worker. */
 	int (*xmit[2])(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p);
+	/**
+	 * Relay the ICMP error m about c, which came from the side dir names (CONN_DIR_IN: the
+	 * client's), to the other side, the quote rewritten to what that side sent. 0 (m
+	 * queued) or a drop reason. Worker.
+	 */
+	int (*icmp_xmit[2])(struct worker *w, struct conn *c, struct rte_mbuf *m,
+			    struct pkt_meta *p, const struct fwd_icmp *q);
 };
+
+/*
+ * Set a 16- or 32-bit field of a quoted header and patch the checksum that covers it (sum
+ * NULL, or 0 meaning "none": left alone). Copied, not dereferenced: a quote has no alignment.
+ */
+static inline void
+fwd_quote_set2(uint8_t *field, uint16_t v, uint8_t *sum)
+{
+	uint16_t old, cs;
+
+	memcpy(&old, field, 2);
+	if (sum != NULL) {
+		memcpy(&cs, sum, 2);
+		if (cs != 0) {
+			cs = csum_replace2(cs, old, v);
+			memcpy(sum, &cs, 2);
+		}
+	}
+	memcpy(field, &v, 2);
+}
+
+static inline void
+fwd_quote_set4(uint8_t *field, uint32_t v, uint8_t *sum)
+{
+	uint32_t old;
+	uint16_t cs;
+
+	memcpy(&old, field, 4);
+	if (sum != NULL) {
+		memcpy(&cs, sum, 2);
+		if (cs != 0) {
+			cs = csum_replace4(cs, old, v);
+			memcpy(sum, &cs, 2);
+		}
+	}
+	memcpy(field, &v, 4);
+}
 
 extern const struct fwd_ops fwd_fullnat_ops;
 

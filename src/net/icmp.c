@@ -22,69 +22,24 @@ icmp_is_error(uint8_t type)
 }
 
 /*
- * Set a field of a quoted header and patch the checksum that covers it (sum NULL or 0:
- * none). The quote sits at any alignment: fields are reached by offset and copied.
- */
-#define FIELD(hdr, type, member) ((uint8_t *)(hdr) + offsetof(type, member))
-
-static inline void
-patch2(uint8_t *field, uint16_t v, uint8_t *sum)
-{
-	uint16_t old, cs;
-
-	memcpy(&old, field, 2);
-	if (sum != NULL) {
-		memcpy(&cs, sum, 2);
-		if (cs != 0) {
-			cs = csum_replace2(cs, old, v);
-			memcpy(sum, &cs, 2);
-		}
-	}
-	memcpy(field, &v, 2);
-}
-
-static inline void
-patch4(uint8_t *field, uint32_t v, uint8_t *sum)
-{
-	uint32_t old;
-	uint16_t cs;
-
-	memcpy(&old, field, 4);
-	if (sum != NULL) {
-		memcpy(&cs, sum, 2);
-		if (cs != 0) {
-			cs = csum_replace4(cs, old, v);
-			memcpy(sum, &cs, 2);
-		}
-	}
-	memcpy(field, &v, 4);
-}
-
-/*
- * An ICMP error about a FULLNAT conn, relayed to the conn's other side as IPVS's
- * ip_vs_in_icmp()/ip_vs_out_icmp() do: the quoted packet is one sluiced sent, so its reverse
- * is one of the conn's keys. An error from the client's side (a router's frag-needed about
- * VIP -> client) goes to the backend as if about backend -> LIP; one from the backend's side
- * (a port-unreachable about LIP -> backend) goes to the client as if about VIP -> client.
- * Sizes do not change (FULLNAT adds no header), so a frag-needed's MTU stays right.
- * 0 when relayed (m consumed), -ENOENT when no conn of this worker is concerned, else a
- * drop reason.
+ * An ICMP error about a conn, relayed to the conn's other side by the conn's mode, as IPVS's
+ * ip_vs_in_icmp()/ip_vs_out_icmp() do: the quoted packet is one the node sent, so its reverse
+ * is one of the conn's keys, and the error must be addressed to the side of the node that
+ * sent it (the VIP toward the client, the LIP toward the backend). 0 when relayed (m
+ * consumed), -ENOENT when no conn of this worker is concerned, else a drop reason.
  */
 static int
-icmp_relay(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
+icmp_relay(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p)
 {
 	struct rte_icmp_hdr *ic = pkt_l4(m, p);
 	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(ic + 1);
-	unsigned room = (unsigned)(p->ip_len - (p->l4_off - PKT_IP_OFF)), ihl, l4room;
-	struct rte_ether_hdr *eth = pkt_eth(m);
-	struct rte_udp_hdr *ports;
-	uint8_t *l4sum = NULL;
+	unsigned room = (unsigned)(p->ip_len - (p->l4_off - PKT_IP_OFF)), ihl;
+	struct fwd_icmp q = { .ic = ic, .in = (uint8_t *)in, .room = room };
+	uint32_t qsrc, qdst;
+	uint16_t qsport, qdport;
 	struct conn_key k;
 	enum conn_dir dir;
 	struct conn *c;
-	uint8_t port;
-	uint32_t nh;
-	int r;
 
 	if (room < sizeof(*ic) + sizeof(*in) + 8)
 		return DROP_l4_truncated;
@@ -93,55 +48,25 @@ icmp_relay(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 		return DROP_l4_truncated;
 	if (in->next_proto_id != IPPROTO_TCP && in->next_proto_id != IPPROTO_UDP)
 		return -ENOENT;
-	ports = (struct rte_udp_hdr *)((uint8_t *)in + ihl);
-	l4room = room - (unsigned)sizeof(*ic) - ihl;
-	/* The packet it quotes went out from us: its reverse is the conn's key. */
-	k = (struct conn_key){ .saddr = in->dst_addr, .daddr = in->src_addr,
-			       .sport = ports->dst_port, .dport = ports->src_port,
+	q.ports = q.in + ihl;
+	memcpy(&qsrc, q.in + offsetof(struct rte_ipv4_hdr, src_addr), 4);
+	memcpy(&qdst, q.in + offsetof(struct rte_ipv4_hdr, dst_addr), 4);
+	memcpy(&qsport, q.ports, 2);
+	memcpy(&qdport, q.ports + 2, 2);
+	k = (struct conn_key){ .saddr = qdst, .daddr = qsrc, .sport = qdport, .dport = qsport,
 			       .proto = in->next_proto_id };
 	c = conn_lookup(w->ct, &k, &dir);
-	/* ...and the error is addressed to the side of us that sent it: the VIP or the LIP. */
-	if (c == NULL || c->fwd != &fwd_fullnat_ops ||
+	if (c == NULL || c->fwd->icmp_xmit[dir] == NULL ||
 	    pkt_ip(m)->dst_addr != (dir == CONN_DIR_IN ? c->vaddr : c->laddr))
 		return -ENOENT;
 	if (unlikely(rte_raw_cksum(ic, room) != 0xffff))
 		return DROP_bad_icmp_checksum;
 	/* The quoted L4 checksum, when the quote reaches it (UDP's always does). */
 	if (in->next_proto_id == IPPROTO_UDP)
-		l4sum = FIELD(ports, struct rte_udp_hdr, dgram_cksum);
-	else if (l4room >= 18)
-		l4sum = FIELD(ports, struct rte_tcp_hdr, cksum);
-	if (dir == CONN_DIR_IN) {
-		/* About VIP:vport -> client:cport; the backend sent backend -> LIP:lport. */
-		patch4(FIELD(in, struct rte_ipv4_hdr, src_addr), c->daddr, l4sum);
-		patch4(FIELD(in, struct rte_ipv4_hdr, dst_addr), c->laddr, l4sum);
-		patch2(FIELD(ports, struct rte_udp_hdr, src_port), c->dport, l4sum);
-		patch2(FIELD(ports, struct rte_udp_hdr, dst_port), c->lport, l4sum);
-		port = c->out_port;
-		nh = c->out_nh;
-		r = fwd_rewrite(m, p, c->laddr, c->daddr, 0, 0);
-	} else {
-		/* About LIP:lport -> backend:dport; the client sent client:cport -> VIP:vport. */
-		patch4(FIELD(in, struct rte_ipv4_hdr, src_addr), c->caddr, l4sum);
-		patch4(FIELD(in, struct rte_ipv4_hdr, dst_addr), c->vaddr, l4sum);
-		patch2(FIELD(ports, struct rte_udp_hdr, src_port), c->cport, l4sum);
-		patch2(FIELD(ports, struct rte_udp_hdr, dst_port), c->vport, l4sum);
-		port = c->c_port;
-		nh = c->c_nh;
-		r = fwd_rewrite(m, p, c->vaddr, c->caddr, 0, 0);
-	}
-	if (r)
-		return r;
-	in->hdr_checksum = 0;
-	in->hdr_checksum = rte_ipv4_cksum(in);
-	ic->icmp_cksum = 0;
-	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, room);
-	if (unlikely(worker_resolve(w, nh, port, &eth->dst_addr) < 0))
-		return DROP_neigh_unresolved;
-	rte_ether_addr_copy(&w->dp->ports[port].mac, &eth->src_addr);
-	w->st.icmp_relayed++;
-	worker_tx(w, port, m);
-	return 0;
+		q.l4sum = q.ports + offsetof(struct rte_udp_hdr, dgram_cksum);
+	else if (room - sizeof(*ic) - ihl >= offsetof(struct rte_tcp_hdr, cksum) + 2)
+		q.l4sum = q.ports + offsetof(struct rte_tcp_hdr, cksum);
+	return c->fwd->icmp_xmit[dir](w, c, m, p, &q);
 }
 
 /*
@@ -171,7 +96,7 @@ icmp_handoff(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 
 void
 icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
-	   const struct pkt_meta *p)
+	   struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
 	struct rte_ether_hdr *eth = pkt_eth(m);

@@ -28,7 +28,7 @@ enum {
  * and counted. Consumes m. Worker.
  */
 void icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
-		const struct pkt_meta *p);
+		struct pkt_meta *p);
 
 /**
  * Tell the source of m, a parsed IPv4 packet the node will not forward, why: an ICMP error

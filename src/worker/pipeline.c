@@ -38,12 +38,13 @@ conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t
 	}
 }
 
-/* Give back what a conn holds: its LIP port and its place in the gauges. */
+/* Give back what a conn holds: what its mode took (a LIP port) and its place in the gauges. */
 static void
 conn_release_res(struct worker *w, struct conn *c)
 {
 	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), DP_GAUGE_NONE);
-	laddr_release(w->lips, c, w->now);
+	if (c->fwd->release != NULL)
+		c->fwd->release(w, c);
 	w->st.conns_expired++;
 }
 
@@ -169,8 +170,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	const struct dp *dp = w->dp;
 	const struct snap_backend *be;
 	struct conn *c;
-	uint8_t lip_idx, c_port;
-	uint16_t lport;
+	uint8_t c_port;
 	uint32_t c_nh;
 	unsigned r;
 	int i;
@@ -192,11 +192,6 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 		pipeline_drop(w, m, p, r);
 		return;
 	}
-	if (unlikely(laddr_alloc(w->lips, w->ct, p->key.saddr, p->key.sport, be->addr, be->port,
-				 p->key.proto, w->now, &lip_idx, &lport) < 0)) {
-		worker_drop(w, m, DROP_no_local_port);
-		return;
-	}
 	c = conn_alloc(w->ct);
 	if (unlikely(c == NULL)) {
 		worker_drop(w, m, DROP_conn_table_full);
@@ -208,10 +203,14 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->vport = p->key.dport;
 	c->daddr = be->addr;
 	c->dport = be->port;
-	c->laddr = dp->laddrs[lip_idx];
-	c->lport = lport;
-	c->lip_idx = lip_idx;
 	c->proto = p->key.proto;
+	c->fwd = svc->fwd;
+	r = c->fwd->conn_init(w, c);
+	if (unlikely(r)) {
+		conn_abandon(w->ct, c);
+		worker_drop(w, m, r);
+		return;
+	}
 	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
 					 : CONN_S_UDP;
 	c->c_port = c_port;
@@ -220,7 +219,6 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->out_nh = be->nh;
 	c->svc_slot = svc->slot;
 	c->be_slot = be->slot;
-	c->fwd = svc->fwd;
 	c->expire = w->now + dp->timeout_ticks[c->state];
 	if (unlikely(conn_insert(w->ct, c, w->now) < 0)) {
 		worker_drop(w, m, DROP_conn_table_full);
