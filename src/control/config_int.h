@@ -11,7 +11,7 @@
 #include "control/yaml_json.h"
 
 /*
- * The validation toolkit shared by the files of the config module (config.c, config_hc.c).
+ * The validation toolkit shared by the files of the config module (config*.c).
  * Every value is read through a typed getter that carries the value's path and line, so an
  * error always names the field and where it is; each getter returns 0 or a negative errno
  * with the error filled.
@@ -72,6 +72,47 @@ int cfgv_get_name(struct vctx *v, const json_t *j, const struct loc *l, const ch
 /* An object, with no keys outside `known` (NULL-terminated). */
 int cfgv_get_object(struct vctx *v, const json_t *j, const struct loc *l,
 		    const char *const *known);
+
+/* The top of a document or of an API body; field prefixes every path below it. */
+void cfgv_loc_top(struct loc *out, const json_t *node, const char *field);
+/* A list of at most max elements; what names them in the error. */
+int cfgv_get_list(struct vctx *v, const json_t *j, const struct loc *l, size_t max,
+		  const char *what);
+/* One host: not 0.0.0.0, multicast or broadcast. */
+bool cfgv_ip_is_unicast(uint32_t ip);
+int cfgv_get_ip(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip);
+int cfgv_get_prefix(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip,
+		    uint8_t *len);
+int cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast,
+		    uint32_t *ip, uint16_t *port);
+/* Letters, digits, '-', '_' and '.': names end up in metric labels and CLI tables. */
+bool cfgv_name_ok(const char *s);
+
+/*
+ * Duplicate detection by sorting, so that a service with CFG_MAX_BACKENDS backends costs
+ * n log n rather than n^2 comparisons.
+ */
+struct cfgv_dup {
+	uint64_t key;
+	unsigned idx;
+};
+
+/*
+ * Find the first element, in document order, whose key appeared before it.
+ * @return true with *dup (its index) and *first (the earlier one); k is reordered.
+ */
+bool cfgv_find_dup(struct cfgv_dup *k, size_t n, unsigned *dup, unsigned *first);
+
+/*
+ * Building JSON: jansson's *_set_new and *_append_new take ownership even when they fail
+ * and refuse a NULL value, so a whole tree can be built and checked once at the end.
+ * Each returns 0 or -1.
+ */
+int cfgv_put(json_t *obj, const char *key, json_t *val);
+int cfgv_push(json_t *arr, json_t *val);
+
+/* config_service.c: the services list of a document; the dataplane is already in c. */
+int cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg *c);
 
 /* config_hc.c: a health_check mapping of a service (full) or a backend (an override). */
 int cfg_hc_parse(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_hc *hc);

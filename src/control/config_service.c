@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Services and their backends: parsed from a file or an API body, checked against the
+ * node's own addresses, turned back into JSON, copied and freed.
+ *
+ * This file must not include DPDK headers: sluicectl links it to check files offline.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "control/config.h"
+#include "control/config_int.h"
+/*
+ * Names of the enum values and whether sluice implements them yet. The config accepts
+ * every name DESIGN.md lists, so that a valid but unimplemented choice gets "not
+ * implemented yet" rather than "unknown"; a new mode or scheduler only flips its flag here.
+ */
+
+static const struct name_tab mode_tab[CFG_MODE_MAX] = {
+	[CFG_MODE_FULLNAT] = { "fullnat", true },
+	[CFG_MODE_DR] = { "dr", false },
+	[CFG_MODE_TUN] = { "tun", false },
+	[CFG_MODE_NAT] = { "nat", false },
+};
+
+static const struct name_tab sched_tab[CFG_SCHED_MAX] = {
+	[CFG_SCHED_RR] = { "rr", true },
+	[CFG_SCHED_WRR] = { "wrr", true },
+	[CFG_SCHED_LC] = { "lc", true },
+	[CFG_SCHED_WLC] = { "wlc", true },
+	[CFG_SCHED_SH] = { "sh", true },
+	[CFG_SCHED_MAGLEV] = { "maglev", true },
+};
+
+static const struct name_tab hash_tab[CFG_HASH_MAX] = {
+	[CFG_HASH_TUPLE] = { "tuple", true },
+	[CFG_HASH_SOURCE] = { "source", true },
+};
+
+static const struct name_tab announce_tab[CFG_ANNOUNCE_MAX] = {
+	[CFG_ANNOUNCE_HEALTHY] = { "healthy", true },
+	[CFG_ANNOUNCE_ALWAYS] = { "always", true },
+	[CFG_ANNOUNCE_NEVER] = { "never", true },
+};
+
+static const char *const service_keys[] = { "vip", "mode", "scheduler", "persistence",
+					    "persistence_netmask", "maglev", "backends",
+					    "health_check", "announce", NULL };
+static const char *const maglev_keys[] = { "table_size", "hash", NULL };
+static const char *const backend_keys[] = { "address", "weight", "max_conns", "inhibited",
+					    "health_check", NULL };
+
+static int
+parse_backend(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_backend *b)
+{
+	const json_t *j;
+	struct loc l;
+	uint64_t u = 0;
+	int rc;
+
+	b->weight = 1;
+	rc = cfgv_get_object(v, o, ol, backend_keys);
+	if (rc < 0)
+		return rc;
+	j = cfgv_required(v, o, ol, "address", &l);
+	if (j == NULL)
+		return -EINVAL;
+	rc = cfgv_get_ipport(v, j, &l, true, &b->addr, &b->port);
+	if (rc < 0)
+		return rc;
+	j = cfgv_member(o, ol, "weight", &l);
+	if (j != NULL) {
+		rc = cfgv_get_uint(v, j, &l, 0, 65535, &u);
+		if (rc < 0)
+			return rc;
+		b->weight = (uint32_t)u;
+	}
+	j = cfgv_member(o, ol, "max_conns", &l);
+	if (j != NULL) {
+		rc = cfgv_get_uint(v, j, &l, 0, UINT32_MAX, &u);
+		if (rc < 0)
+			return rc;
+		b->max_conns = (uint32_t)u;
+	}
+	j = cfgv_member(o, ol, "inhibited", &l);
+	if (j != NULL) {
+		if (!json_is_boolean(j))
+			return cfgv_want(v, j, &l, JSON_TRUE);
+		b->inhibited = json_is_true(j);
+	}
+	j = cfgv_member(o, ol, "health_check", &l);
+	if (j != NULL)
+		return cfg_hc_parse(v, j, &l, &b->hc);
+	return 0;
+}
+
+static bool
+is_prime(uint64_t n)
+{
+	uint64_t d;
+
+	if (n < 2 || n % 2 == 0)
+		return n == 2;
+	for (d = 3; d * d <= n; d += 2)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+static int
+parse_maglev(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_service *s)
+{
+	const json_t *j;
+	struct loc l;
+	uint64_t u;
+	int rc;
+
+	rc = cfgv_get_object(v, o, ol, maglev_keys);
+	if (rc < 0)
+		return rc;
+	j = cfgv_member(o, ol, "table_size", &l);
+	if (j != NULL) {
+		rc = cfgv_get_uint(v, j, &l, CFG_MAGLEV_SIZE_MIN, CFG_MAGLEV_SIZE_MAX, &u);
+		if (rc < 0)
+			return rc;
+		if (!is_prime(u))
+			return cfgv_verr(v, &l, "%" PRIu64 " is not a prime (Maglev's table size must be "
+				    "one; e.g. 65537, 655373)", u);
+		s->maglev_size = (uint32_t)u;
+	}
+	j = cfgv_member(o, ol, "hash", &l);
+	if (j != NULL)
+		return cfgv_get_name(v, j, &l, "hash", hash_tab, CFG_HASH_MAX, &s->hash);
+	return 0;
+}
+
+static int
+parse_backends(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg_service *s)
+{
+	struct cfgv_dup *keys = NULL;
+	unsigned dup = 0, first = 0;
+	size_t n, i;
+	int rc;
+
+	rc = cfgv_get_list(v, arr, al, CFG_MAX_BACKENDS, "backends");
+	if (rc < 0)
+		return rc;
+	n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	s->backends = calloc(n, sizeof(*s->backends));
+	keys = calloc(n, sizeof(*keys));
+	if (s->backends == NULL || keys == NULL) {
+		rc = cfgv_verr_nomem(v, al);
+		goto fail;
+	}
+	s->n_backends = (unsigned)n;
+	for (i = 0; i < n; i++) {
+		struct cfg_backend *b = &s->backends[i];
+		struct loc l;
+
+		cfgv_loc_elem(&l, al, arr, i);
+		rc = parse_backend(v, json_array_get(arr, i), &l, b);
+		if (rc < 0)
+			goto fail;
+		if (b->hc.set) {
+			struct loc hl;
+
+			cfgv_member(json_array_get(arr, i), &l, "health_check", &hl);
+			rc = cfg_hc_check_effective(v, &hl, &s->hc, &b->hc);
+			if (rc < 0)
+				goto fail;
+		}
+		keys[i].key = (uint64_t)b->addr << 16 | b->port;
+		keys[i].idx = (unsigned)i;
+	}
+	if (cfgv_find_dup(keys, n, &dup, &first)) {
+		char buf[ADDR_STR_MAX];
+		struct loc l, bl;
+
+		cfgv_loc_elem(&bl, al, arr, dup);
+		cfgv_loc_member(&l, &bl, json_array_get(arr, dup), "address");
+		rc = cfgv_verr(v, &l, "duplicate backend %s (also backends[%u])",
+			  addr_fmt_ipport(buf, s->backends[dup].addr, s->backends[dup].port),
+			  first);
+		goto fail;
+	}
+	free(keys);
+	return 0;
+fail:
+	/* s->backends stays with s: the caller's cleanup frees it with the service. */
+	free(keys);
+	return rc;
+}
+
+/* The body of cfg_service_from_json, with lines when the service came from a file. */
+static int
+parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_service *s)
+{
+	const json_t *j;
+	struct loc l;
+	const char *str = NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->mode = CFG_MODE_FULLNAT;
+	s->sched = CFG_SCHED_WRR;
+	s->persistence_netmask = 32;
+	s->maglev_size = CFG_MAGLEV_SIZE_DEFAULT;
+	cfg_hc_defaults(&s->hc);
+	rc = cfgv_get_object(v, o, ol, service_keys);
+	if (rc < 0)
+		return rc;
+	j = cfgv_required(v, o, ol, "vip", &l);
+	if (j == NULL)
+		return -EINVAL;
+	rc = cfgv_get_str(v, j, &l, 64, &str);
+	if (rc < 0)
+		return rc;
+	if (addr_parse_service(str, &s->vip, &s->port, &s->proto) < 0)
+		return cfgv_verr(v, &l, "'%s' is not a service address (a.b.c.d:port/tcp or /udp)",
+			    str);
+	if (!cfgv_ip_is_unicast(s->vip))
+		return cfgv_verr(v, &l, "'%s' is not a unicast address", str);
+	j = cfgv_member(o, ol, "mode", &l);
+	if (j != NULL) {
+		rc = cfgv_get_name(v, j, &l, "mode", mode_tab, CFG_MODE_MAX, &s->mode);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "scheduler", &l);
+	if (j != NULL) {
+		rc = cfgv_get_name(v, j, &l, "scheduler", sched_tab, CFG_SCHED_MAX, &s->sched);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "persistence", &l);
+	if (j != NULL) {
+		rc = cfgv_get_duration(v, j, &l, 0, &s->persistence);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "persistence_netmask", &l);
+	if (j != NULL) {
+		uint64_t u;
+
+		rc = cfgv_get_uint(v, j, &l, 0, 32, &u);
+		if (rc < 0)
+			return rc;
+		s->persistence_netmask = (uint8_t)u;
+	}
+	j = cfgv_member(o, ol, "maglev", &l);
+	if (j != NULL) {
+		rc = parse_maglev(v, j, &l, s);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "announce", &l);
+	if (j != NULL) {
+		rc = cfgv_get_name(v, j, &l, "announce", announce_tab, CFG_ANNOUNCE_MAX,
+				   &s->announce);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "health_check", &l);
+	if (j != NULL) {
+		rc = cfg_hc_parse(v, j, &l, &s->hc);
+		if (rc < 0)
+			return rc;
+		rc = cfg_hc_check_effective(v, &l, &s->hc, &(struct cfg_hc){ 0 });
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "backends", &l);
+	if (j != NULL)
+		return parse_backends(v, j, &l, s);
+	return 0;
+}
+
+/*
+ * What a service needs of this node: a VIP that is none of its own addresses, and LIPs
+ * for FULLNAT (replies come back to them). The dataplane is parsed before the services.
+ */
+static int
+check_service_local(struct vctx *v, const json_t *o, const struct loc *ol, const struct cfg *c,
+		    const struct cfg_service *s)
+{
+	char buf[ADDR_STR_MAX];
+	struct loc l;
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].addr == s->vip) {
+			cfgv_loc_member(&l, ol, o, "vip");
+			return cfgv_verr(v, &l, "%s is the address of port '%s'; a VIP must be an "
+				    "address of its own", addr_fmt_ip(buf, s->vip), c->ports[i].name);
+		}
+	for (i = 0; i < c->n_laddrs; i++)
+		if (c->laddrs[i] == s->vip) {
+			cfgv_loc_member(&l, ol, o, "vip");
+			return cfgv_verr(v, &l, "%s is a local address (LIP); a VIP must be an address "
+				    "of its own", addr_fmt_ip(buf, s->vip));
+		}
+	if (s->mode == CFG_MODE_FULLNAT && c->n_laddrs == 0) {
+		if (cfgv_member(o, ol, "mode", &l) == NULL)
+			l = *ol;
+		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "
+			    "backends answer to)");
+	}
+	return 0;
+}
+
+int
+cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg *c)
+{
+	struct cfgv_dup *keys = NULL;
+	unsigned dup = 0, first = 0;
+	size_t n, i;
+	int rc;
+
+	rc = cfgv_get_list(v, arr, al, CFG_MAX_SERVICES, "services");
+	if (rc < 0)
+		return rc;
+	n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	c->services = calloc(n, sizeof(*c->services));
+	keys = calloc(n, sizeof(*keys));
+	if (c->services == NULL || keys == NULL) {
+		rc = cfgv_verr_nomem(v, al);
+		goto fail;
+	}
+	c->n_services = (unsigned)n;
+	for (i = 0; i < n; i++) {
+		struct cfg_service *s = &c->services[i];
+		struct loc l;
+
+		cfgv_loc_elem(&l, al, arr, i);
+		rc = parse_service(v, json_array_get(arr, i), &l, s);
+		if (rc < 0)
+			goto fail;
+		rc = check_service_local(v, json_array_get(arr, i), &l, c, s);
+		if (rc < 0)
+			goto fail;
+		keys[i].key = (uint64_t)s->vip << 24 | (uint64_t)s->port << 8 | s->proto;
+		keys[i].idx = (unsigned)i;
+	}
+	if (cfgv_find_dup(keys, n, &dup, &first)) {
+		char buf[ADDR_STR_MAX];
+		const struct cfg_service *s = &c->services[dup];
+		struct loc l, sl;
+
+		cfgv_loc_elem(&sl, al, arr, dup);
+		cfgv_loc_member(&l, &sl, json_array_get(arr, dup), "vip");
+		rc = cfgv_verr(v, &l, "duplicate service %s (also services[%u])",
+			  addr_fmt_service(buf, s->vip, s->port, s->proto), first);
+		goto fail;
+	}
+	free(keys);
+	return 0;
+fail:
+	free(keys); /* the services go with the cfg */
+	return rc;
+}
+
+int
+cfg_service_from_json(const json_t *obj, const char *field, struct cfg_service *s,
+		      struct cfg_error *err)
+{
+	struct cfg_error dummy;
+	struct vctx v = { NULL, err ? err : &dummy };
+	struct loc l;
+	int rc;
+
+	memset(v.err, 0, sizeof(*v.err));
+	cfgv_loc_top(&l, obj, field);
+	memset(s, 0, sizeof(*s));
+	if (obj == NULL)
+		return cfgv_verr(&v, &l, "no service object");
+	rc = parse_service(&v, obj, &l, s);
+	if (rc < 0)
+		cfg_service_free(s);
+	return rc;
+}
+
+int
+cfg_backend_from_json(const json_t *obj, const char *field, struct cfg_backend *b,
+		      struct cfg_error *err)
+{
+	struct cfg_error dummy;
+	struct vctx v = { NULL, err ? err : &dummy };
+	struct loc l;
+	int rc;
+
+	memset(v.err, 0, sizeof(*v.err));
+	cfgv_loc_top(&l, obj, field);
+	memset(b, 0, sizeof(*b));
+	if (obj == NULL)
+		return cfgv_verr(&v, &l, "no backend object");
+	rc = parse_backend(&v, obj, &l, b);
+	if (rc < 0)
+		memset(b, 0, sizeof(*b));
+	return rc;
+}
+
+json_t *
+cfg_service_to_json(const struct cfg_service *s)
+{
+	char buf[ADDR_STR_MAX];
+	json_t *o = json_object(), *arr = json_array();
+	int bad = 0;
+	unsigned i;
+
+	bad |= cfgv_put(o, "vip", json_string(addr_fmt_service(buf, s->vip, s->port, s->proto)));
+	bad |= cfgv_put(o, "mode", json_string(cfg_mode_name(s->mode)));
+	bad |= cfgv_put(o, "scheduler", json_string(cfg_sched_name(s->sched)));
+	bad |= cfgv_put(o, "persistence", json_integer(s->persistence));
+	bad |= cfgv_put(o, "persistence_netmask", json_integer(s->persistence_netmask));
+	bad |= cfgv_put(o, "maglev", json_pack("{s:I,s:s}", "table_size", (json_int_t)s->maglev_size,
+					  "hash", cfg_hash_name(s->hash)));
+	bad |= cfgv_put(o, "announce", json_string(cfg_announce_name(s->announce)));
+	if (s->hc.type != CFG_HC_NONE || s->hc.set)
+		bad |= cfgv_put(o, "health_check", cfg_hc_to_json(&s->hc, true));
+	for (i = 0; i < s->n_backends && arr != NULL; i++) {
+		const struct cfg_backend *b = &s->backends[i];
+		json_t *bo = json_object();
+
+		bad |= cfgv_put(bo, "address", json_string(addr_fmt_ipport(buf, b->addr, b->port)));
+		bad |= cfgv_put(bo, "weight", json_integer(b->weight));
+		bad |= cfgv_put(bo, "max_conns", json_integer(b->max_conns));
+		bad |= cfgv_put(bo, "inhibited", json_boolean(b->inhibited));
+		if (b->hc.set)
+			bad |= cfgv_put(bo, "health_check", cfg_hc_to_json(&b->hc, false));
+		bad |= cfgv_push(arr, bo);
+	}
+	bad |= cfgv_put(o, "backends", arr);
+	if (bad) {
+		json_decref(o);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return o;
+}
+
+int
+cfg_service_copy(struct cfg_service *dst, const struct cfg_service *src)
+{
+	struct cfg_backend *b = NULL;
+
+	if (src->n_backends > 0) {
+		b = malloc(src->n_backends * sizeof(*b));
+		if (b == NULL) {
+			memset(dst, 0, sizeof(*dst));
+			return -ENOMEM;
+		}
+		memcpy(b, src->backends, src->n_backends * sizeof(*b));
+	}
+	*dst = *src;
+	dst->backends = b;
+	return 0;
+}
+
+void
+cfg_service_free(struct cfg_service *s)
+{
+	if (s == NULL)
+		return;
+	free(s->backends);
+	memset(s, 0, sizeof(*s));
+}
+
+const char *
+cfg_announce_name(uint8_t a)
+{
+	return a < CFG_ANNOUNCE_MAX ? announce_tab[a].name : "?";
+}
+
+const char *
+cfg_mode_name(uint8_t mode)
+{
+	return mode < CFG_MODE_MAX ? mode_tab[mode].name : "?";
+}
+
+const char *
+cfg_sched_name(uint8_t sched)
+{
+	return sched < CFG_SCHED_MAX ? sched_tab[sched].name : "?";
+}
+
+const char *
+cfg_hash_name(uint8_t hash)
+{
+	return hash < CFG_HASH_MAX ? hash_tab[hash].name : "?";
+}
