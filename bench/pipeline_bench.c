@@ -24,7 +24,7 @@
 #include <rte_tcp.h>
 
 #include "common/xorshift.h"
-#include "control/config.h"
+#include "config/config.h"
 #include "flow/conn.h"
 #include "net/neigh.h"
 #include "worker/dp.h"

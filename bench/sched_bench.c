@@ -28,7 +28,7 @@
 #include <rte_cycles.h>
 
 #include "common/xorshift.h"
-#include "control/config.h"
+#include "config/config.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
 #include "worker/stats.h"

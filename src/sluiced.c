@@ -20,7 +20,7 @@
 #include "common/log.h"
 #include "common/port_lock.h"
 #include "control/api.h"
-#include "control/config.h"
+#include "config/config.h"
 #include "control/ctl.h"
 #include "net/port.h"
 #include "net/twin.h"

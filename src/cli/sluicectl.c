@@ -19,7 +19,7 @@
 #include <jansson.h>
 
 #include "cli/table.h"
-#include "control/config.h"
+#include "config/config.h"
 
 #define DEFAULT_SOCKET "/run/sluice/sluiced.sock"
 #define REQUEST_TIMEOUT 60L /* seconds; a config apply rebuilds every snapshot */

@@ -23,7 +23,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "control/api_int.h"
-#include "control/config.h"
+#include "config/config.h"
 #include "control/ctl.h"
 
 const struct api_route_methods api_route_methods[] = {

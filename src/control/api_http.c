@@ -26,7 +26,7 @@
 #include "common/log.h"
 #include "control/api.h"
 #include "control/api_int.h"
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * A request must be in within API_REQ_DEADLINE_S of its connection's start (or of the end of

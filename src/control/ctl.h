@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * The control core: owns the live service model, turns every change into a new snapshot

@@ -10,7 +10,7 @@
 #include <rte_ethdev.h>
 
 #include "control/announce.h"
-#include "control/config.h"
+#include "config/config.h"
 #include "control/health.h"
 #include "net/port_kstats.h"
 #include "worker/dp.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "control/ctl.h"
 
 /*

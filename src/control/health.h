@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * Health checks: one target per (service, backend) whose check is not `none`. All of them

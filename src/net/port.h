@@ -6,7 +6,7 @@
 
 #include <rte_ether.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * EAL and ethdev set-up from the config: the EAL arguments (cores, memory, devices), then

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * IPv4 routes: the connected subnets of the port addresses and the static routes of the

@@ -6,7 +6,7 @@
 
 #include <rte_ether.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * The kernel twin of a port (what KNI was; KNI is gone from DPDK 22.11): a tap interface

@@ -6,7 +6,7 @@
 
 #include <rte_hash.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * The immutable view of services and backends the workers read. The control thread builds

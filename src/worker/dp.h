@@ -9,7 +9,7 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "flow/tcp_state.h"
 #include "service/snapshot.h"
 #include "worker/stats.h"

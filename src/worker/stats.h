@@ -7,7 +7,7 @@
 #include <rte_common.h>
 
 #include "common/drop.h"
-#include "control/config.h"
+#include "config/config.h"
 
 /*
  * Counters are written by one worker each and summed by the control thread, so the data

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "control/config.h"
+#include "config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
 #include "worker/dp.h"

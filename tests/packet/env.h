@@ -15,7 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "flow/conn.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"

@@ -6,7 +6,7 @@
 
 #include <rte_byteorder.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "packet/pkt.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"

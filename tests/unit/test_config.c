@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for the configuration model (src/control/config.c) and its YAML loader
- * (src/control/yaml_json.c). Every bad input checks the exact line, field and message, so a
+ * Unit tests for the configuration model (src/config/config.c) and its YAML loader
+ * (src/config/yaml_json.c). Every bad input checks the exact line, field and message, so a
  * change in where or how an error is reported shows up here.
  */
 #include <arpa/inet.h>
@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "common/addr.h"
-#include "control/config.h"
+#include "config/config.h"
 
 static uint32_t
 ip(const char *s)

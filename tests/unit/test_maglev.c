@@ -26,7 +26,7 @@
 #include <rte_byteorder.h>
 
 #include "common/xorshift.h"
-#include "control/config.h"
+#include "config/config.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
 #include "worker/stats.h"

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <rte_rcu_qsbr.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "service/snapshot.h"
 #include "worker/dp.h"
 #include "worker/worker.h"

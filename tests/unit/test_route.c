@@ -17,7 +17,7 @@
 #include <rte_byteorder.h>
 #include <rte_memory.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "net/route.h"
 #include "test_eal.h"
 

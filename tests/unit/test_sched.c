@@ -25,7 +25,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#include "control/config.h"
+#include "config/config.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
 #include "worker/stats.h"

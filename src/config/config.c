@@ -22,9 +22,9 @@
 #include <string.h>
 
 #include "common/addr.h"
-#include "control/config.h"
-#include "control/config_int.h"
-#include "control/yaml_json.h"
+#include "config/config.h"
+#include "config/config_int.h"
+#include "config/yaml_json.h"
 
 #define ROUTES_MAX 1024       /* bounds malloc and the O(n^2) duplicate check */
 #define FILE_MAX (16u << 20)  /* a config file larger than this is a mistake */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "control/yaml_json.h"
+#include "config/yaml_json.h"
 
 #define TAG_STR "tag:yaml.org,2002:str"
 #define TAG_MAP "tag:yaml.org,2002:map"

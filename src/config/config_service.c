@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "common/addr.h"
-#include "control/config.h"
-#include "control/config_int.h"
+#include "config/config.h"
+#include "config/config_int.h"
 /*
  * Names of the enum values and whether sluice implements them yet. The config accepts
  * every name DESIGN.md lists, so that a valid but unimplemented choice gets "not

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "common/addr.h"
-#include "control/config.h"
-#include "control/config_int.h"
+#include "config/config.h"
+#include "config/config_int.h"
 
 #define DURATION_MAX UINT32_MAX
 

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "control/config.h"
-#include "control/yaml_json.h"
+#include "config/config.h"
+#include "config/yaml_json.h"
 
 /*
  * The validation toolkit shared by the files of the config module (config*.c).

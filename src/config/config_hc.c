@@ -13,8 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "control/config.h"
-#include "control/config_int.h"
+#include "config/config.h"
+#include "config/config_int.h"
 
 static const struct name_tab hc_type_tab[CFG_HC_MAX] = {
 	[CFG_HC_NONE] = { "none", true }, [CFG_HC_TCP] = { "tcp", true },
