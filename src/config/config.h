@@ -22,6 +22,12 @@
 #define CFG_NAME_MAX 32
 #define CFG_DEVICE_MAX 256
 #define CFG_PATH_MAX 108 /* sun_path */
+/*
+ * The longest timeout or persistence, in seconds: 365 days. A conn deadline is 64 ms ticks
+ * compared as a signed 32-bit difference (good to 2^31 ticks, 4.3 years) and an affinity
+ * is seconds compared the same way (68 years); a year is well inside both.
+ */
+#define CFG_DURATION_MAX_S (365u * 86400u)
 
 enum cfg_memory { CFG_MEM_AUTO = 0, CFG_MEM_HUGEPAGES, CFG_MEM_NO_HUGEPAGES };
 enum cfg_mode { CFG_MODE_FULLNAT = 0, CFG_MODE_DR, CFG_MODE_TUN, CFG_MODE_NAT, CFG_MODE_MAX };

@@ -19,8 +19,6 @@
 #include "config/config.h"
 #include "config/config_int.h"
 
-#define DURATION_MAX UINT32_MAX
-
 static int
 loc_line(const struct vctx *v, const struct loc *l)
 {
@@ -215,8 +213,8 @@ cfgv_get_str(struct vctx *v, const json_t *j, const struct loc *l, size_t maxlen
 }
 
 /*
- * "900", "900s", "15m", "1h30m", "500ms" -> milliseconds. Each number is bounded before it
- * is scaled, so nothing overflows.
+ * "900", "900s", "15m", "1h30m", "500ms", "7d" -> milliseconds. Each number is bounded
+ * before it is scaled, so nothing overflows; anything past CFG_DURATION_MAX_S is -ERANGE.
  */
 static int
 parse_duration_ms(const char *s, uint64_t *out)
@@ -249,27 +247,54 @@ parse_duration_ms(const char *s, uint64_t *out)
 		} else if (*p == 'h') {
 			unit = 3600 * 1000;
 			p++;
+		} else if (*p == 'd') {
+			unit = 86400 * 1000;
+			p++;
 		} else {
 			return -EINVAL;
 		}
 		ms += n * unit;
-		if (ms > (uint64_t)DURATION_MAX * 1000)
+		if (ms > (uint64_t)CFG_DURATION_MAX_S * 1000)
 			return -ERANGE;
 	}
 	*out = ms;
 	return 0;
 }
 
-/* A duration in ms within [min_ms, max_ms]: an integer (seconds) or a string with units. */
+/* "365 days = 31536000 s", "1 h = 3600000 ms": what the bound means. */
+static const char *
+max_fmt(uint64_t max_ms, char *buf, size_t len)
+{
+	if (max_ms % 86400000 == 0)
+		snprintf(buf, len, "%" PRIu64 " days = %" PRIu64 " s", max_ms / 86400000,
+			 max_ms / 1000);
+	else if (max_ms % 3600000 == 0)
+		snprintf(buf, len, "%" PRIu64 " h = %" PRIu64 " ms", max_ms / 3600000, max_ms);
+	else
+		snprintf(buf, len, "%" PRIu64 " ms", max_ms);
+	return buf;
+}
+
+/*
+ * A duration in ms within [min_ms, max_ms]: an integer (seconds) or a string with units.
+ * Every bound is one the data plane holds at its value (a deadline in 64 ms ticks, an
+ * affinity in seconds, both compared as signed 32-bit differences), so a value that is
+ * accepted never wraps into a short one.
+ */
 static int
 duration_ms(struct vctx *v, const json_t *j, const struct loc *l, uint64_t min_ms,
 	    uint64_t max_ms, uint64_t *out)
 {
 	uint64_t ms = 0;
-	char buf[64];
+	char buf[64], mx[64];
 	int rc;
 
 	if (json_is_integer(j)) {
+		json_int_t x = json_integer_value(j);
+
+		if (x >= 0 && (uint64_t)x > max_ms / 1000)
+			return cfgv_verr(v, l, "%" JSON_INTEGER_FORMAT " s is too long (at most %s)",
+					 x, max_fmt(max_ms, mx, sizeof(mx)));
 		rc = cfgv_get_uint(v, j, l, (min_ms + 999) / 1000, max_ms / 1000, &ms);
 		if (rc < 0)
 			return rc;
@@ -278,11 +303,11 @@ duration_ms(struct vctx *v, const json_t *j, const struct loc *l, uint64_t min_m
 		rc = parse_duration_ms(json_string_value(j), &ms);
 		if (rc == -EINVAL)
 			return cfgv_verr(v, l, "bad duration \"%.40s\": use seconds or a number with "
-					 "ms, s, m or h, e.g. 900, \"15m\", \"500ms\"",
+					 "ms, s, m, h or d, e.g. 900, \"15m\", \"500ms\"",
 					 json_string_value(j));
 		if (rc < 0 || ms > max_ms)
-			return cfgv_verr(v, l, "duration \"%.40s\" is too long (at most %" PRIu64
-					 " ms)", json_string_value(j), max_ms);
+			return cfgv_verr(v, l, "duration \"%.40s\" is too long (at most %s)",
+					 json_string_value(j), max_fmt(max_ms, mx, sizeof(mx)));
 	} else {
 		return cfgv_verr(v, l, "expected a duration (seconds, or a string such as "
 				 "\"15m\"), got %s", describe(j, buf, sizeof(buf)));
@@ -302,7 +327,8 @@ cfgv_get_duration(struct vctx *v, const json_t *j, const struct loc *l, uint32_t
 		  uint32_t *out)
 {
 	uint64_t ms = 0;
-	int rc = duration_ms(v, j, l, (uint64_t)min * 1000, (uint64_t)DURATION_MAX * 1000, &ms);
+	int rc = duration_ms(v, j, l, (uint64_t)min * 1000, (uint64_t)CFG_DURATION_MAX_S * 1000,
+			     &ms);
 
 	if (rc < 0)
 		return rc;

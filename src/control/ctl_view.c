@@ -131,10 +131,10 @@ service_json(const struct ctl_svc *s)
 	char key[ADDR_STR_MAX];
 
 	ctl_svc_sum(s->slot, &sum);
-	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:{s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o}", "vip",
+	return json_pack("{s:s,s:s,s:s,s:I,s:i,s:{s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o}", "vip",
 			 addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto), "mode",
 			 cfg_mode_name(s->cfg.mode), "scheduler", cfg_sched_name(s->cfg.sched),
-			 "persistence", (int)s->cfg.persistence, "persistence_netmask",
+			 "persistence", (json_int_t)s->cfg.persistence, "persistence_netmask",
 			 (int)s->cfg.persistence_netmask, "maglev", "table_size",
 			 (json_int_t)s->cfg.maglev_size, "hash", cfg_hash_name(s->cfg.hash),
 			 "announce", cfg_announce_name(s->cfg.announce), "announced",

@@ -18,6 +18,10 @@
 #define NEIGH_CAPACITY 4096
 #define CTL_POOL_SIZE 1023
 
+/* The longest timeout the config takes must stay a positive signed tick difference. */
+_Static_assert((uint64_t)CFG_DURATION_MAX_S * 1000 / CONN_TICK_MS + 2 < (uint64_t)INT32_MAX,
+	       "CFG_DURATION_MAX_S must fit a conn deadline");
+
 static void
 timeouts_to_ticks(struct dp *dp, const struct cfg_timeouts *t)
 {

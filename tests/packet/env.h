@@ -73,19 +73,36 @@ publish(struct dp *dp, const struct cfg *c)
 				      1));
 }
 
-/* extra: lines for the dataplane section, e.g. "  peers: [10.0.1.12]\n" */
+/*
+ * extra: lines for the dataplane section, e.g. "  peers: [10.0.1.12]\n"; from/to (may be
+ * NULL): a change to the text of CONFIG, e.g. another tcp_established.
+ */
 static inline struct env *
-env_new_extra(unsigned workers, unsigned conns, const char *extra)
+env_new_sub(unsigned workers, unsigned conns, const char *extra, const char *from,
+	    const char *to)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	struct cfg_error err;
-	char text[2048], *svcs;
+	char text[2048], *svcs, *at;
 
 	snprintf(text, sizeof(text), CONFIG, workers, conns);
+	if (from != NULL) {
+		at = strstr(text, from);
+		assert_non_null(at);
+		assert_true(strlen(text) - strlen(from) + strlen(to) < sizeof(text));
+		memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+		memcpy(at, to, strlen(to));
+	}
 	svcs = strstr(text, "services:\n");
+	assert_true(strlen(text) + strlen(extra) < sizeof(text));
 	memmove(svcs + strlen(extra), svcs, strlen(svcs) + 1);
 	memcpy(svcs, extra, strlen(extra));
-	assert_int_equal(cfg_load_string(text, "fixture", &e->cfg, &err), 0);
+	if (cfg_load_string(text, "fixture", &e->cfg, &err) != 0) {
+		char buf[512];
+
+		cfg_error_fmt(&err, buf, sizeof(buf));
+		fail_msg("fixture config: %s", buf);
+	}
 	e->dp = dp_create(&e->cfg, port_mac, port_ids);
 	assert_non_null(e->dp);
 	publish(e->dp, &e->cfg);
@@ -103,6 +120,12 @@ env_new_extra(unsigned workers, unsigned conns, const char *extra)
 		neigh_learn(e->dp->neigh, fx_ip(a), 0, &client_mac, 0);
 	}
 	return e;
+}
+
+static inline struct env *
+env_new_extra(unsigned workers, unsigned conns, const char *extra)
+{
+	return env_new_sub(workers, conns, extra, NULL, NULL);
 }
 
 static inline struct env *

@@ -349,11 +349,11 @@ static const struct bad_case bad_cases[] = {
 		 "    tcp_established: 15m\n"
 		 "    tcp_close: 5x\n",
 	  8, "dataplane.timeouts.tcp_close",
-	  "bad duration \"5x\": use seconds or a number with ms, s, m or h, e.g. 900, "
+	  "bad duration \"5x\": use seconds or a number with ms, s, m, h or d, e.g. 900, "
 	  "\"15m\", \"500ms\"" },
 	{ "zero_timeout",
 	  PORTS5 "  timeouts: {udp: 0}\n",
-	  6, "dataplane.timeouts.udp", "0 is out of range (1..4294967295)" },
+	  6, "dataplane.timeouts.udp", "0 is out of range (1..31536000)" },
 	{ "zero_duration_string",
 	  PORTS5 "  timeouts: {udp: 0s}\n",
 	  6, "dataplane.timeouts.udp", "duration \"0s\" is shorter than 1 second" },
@@ -1020,7 +1020,8 @@ test_durations(void **state)
 	} cases[] = {
 		{ "0", 0, 0 }, { "0s", 0, 0 }, { "900", 0, 900 }, { "900s", 0, 900 },
 		{ "15m", 0, 900 }, { "1h", 0, 3600 }, { "1h30m", 0, 5400 }, { "500ms", 0, 1 },
-		{ "1001ms", 0, 2 }, { "1m30s", 0, 90 }, { "4294967295", 0, 4294967295u },
+		{ "1001ms", 0, 2 }, { "1m30s", 0, 90 }, { "31536000", 0, 31536000 },
+		{ "365d", 0, 31536000 }, { "4294967295", -EINVAL, 0 },
 		{ "", -EINVAL, 0 }, { "15x", -EINVAL, 0 }, { "1m30", -EINVAL, 0 },
 		{ "-5", -EINVAL, 0 }, { "m", -EINVAL, 0 }, { "1.5s", -EINVAL, 0 },
 		{ "4294967296", -EINVAL, 0 }, { "99999999999999h", -EINVAL, 0 },
@@ -1050,7 +1051,7 @@ test_durations(void **state)
 				      (json_int_t)4294967296ll);
 
 		assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
-		assert_string_equal(e.msg, "4294967296 is out of range (0..4294967295)");
+		assert_string_equal(e.msg, "4294967296 s is too long (at most 365 days = 31536000 s)");
 		json_decref(j);
 	}
 }
