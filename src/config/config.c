@@ -178,7 +178,7 @@ parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *
 			}
 		}
 	}
-	return 0;
+	return cfg_check_ports(v, &al, arr, c);
 }
 
 /* The next hop must be a neighbour: inside a port's subnet, and not the port itself. */

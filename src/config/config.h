@@ -211,6 +211,25 @@ int cfg_service_from_json(const json_t *obj, const char *field, struct cfg_servi
 int cfg_backend_from_json(const json_t *obj, const char *field, struct cfg_backend *b,
 			  struct cfg_error *err);
 
+/**
+ * Whether service svcs[idx] can work on node `node` (its ports and LIPs) beside the other
+ * services of svcs[0..n): its VIP is no port address, LIP, address inside a port's subnet,
+ * loopback address or backend of any service; its backends are no VIP, LIP, port address
+ * or loopback; fullnat has LIPs. The loader runs the same checks on a whole document.
+ * @return 0, or -EINVAL (-ENOMEM) with err->field `field`-prefixed ("vip",
+ * "backends[2].address"). Any thread.
+ */
+int cfg_service_check(const struct cfg *node, const struct cfg_service *svcs, unsigned n,
+		      unsigned idx, const char *field, struct cfg_error *err);
+
+/**
+ * The same for backend b about to join svcs[idx] (not yet in it): err->field is `field`
+ * and "address". Any thread.
+ */
+int cfg_backend_check(const struct cfg *node, const struct cfg_service *svcs, unsigned n,
+		      unsigned idx, const struct cfg_backend *b, const char *field,
+		      struct cfg_error *err);
+
 /** The JSON form of a service (without live state), as accepted by cfg_service_from_json. */
 json_t *cfg_service_to_json(const struct cfg_service *s);
 

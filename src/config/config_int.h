@@ -114,6 +114,14 @@ int cfgv_push(json_t *arr, json_t *val);
 /* config_service.c: the services list of a document; the dataplane is already in c. */
 int cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg *c);
 
+/*
+ * config_check.c: addresses that collide. The services of c (the list arr at al) against
+ * the node and each other; the ports of c (the list arr at al) against each other.
+ */
+int cfg_check_services(struct vctx *v, const struct loc *al, const json_t *arr,
+		       const struct cfg *c);
+int cfg_check_ports(struct vctx *v, const struct loc *al, const json_t *arr, const struct cfg *c);
+
 /* config_hc.c: a health_check mapping of a service (full) or a backend (an override). */
 int cfg_hc_parse(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_hc *hc);
 /* The check a backend gets; on a bad combination, the error at l. */

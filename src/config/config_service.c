@@ -285,39 +285,6 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	return 0;
 }
 
-/*
- * What a service needs of this node: a VIP that is none of its own addresses, and LIPs
- * for FULLNAT (replies come back to them). The dataplane is parsed before the services.
- */
-static int
-check_service_local(struct vctx *v, const json_t *o, const struct loc *ol, const struct cfg *c,
-		    const struct cfg_service *s)
-{
-	char buf[ADDR_STR_MAX];
-	struct loc l;
-	unsigned i;
-
-	for (i = 0; i < c->n_ports; i++)
-		if (c->ports[i].addr == s->vip) {
-			cfgv_loc_member(&l, ol, o, "vip");
-			return cfgv_verr(v, &l, "%s is the address of port '%s'; a VIP must be an "
-				    "address of its own", addr_fmt_ip(buf, s->vip), c->ports[i].name);
-		}
-	for (i = 0; i < c->n_laddrs; i++)
-		if (c->laddrs[i] == s->vip) {
-			cfgv_loc_member(&l, ol, o, "vip");
-			return cfgv_verr(v, &l, "%s is a local address (LIP); a VIP must be an address "
-				    "of its own", addr_fmt_ip(buf, s->vip));
-		}
-	if (s->mode == CFG_MODE_FULLNAT && c->n_laddrs == 0) {
-		if (cfgv_member(o, ol, "mode", &l) == NULL)
-			l = *ol;
-		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "
-			    "backends answer to)");
-	}
-	return 0;
-}
-
 int
 cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg *c)
 {
@@ -347,9 +314,6 @@ cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, stru
 		rc = parse_service(v, json_array_get(arr, i), &l, s);
 		if (rc < 0)
 			goto fail;
-		rc = check_service_local(v, json_array_get(arr, i), &l, c, s);
-		if (rc < 0)
-			goto fail;
 		keys[i].key = (uint64_t)s->vip << 24 | (uint64_t)s->port << 8 | s->proto;
 		keys[i].idx = (unsigned)i;
 	}
@@ -365,7 +329,8 @@ cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, stru
 		goto fail;
 	}
 	free(keys);
-	return 0;
+	/* What the node cannot serve: addresses that collide (config_check.c). */
+	return cfg_check_services(v, al, arr, c);
 fail:
 	free(keys); /* the services go with the cfg */
 	return rc;

@@ -235,21 +235,6 @@ pin_backends(void)
 	}
 }
 
-static int
-check_vip(const struct cfg_service *s, unsigned idx, struct cfg_error *err)
-{
-	char field[48], a[ADDR_STR_MAX];
-
-	snprintf(field, sizeof(field), "services[%u].vip", idx);
-	if (dp_local_kind(g_ctl.dp, s->vip)) {
-		ctl_set_err(err, field,
-			    "%s is a port address or a local address (LIP) of this node",
-			    addr_fmt_ip(a, s->vip));
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /*
  * Whether backend b of s takes conns in the model now running (the one being replaced
  * during a commit): a check added to such a backend starts from UP, not UNKNOWN.
@@ -337,9 +322,6 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 		const struct cfg_service *s = &m->s[i];
 		struct slot_owner who = { .vip = s->vip, .vport = s->port, .proto = s->proto };
 
-		r = check_vip(s, i, err);
-		if (r < 0)
-			goto fail;
 		r = slot_get(g_ctl.svc_slots, STATS_SVC_SLOTS, &who, g_ctl.dp->svc_stats,
 			     svc_taken);
 		if (r < 0)

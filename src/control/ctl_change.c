@@ -44,7 +44,8 @@ ctl_service_add(const struct cfg_service *s, struct cfg_error *err)
 		r = cfg_service_copy(&m.s[m.n], s);
 		if (r == 0) {
 			m.n++;
-			r = ctl_commit_or_free(&m, err);
+			r = cfg_service_check(&g_ctl.cfg, m.s, m.n, m.n - 1, "", err);
+			r = r == 0 ? ctl_commit_or_free(&m, err) : (ctl_model_free(&m), r);
 		} else {
 			ctl_model_free(&m);
 		}
@@ -104,7 +105,8 @@ ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_err
 	}
 	cfg_service_free(&m.s[i]);
 	m.s[i] = copy;
-	r = ctl_commit_or_free(&m, err);
+	r = cfg_service_check(&g_ctl.cfg, m.s, m.n, (unsigned)i, "", err);
+	r = r == 0 ? ctl_commit_or_free(&m, err) : (ctl_model_free(&m), r);
 out:
 	pthread_mutex_unlock(&g_ctl.lock);
 	return r;
@@ -154,6 +156,8 @@ ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_err
 	} else if (s->n_backends >= CFG_MAX_BACKENDS) {
 		ctl_set_err(err, "", "at most %u backends a service", CFG_MAX_BACKENDS);
 		r = -ENOSPC;
+	} else if ((r = cfg_backend_check(&g_ctl.cfg, m.s, m.n, (unsigned)i, b, "", err)) < 0) {
+		/* r says why */
 	} else if ((nb = realloc(s->backends, sizeof(*nb) * (s->n_backends + 1))) == NULL) {
 		r = -ENOMEM;
 	} else {

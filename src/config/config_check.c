@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What a valid document can still not do on a node: addresses that collide. Every value
+ * is well formed by now; these checks compare values with each other.
+ *
+ * - Ports: two subnets that overlap (a neighbour would be on either), two ports on one
+ *   interface (each would take the other's packets).
+ * - A VIP is the node's own address, reached through the node: never a port address, a
+ *   LIP, inside a port's subnet (sluiced answers ARP for VIPs, so it would take that
+ *   address from its LAN), on loopback, or the address of a backend.
+ * - A backend is another host: never a VIP, a LIP, a port address or loopback.
+ *
+ * The loader runs them over the whole document (errors with lines); the API runs the same
+ * ones over the service or backend it is about to add (cfg_service_check,
+ * cfg_backend_check), so both refuse the same things with the same words.
+ *
+ * This file must not include DPDK headers: sluicectl links it to check files offline.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "common/port_lock.h"
+#include "config/config.h"
+#include "config/config_int.h"
+
+/* An address some service uses: as its VIP (be < 0) or as backend `be`. */
+struct use {
+	uint32_t addr;
+	unsigned svc;
+	int be;
+};
+
+/* The VIPs and the backend addresses of a set of services, each sorted by address. */
+struct uses {
+	struct use *vips, *bes;
+	size_t n_vips, n_bes;
+};
+
+static int
+use_cmp(const void *a, const void *b)
+{
+	const struct use *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->svc != y->svc)
+		return x->svc < y->svc ? -1 : 1;
+	return x->be < y->be ? -1 : x->be > y->be;
+}
+
+/*
+ * The first use (in document order) of addr in u by a service other than `skip` and before
+ * `before`, or NULL. The uses of one address are sorted by service, so this looks past
+ * skip's own at most.
+ */
+static const struct use *
+use_find(const struct use *u, size_t n, uint32_t addr, unsigned skip, unsigned before)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && u[lo].addr == addr && u[lo].svc < before; lo++)
+		if (u[lo].svc != skip)
+			return &u[lo];
+	return NULL;
+}
+
+static void
+uses_free(struct uses *u)
+{
+	free(u->vips);
+	free(u->bes);
+	memset(u, 0, sizeof(*u));
+}
+
+/* The uses of svcs[0..n). */
+static int
+uses_build(struct uses *u, const struct cfg_service *svcs, unsigned n)
+{
+	size_t nb = 0;
+	unsigned i, j;
+
+	memset(u, 0, sizeof(*u));
+	for (i = 0; i < n; i++)
+		nb += svcs[i].n_backends;
+	u->vips = calloc(n ? n : 1, sizeof(*u->vips));
+	u->bes = calloc(nb ? nb : 1, sizeof(*u->bes));
+	if (u->vips == NULL || u->bes == NULL) {
+		uses_free(u);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		u->vips[u->n_vips++] = (struct use){ svcs[i].vip, i, -1 };
+		for (j = 0; j < svcs[i].n_backends; j++)
+			u->bes[u->n_bes++] = (struct use){ svcs[i].backends[j].addr, i, (int)j };
+	}
+	qsort(u->vips, u->n_vips, sizeof(*u->vips), use_cmp);
+	qsort(u->bes, u->n_bes, sizeof(*u->bes), use_cmp);
+	return 0;
+}
+
+static bool
+is_loopback(uint32_t ip)
+{
+	return (ntohl(ip) >> 24) == 127;
+}
+
+/* The port whose subnet holds ip, or NULL. */
+static const struct cfg_port *
+port_of(const struct cfg *node, uint32_t ip)
+{
+	unsigned i;
+
+	for (i = 0; i < node->n_ports; i++) {
+		uint32_t mask = addr_prefix_mask(node->ports[i].prefix_len);
+
+		if ((ip & mask) == (node->ports[i].addr & mask))
+			return &node->ports[i];
+	}
+	return NULL;
+}
+
+static bool
+is_lip(const struct cfg *node, uint32_t ip)
+{
+	unsigned i;
+
+	for (i = 0; i < node->n_laddrs; i++)
+		if (node->laddrs[i] == ip)
+			return true;
+	return false;
+}
+
+/* What is wrong with a VIP on this node (not counting the services), at l. */
+static int
+check_vip_node(struct vctx *v, const struct loc *l, const struct cfg *node, uint32_t vip)
+{
+	const struct cfg_port *p = port_of(node, vip);
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+
+	if (p != NULL && p->addr == vip)
+		return cfgv_verr(v, l, "%s is the address of port '%s'; a VIP must be an address "
+				 "of its own", addr_fmt_ip(a, vip), p->name);
+	if (is_lip(node, vip))
+		return cfgv_verr(v, l, "%s is a local address (LIP); a VIP must be an address of "
+				 "its own", addr_fmt_ip(a, vip));
+	if (p != NULL)
+		return cfgv_verr(v, l, "%s is inside the subnet of port '%s' (%s/%u): sluiced "
+				 "would answer ARP for it there, taking it from that LAN; a VIP is "
+				 "routed to the node from outside the ports' subnets",
+				 addr_fmt_ip(a, vip), p->name,
+				 addr_fmt_ip(b, p->addr & addr_prefix_mask(p->prefix_len)),
+				 p->prefix_len);
+	if (is_loopback(vip))
+		return cfgv_verr(v, l, "%s is a loopback address (127.0.0.0/8); no packet from the "
+				 "network can reach it", addr_fmt_ip(a, vip));
+	return 0;
+}
+
+/* What is wrong with a backend address on this node (not counting the services), at l. */
+static int
+check_backend_node(struct vctx *v, const struct loc *l, const struct cfg *node, uint32_t ip)
+{
+	const struct cfg_port *p = port_of(node, ip);
+	char a[ADDR_STR_MAX];
+
+	if (p != NULL && p->addr == ip)
+		return cfgv_verr(v, l, "%s is the address of port '%s'; a backend must be another "
+				 "host", addr_fmt_ip(a, ip), p->name);
+	if (is_lip(node, ip))
+		return cfgv_verr(v, l, "%s is a local address (LIP) of this node; a backend must "
+				 "be another host", addr_fmt_ip(a, ip));
+	if (is_loopback(ip))
+		return cfgv_verr(v, l, "%s is a loopback address (127.0.0.0/8); a backend must be "
+				 "another host on the network", addr_fmt_ip(a, ip));
+	return 0;
+}
+
+/* "service 10.0.0.10:80/tcp" or "this service", for the service a use belongs to. */
+static const char *
+svc_name(const struct cfg_service *svcs, unsigned svc, const struct cfg_service *self,
+	 char *buf, size_t len)
+{
+	char k[ADDR_STR_MAX];
+	const struct cfg_service *s = &svcs[svc];
+
+	if (s == self || (s->vip == self->vip && s->port == self->port && s->proto == self->proto))
+		return "this service";
+	snprintf(buf, len, "service %s", addr_fmt_service(k, s->vip, s->port, s->proto));
+	return buf;
+}
+
+/*
+ * Backend b of svcs[idx] (at bl) against the node and the VIPs of the services of u other
+ * than idx and before `before`.
+ */
+static int
+check_backend(struct vctx *v, const struct loc *bl, const struct cfg *node,
+	      const struct cfg_service *svcs, unsigned idx, const struct cfg_backend *b,
+	      const struct uses *u, unsigned before)
+{
+	const struct cfg_service *s = &svcs[idx];
+	const struct use *x;
+	char a[ADDR_STR_MAX], who[64];
+	int rc = check_backend_node(v, bl, node, b->addr);
+
+	if (rc < 0)
+		return rc;
+	if (b->addr == s->vip)
+		return cfgv_verr(v, bl, "%s is the VIP of this service; a backend must be another "
+				 "host", addr_fmt_ip(a, b->addr));
+	x = use_find(u->vips, u->n_vips, b->addr, idx, before);
+	if (x != NULL)
+		return cfgv_verr(v, bl, "%s is the VIP of %s; a backend must be another host",
+				 addr_fmt_ip(a, b->addr), svc_name(svcs, x->svc, s, who,
+								   sizeof(who)));
+	return 0;
+}
+
+/*
+ * Service svcs[idx] (at sl; so its JSON, or NULL) against the node and the other services
+ * of u before `before`: the VIP, then each backend, as the document orders them.
+ */
+static int
+check_service(struct vctx *v, const struct loc *sl, const json_t *so, const struct cfg *node,
+	      const struct cfg_service *svcs, unsigned idx, const struct uses *u,
+	      unsigned before)
+{
+	const struct cfg_service *s = &svcs[idx];
+	const json_t *bo = so ? json_object_get(so, "backends") : NULL;
+	char a[ADDR_STR_MAX], who[64];
+	const struct use *x;
+	struct loc l, al, el;
+	unsigned j;
+	int rc;
+
+	cfgv_loc_member(&l, sl, so, "vip");
+	rc = check_vip_node(v, &l, node, s->vip);
+	if (rc < 0)
+		return rc;
+	x = use_find(u->bes, u->n_bes, s->vip, idx, before);
+	if (x != NULL)
+		return cfgv_verr(v, &l, "%s is also a backend (backends[%d] of %s); a VIP is the "
+				 "node's own address, a backend another host's",
+				 addr_fmt_ip(a, s->vip), x->be,
+				 svc_name(svcs, x->svc, s, who, sizeof(who)));
+	if (s->mode == CFG_MODE_FULLNAT && node->n_laddrs == 0) {
+		if (so == NULL || cfgv_member(so, sl, "mode", &l) == NULL)
+			l = *sl;
+		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "
+				 "backends answer to)");
+	}
+	cfgv_loc_member(&al, sl, so, "backends");
+	for (j = 0; j < s->n_backends; j++) {
+		cfgv_loc_elem(&el, &al, bo, j);
+		cfgv_loc_member(&l, &el, json_array_get(bo, j), "address");
+		rc = check_backend(v, &l, node, svcs, idx, &s->backends[j], u, before);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+cfg_check_services(struct vctx *v, const struct loc *al, const json_t *arr, const struct cfg *c)
+{
+	struct uses u;
+	unsigned i;
+	int rc = 0;
+
+	if (uses_build(&u, c->services, c->n_services) < 0)
+		return cfgv_verr_nomem(v, al);
+	/* Each against the services before it: a collision is reported where it shows second. */
+	for (i = 0; i < c->n_services && rc == 0; i++) {
+		struct loc sl;
+
+		cfgv_loc_elem(&sl, al, arr, i);
+		rc = check_service(v, &sl, json_array_get(arr, i), c, c->services, i, &u, i);
+	}
+	uses_free(&u);
+	return rc;
+}
+
+int
+cfg_check_ports(struct vctx *v, const struct loc *al, const json_t *arr, const struct cfg *c)
+{
+	char a[ADDR_STR_MAX], what[2][160], file[160];
+	unsigned i, k;
+
+	for (i = 0; i < c->n_ports; i++) {
+		const struct cfg_port *p = &c->ports[i];
+		const json_t *o = json_array_get(arr, i);
+		struct loc pl, l;
+		int has = port_lock_key(p->device, what[0], sizeof(what[0]), file, sizeof(file));
+
+		cfgv_loc_elem(&pl, al, arr, i);
+		for (k = 0; k < i; k++) {
+			const struct cfg_port *q = &c->ports[k];
+			uint8_t len = p->prefix_len < q->prefix_len ? p->prefix_len : q->prefix_len;
+			uint32_t mask = addr_prefix_mask(len);
+
+			if ((p->addr & mask) == (q->addr & mask)) {
+				cfgv_loc_member(&l, &pl, o, "address");
+				return cfgv_verr(v, &l, "%s/%u overlaps the subnet of ports[%u] '%s' "
+						 "(%s/%u): a neighbour would be on either port",
+						 addr_fmt_ip(a, p->addr), p->prefix_len, k, q->name,
+						 addr_fmt_ip(what[1], q->addr & addr_prefix_mask(
+									      q->prefix_len)),
+						 q->prefix_len);
+			}
+			if (has == 1 && port_lock_key(q->device, what[1], sizeof(what[1]), file,
+						      sizeof(file)) == 1 &&
+			    strcmp(what[0], what[1]) == 0) {
+				cfgv_loc_member(&l, &pl, o, "device");
+				return cfgv_verr(v, &l, "'%s' is on the same %s as ports[%u] '%s': "
+						 "two ports on one interface would each take the "
+						 "other's packets", p->device, what[0], k, q->name);
+			}
+		}
+	}
+	return 0;
+}
+
+/* An API check: the error's field is prefixed by `field`, no line. */
+static void
+api_ctx(struct vctx *v, struct loc *top, const char *field, struct cfg_error *err,
+	struct cfg_error *dummy)
+{
+	v->lines = NULL;
+	v->err = err ? err : dummy;
+	memset(v->err, 0, sizeof(*v->err));
+	cfgv_loc_top(top, NULL, field);
+}
+
+int
+cfg_service_check(const struct cfg *node, const struct cfg_service *svcs, unsigned n,
+		  unsigned idx, const char *field, struct cfg_error *err)
+{
+	struct cfg_error dummy;
+	struct vctx v;
+	struct loc top;
+	struct uses u;
+	int rc;
+
+	api_ctx(&v, &top, field, err, &dummy);
+	if (uses_build(&u, svcs, n) < 0)
+		return cfgv_verr_nomem(&v, &top);
+	rc = check_service(&v, &top, NULL, node, svcs, idx, &u, n);
+	uses_free(&u);
+	return rc;
+}
+
+int
+cfg_backend_check(const struct cfg *node, const struct cfg_service *svcs, unsigned n,
+		  unsigned idx, const struct cfg_backend *b, const char *field,
+		  struct cfg_error *err)
+{
+	struct cfg_error dummy;
+	struct vctx v;
+	struct loc top, l;
+	struct uses u;
+	int rc;
+
+	api_ctx(&v, &top, field, err, &dummy);
+	cfgv_loc_member(&l, &top, NULL, "address");
+	if (uses_build(&u, svcs, n) < 0)
+		return cfgv_verr_nomem(&v, &top);
+	rc = check_backend(&v, &l, node, svcs, idx, b, &u, n);
+	uses_free(&u);
+	return rc;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Addresses that cannot work together (issue 8, item 13), refused by the loader with line
+ * and field and by the API's checks with the field: a VIP that is a backend, inside a
+ * port's subnet or on loopback; a backend that is a VIP, a LIP, a port address or
+ * loopback; port subnets that overlap; two ports on one interface.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "config/config.h"
+
+/* Ports on lines 3 and 4, the LIP on 5, services from line 7 (three lines each). */
+#define DOC(PORT1_DEV, PORT1_ADDR, SVCS)                                  \
+	"dataplane:\n"                                                    \
+	"  ports:\n"                                                      \
+	"    - {name: client, device: 'net_af_packet0,iface=veth-c', address: 10.0.1.1/24}\n" \
+	"    - {name: backend, device: '" PORT1_DEV "', address: " PORT1_ADDR "}\n" \
+	"  local_addresses: [10.0.2.100]\n"                               \
+	"services:\n" SVCS
+
+#define DOC_OK(SVCS) DOC("net_af_packet1,iface=veth-s", "10.0.2.1/24", SVCS)
+#define SVC(VIP, BE)                                                     \
+	"  - vip: " VIP "\n"                                              \
+	"    backends:\n"                                                 \
+	"      - address: " BE "\n"
+
+struct bad {
+	const char *name, *text;
+	int line;
+	const char *field, *msg;
+};
+
+static const struct bad bad[] = {
+	{ "vip_is_own_backend", DOC_OK(SVC("10.0.0.10:80/tcp", "10.0.0.10:8080")), 9,
+	  "services[0].backends[0].address",
+	  "10.0.0.10 is the VIP of this service; a backend must be another host" },
+	{ "vip_is_earlier_backend",
+	  DOC_OK(SVC("10.0.0.10:80/tcp", "10.0.9.11:80") SVC("10.0.9.11:80/tcp",
+								  "10.0.2.12:80")),
+	  10, "services[1].vip",
+	  "10.0.9.11 is also a backend (backends[0] of service 10.0.0.10:80/tcp); a VIP is the "
+	  "node's own address, a backend another host's" },
+	{ "backend_is_earlier_vip",
+	  DOC_OK(SVC("10.0.0.10:80/tcp", "10.0.2.11:80") SVC("10.0.0.11:80/tcp",
+								  "10.0.0.10:8080")),
+	  12, "services[1].backends[0].address",
+	  "10.0.0.10 is the VIP of service 10.0.0.10:80/tcp; a backend must be another host" },
+	{ "vip_in_port_subnet", DOC_OK(SVC("10.0.1.50:80/tcp", "10.0.2.11:80")), 7,
+	  "services[0].vip",
+	  "10.0.1.50 is inside the subnet of port 'client' (10.0.1.0/24): sluiced would answer "
+	  "ARP for it there, taking it from that LAN; a VIP is routed to the node from outside "
+	  "the ports' subnets" },
+	{ "vip_is_port", DOC_OK(SVC("10.0.2.1:80/tcp", "10.0.2.11:80")), 7,
+	  "services[0].vip",
+	  "10.0.2.1 is the address of port 'backend'; a VIP must be an address of its own" },
+	{ "vip_loopback", DOC_OK(SVC("127.0.0.1:80/tcp", "10.0.2.11:80")), 7,
+	  "services[0].vip",
+	  "127.0.0.1 is a loopback address (127.0.0.0/8); no packet from the network can reach "
+	  "it" },
+	{ "backend_is_lip", DOC_OK(SVC("10.0.0.10:80/tcp", "10.0.2.100:80")), 9,
+	  "services[0].backends[0].address",
+	  "10.0.2.100 is a local address (LIP) of this node; a backend must be another host" },
+	{ "backend_is_port", DOC_OK(SVC("10.0.0.10:80/tcp", "10.0.1.1:80")), 9,
+	  "services[0].backends[0].address",
+	  "10.0.1.1 is the address of port 'client'; a backend must be another host" },
+	{ "backend_loopback", DOC_OK(SVC("10.0.0.10:80/tcp", "127.0.0.53:53")), 9,
+	  "services[0].backends[0].address",
+	  "127.0.0.53 is a loopback address (127.0.0.0/8); a backend must be another host on "
+	  "the network" },
+	{ "ports_overlap",
+	  DOC("net_af_packet1,iface=veth-s", "10.0.0.1/16", SVC("10.9.0.10:80/tcp", "10.0.2.11:80")),
+	  4, "dataplane.ports[1].address",
+	  "10.0.0.1/16 overlaps the subnet of ports[0] 'client' (10.0.1.0/24): a neighbour would "
+	  "be on either port" },
+	{ "ports_one_interface",
+	  DOC("net_af_xdp1,iface=veth-c", "10.0.2.1/24", SVC("10.0.0.10:80/tcp", "10.0.2.11:80")),
+	  4, "dataplane.ports[1].device", NULL /* names the namespace: checked by prefix */ },
+};
+
+static void
+test_bad(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct bad *b = &bad[i];
+		struct cfg_error e;
+		struct cfg c;
+
+		print_message("%s\n", b->name);
+		assert_int_equal(cfg_load_string(b->text, "t.yaml", &c, &e), -EINVAL);
+		print_message("  line %d: %s: %s\n", e.line, e.field, e.msg);
+		assert_int_equal(e.line, b->line);
+		assert_string_equal(e.field, b->field);
+		if (b->msg != NULL)
+			assert_string_equal(e.msg, b->msg);
+	}
+	/* the interface case, in full but for the namespace's inode */
+	{
+		struct cfg_error e;
+		struct cfg c;
+		const char *want = "'net_af_xdp1,iface=veth-c' is on the same interface veth-c "
+				   "(network namespace net:[";
+
+		assert_int_equal(cfg_load_string(bad[sizeof(bad) / sizeof(bad[0]) - 1].text, "t",
+						 &c, &e), -EINVAL);
+		assert_memory_equal(e.msg, want, strlen(want));
+		assert_non_null(strstr(e.msg, "]) as ports[0] 'client': two ports on one interface "
+					       "would each take the other's packets"));
+	}
+}
+
+/* What is fine: one VIP address on several ports, one backend in several services. */
+static void
+test_good(void **state)
+{
+	static const char text[] =
+		DOC_OK(SVC("10.0.0.10:80/tcp", "10.0.2.11:80")
+			SVC("10.0.0.10:53/udp", "10.0.2.11:53") SVC("10.0.0.11:80/tcp",
+								   "10.0.2.11:80"));
+	struct cfg_error e;
+	struct cfg c;
+
+	(void)state;
+	if (cfg_load_string(text, "t", &c, &e) != 0)
+		fail_msg("%d %s: %s", e.line, e.field, e.msg);
+	assert_int_equal(c.n_services, 3);
+	cfg_free(&c);
+	/* a tap without iface= and net_null are private to the process: no interface shared */
+	{
+		static const char t2[] = DOC("net_null0", "10.0.2.1/24",
+					     SVC("10.0.0.10:80/tcp", "10.0.2.11:80"));
+
+		if (cfg_load_string(t2, "t", &c, &e) != 0)
+			fail_msg("%d %s: %s", e.line, e.field, e.msg);
+		cfg_free(&c);
+	}
+}
+
+/* The API's checks: the same refusals, with fields relative to the body. */
+static void
+test_api(void **state)
+{
+	static const char text[] = DOC_OK(SVC("10.0.0.10:80/tcp", "10.0.2.11:80")
+						 SVC("10.0.0.11:80/tcp", "10.0.2.12:80"));
+	struct cfg_service *svcs;
+	struct cfg_backend b = { 0 };
+	struct cfg_error e;
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(text, "t", &c, &e), 0);
+	svcs = c.services;
+	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "", &e), 0);
+	/* service 1 changed to take service 0's backend as its VIP */
+	svcs[1].vip = svcs[0].backends[0].addr;
+	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "", &e), -EINVAL);
+	assert_string_equal(e.field, "vip");
+	assert_non_null(strstr(e.msg, "10.0.2.11 is inside the subnet of port 'backend'"));
+	svcs[1].vip = htonl(0x7f000001);
+	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "body", &e), -EINVAL);
+	assert_string_equal(e.field, "body.vip");
+	svcs[1].vip = htonl(0x0a00000b); /* 10.0.0.11 again */
+	svcs[1].backends[0].addr = svcs[0].vip;
+	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "", &e), -EINVAL);
+	assert_string_equal(e.field, "backends[0].address");
+	assert_string_equal(e.msg, "10.0.0.10 is the VIP of service 10.0.0.10:80/tcp; a backend "
+				   "must be another host");
+	svcs[1].backends[0].addr = htonl(0x0a00020c);
+	/* a backend about to join service 0 */
+	b.addr = htonl(0x0a000264); /* 10.0.2.100, the LIP */
+	b.port = htons(80);
+	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), -EINVAL);
+	assert_string_equal(e.field, "address");
+	assert_string_equal(e.msg, "10.0.2.100 is a local address (LIP) of this node; a backend "
+				   "must be another host");
+	b.addr = svcs[1].vip;
+	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), -EINVAL);
+	assert_string_equal(e.msg, "10.0.0.11 is the VIP of service 10.0.0.11:80/tcp; a backend "
+				   "must be another host");
+	b.addr = svcs[0].vip;
+	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), -EINVAL);
+	assert_string_equal(e.msg, "10.0.0.10 is the VIP of this service; a backend must be "
+				   "another host");
+	b.addr = htonl(0x0a00020d);
+	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), 0);
+	cfg_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_api),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
