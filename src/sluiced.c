@@ -289,6 +289,11 @@ main(int argc, char **argv)
 	if (load_config(path, &cfg) < 0)
 		return 1;
 	signals_setup();
+	/* What the config cannot know alone: whether this DPDK has each port's driver. */
+	if (port_check_devices(&cfg, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", msg);
+		goto out;
+	}
 	if (check) {
 		printf("%s: OK (%u ports, %u local addresses, %u services)\n",
 		       path ? path : "<built-in demo config>", cfg.n_ports, cfg.n_laddrs,
@@ -320,9 +325,16 @@ main(int argc, char **argv)
 		}
 	}
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
-		fprintf(stderr, "sluiced: DPDK could not start: %s (%s)\n", rte_strerror(rte_errno),
-			eal.no_huge ? "without hugepages; are you root?"
-				    : "with hugepages; try 'memory: no-hugepages' or reserve more");
+		int e = rte_errno;
+
+		/* A memory hint only where memory is the likely cause; the EAL's lines above
+		 * say the rest (a device it could not parse or probe names that device). */
+		fprintf(stderr, "sluiced: DPDK could not start: %s%s\n", rte_strerror(e),
+			e == ENOMEM || e == EACCES
+				? (eal.no_huge ? " (without hugepages; are you root?)"
+					       : " (with hugepages; try 'memory: no-hugepages' or "
+						 "reserve more)")
+				: "");
 		goto out;
 	}
 	LOG_I("%s", msg);

@@ -10,37 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/devstr.h"
 #include "common/port_lock.h"
-
-/* A vdev names a driver ("net_af_xdp0,iface=x"); anything else is a PCI address. */
-static int
-is_vdev(const char *dev)
-{
-	return strncmp(dev, "net_", 4) == 0 || strncmp(dev, "eth_", 4) == 0;
-}
-
-/* The value of `key=` among the device's comma-separated arguments, into buf. */
-static int
-dev_arg(const char *dev, const char *key, char *buf, size_t len)
-{
-	size_t klen = strlen(key);
-	const char *p = strchr(dev, ',');
-
-	while (p != NULL) {
-		p++;
-		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
-			size_t n = strcspn(p + klen + 1, ",");
-
-			if (n >= len)
-				return -ENAMETOOLONG;
-			memcpy(buf, p + klen + 1, n);
-			buf[n] = '\0';
-			return 1;
-		}
-		p = strchr(p, ',');
-	}
-	return 0;
-}
 
 int
 port_lock_key(const char *device, char *what, size_t what_len, char *file, size_t file_len)
@@ -49,7 +20,7 @@ port_lock_key(const char *device, char *what, size_t what_len, char *file, size_
 	struct stat st;
 	int r;
 
-	if (!is_vdev(device)) {
+	if (!devstr_is_vdev(device)) {
 		/* A PCI address: digits, letters, ':' and '.', and nothing a path could abuse. */
 		if (device[0] == '\0' || strlen(device) >= sizeof(name) ||
 		    strspn(device, "0123456789abcdefABCDEF:.") != strcspn(device, ","))
@@ -59,7 +30,7 @@ port_lock_key(const char *device, char *what, size_t what_len, char *file, size_
 		snprintf(file, file_len, "pci-%s.lock", name);
 		return 1;
 	}
-	r = dev_arg(device, "iface", name, sizeof(name));
+	r = devstr_arg(device, "iface", name, sizeof(name));
 	if (r == 0)
 		return 0;
 	if (r < 0 || name[0] == '\0' || strlen(name) >= IFNAMSIZ || strchr(name, '/') ||

@@ -20,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/addr.h"
+#include "common/devstr.h"
 #include "config/config.h"
 #include "config/config_int.h"
 #include "config/yaml_json.h"
@@ -89,7 +91,7 @@ static const char *const control_keys[] = { "socket", "listen", "announce_interf
 static int
 parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_port *p)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR_STR_MAX], why[160];
 	const json_t *j;
 	const char *s = NULL;
 	uint32_t mask;
@@ -116,6 +118,8 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 	rc = cfgv_get_str(v, j, &l, CFG_DEVICE_MAX - 1, &s);
 	if (rc < 0)
 		return rc;
+	if (devstr_check(s, why, sizeof(why)) < 0)
+		return cfgv_verr(v, &l, "%s", why);
 	snprintf(p->device, sizeof(p->device), "%s", s);
 	j = cfgv_required(v, o, ol, "address", &l);
 	if (j == NULL)
@@ -541,6 +545,7 @@ cfg_load_file(const char *path, struct cfg *c, struct cfg_error *err)
 	struct cfg_error dummy;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0, got;
+	struct stat st;
 	FILE *f;
 	int rc;
 
@@ -554,6 +559,12 @@ cfg_load_file(const char *path, struct cfg *c, struct cfg_error *err)
 		rc = -errno;
 		snprintf(err->msg, sizeof(err->msg), "cannot open: %s", strerror(errno));
 		return rc;
+	}
+	/* fopen takes a directory; reading it would say "Is a directory" as EIO's words. */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		snprintf(err->msg, sizeof(err->msg), "is a directory, not a configuration file");
+		return -EISDIR;
 	}
 	/* Read in growing chunks: the file may be a pipe or /dev/stdin, with no size. */
 	for (;;) {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "common/devstr.h"
 #include "net/port.h"
 
 #define RX_DESC 1024
@@ -50,22 +52,45 @@ hugetlbfs_mounted(void)
 	return found;
 }
 
-/* Free 2 MiB hugepages the EAL could use. */
+/* A count of 2 MiB hugepages from sysfs; 0 when unreadable. */
 static long
-hugepages_free(void)
+hugepages_read(const char *what)
 {
-	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	char path[128];
+	FILE *f;
 	long n = 0;
 
-	if (f == NULL || !hugetlbfs_mounted()) {
-		if (f)
-			fclose(f);
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-2048kB/%s", what);
+	f = fopen(path, "r");
+	if (f == NULL)
 		return 0;
-	}
 	if (fscanf(f, "%ld", &n) != 1)
 		n = 0;
 	fclose(f);
 	return n;
+}
+
+/* Free 2 MiB hugepages the EAL could use: none without a hugetlbfs. */
+static long
+hugepages_free(void)
+{
+	return hugetlbfs_mounted() ? hugepages_read("free_hugepages") : 0;
+}
+
+/*
+ * How to get hugepages for `need` MiB, the one hint every message gives: the pages the node
+ * wants (its need and 64 pages of headroom for the EAL's own), and the total to write so
+ * that many are free beside those already in use; and the mount when there is none.
+ */
+static void
+hugepages_hint(unsigned need, char *buf, size_t len)
+{
+	long total = hugepages_read("nr_hugepages"), used = total - hugepages_read("free_hugepages");
+	unsigned want = need / 2 + 64;
+
+	snprintf(buf, len, "%s%u free 2 MiB hugepages: echo %ld > /proc/sys/vm/nr_hugepages",
+		 hugetlbfs_mounted() ? "" : "mount -t hugetlbfs nodev /dev/hugepages and have ",
+		 want, (used > 0 ? used : 0) + (long)want);
 }
 
 /* MiB the node needs: mbuf pools, the route table, and about 320 bytes a conn. */
@@ -76,11 +101,102 @@ memory_mb(const struct cfg *cfg)
 	       cfg->n_ports * cfg->workers * 8;
 }
 
-/* A vdev string names a driver ("net_af_xdp0,iface=x"); anything else is a PCI address. */
+/*
+ * DPDK 22.11's virtual network devices: the names (and aliases) a vdev string may start
+ * with, and the plugin that holds each driver. DPDK matches a vdev to the driver whose name
+ * prefixes it, as here; the EAL itself only says "failed to parse device", naming no port.
+ */
+static const struct {
+	const char *name, *lib;
+} vdev_drivers[] = {
+	{ "net_af_packet", "net_af_packet" }, { "eth_af_packet", "net_af_packet" },
+	{ "net_af_xdp", "net_af_xdp" },	      { "net_bonding", "net_bond" },
+	{ "eth_bond", "net_bond" },	      { "net_failsafe", "net_failsafe" },
+	{ "net_memif", "net_memif" },	      { "net_null", "net_null" },
+	{ "eth_null", "net_null" },	      { "net_pcap", "net_pcap" },
+	{ "eth_pcap", "net_pcap" },	      { "net_ring", "net_ring" },
+	{ "eth_ring", "net_ring" },	      { "net_softnic", "net_softnic" },
+	{ "net_tap", "net_tap" },	      { "net_tun", "net_tap" },
+	{ "net_vdev_netvsc", "net_vdev_netvsc" }, { "net_vhost", "net_vhost" },
+	{ "eth_vhost", "net_vhost" },	      { "net_virtio_user", "net_virtio" },
+};
+
+#define N_VDEV_DRIVERS (sizeof(vdev_drivers) / sizeof(vdev_drivers[0]))
+
+/* Whether DPDK's plugin directory holds librte_<lib>.so*; true when there is no such dir. */
 static int
-is_vdev(const char *dev)
+plugin_installed(const char *lib)
 {
-	return strncmp(dev, "net_", 4) == 0 || strncmp(dev, "eth_", 4) == 0;
+#ifdef RTE_EAL_PMD_PATH
+	char prefix[64];
+	struct dirent *de;
+	DIR *d = opendir(RTE_EAL_PMD_PATH);
+	int found = 0;
+
+	if (d == NULL)
+		return 1; /* a static DPDK: every driver is linked in */
+	snprintf(prefix, sizeof(prefix), "librte_%s.so", lib);
+	while (!found && (de = readdir(d)) != NULL)
+		found = strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return found;
+#else
+	(void)lib;
+	return 1;
+#endif
+}
+
+int
+port_check_devices(const struct cfg *cfg, char *msg, size_t msglen)
+{
+	unsigned i, k;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		const char *dev = cfg->ports[i].device;
+		size_t best = 0;
+		int which = -1;
+
+		if (!devstr_is_vdev(dev))
+			continue;
+		for (k = 0; k < N_VDEV_DRIVERS; k++) {
+			size_t n = strlen(vdev_drivers[k].name);
+
+			if (strncmp(dev, vdev_drivers[k].name, n) == 0 && n > best) {
+				best = n;
+				which = (int)k;
+			}
+		}
+		if (which < 0) {
+			char name[64];
+			size_t off;
+
+			devstr_name(dev, name, sizeof(name));
+			off = (size_t)snprintf(msg, msglen, "port '%s': device '%s': DPDK has no "
+					       "virtual device driver for '%s' (",
+					       cfg->ports[i].name, dev, name);
+			for (k = 0; k < N_VDEV_DRIVERS && off < msglen; k++)
+				if (strncmp(vdev_drivers[k].name, "net_", 4) == 0)
+					off += (size_t)snprintf(msg + off, msglen - off, "%s%s",
+								k ? ", " : "",
+								vdev_drivers[k].name);
+			if (off < msglen)
+				snprintf(msg + off, msglen - off, "; a NIC is its PCI address)");
+			return -ENODEV;
+		}
+		if (!plugin_installed(vdev_drivers[which].lib)) {
+			snprintf(msg, msglen, "port '%s': device '%s': the driver %s is not installed "
+				 "(no librte_%s.so in %s)", cfg->ports[i].name, dev,
+				 vdev_drivers[which].name, vdev_drivers[which].lib,
+#ifdef RTE_EAL_PMD_PATH
+				 RTE_EAL_PMD_PATH
+#else
+				 "the plugin directory"
+#endif
+			);
+			return -ENODEV;
+		}
+	}
+	return 0;
 }
 
 int
@@ -89,6 +205,7 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned need = memory_mb(cfg), i;
 	long free_pages = hugepages_free();
+	char hint[160];
 	int r = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -103,15 +220,15 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	a->no_huge = cfg->memory == CFG_MEM_NO_HUGEPAGES ||
 		     (cfg->memory == CFG_MEM_AUTO && (unsigned long)free_pages * 2 < need);
 	/* Asked for hugepages and there are none: say so, and how to fix it, before the EAL. */
-	if (cfg->memory == CFG_MEM_HUGEPAGES && !hugetlbfs_mounted()) {
-		snprintf(msg, msglen, "memory: hugepages, but no hugetlbfs is mounted (mount -t "
-			 "hugetlbfs nodev /dev/hugepages), or set memory: auto");
-		return -ENOMEM;
-	}
-	if (cfg->memory == CFG_MEM_HUGEPAGES && (unsigned long)free_pages * 2 < need) {
-		snprintf(msg, msglen, "memory: hugepages, but only %ld free 2 MiB hugepages for "
-			 "%u MiB (echo %u > /proc/sys/vm/nr_hugepages), or set memory: auto",
-			 free_pages, need, need / 2 + 64);
+	if (cfg->memory == CFG_MEM_HUGEPAGES &&
+	    (!hugetlbfs_mounted() || (unsigned long)free_pages * 2 < need)) {
+		hugepages_hint(need, hint, sizeof(hint));
+		if (!hugetlbfs_mounted())
+			snprintf(msg, msglen, "memory: hugepages, but no hugetlbfs is mounted; %s; "
+				 "or set memory: auto", hint);
+		else
+			snprintf(msg, msglen, "memory: hugepages, but only %ld free 2 MiB hugepages "
+				 "for %u MiB; %s; or set memory: auto", free_pages, need, hint);
 		return -ENOMEM;
 	}
 	/*
@@ -125,10 +242,13 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 		r |= arg_add(a, "--no-huge");
 		r |= arg_add(a, "-m");
 		r |= arg_add(a, "%u", need);
-		snprintf(msg, msglen,
-			 "memory: %u MiB without hugepages (%ld free 2 MiB hugepages; reserve %u "
-			 "with 'echo %u > /proc/sys/vm/nr_hugepages' for hugepages)",
-			 need, free_pages, need / 2, need / 2);
+		hugepages_hint(need, hint, sizeof(hint));
+		if (!hugetlbfs_mounted())
+			snprintf(msg, msglen, "memory: %u MiB without hugepages (no hugetlbfs is "
+				 "mounted; for hugepages, %s)", need, hint);
+		else
+			snprintf(msg, msglen, "memory: %u MiB without hugepages (%ld free 2 MiB "
+				 "hugepages; for hugepages, %s)", need, free_pages, hint);
 	} else {
 		snprintf(msg, msglen, "memory: hugepages (%ld free, %u MiB wanted)", free_pages,
 			 need);
@@ -138,7 +258,7 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	for (i = 0; i < cfg->n_ports; i++) {
 		const char *dev = cfg->ports[i].device;
 
-		if (is_vdev(dev)) {
+		if (devstr_is_vdev(dev)) {
 			/* af_packet needs one queue pair a worker; add it unless given. */
 			if (strncmp(dev, "net_af_packet", 13) == 0 && strstr(dev, "qpairs=") == NULL)
 				r |= arg_add(a, "--vdev=%s,qpairs=%u", dev, cfg->workers);
@@ -154,24 +274,12 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 		int any_pci = 0;
 
 		for (i = 0; i < cfg->n_ports; i++)
-			any_pci |= !is_vdev(cfg->ports[i].device);
+			any_pci |= !devstr_is_vdev(cfg->ports[i].device);
 		if (!any_pci)
 			r |= arg_add(a, "--no-pci");
 	}
 	a->argv[a->argc] = NULL;
 	return r ? -E2BIG : 0;
-}
-
-/* The ethdev name of a device string: what precedes the first comma. */
-static void
-dev_name(const char *dev, char *name, size_t len)
-{
-	size_t n = strcspn(dev, ",");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(name, dev, n);
-	name[n] = '\0';
 }
 
 static int
@@ -184,7 +292,7 @@ port_setup(const struct cfg *cfg, unsigned i, uint16_t *id, struct rte_ether_add
 	uint16_t q, nq = (uint16_t)cfg->workers;
 	int r;
 
-	dev_name(cfg->ports[i].device, name, sizeof(name));
+	devstr_name(cfg->ports[i].device, name, sizeof(name));
 	r = rte_eth_dev_get_port_by_name(name, id);
 	if (r < 0) {
 		snprintf(err, errlen, "port '%s': no DPDK device '%s' (is the interface there, "

@@ -24,6 +24,13 @@ struct port_eal_args {
 };
 
 /**
+ * Whether DPDK can open every port's device: a virtual device needs a driver DPDK has
+ * (net_af_xdp, net_af_packet, ...) and its plugin installed. -ENODEV with msg naming the
+ * port and its device. Run before the EAL and by --check. Main thread.
+ */
+int port_check_devices(const struct cfg *cfg, char *msg, size_t msglen);
+
+/**
  * The EAL command line for cfg: lcores (control + workers), memory (hugepages when enough
  * are free or asked for, else --no-huge with a size derived from the conn table), one
  * --vdev or -a per port. 0, -E2BIG, or -ENOMEM when hugepages are asked for and missing;

@@ -836,7 +836,7 @@ test_round_trip_defaults(void **state)
 	json_t *j;
 
 	(void)state;
-	assert_int_equal(cfg_load_string("{dataplane: {ports: [{name: p, device: d, "
+	assert_int_equal(cfg_load_string("{dataplane: {ports: [{name: p, device: net_null0, "
 					 "address: 10.1.1.1/30}]}}", NULL, &a, &e), 0);
 	j = cfg_to_json(&a);
 	assert_non_null(j);
@@ -1147,7 +1147,7 @@ static json_t *
 doc_with_ports(void)
 {
 	return json_pack("{s:{s:[{s:s, s:s, s:s}], s:[s]}}", "dataplane", "ports", "name", "p",
-			 "device", "d", "address", "10.0.1.1/24", "local_addresses", "10.0.1.100");
+			 "device", "net_null0", "address", "10.0.1.1/24", "local_addresses", "10.0.1.100");
 }
 
 static void
@@ -1250,13 +1250,16 @@ test_yaml_scalars(void **state)
 	size_t i, off = 0;
 
 	(void)state;
-	/* quoted numbers are strings: "123" is a fine device name */
-	assert_int_equal(cfg_load_string("dataplane: {ports: [{name: '1', device: \"123\", "
+	/* quoted numbers are strings: '1' is a fine port name, "123" a string (if no device) */
+	assert_int_equal(cfg_load_string("dataplane: {ports: [{name: '1', device: net_null0, "
 					 "address: 10.0.1.1/24}], workers: +2}", "t", &c, &e), 0);
 	assert_string_equal(c.ports[0].name, "1");
-	assert_string_equal(c.ports[0].device, "123");
 	assert_int_equal(c.workers, 2);
 	cfg_free(&c);
+	assert_int_equal(cfg_load_string("dataplane: {ports: [{name: p, device: \"123\", "
+					 "address: 10.0.1.1/24}]}", "t", &c, &e), -EINVAL);
+	assert_string_equal(e.msg, "'123' is neither a PCI address (0000:01:00.0) nor a DPDK "
+				   "virtual device (net_af_xdp0,iface=eth1)");
 
 	/* YAML 1.1 booleans (yes/no) stay strings */
 	assert_int_equal(cfg_load_string(PORTS5 "  workers: yes\n", "t", &c, &e), -EINVAL);
@@ -1272,7 +1275,7 @@ test_yaml_scalars(void **state)
 	assert_string_equal(e.msg, "nested deeper than 64 levels");
 
 	/* a NUL inside a string cannot hide the rest of a name */
-	assert_int_equal(cfg_load_string("dataplane: {ports: [{name: \"a\\0b\", device: d, "
+	assert_int_equal(cfg_load_string("dataplane: {ports: [{name: \"a\\0b\", device: net_null0, "
 					 "address: 10.0.1.1/24}]}", "t", &c, &e), -EINVAL);
 	assert_string_equal(e.field, "dataplane.ports[0].name");
 	assert_string_equal(e.msg, "must not contain a NUL byte");
