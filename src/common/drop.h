@@ -17,7 +17,7 @@
 	X(bad_ip_length)     /* total length beyond the frame or shorter than the header */ \
 	X(bad_ip_checksum)                                                                 \
 	X(ip_options)        /* IPv4 options: not forwarded, as Katran */                  \
-	X(ip_fragment)       /* fragments: no reassembly yet */                            \
+	X(ip_fragment)       /* fragments: no reassembly yet (af_packet: the kernel's) */  \
 	X(ttl_exceeded)      /* TTL would reach 0 on forwarding (time-exceeded sent back) */ \
 	X(src_martian)       /* source in 0/8, 127/8, 224/4 or 240/4 (255.255.255.255) */ \
 	X(src_broadcast)     /* source is a port subnet's broadcast address */             \
