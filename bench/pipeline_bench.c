@@ -25,6 +25,7 @@
 
 #include "common/xorshift.h"
 #include "config/config.h"
+#include "control/spec.h"
 #include "flow/conn.h"
 #include "net/neigh.h"
 #include "worker/dp.h"
@@ -98,8 +99,7 @@ node(uint32_t conns, struct cfg *c)
 {
 	char text[1024];
 	struct cfg_error err;
-	struct snap_svc_input in;
-	uint16_t slots[2] = { 0, 1 };
+	struct dp_spec spec;
 	struct dp *dp;
 
 	snprintf(text, sizeof(text),
@@ -124,13 +124,13 @@ node(uint32_t conns, struct cfg *c)
 		fprintf(stderr, "bench: config: %s\n", err.msg);
 		exit(1);
 	}
-	dp = dp_create(c, port_mac, port_ids);
+	spec_dp(c, port_mac, port_ids, &spec);
+	dp = dp_create(&spec);
 	if (dp == NULL) {
 		perror("bench: dp_create");
 		exit(1);
 	}
-	in = (struct snap_svc_input){ .cfg = &c->services[0], .slot = 0, .be_slots = slots };
-	dp_publish(dp, snapshot_build(&in, 1, dp->routes, dp->be_gauges, 1, 1));
+	dp_publish(dp, spec_snapshot(dp, c->services, 1, NULL, 1));
 	neigh_learn(dp->neigh, c->services[0].backends[0].addr, 1, &peer_mac, 0);
 	neigh_learn(dp->neigh, c->services[0].backends[1].addr, 1, &peer_mac, 0);
 	/* The clients are behind a router, as in production: replies go through it. */

@@ -13,7 +13,7 @@
  * for every scheduler alike. Each figure is the median of RUNS runs.
  *
  * Then the worst case of a pick (every backend at max_conns: finding that none is free),
- * and the build at the config's limit (CFG_MAX_BACKENDS backends, weights 1..65535).
+ * and the build at the config's limit (SL_MAX_BACKENDS backends, weights 1..65535).
  *
  * usage: sluice-sched-bench
  */
@@ -102,7 +102,7 @@ svc_make(struct bench_svc *v, unsigned n, uint32_t max_w, uint32_t maglev_size)
 	v->s.vip = rte_cpu_to_be_32(0x0a00000a);
 	v->s.vport = rte_cpu_to_be_16(80);
 	v->s.proto = 6;
-	v->s.hash = CFG_HASH_TUPLE;
+	v->s.hash = SL_HASH_TUPLE;
 	v->s.maglev_size = maglev_size;
 	v->s.gauges = v->g;
 	v->s.n_backends = n;
@@ -162,7 +162,7 @@ bench_pick(const struct sched_ops *ops, unsigned n, int all_full, double *ns_pic
 	unsigned r, i;
 	void *data = NULL;
 
-	svc_make(&v, n, 10, CFG_MAGLEV_SIZE_DEFAULT);
+	svc_make(&v, n, 10, SL_MAGLEV_SIZE_DEFAULT);
 	v.s.sched = ops;
 	if (all_full) {
 		/* Every backend at its limit: the cost of finding that none is free. */
@@ -249,8 +249,8 @@ tsc_ghz(void)
 int
 main(void)
 {
-	static const uint8_t ids[] = { CFG_SCHED_RR, CFG_SCHED_WRR, CFG_SCHED_LC, CFG_SCHED_WLC,
-				       CFG_SCHED_SH, CFG_SCHED_MAGLEV };
+	static const uint8_t ids[] = { SL_SCHED_RR, SL_SCHED_WRR, SL_SCHED_LC, SL_SCHED_WLC,
+				       SL_SCHED_SH, SL_SCHED_MAGLEV };
 	static const unsigned ns[] = { 10, 100, 1000 };
 	double ghz = tsc_ghz(), pick_ns, build_us, lo, med;
 	unsigned i, k;
@@ -295,14 +295,14 @@ main(void)
 	printf("%-8u %-12s %10.2f %10.2f\n", 655373u, "1..10", lo, med);
 
 	printf("\n# building at the config limit: %u backends, weights 1..65535\n",
-	       CFG_MAX_BACKENDS);
+	       SL_MAX_BACKENDS);
 	printf("%-8s %10s %10s\n", "sched", "min ms", "median ms");
 	for (i = 0; i < RTE_DIM(ids); i++) {
 		const struct sched_ops *ops = sched_get(ids[i]);
 
-		if (ids[i] == CFG_SCHED_LC || ids[i] == CFG_SCHED_WLC)
+		if (ids[i] == SL_SCHED_LC || ids[i] == SL_SCHED_WLC)
 			continue; /* no state */
-		bench_build(ops, CFG_MAX_BACKENDS, CFG_MAGLEV_SIZE_DEFAULT, 65535, 3, &lo, &med);
+		bench_build(ops, SL_MAX_BACKENDS, SL_MAGLEV_SIZE_DEFAULT, 65535, 3, &lo, &med);
 		printf("%-8s %10.2f %10.2f\n", ops->name, lo, med);
 		fflush(stdout);
 	}

@@ -22,6 +22,7 @@
 #include "control/api.h"
 #include "config/config.h"
 #include "control/ctl.h"
+#include "control/spec.h"
 #include "net/port.h"
 #include "net/twin.h"
 #include "worker/dp.h"
@@ -248,9 +249,11 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct port_eal_args eal;
-	struct rte_ether_addr macs[CFG_MAX_PORTS];
-	uint16_t ids[CFG_MAX_PORTS], twins[CFG_MAX_PORTS];
-	int lock_fds[CFG_MAX_PORTS];
+	struct rte_ether_addr macs[SL_MAX_PORTS];
+	uint16_t ids[SL_MAX_PORTS], twins[SL_MAX_PORTS];
+	struct dp_spec spec;
+	struct port_set ports;
+	int lock_fds[SL_MAX_PORTS];
 	struct api_server *api = NULL;
 	uint64_t api_ticked = 0;
 	struct cfg_error cerr;
@@ -284,13 +287,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (i = 0; i < CFG_MAX_PORTS; i++)
+	for (i = 0; i < SL_MAX_PORTS; i++)
 		lock_fds[i] = -1;
 	if (load_config(path, &cfg) < 0)
 		return 1;
 	signals_setup();
+	spec_ports(&cfg, &ports);
 	/* What the config cannot know alone: whether this DPDK has each port's driver. */
-	if (port_check_devices(&cfg, msg, sizeof(msg)) < 0) {
+	if (port_check_devices(&ports, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", msg);
 		goto out;
 	}
@@ -301,7 +305,7 @@ main(int argc, char **argv)
 		cfg_free(&cfg);
 		return 0;
 	}
-	r = port_eal_args(&cfg, &eal, msg, sizeof(msg));
+	r = port_eal_args(&ports, &eal, msg, sizeof(msg));
 	if (r < 0) {
 		fprintf(stderr, "sluiced: %s\n", r == -E2BIG ? "too many DPDK arguments (ports?)" : msg);
 		goto out;
@@ -338,17 +342,18 @@ main(int argc, char **argv)
 		goto out;
 	}
 	LOG_I("%s", msg);
-	if (port_setup_all(&cfg, ids, macs, msg, sizeof(msg)) < 0) {
+	if (port_setup_all(&ports, ids, macs, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", msg);
 		goto eal;
 	}
 	ports_up = 1;
-	dp = dp_create(&cfg, macs, ids);
+	spec_dp(&cfg, macs, ids, &spec);
+	dp = dp_create(&spec);
 	if (dp == NULL) {
 		fprintf(stderr, "sluiced: cannot build the data plane: %s\n", strerror(errno));
 		goto eal;
 	}
-	if (twin_setup_all(&cfg, macs, cfg.workers, twins, msg, sizeof(msg)) < 0) {
+	if (twin_setup_all(&ports, macs, cfg.workers, twins, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", msg);
 		goto eal;
 	}
@@ -413,15 +418,15 @@ workers:
 	ctl_fini();
 eal:
 	if (twins_up)
-		port_close_all(&cfg, twins);
+		port_close_all(&ports, twins);
 	if (ports_up)
-		port_close_all(&cfg, ids);
+		port_close_all(&ports, ids);
 	dp_free(dp);
 	rte_eal_cleanup();
 	if (rc == 0)
 		LOG_I("stopped on %s", sig_name(g_stop)); /* the last line of every clean stop */
 out:
-	for (i = 0; i < CFG_MAX_PORTS; i++)
+	for (i = 0; i < SL_MAX_PORTS; i++)
 		if (lock_fds[i] >= 0)
 			close(lock_fds[i]); /* last: the ports are closed */
 	cfg_free(&cfg);

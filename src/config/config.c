@@ -32,8 +32,6 @@
 #define FILE_MAX (16u << 20)  /* a config file larger than this is a mistake */
 #define DEFAULT_WORKERS 1
 #define DEFAULT_CONN_TABLE 1048576
-#define CONN_TABLE_MIN 1024
-#define CONN_TABLE_MAX 134217728
 #define DEFAULT_SOCKET "/run/sluice/sluiced.sock"
 #define DEFAULT_ANNOUNCE_IF "sl-vip"
 
@@ -104,7 +102,7 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 	j = cfgv_required(v, o, ol, "name", &l);
 	if (j == NULL)
 		return -EINVAL;
-	rc = cfgv_get_str(v, j, &l, CFG_NAME_MAX - 1, &s);
+	rc = cfgv_get_str(v, j, &l, SL_NAME_MAX - 1, &s);
 	if (rc < 0)
 		return rc;
 	/* Names end up in metric labels and CLI tables: keep them plain. */
@@ -115,7 +113,7 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 	j = cfgv_required(v, o, ol, "device", &l);
 	if (j == NULL)
 		return -EINVAL;
-	rc = cfgv_get_str(v, j, &l, CFG_DEVICE_MAX - 1, &s);
+	rc = cfgv_get_str(v, j, &l, SL_DEVICE_MAX - 1, &s);
 	if (rc < 0)
 		return rc;
 	if (devstr_check(s, why, sizeof(why)) < 0)
@@ -153,7 +151,7 @@ parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *
 	arr = cfgv_required(v, dp, dl, "ports", &al);
 	if (arr == NULL)
 		return -EINVAL;
-	rc = cfgv_get_list(v, arr, &al, CFG_MAX_PORTS, "ports");
+	rc = cfgv_get_list(v, arr, &al, SL_MAX_PORTS, "ports");
 	if (rc < 0)
 		return rc;
 	n = json_array_size(arr);
@@ -342,7 +340,7 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 		return rc;
 	j = cfgv_member(dp, dl, "workers", &l);
 	if (j != NULL) {
-		rc = cfgv_get_uint(v, j, &l, 1, CFG_MAX_WORKERS, &u);
+		rc = cfgv_get_uint(v, j, &l, 1, SL_MAX_WORKERS, &u);
 		if (rc < 0)
 			return rc;
 		c->workers = (unsigned)u;
@@ -356,7 +354,7 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	}
 	j = cfgv_member(dp, dl, "conn_table_size", &l);
 	if (j != NULL) {
-		rc = cfgv_get_uint(v, j, &l, CONN_TABLE_MIN, CONN_TABLE_MAX, &u);
+		rc = cfgv_get_uint(v, j, &l, SL_CONN_TABLE_MIN, SL_CONN_TABLE_MAX, &u);
 		if (rc < 0)
 			return rc;
 		c->conn_table_size = (uint32_t)u;
@@ -374,13 +372,13 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	j = cfgv_member(dp, dl, "local_addresses", &l);
 	if (j != NULL) {
 		rc = parse_addr_list(v, j, &l, c, "local address", "local_addresses", false,
-				     CFG_MAX_LADDRS, c->laddrs, &c->n_laddrs);
+				     SL_MAX_LADDRS, c->laddrs, &c->n_laddrs);
 		if (rc < 0)
 			return rc;
 	}
 	j = cfgv_member(dp, dl, "peers", &l);
 	if (j != NULL) {
-		rc = parse_addr_list(v, j, &l, c, "peer", "peers", true, CFG_MAX_PEERS, c->peers,
+		rc = parse_addr_list(v, j, &l, c, "peer", "peers", true, SL_MAX_PEERS, c->peers,
 				     &c->n_peers);
 		if (rc < 0)
 			return rc;

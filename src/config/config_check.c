@@ -257,7 +257,7 @@ check_service(struct vctx *v, const struct loc *sl, const json_t *so, const stru
 				 "node's own address, a backend another host's",
 				 addr_fmt_ip(a, s->vip), x->be,
 				 svc_name(svcs, x->svc, s, who, sizeof(who)));
-	if (s->mode == CFG_MODE_FULLNAT && node->n_laddrs == 0) {
+	if (s->mode == SL_MODE_FULLNAT && node->n_laddrs == 0) {
 		if (so == NULL || cfgv_member(so, sl, "mode", &l) == NULL)
 			l = *sl;
 		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "

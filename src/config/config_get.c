@@ -214,7 +214,7 @@ cfgv_get_str(struct vctx *v, const json_t *j, const struct loc *l, size_t maxlen
 
 /*
  * "900", "900s", "15m", "1h30m", "500ms", "7d" -> milliseconds. Each number is bounded
- * before it is scaled, so nothing overflows; anything past CFG_DURATION_MAX_S is -ERANGE.
+ * before it is scaled, so nothing overflows; anything past SL_DURATION_MAX_S is -ERANGE.
  */
 static int
 parse_duration_ms(const char *s, uint64_t *out)
@@ -254,7 +254,7 @@ parse_duration_ms(const char *s, uint64_t *out)
 			return -EINVAL;
 		}
 		ms += n * unit;
-		if (ms > (uint64_t)CFG_DURATION_MAX_S * 1000)
+		if (ms > (uint64_t)SL_DURATION_MAX_S * 1000)
 			return -ERANGE;
 	}
 	*out = ms;
@@ -327,7 +327,7 @@ cfgv_get_duration(struct vctx *v, const json_t *j, const struct loc *l, uint32_t
 		  uint32_t *out)
 {
 	uint64_t ms = 0;
-	int rc = duration_ms(v, j, l, (uint64_t)min * 1000, (uint64_t)CFG_DURATION_MAX_S * 1000,
+	int rc = duration_ms(v, j, l, (uint64_t)min * 1000, (uint64_t)SL_DURATION_MAX_S * 1000,
 			     &ms);
 
 	if (rc < 0)

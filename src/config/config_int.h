@@ -89,7 +89,7 @@ int cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool u
 bool cfgv_name_ok(const char *s);
 
 /*
- * Duplicate detection by sorting, so that a service with CFG_MAX_BACKENDS backends costs
+ * Duplicate detection by sorting, so that a service with SL_MAX_BACKENDS backends costs
  * n log n rather than n^2 comparisons.
  */
 struct cfgv_dup {

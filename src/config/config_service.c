@@ -24,25 +24,25 @@
  * implemented yet" rather than "unknown"; a new mode or scheduler only flips its flag here.
  */
 
-static const struct name_tab mode_tab[CFG_MODE_MAX] = {
-	[CFG_MODE_FULLNAT] = { "fullnat", true },
-	[CFG_MODE_DR] = { "dr", false },
-	[CFG_MODE_TUN] = { "tun", false },
-	[CFG_MODE_NAT] = { "nat", false },
+static const struct name_tab mode_tab[SL_MODE_MAX] = {
+	[SL_MODE_FULLNAT] = { "fullnat", true },
+	[SL_MODE_DR] = { "dr", false },
+	[SL_MODE_TUN] = { "tun", false },
+	[SL_MODE_NAT] = { "nat", false },
 };
 
-static const struct name_tab sched_tab[CFG_SCHED_MAX] = {
-	[CFG_SCHED_RR] = { "rr", true },
-	[CFG_SCHED_WRR] = { "wrr", true },
-	[CFG_SCHED_LC] = { "lc", true },
-	[CFG_SCHED_WLC] = { "wlc", true },
-	[CFG_SCHED_SH] = { "sh", true },
-	[CFG_SCHED_MAGLEV] = { "maglev", true },
+static const struct name_tab sched_tab[SL_SCHED_MAX] = {
+	[SL_SCHED_RR] = { "rr", true },
+	[SL_SCHED_WRR] = { "wrr", true },
+	[SL_SCHED_LC] = { "lc", true },
+	[SL_SCHED_WLC] = { "wlc", true },
+	[SL_SCHED_SH] = { "sh", true },
+	[SL_SCHED_MAGLEV] = { "maglev", true },
 };
 
-static const struct name_tab hash_tab[CFG_HASH_MAX] = {
-	[CFG_HASH_TUPLE] = { "tuple", true },
-	[CFG_HASH_SOURCE] = { "source", true },
+static const struct name_tab hash_tab[SL_HASH_MAX] = {
+	[SL_HASH_TUPLE] = { "tuple", true },
+	[SL_HASH_SOURCE] = { "source", true },
 };
 
 static const struct name_tab announce_tab[CFG_ANNOUNCE_MAX] = {
@@ -128,7 +128,7 @@ parse_maglev(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_s
 		return rc;
 	j = cfgv_member(o, ol, "table_size", &l);
 	if (j != NULL) {
-		rc = cfgv_get_uint(v, j, &l, CFG_MAGLEV_SIZE_MIN, CFG_MAGLEV_SIZE_MAX, &u);
+		rc = cfgv_get_uint(v, j, &l, SL_MAGLEV_SIZE_MIN, SL_MAGLEV_SIZE_MAX, &u);
 		if (rc < 0)
 			return rc;
 		if (!is_prime(u))
@@ -138,7 +138,7 @@ parse_maglev(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_s
 	}
 	j = cfgv_member(o, ol, "hash", &l);
 	if (j != NULL)
-		return cfgv_get_name(v, j, &l, "hash", hash_tab, CFG_HASH_MAX, &s->hash);
+		return cfgv_get_name(v, j, &l, "hash", hash_tab, SL_HASH_MAX, &s->hash);
 	return 0;
 }
 
@@ -150,7 +150,7 @@ parse_backends(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 	size_t n, i;
 	int rc;
 
-	rc = cfgv_get_list(v, arr, al, CFG_MAX_BACKENDS, "backends");
+	rc = cfgv_get_list(v, arr, al, SL_MAX_BACKENDS, "backends");
 	if (rc < 0)
 		return rc;
 	n = json_array_size(arr);
@@ -211,10 +211,10 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	s->mode = CFG_MODE_FULLNAT;
-	s->sched = CFG_SCHED_WRR;
+	s->mode = SL_MODE_FULLNAT;
+	s->sched = SL_SCHED_WRR;
 	s->persistence_netmask = 32;
-	s->maglev_size = CFG_MAGLEV_SIZE_DEFAULT;
+	s->maglev_size = SL_MAGLEV_SIZE_DEFAULT;
 	cfg_hc_defaults(&s->hc);
 	rc = cfgv_get_object(v, o, ol, service_keys);
 	if (rc < 0)
@@ -232,13 +232,13 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 		return cfgv_verr(v, &l, "'%s' is not a unicast address", str);
 	j = cfgv_member(o, ol, "mode", &l);
 	if (j != NULL) {
-		rc = cfgv_get_name(v, j, &l, "mode", mode_tab, CFG_MODE_MAX, &s->mode);
+		rc = cfgv_get_name(v, j, &l, "mode", mode_tab, SL_MODE_MAX, &s->mode);
 		if (rc < 0)
 			return rc;
 	}
 	j = cfgv_member(o, ol, "scheduler", &l);
 	if (j != NULL) {
-		rc = cfgv_get_name(v, j, &l, "scheduler", sched_tab, CFG_SCHED_MAX, &s->sched);
+		rc = cfgv_get_name(v, j, &l, "scheduler", sched_tab, SL_SCHED_MAX, &s->sched);
 		if (rc < 0)
 			return rc;
 	}
@@ -293,7 +293,7 @@ cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, stru
 	size_t n, i;
 	int rc;
 
-	rc = cfgv_get_list(v, arr, al, CFG_MAX_SERVICES, "services");
+	rc = cfgv_get_list(v, arr, al, SL_MAX_SERVICES, "services");
 	if (rc < 0)
 		return rc;
 	n = json_array_size(arr);
@@ -451,17 +451,17 @@ cfg_announce_name(uint8_t a)
 const char *
 cfg_mode_name(uint8_t mode)
 {
-	return mode < CFG_MODE_MAX ? mode_tab[mode].name : "?";
+	return mode < SL_MODE_MAX ? mode_tab[mode].name : "?";
 }
 
 const char *
 cfg_sched_name(uint8_t sched)
 {
-	return sched < CFG_SCHED_MAX ? sched_tab[sched].name : "?";
+	return sched < SL_SCHED_MAX ? sched_tab[sched].name : "?";
 }
 
 const char *
 cfg_hash_name(uint8_t hash)
 {
-	return hash < CFG_HASH_MAX ? hash_tab[hash].name : "?";
+	return hash < SL_HASH_MAX ? hash_tab[hash].name : "?";
 }

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "control/ctl.h"
 #include "control/ctl_int.h"
+#include "control/spec.h"
 #include "forward/laddr.h"
 #include "net/arp.h"
 #include "net/neigh.h"
@@ -307,7 +308,7 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 	uint8_t *down = NULL; /* health: one flag per backend of every service */
 	size_t off = 0;
 	struct snapshot *snap;
-	unsigned i, j;
+	unsigned i, j, n_in;
 	int r = -ENOMEM;
 
 	memset(be_taken, 0, sizeof(be_taken));
@@ -343,9 +344,9 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 		}
 		for (j = 0; j < s->n_backends; j++)
 			down[off + j] = !health_lets(s, &s->backends[j]);
-		in[i] = (struct snap_svc_input){ .cfg = s, .slot = svcs[i].slot,
-						 .be_slots = svcs[i].be_slots,
-						 .be_down = down + off };
+		r = spec_service(s, svcs[i].slot, svcs[i].be_slots, down + off, &in[i]);
+		if (r < 0)
+			goto fail;
 		off += s->n_backends;
 	}
 	snap = snapshot_build(in, m->n, g_ctl.dp->routes, g_ctl.dp->be_gauges, g_ctl.dp->n_workers,
@@ -381,10 +382,12 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 	}
 	free(g_ctl.svcs);
 	g_ctl.svcs = svcs;
-	g_ctl.n_svcs = m->n;
+	g_ctl.n_svcs = n_in = m->n;
 	free(m->s); /* the services themselves now belong to svcs[] */
 	m->s = NULL;
 	m->n = 0;
+	for (i = 0; i < n_in; i++)
+		spec_service_free(&in[i]);
 	free(in);
 	free(down);
 	pin_backends();
@@ -403,6 +406,9 @@ fail:
 			free(svcs[i].be_slots);
 	free(svcs);
 	free(down);
+	if (in)
+		for (i = 0; i < m->n; i++)
+			spec_service_free(&in[i]);
 	free(in);
 	return r;
 }

@@ -37,8 +37,8 @@ ctl_service_add(const struct cfg_service *s, struct cfg_error *err)
 	if (ctl_find(key) != NULL) {
 		ctl_set_err(err, "vip", "service %s exists already", key);
 		r = -EEXIST;
-	} else if (g_ctl.n_svcs >= CFG_MAX_SERVICES) {
-		ctl_set_err(err, "", "at most %u services", CFG_MAX_SERVICES);
+	} else if (g_ctl.n_svcs >= SL_MAX_SERVICES) {
+		ctl_set_err(err, "", "at most %u services", SL_MAX_SERVICES);
 		r = -ENOSPC;
 	} else if ((r = ctl_model_dup(&m)) == 0) {
 		r = cfg_service_copy(&m.s[m.n], s);
@@ -153,8 +153,8 @@ ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_err
 		ctl_set_err(err, "address", "backend %s exists already",
 			addr_fmt_ipport(a, b->addr, b->port));
 		r = -EEXIST;
-	} else if (s->n_backends >= CFG_MAX_BACKENDS) {
-		ctl_set_err(err, "", "at most %u backends a service", CFG_MAX_BACKENDS);
+	} else if (s->n_backends >= SL_MAX_BACKENDS) {
+		ctl_set_err(err, "", "at most %u backends a service", SL_MAX_BACKENDS);
 		r = -ENOSPC;
 	} else if ((r = cfg_backend_check(&g_ctl.cfg, m.s, m.n, (unsigned)i, b, "", err)) < 0) {
 		/* r says why */

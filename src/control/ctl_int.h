@@ -65,12 +65,12 @@ struct ctl_state {
 	uint64_t last_sample_ms;
 	struct vs_totals svc_prev[STATS_SVC_SLOTS], be_prev[STATS_BE_SLOTS];
 	struct rate svc_rate[STATS_SVC_SLOTS], be_rate[STATS_BE_SLOTS];
-	uint64_t busy_prev[CFG_MAX_WORKERS];   /* the workers' cycles_busy at the last sample */
-	uint64_t cpu_prev_ns[CFG_MAX_WORKERS]; /* their threads' CPU time then */
+	uint64_t busy_prev[SL_MAX_WORKERS];   /* the workers' cycles_busy at the last sample */
+	uint64_t cpu_prev_ns[SL_MAX_WORKERS]; /* their threads' CPU time then */
 	uint64_t last_sample_tsc;
-	double busy_pct[CFG_MAX_WORKERS];      /* share of the TSC spent on packets */
-	double cpu_pct[CFG_MAX_WORKERS];       /* the thread's CPU time over wall time */
-	struct port_kstats kstats[CFG_MAX_PORTS]; /* what the kernel lost before the PMD */
+	double busy_pct[SL_MAX_WORKERS];      /* share of the TSC spent on packets */
+	double cpu_pct[SL_MAX_WORKERS];       /* the thread's CPU time over wall time */
+	struct port_kstats kstats[SL_MAX_PORTS]; /* what the kernel lost before the PMD */
 };
 
 extern struct ctl_state g_ctl;

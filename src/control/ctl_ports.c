@@ -127,7 +127,7 @@ ctl_ports_metrics(FILE *f)
 {
 	static const char *const kinds[] = { "missed", "errors", "nombuf", "kernel_ring" };
 	const struct dp *dp = g_ctl.dp;
-	struct ctl_port_loss l[CFG_MAX_PORTS];
+	struct ctl_port_loss l[SL_MAX_PORTS];
 	unsigned p, k;
 
 	ctl_kstats_poll();

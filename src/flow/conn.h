@@ -53,8 +53,8 @@ struct conn {
 	uint8_t proto;
 	uint8_t state;        /* enum tcp_state, or CONN_S_UDP */
 	uint8_t c_port : 4;   /* port toward the client (its route): replies leave there */
-	uint8_t out_port : 4; /* port toward the backend (CFG_MAX_PORTS <= 16) */
-	uint8_t lip_idx : 6;  /* CFG_MAX_LADDRS <= 64 */
+	uint8_t out_port : 4; /* port toward the backend (SL_MAX_PORTS <= 16) */
+	uint8_t lip_idx : 6;  /* SL_MAX_LADDRS <= 64 */
 	uint8_t flags : 2;    /* CONN_F_* */
 	uint16_t svc_slot;    /* counters of the service */
 	uint16_t be_slot;     /* counters of the backend */

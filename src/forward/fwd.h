@@ -89,7 +89,7 @@ fwd_quote_set4(uint8_t *field, uint32_t v, uint8_t *sum)
 
 extern const struct fwd_ops fwd_fullnat_ops;
 
-/** The ops of a mode (enum cfg_mode), or NULL when it is not built in. */
+/** The ops of a mode (enum sl_mode), or NULL when it is not built in. */
 const struct fwd_ops *fwd_get(uint8_t mode);
 
 /** Decrement a packet's TTL, patching the header checksum. 0 or DROP_ttl_exceeded. Worker. */

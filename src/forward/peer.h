@@ -38,9 +38,9 @@ peer_pass(struct worker *w, struct rte_mbuf *m)
 {
 	const struct dp *dp = w->dp;
 	const struct rte_ether_addr *src = &pkt_eth(m)->src_addr;
-	struct rte_ether_addr mac[CFG_MAX_PEERS];
+	struct rte_ether_addr mac[SL_MAX_PEERS];
 	unsigned i, n = 0, sent = 0;
-	uint8_t port[CFG_MAX_PEERS];
+	uint8_t port[SL_MAX_PEERS];
 	int r;
 
 	/*

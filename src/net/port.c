@@ -95,10 +95,10 @@ hugepages_hint(unsigned need, char *buf, size_t len)
 
 /* MiB the node needs: mbuf pools, the route table, and about 320 bytes a conn. */
 static unsigned
-memory_mb(const struct cfg *cfg)
+memory_mb(const struct port_set *ps)
 {
-	return 256 + (unsigned)(((uint64_t)cfg->conn_table_size * 320) >> 20) +
-	       cfg->n_ports * cfg->workers * 8;
+	return 256 + (unsigned)(((uint64_t)ps->conn_table_size * 320) >> 20) +
+	       ps->n_ports * ps->workers * 8;
 }
 
 /*
@@ -147,12 +147,12 @@ plugin_installed(const char *lib)
 }
 
 int
-port_check_devices(const struct cfg *cfg, char *msg, size_t msglen)
+port_check_devices(const struct port_set *ps, char *msg, size_t msglen)
 {
 	unsigned i, k;
 
-	for (i = 0; i < cfg->n_ports; i++) {
-		const char *dev = cfg->ports[i].device;
+	for (i = 0; i < ps->n_ports; i++) {
+		const char *dev = ps->ports[i].device;
 		size_t best = 0;
 		int which = -1;
 
@@ -173,7 +173,7 @@ port_check_devices(const struct cfg *cfg, char *msg, size_t msglen)
 			devstr_name(dev, name, sizeof(name));
 			off = (size_t)snprintf(msg, msglen, "port '%s': device '%s': DPDK has no "
 					       "virtual device driver for '%s' (",
-					       cfg->ports[i].name, dev, name);
+					       ps->ports[i].name, dev, name);
 			for (k = 0; k < N_VDEV_DRIVERS && off < msglen; k++)
 				if (strncmp(vdev_drivers[k].name, "net_", 4) == 0)
 					off += (size_t)snprintf(msg + off, msglen - off, "%s%s",
@@ -185,7 +185,7 @@ port_check_devices(const struct cfg *cfg, char *msg, size_t msglen)
 		}
 		if (!plugin_installed(vdev_drivers[which].lib)) {
 			snprintf(msg, msglen, "port '%s': device '%s': the driver %s is not installed "
-				 "(no librte_%s.so in %s)", cfg->ports[i].name, dev,
+				 "(no librte_%s.so in %s)", ps->ports[i].name, dev,
 				 vdev_drivers[which].name, vdev_drivers[which].lib,
 #ifdef RTE_EAL_PMD_PATH
 				 RTE_EAL_PMD_PATH
@@ -200,10 +200,10 @@ port_check_devices(const struct cfg *cfg, char *msg, size_t msglen)
 }
 
 int
-port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t msglen)
+port_eal_args(const struct port_set *ps, struct port_eal_args *a, char *msg, size_t msglen)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned need = memory_mb(cfg), i;
+	unsigned need = memory_mb(ps), i;
 	long free_pages = hugepages_free();
 	char hint[160];
 	int r = 0;
@@ -216,11 +216,11 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	 * with taskset or cgroups.
 	 */
 	r |= arg_add(a, "--lcores");
-	r |= arg_add(a, "(0-%u)@(0-%ld)", cfg->workers, ncpu > 0 ? ncpu - 1 : 0);
-	a->no_huge = cfg->memory == CFG_MEM_NO_HUGEPAGES ||
-		     (cfg->memory == CFG_MEM_AUTO && (unsigned long)free_pages * 2 < need);
+	r |= arg_add(a, "(0-%u)@(0-%ld)", ps->workers, ncpu > 0 ? ncpu - 1 : 0);
+	a->no_huge = ps->memory == PORT_MEM_NO_HUGEPAGES ||
+		     (ps->memory == PORT_MEM_AUTO && (unsigned long)free_pages * 2 < need);
 	/* Asked for hugepages and there are none: say so, and how to fix it, before the EAL. */
-	if (cfg->memory == CFG_MEM_HUGEPAGES &&
+	if (ps->memory == PORT_MEM_HUGEPAGES &&
 	    (!hugetlbfs_mounted() || (unsigned long)free_pages * 2 < need)) {
 		hugepages_hint(need, hint, sizeof(hint));
 		if (!hugetlbfs_mounted())
@@ -255,13 +255,13 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 	}
 	r |= arg_add(a, "--log-level");
 	r |= arg_add(a, "*:warning");
-	for (i = 0; i < cfg->n_ports; i++) {
-		const char *dev = cfg->ports[i].device;
+	for (i = 0; i < ps->n_ports; i++) {
+		const char *dev = ps->ports[i].device;
 
 		if (devstr_is_vdev(dev)) {
 			/* af_packet needs one queue pair a worker; add it unless given. */
 			if (strncmp(dev, "net_af_packet", 13) == 0 && strstr(dev, "qpairs=") == NULL)
-				r |= arg_add(a, "--vdev=%s,qpairs=%u", dev, cfg->workers);
+				r |= arg_add(a, "--vdev=%s,qpairs=%u", dev, ps->workers);
 			else
 				r |= arg_add(a, "--vdev=%s", dev);
 		} else {
@@ -270,11 +270,11 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 		}
 	}
 	/* Only the ports of the config: never grab every PCI NIC of the machine. */
-	if (r == 0 && cfg->n_ports > 0) {
+	if (r == 0 && ps->n_ports > 0) {
 		int any_pci = 0;
 
-		for (i = 0; i < cfg->n_ports; i++)
-			any_pci |= !devstr_is_vdev(cfg->ports[i].device);
+		for (i = 0; i < ps->n_ports; i++)
+			any_pci |= !devstr_is_vdev(ps->ports[i].device);
 		if (!any_pci)
 			r |= arg_add(a, "--no-pci");
 	}
@@ -283,20 +283,20 @@ port_eal_args(const struct cfg *cfg, struct port_eal_args *a, char *msg, size_t 
 }
 
 static int
-port_setup(const struct cfg *cfg, unsigned i, uint16_t *id, struct rte_ether_addr *mac,
+port_setup(const struct port_set *ps, unsigned i, uint16_t *id, struct rte_ether_addr *mac,
 	   struct rte_mempool *mp, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	char name[RTE_ETH_NAME_MAX_LEN];
-	uint16_t q, nq = (uint16_t)cfg->workers;
+	uint16_t q, nq = (uint16_t)ps->workers;
 	int r;
 
-	devstr_name(cfg->ports[i].device, name, sizeof(name));
+	devstr_name(ps->ports[i].device, name, sizeof(name));
 	r = rte_eth_dev_get_port_by_name(name, id);
 	if (r < 0) {
 		snprintf(err, errlen, "port '%s': no DPDK device '%s' (is the interface there, "
-			 "and the driver right?)", cfg->ports[i].name, cfg->ports[i].device);
+			 "and the driver right?)", ps->ports[i].name, ps->ports[i].device);
 		return -ENODEV;
 	}
 	r = rte_eth_dev_info_get(*id, &info);
@@ -304,7 +304,7 @@ port_setup(const struct cfg *cfg, unsigned i, uint16_t *id, struct rte_ether_add
 		goto fail;
 	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
 		snprintf(err, errlen, "port '%s': %u workers need %u queues, device has %u rx/%u tx",
-			 cfg->ports[i].name, nq, nq, info.max_rx_queues, info.max_tx_queues);
+			 ps->ports[i].name, nq, nq, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
 	if (nq > 1 && info.flow_type_rss_offloads) {
@@ -332,13 +332,13 @@ port_setup(const struct cfg *cfg, unsigned i, uint16_t *id, struct rte_ether_add
 		goto fail;
 	return 0;
 fail:
-	snprintf(err, errlen, "port '%s' (%s): set-up failed: %s", cfg->ports[i].name,
-		 cfg->ports[i].device, strerror(-r));
+	snprintf(err, errlen, "port '%s' (%s): set-up failed: %s", ps->ports[i].name,
+		 ps->ports[i].device, strerror(-r));
 	return r;
 }
 
 int
-port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs, char *err,
+port_setup_all(const struct port_set *ps, uint16_t *ids, struct rte_ether_addr *macs, char *err,
 	       size_t errlen)
 {
 	struct rte_mempool *mp;
@@ -347,8 +347,8 @@ port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs
 
 	/* Enough mbufs to fill every RX and TX ring of every queue, plus bursts in flight. */
 	/* ... and the rings of the ports' kernel twins (net/twin.c: 512 descriptors a queue). */
-	n = cfg->n_ports * cfg->workers * (RX_DESC + TX_DESC) + 4096 +
-	    cfg->n_ports * 512 * 2 * cfg->workers;
+	n = ps->n_ports * ps->workers * (RX_DESC + TX_DESC) + 4096 +
+	    ps->n_ports * 512 * 2 * ps->workers;
 	mp = rte_pktmbuf_pool_create("pkts", n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	if (mp == NULL) {
@@ -356,8 +356,8 @@ port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs
 			 rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	for (i = 0; i < cfg->n_ports; i++) {
-		r = port_setup(cfg, i, &ids[i], &macs[i], mp, err, errlen);
+	for (i = 0; i < ps->n_ports; i++) {
+		r = port_setup(ps, i, &ids[i], &macs[i], mp, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -365,11 +365,11 @@ port_setup_all(const struct cfg *cfg, uint16_t *ids, struct rte_ether_addr *macs
 }
 
 void
-port_close_all(const struct cfg *cfg, const uint16_t *ids)
+port_close_all(const struct port_set *ps, const uint16_t *ids)
 {
 	unsigned i;
 
-	for (i = 0; i < cfg->n_ports; i++) {
+	for (i = 0; i < ps->n_ports; i++) {
 		rte_eth_dev_stop(ids[i]);
 		rte_eth_dev_close(ids[i]);
 	}

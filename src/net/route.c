@@ -62,7 +62,7 @@ connected_port(const struct route_port *ports, unsigned n, uint32_t ip)
 
 struct route_table *
 route_create(const char *name, const struct route_port *ports, unsigned n_ports,
-	     const struct cfg_route *routes, unsigned n_routes, int socket)
+	     const struct route_spec *routes, unsigned n_routes, int socket)
 {
 	struct rte_fib_conf conf = {
 		.type = RTE_FIB_DIR24_8,

@@ -4,11 +4,10 @@
 
 #include <stdint.h>
 
-#include "config/config.h"
 
 /*
- * IPv4 routes: the connected subnets of the port addresses and the static routes of the
- * config, in an rte_fib (DIR24_8). Longest prefix wins; a connected subnet's next hop is
+ * IPv4 routes: the connected subnets of the port addresses and the static routes (the
+ * config's, as route_spec), in an rte_fib (DIR24_8). Longest prefix wins; a connected subnet's next hop is
  * the destination itself. Built once at start; read by any thread afterwards.
  */
 
@@ -19,9 +18,16 @@ struct route_port {
 	uint8_t prefix_len;
 };
 
+/* A static route: to prefix/depth through next hop via (network order). */
+struct route_spec {
+	uint32_t prefix;
+	uint8_t depth;
+	uint32_t via;
+};
+
 /** NULL + errno (EINVAL: a via outside every connected subnet). Control thread, at start. */
 struct route_table *route_create(const char *name, const struct route_port *ports,
-				 unsigned n_ports, const struct cfg_route *routes,
+				 unsigned n_ports, const struct route_spec *routes,
 				 unsigned n_routes, int socket);
 void route_free(struct route_table *rt);
 

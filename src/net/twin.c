@@ -25,11 +25,11 @@
 #define TWIN_ROUTE_METRIC 1000
 
 void
-twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
+twin_name(const struct port_set *ps, unsigned i, char *buf, size_t len)
 {
 	char n[IFNAMSIZ];
 
-	snprintf(n, sizeof(n), TWIN_PREFIX "%s", cfg->ports[i].name);
+	snprintf(n, sizeof(n), TWIN_PREFIX "%s", ps->ports[i].name);
 	snprintf(buf, len, "%s", n);
 }
 
@@ -42,7 +42,7 @@ twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len)
  * address there, since no route points at X; the kernel twin is its way in instead.
  */
 static void
-fence_kernel(const struct cfg_port *p)
+fence_kernel(const struct port_spec *p)
 {
 	char ifname[IFNAMSIZ];
 	int r;
@@ -67,16 +67,16 @@ fence_kernel(const struct cfg_port *p)
  * the twin.
  */
 static void
-twin_routes(const struct cfg *cfg, unsigned i, const char *ifname)
+twin_routes(const struct port_set *ps, unsigned i, const char *ifname)
 {
-	const struct cfg_port *p = &cfg->ports[i];
+	const struct port_spec *p = &ps->ports[i];
 	uint32_t mask = addr_prefix_mask(p->prefix_len);
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
 	int fd = rtnl_open(), idx = (int)if_nametoindex(ifname);
 	unsigned k;
 
-	for (k = 0; fd >= 0 && idx > 0 && k < cfg->n_routes; k++) {
-		const struct cfg_route *r = &cfg->routes[k];
+	for (k = 0; fd >= 0 && idx > 0 && k < ps->n_routes; k++) {
+		const struct route_spec *r = &ps->routes[k];
 		int e;
 
 		if ((r->via & mask) != (p->addr & mask))
@@ -121,7 +121,7 @@ fail:
 }
 
 static int
-twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
+twin_setup(const struct port_set *ps, unsigned i, const struct rte_ether_addr *mac,
 	   unsigned queues, struct rte_mempool *mp, uint16_t *id, char *err, size_t errlen)
 {
 	char ifname[IFNAMSIZ], dev[128], vname[32], macs[RTE_ETHER_ADDR_FMT_SIZE];
@@ -129,7 +129,7 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 	uint16_t q;
 	int r;
 
-	twin_name(cfg, i, ifname, sizeof(ifname));
+	twin_name(ps, i, ifname, sizeof(ifname));
 	/*
 	 * net_tap would adopt an existing interface of that name, perhaps a persistent one
 	 * that outlives us with its addresses: the twin must be ours, and go with us.
@@ -137,7 +137,7 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 	if (if_nametoindex(ifname) != 0) {
 		snprintf(err, errlen, "port '%s': an interface named %s exists already (another "
 			 "sluiced in this namespace, or a leftover: ip link del %s)",
-			 cfg->ports[i].name, ifname, ifname);
+			 ps->ports[i].name, ifname, ifname);
 		return -EEXIST;
 	}
 	rte_ether_format_addr(macs, sizeof(macs), mac);
@@ -146,7 +146,7 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 	r = rte_dev_probe(dev);
 	if (r < 0) {
 		snprintf(err, errlen, "port '%s': cannot make its kernel twin %s: %s",
-			 cfg->ports[i].name, ifname, strerror(-r));
+			 ps->ports[i].name, ifname, strerror(-r));
 		return r;
 	}
 	/* net_tap wants as many RX as TX queues: a pair per worker (worker 0 drains the RX). */
@@ -162,19 +162,19 @@ twin_setup(const struct cfg *cfg, unsigned i, const struct rte_ether_addr *mac,
 	if (r == 0)
 		r = rte_eth_dev_start(*id);
 	if (r == 0)
-		r = twin_address(ifname, cfg->ports[i].addr, cfg->ports[i].prefix_len);
+		r = twin_address(ifname, ps->ports[i].addr, ps->ports[i].prefix_len);
 	if (r == 0) {
-		fence_kernel(&cfg->ports[i]);
-		twin_routes(cfg, i, ifname);
+		fence_kernel(&ps->ports[i]);
+		twin_routes(ps, i, ifname);
 	}
 	if (r < 0)
-		snprintf(err, errlen, "port '%s': kernel twin %s: %s", cfg->ports[i].name, ifname,
+		snprintf(err, errlen, "port '%s': kernel twin %s: %s", ps->ports[i].name, ifname,
 			 strerror(-r));
 	return r;
 }
 
 int
-twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigned queues,
+twin_setup_all(const struct port_set *ps, const struct rte_ether_addr *macs, unsigned queues,
 	       uint16_t *ids, char *err, size_t errlen)
 {
 	struct rte_mempool *mp = rte_mempool_lookup("pkts");
@@ -191,8 +191,8 @@ twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigne
 	 * type exists once the driver is loaded, so the level is set now, not on the EAL line.
 	 */
 	rte_log_set_level_pattern("pmd.net.tap*", RTE_LOG_CRIT);
-	for (i = 0; i < cfg->n_ports; i++) {
-		r = twin_setup(cfg, i, &macs[i], queues, mp, &ids[i], err, errlen);
+	for (i = 0; i < ps->n_ports; i++) {
+		r = twin_setup(ps, i, &macs[i], queues, mp, &ids[i], err, errlen);
 		if (r < 0)
 			return r;
 	}

@@ -6,7 +6,7 @@
 
 #include <rte_ether.h>
 
-#include "config/config.h"
+#include "net/port.h"
 
 /*
  * The kernel twin of a port (what KNI was; KNI is gone from DPDK 22.11): a tap interface
@@ -24,10 +24,10 @@
  * twin. `queues` queue pairs (one per worker). 0, or a negative errno with a
  * message in err. Main thread, after the ports are up. port_close_all() closes them.
  */
-int twin_setup_all(const struct cfg *cfg, const struct rte_ether_addr *macs, unsigned queues,
+int twin_setup_all(const struct port_set *ps, const struct rte_ether_addr *macs, unsigned queues,
 		   uint16_t *ids, char *err, size_t errlen);
 
 /** The interface name of port i's twin ("sl-" and the port name, cut to IFNAMSIZ). */
-void twin_name(const struct cfg *cfg, unsigned i, char *buf, size_t len);
+void twin_name(const struct port_set *ps, unsigned i, char *buf, size_t len);
 
 #endif

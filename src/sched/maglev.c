@@ -130,7 +130,7 @@ out:
 void *
 sched_maglev_build(const struct snap_service *svc, int source_only)
 {
-	uint32_t size = svc->maglev_size ? svc->maglev_size : CFG_MAGLEV_SIZE_DEFAULT, d;
+	uint32_t size = svc->maglev_size ? svc->maglev_size : SL_MAGLEV_SIZE_DEFAULT, d;
 	struct maglev *m;
 
 	/* Every skip must be coprime with the size, or a permutation never ends: a prime. */
@@ -194,7 +194,7 @@ static void *
 maglev_build(const struct snap_service *svc, unsigned n_workers)
 {
 	RTE_SET_USED(n_workers);
-	return sched_maglev_build(svc, svc->hash == CFG_HASH_SOURCE);
+	return sched_maglev_build(svc, svc->hash == SL_HASH_SOURCE);
 }
 
 static int

@@ -6,19 +6,19 @@
 
 #include "sched/sched.h"
 
-static const struct sched_ops *const table[CFG_SCHED_MAX] = {
-	[CFG_SCHED_RR] = &sched_rr_ops,
-	[CFG_SCHED_WRR] = &sched_wrr_ops,
-	[CFG_SCHED_LC] = &sched_lc_ops,
-	[CFG_SCHED_WLC] = &sched_wlc_ops,
-	[CFG_SCHED_SH] = &sched_sh_ops,
-	[CFG_SCHED_MAGLEV] = &sched_maglev_ops,
+static const struct sched_ops *const table[SL_SCHED_MAX] = {
+	[SL_SCHED_RR] = &sched_rr_ops,
+	[SL_SCHED_WRR] = &sched_wrr_ops,
+	[SL_SCHED_LC] = &sched_lc_ops,
+	[SL_SCHED_WLC] = &sched_wlc_ops,
+	[SL_SCHED_SH] = &sched_sh_ops,
+	[SL_SCHED_MAGLEV] = &sched_maglev_ops,
 };
 
 const struct sched_ops *
 sched_get(uint8_t id)
 {
-	return id < CFG_SCHED_MAX ? table[id] : NULL;
+	return id < SL_SCHED_MAX ? table[id] : NULL;
 }
 
 uint32_t

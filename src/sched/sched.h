@@ -27,7 +27,7 @@ struct sched_ops {
 		    const struct pkt_meta *p);
 };
 
-/** The ops of a scheduler (enum cfg_sched), or NULL if it is not built in. */
+/** The ops of a scheduler (enum sl_sched), or NULL if it is not built in. */
 const struct sched_ops *sched_get(uint8_t id);
 
 /** A random 32-bit value from the OS, for per-node random starting points. */

@@ -7,7 +7,6 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 
-#include "common/addr.h"
 #include "forward/fwd.h"
 #include "net/route.h"
 #include "sched/sched.h"
@@ -34,38 +33,26 @@ hash_create(const char *kind, uint64_t version, unsigned entries, unsigned key_l
 
 static int
 service_build(struct snap_service *ss, const struct snap_svc_input *in,
-	      const struct route_table *rt, unsigned n_workers)
+	      const struct route_table *rt, const struct vs_gauge *gauges, unsigned n_workers)
 {
-	const struct cfg_service *cs = in->cfg;
+	const struct snap_service *is = &in->svc;
 	unsigned i;
 
-	ss->vip = cs->vip;
-	ss->vport = cs->port;
-	ss->proto = cs->proto;
-	ss->mode = cs->mode;
-	ss->slot = in->slot;
-	ss->hash = cs->hash;
-	ss->persistence = cs->persistence;
-	ss->persist_mask = addr_prefix_mask(cs->persistence_netmask);
-	ss->maglev_size = cs->maglev_size;
-	ss->sched = sched_get(cs->sched);
-	ss->fwd = fwd_get(cs->mode);
+	*ss = *is;
+	ss->gauges = gauges;
+	ss->sched_data = NULL;
+	ss->backends = NULL;
+	ss->sched = sched_get(in->sched);
+	ss->fwd = fwd_get(is->mode);
 	if (ss->sched == NULL || ss->fwd == NULL)
 		return -ENOTSUP;
-	ss->n_backends = cs->n_backends;
-	ss->backends = calloc(cs->n_backends ? cs->n_backends : 1, sizeof(*ss->backends));
+	ss->backends = calloc(is->n_backends ? is->n_backends : 1, sizeof(*ss->backends));
 	if (ss->backends == NULL)
 		return -ENOMEM;
-	for (i = 0; i < cs->n_backends; i++) {
+	for (i = 0; i < is->n_backends; i++) {
 		struct snap_backend *b = &ss->backends[i];
 
-		b->addr = cs->backends[i].addr;
-		b->port = cs->backends[i].port;
-		b->weight = cs->backends[i].weight;
-		b->max_conns = cs->backends[i].max_conns;
-		/* taken out by the operator or by its health check */
-		b->inhibited = cs->backends[i].inhibited || (in->be_down && in->be_down[i]);
-		b->slot = in->be_slots[i];
+		*b = is->backends[i];
 		if (route_lookup(rt, b->addr, &b->out_port, &b->nh) < 0)
 			b->out_port = SNAP_NO_PORT;
 	}
@@ -89,7 +76,7 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_t
 	s->svc_hash = hash_create("svc", version, n, sizeof(struct svc_key));
 	s->vip_hash = hash_create("vip", version, n, sizeof(uint32_t));
 	for (i = 0, n_be = 0; i < n; i++)
-		n_be += in[i].cfg->n_backends;
+		n_be += in[i].svc.n_backends;
 	s->be_hash = hash_create("be", version, n_be, sizeof(uint32_t));
 	if (s->services == NULL || s->svc_hash == NULL || s->vip_hash == NULL ||
 	    s->be_hash == NULL)
@@ -100,8 +87,7 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_t
 		int r;
 
 		s->n_services = i + 1;
-		ss->gauges = gauges;
-		r = service_build(ss, &in[i], rt, n_workers);
+		r = service_build(ss, &in[i], rt, gauges, n_workers);
 		if (r < 0) {
 			err = -r;
 			goto fail;

@@ -6,7 +6,8 @@
 
 #include <rte_hash.h>
 
-#include "config/config.h"
+#include "common/kinds.h"
+#include "common/limits.h"
 
 /*
  * The immutable view of services and backends the workers read. The control thread builds
@@ -38,7 +39,7 @@ struct snap_service {
 	uint8_t proto;
 	uint8_t mode;
 	uint16_t slot;
-	uint8_t hash;          /* enum cfg_hash (maglev) */
+	uint8_t hash;          /* enum sl_hash (maglev) */
 	uint32_t persistence;  /* seconds of affinity, 0 = off */
 	uint32_t persist_mask; /* network order: the client bits that share an affinity */
 	uint32_t maglev_size;
@@ -107,12 +108,16 @@ snap_backend_port(const struct snapshot *s, uint32_t addr)
 	return (int)(uintptr_t)data - 1;
 }
 
-/* What a snapshot is built from: the control model of one service. */
+/*
+ * What a snapshot is built from, one service: `svc` with its own fields (vip, vport, proto,
+ * mode, slot, hash, persistence, persist_mask, maglev_size) and its backends' (addr, port,
+ * slot, weight, max_conns, inhibited: by the operator or its health check); the snapshot
+ * copies them, routes each backend and builds the scheduler named by `sched`. The control
+ * side makes these from the configuration (control/spec.c).
+ */
 struct snap_svc_input {
-	const struct cfg_service *cfg;
-	uint16_t slot;
-	const uint16_t *be_slots; /* one per cfg->backends[] */
-	const uint8_t *be_down;   /* one per backend: 1 = its health check takes it out; or NULL */
+	struct snap_service svc;
+	uint8_t sched; /* enum sl_sched */
 };
 
 struct route_table;

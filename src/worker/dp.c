@@ -19,37 +19,18 @@
 #define CTL_POOL_SIZE 1023
 
 /* The longest timeout the config takes must stay a positive signed tick difference. */
-_Static_assert((uint64_t)CFG_DURATION_MAX_S * 1000 / CONN_TICK_MS + 2 < (uint64_t)INT32_MAX,
-	       "CFG_DURATION_MAX_S must fit a conn deadline");
+_Static_assert((uint64_t)SL_DURATION_MAX_S * 1000 / CONN_TICK_MS + 2 < (uint64_t)INT32_MAX,
+	       "SL_DURATION_MAX_S must fit a conn deadline");
 
-static void
-timeouts_to_ticks(struct dp *dp, const struct cfg_timeouts *t)
+/*
+ * Seconds to ticks, rounded up, plus one tick: the worker's clock is whole ticks, so up to
+ * a tick of the timeout may have passed when a deadline is set. A conn may live up to
+ * 128 ms longer than its timeout, never less.
+ */
+static uint32_t
+secs_to_ticks(uint32_t s)
 {
-	/* Seconds to ticks; a state with no timeout of its own uses the closest in spirit. */
-	const uint32_t s[CONN_S_MAX] = {
-		[TCP_S_NONE] = t->tcp_close,
-		[TCP_S_ESTABLISHED] = t->tcp_established,
-		[TCP_S_SYN_SENT] = t->tcp_syn_sent,
-		[TCP_S_SYN_RECV] = t->tcp_syn_recv,
-		[TCP_S_FIN_WAIT] = t->tcp_fin_wait,
-		[TCP_S_TIME_WAIT] = t->tcp_time_wait,
-		[TCP_S_CLOSE] = t->tcp_close,
-		[TCP_S_CLOSE_WAIT] = t->tcp_close_wait,
-		[TCP_S_LAST_ACK] = t->tcp_last_ack,
-		[TCP_S_LISTEN] = t->tcp_syn_sent,
-		[TCP_S_SYNACK] = t->tcp_syn_recv,
-		[CONN_S_UDP] = t->udp,
-	};
-	unsigned i;
-
-	/*
-	 * Rounded up, plus one tick: the worker's clock is whole ticks, so up to a tick of the
-	 * timeout may have passed when a deadline is set. A conn may live up to 128 ms longer
-	 * than its timeout, never less.
-	 */
-	for (i = 0; i < CONN_S_MAX; i++)
-		dp->timeout_ticks[i] = (uint32_t)(((uint64_t)s[i] * 1000 + CONN_TICK_MS - 1) /
-						  CONN_TICK_MS) + 1;
+	return (uint32_t)(((uint64_t)s * 1000 + CONN_TICK_MS - 1) / CONN_TICK_MS) + 1;
 }
 
 static struct rte_hash *
@@ -58,7 +39,7 @@ local_create(const struct dp *dp, unsigned seq)
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = CFG_MAX_PORTS + CFG_MAX_LADDRS + 8,
+		.entries = SL_MAX_PORTS + SL_MAX_LADDRS + 8,
 		.key_len = sizeof(uint32_t),
 		.hash_func = rte_hash_crc,
 		.socket_id = (int)rte_socket_id(),
@@ -78,58 +59,65 @@ local_create(const struct dp *dp, unsigned seq)
 }
 
 struct dp *
-dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16_t *port_ids)
+dp_create(const struct dp_spec *spec)
 {
 	static unsigned seq;
-	struct route_port rports[CFG_MAX_PORTS];
+	struct route_port rports[SL_MAX_PORTS];
 	char name[64];
 	struct dp *dp;
 	size_t sz;
 	unsigned i;
 	int err = ENOMEM;
 
+	if (spec->workers == 0 || spec->workers > SL_MAX_WORKERS || spec->n_ports > SL_MAX_PORTS ||
+	    spec->n_laddrs > SL_MAX_LADDRS || spec->n_peers > SL_MAX_PEERS) {
+		errno = EINVAL;
+		return NULL;
+	}
 	dp = rte_zmalloc("dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
 	if (dp == NULL)
 		goto fail;
 	seq++;
-	dp->n_workers = cfg->workers;
-	dp->worker_mask = (uint16_t)(rte_align32pow2(cfg->workers) - 1);
-	dp->n_ports = cfg->n_ports;
-	for (i = 0; i < cfg->n_ports; i++) {
+	dp->n_workers = spec->workers;
+	dp->worker_mask = (uint16_t)(rte_align32pow2(spec->workers) - 1);
+	dp->n_ports = spec->n_ports;
+	for (i = 0; i < spec->n_ports; i++) {
+		const struct dp_port_spec *ps = &spec->ports[i];
 		struct dp_port *p = &dp->ports[i];
 
-		snprintf(p->name, sizeof(p->name), "%s", cfg->ports[i].name);
-		p->port_id = port_ids[i];
-		p->mac = macs[i];
-		p->addr = cfg->ports[i].addr;
-		p->prefix_len = cfg->ports[i].prefix_len;
+		snprintf(p->name, sizeof(p->name), "%s", ps->name);
+		p->port_id = ps->port_id;
+		p->mac = ps->mac;
+		p->addr = ps->addr;
+		p->prefix_len = ps->prefix_len;
 		p->mask = addr_prefix_mask(p->prefix_len);
 		p->bcast = p->prefix_len <= 30 ? p->addr | ~p->mask : 0;
 		dp->port_idx[p->port_id] = (uint8_t)i;
 		rports[i] = (struct route_port){ .addr = p->addr, .prefix_len = p->prefix_len };
 	}
-	dp->n_laddrs = cfg->n_laddrs;
-	memcpy(dp->laddrs, cfg->laddrs, sizeof(cfg->laddrs[0]) * cfg->n_laddrs);
+	dp->n_laddrs = spec->n_laddrs;
+	memcpy(dp->laddrs, spec->laddrs, sizeof(spec->laddrs[0]) * spec->n_laddrs);
 	/* Peers are neighbours (the config checked it): on the port whose subnet holds them. */
-	for (i = 0; i < cfg->n_peers; i++) {
+	for (i = 0; i < spec->n_peers; i++) {
 		unsigned k;
 
 		for (k = 0; k < dp->n_ports; k++)
-			if ((cfg->peers[i] & dp->ports[k].mask) ==
+			if ((spec->peers[i] & dp->ports[k].mask) ==
 			    (dp->ports[k].addr & dp->ports[k].mask))
 				break;
 		if (k < dp->n_ports)
-			dp->peers[dp->n_peers++] = (struct dp_peer){ .ip = cfg->peers[i],
+			dp->peers[dp->n_peers++] = (struct dp_peer){ .ip = spec->peers[i],
 								     .port = (uint8_t)k };
 	}
-	timeouts_to_ticks(dp, &cfg->timeouts);
-	dp->lip_quarantine_ticks = conn_ticks((uint64_t)cfg->timeouts.lip_quarantine * 1000) + 1;
+	for (i = 0; i < CONN_S_MAX; i++)
+		dp->timeout_ticks[i] = secs_to_ticks(spec->timeout_s[i]);
+	dp->lip_quarantine_ticks = conn_ticks((uint64_t)spec->lip_quarantine_s * 1000) + 1;
 	dp->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	dp->local = local_create(dp, seq);
 	if (dp->local == NULL)
 		goto fail;
 	snprintf(name, sizeof(name), "routes%u", seq);
-	dp->routes = route_create(name, rports, cfg->n_ports, cfg->routes, cfg->n_routes,
+	dp->routes = route_create(name, rports, spec->n_ports, spec->routes, spec->n_routes,
 				  (int)rte_socket_id());
 	if (dp->routes == NULL) {
 		err = errno;
@@ -137,13 +125,13 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 	}
 	dp->neigh = neigh_create(NEIGH_CAPACITY);
 	/* A binding per client a quarter of the conns could have, 64k at least: 16 bytes each. */
-	dp->persist = persist_create(RTE_MAX(65536u, rte_align32pow2(cfg->conn_table_size / 4)));
-	sz = rte_rcu_qsbr_get_memsize(cfg->workers);
+	dp->persist = persist_create(RTE_MAX(65536u, rte_align32pow2(spec->conn_table_size / 4)));
+	sz = rte_rcu_qsbr_get_memsize(spec->workers);
 	dp->qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
 	dp->svc_stats = rte_zmalloc("svc_stats", sizeof(struct vs_counters) * STATS_SVC_SLOTS *
-				    cfg->workers, RTE_CACHE_LINE_SIZE);
+				    spec->workers, RTE_CACHE_LINE_SIZE);
 	dp->be_stats = rte_zmalloc("be_stats", sizeof(struct vs_counters) * STATS_BE_SLOTS *
-				   cfg->workers, RTE_CACHE_LINE_SIZE);
+				   spec->workers, RTE_CACHE_LINE_SIZE);
 	dp->svc_gauges = rte_zmalloc("svc_gauges", sizeof(struct vs_gauge) * STATS_SVC_SLOTS,
 				     RTE_CACHE_LINE_SIZE);
 	dp->be_gauges = rte_zmalloc("be_gauges", sizeof(struct vs_gauge) * STATS_BE_SLOTS,
@@ -155,15 +143,15 @@ dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs, const uint16
 	    dp->be_stats == NULL || dp->svc_gauges == NULL || dp->be_gauges == NULL ||
 	    dp->ctl_pool == NULL)
 		goto fail;
-	rte_rcu_qsbr_init(dp->qsbr, cfg->workers);
-	for (i = 0; i < cfg->workers; i++) {
-		dp->workers[i] = worker_create(dp, i, cfg->conn_table_size / cfg->workers);
+	rte_rcu_qsbr_init(dp->qsbr, spec->workers);
+	for (i = 0; i < spec->workers; i++) {
+		dp->workers[i] = worker_create(dp, i, spec->conn_table_size / spec->workers);
 		if (dp->workers[i] == NULL) {
 			err = errno;
 			goto fail;
 		}
 	}
-	dp->snap = snapshot_build(NULL, 0, dp->routes, dp->be_gauges, cfg->workers, 0);
+	dp->snap = snapshot_build(NULL, 0, dp->routes, dp->be_gauges, spec->workers, 0);
 	if (dp->snap == NULL) {
 		err = errno;
 		goto fail;

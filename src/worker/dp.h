@@ -9,7 +9,8 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
-#include "config/config.h"
+#include "common/limits.h"
+#include "net/route.h"
 #include "flow/tcp_state.h"
 #include "service/snapshot.h"
 #include "worker/stats.h"
@@ -27,7 +28,7 @@ struct persist_table;
 struct worker;
 
 struct dp_port {
-	char name[CFG_NAME_MAX];
+	char name[SL_NAME_MAX];
 	uint16_t port_id; /* DPDK port id */
 	uint16_t twin_id; /* DPDK port id of its kernel twin (net/twin.h), when has_twin */
 	uint8_t has_twin;
@@ -50,12 +51,12 @@ struct dp {
 	unsigned n_workers;
 	uint16_t worker_mask; /* LIP port & mask = owning worker */
 	unsigned n_ports;
-	struct dp_port ports[CFG_MAX_PORTS];
+	struct dp_port ports[SL_MAX_PORTS];
 	uint8_t port_idx[RTE_MAX_ETHPORTS]; /* DPDK port id -> index in ports[] */
 	unsigned n_laddrs;
-	uint32_t laddrs[CFG_MAX_LADDRS];
+	uint32_t laddrs[SL_MAX_LADDRS];
 	unsigned n_peers;
-	struct dp_peer peers[CFG_MAX_PEERS];
+	struct dp_peer peers[SL_MAX_PEERS];
 	uint32_t timeout_ticks[CONN_S_MAX];
 	uint32_t lip_quarantine_ticks; /* how long a closed (LIP, port, backend) rests */
 	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
@@ -64,7 +65,7 @@ struct dp {
 	struct persist_table *persist; /* source affinity, shared by the workers */
 	struct snapshot *snap;    /* RCU: load with __atomic_load_n(ACQUIRE) */
 	struct rte_rcu_qsbr *qsbr;
-	struct worker *workers[CFG_MAX_WORKERS];
+	struct worker *workers[SL_MAX_WORKERS];
 	struct vs_counters *svc_stats; /* [worker][STATS_SVC_SLOTS] */
 	struct vs_counters *be_stats;  /* [worker][STATS_BE_SLOTS] */
 	struct vs_gauge *svc_gauges;   /* [STATS_SVC_SLOTS], shared by the workers */
@@ -73,21 +74,47 @@ struct dp {
 	uint64_t tsc_per_ms;
 };
 
-/**
- * Build the node from a validated config. macs[i] and port_ids[i] describe cfg->ports[i].
- * Creates the workers' contexts too (conn tables, LIP pools, rings), sized from the config.
- * NULL + errno. Main thread, after rte_eal_init().
+/* A port as the data plane takes it: its DPDK id and MAC, its address and subnet. */
+struct dp_port_spec {
+	char name[SL_NAME_MAX];
+	uint16_t port_id;
+	struct rte_ether_addr mac;
+	uint32_t addr; /* network order */
+	uint8_t prefix_len;
+};
+
+/*
+ * What a node is built from. The control side makes it from the configuration
+ * (control/spec.c), so the data plane never reads a config type.
  */
-struct dp *dp_create(const struct cfg *cfg, const struct rte_ether_addr *macs,
-		     const uint16_t *port_ids);
+struct dp_spec {
+	unsigned workers;          /* 1..SL_MAX_WORKERS */
+	uint32_t conn_table_size;  /* conns of the node, split over the workers */
+	unsigned n_ports;
+	struct dp_port_spec ports[SL_MAX_PORTS];
+	unsigned n_laddrs;
+	uint32_t laddrs[SL_MAX_LADDRS];
+	unsigned n_peers;
+	uint32_t peers[SL_MAX_PEERS]; /* each inside a port's subnet */
+	unsigned n_routes;
+	const struct route_spec *routes; /* read during dp_create only */
+	uint32_t timeout_s[CONN_S_MAX];  /* idle timeout of each conn state, seconds */
+	uint32_t lip_quarantine_s;       /* how long a closed (LIP, port, backend) rests */
+};
+
+/**
+ * Build the node. Creates the workers' contexts too (conn tables, LIP pools, rings), sized
+ * from the spec. NULL + errno. Main thread, after rte_eal_init().
+ */
+struct dp *dp_create(const struct dp_spec *spec);
 void dp_free(struct dp *dp);
 
 /** Publish a snapshot, wait for the workers to let go of the old one, free it. Control. */
 void dp_publish(struct dp *dp, struct snapshot *s);
 
 /* Output slots of a worker: ports 0..n_ports-1, port i's kernel twin at DP_TWIN(i). */
-#define DP_TWIN(i) (CFG_MAX_PORTS + (i))
-#define DP_OUT_SLOTS (2 * CFG_MAX_PORTS)
+#define DP_TWIN(i) (SL_MAX_PORTS + (i))
+#define DP_OUT_SLOTS (2 * SL_MAX_PORTS)
 
 /** The port whose own address is addr, or -1. Any thread. */
 static inline int

@@ -7,7 +7,7 @@
 #include <rte_common.h>
 
 #include "common/drop.h"
-#include "config/config.h"
+#include "common/limits.h"
 
 /*
  * Counters are written by one worker each and summed by the control thread, so the data
@@ -68,10 +68,10 @@ struct worker_stats {
 	uint64_t from_kernel;   /* packets a kernel twin sent out through its port */
 	uint64_t to_peers;      /* packets of conns we do not know, passed to the peers */
 	uint64_t drops[DROP_MAX];
-	uint64_t port_tx[CFG_MAX_PORTS];
-	uint64_t port_tx_bytes[CFG_MAX_PORTS];
-	uint64_t port_tx_full[CFG_MAX_PORTS];
-	uint64_t port_rx_csum_partial[CFG_MAX_PORTS]; /* partial L4 checksums completed */
+	uint64_t port_tx[SL_MAX_PORTS];
+	uint64_t port_tx_bytes[SL_MAX_PORTS];
+	uint64_t port_tx_full[SL_MAX_PORTS];
+	uint64_t port_rx_csum_partial[SL_MAX_PORTS]; /* partial L4 checksums completed */
 } __rte_cache_aligned;
 
 #endif

@@ -139,8 +139,8 @@ worker_expire(struct worker *w)
 static inline uint16_t
 out_port_id(const struct dp *dp, unsigned slot)
 {
-	return slot < CFG_MAX_PORTS ? dp->ports[slot].port_id
-				    : dp->ports[slot - CFG_MAX_PORTS].twin_id;
+	return slot < SL_MAX_PORTS ? dp->ports[slot].port_id
+				    : dp->ports[slot - SL_MAX_PORTS].twin_id;
 }
 
 static void
@@ -148,7 +148,7 @@ flush_slot(struct worker *w, unsigned slot)
 {
 	struct worker_out *o = &w->out;
 	uint16_t n = o->n[slot], sent, i;
-	int port = slot < CFG_MAX_PORTS;
+	int port = slot < SL_MAX_PORTS;
 
 	if (n == 0)
 		return;

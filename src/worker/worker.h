@@ -33,8 +33,8 @@ struct laddr_pool;
 struct worker_out {
 	uint16_t n[DP_OUT_SLOTS];
 	struct rte_mbuf *pkts[DP_OUT_SLOTS][WORKER_OUT_MAX];
-	uint16_t n_handoff[CFG_MAX_WORKERS];
-	struct rte_mbuf *handoff[CFG_MAX_WORKERS][WORKER_BURST];
+	uint16_t n_handoff[SL_MAX_WORKERS];
+	struct rte_mbuf *handoff[SL_MAX_WORKERS][WORKER_BURST];
 };
 
 struct worker {
@@ -94,7 +94,7 @@ worker_tx(struct worker *w, uint8_t port, struct rte_mbuf *m)
 	struct worker_out *o = &w->out;
 
 	if (unlikely(o->n[port] >= WORKER_OUT_MAX)) {
-		if (port < CFG_MAX_PORTS)
+		if (port < SL_MAX_PORTS)
 			w->st.port_tx_full[port]++;
 		worker_drop(w, m, DROP_tx_full);
 		return;

@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "config/config.h"
+#include "control/spec.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
 #include "worker/dp.h"
@@ -63,22 +64,23 @@ setup(void)
 	static const uint16_t ids[2] = { 0, 1 };
 	char *argv[] = { "fuzz", "-l", "0", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
 			 "--log-level", "*:error", NULL };
-	struct snap_svc_input in[2];
-	static const uint16_t slots[2][2] = { { 0, 1 }, { 2 } };
 	static struct cfg c;
+	struct snapshot *snap;
+	struct dp_spec spec;
 	struct cfg_error err;
 	unsigned i;
 
 	if (rte_eal_init(10, argv) < 0 || cfg_load_string(config, "fuzz", &c, &err) < 0)
 		abort();
-	dp = dp_create(&c, macs, ids);
+	spec_dp(&c, macs, ids, &spec);
+	dp = dp_create(&spec);
 	mp = rte_pktmbuf_pool_create("fuzz", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (dp == NULL || mp == NULL)
 		abort();
-	for (i = 0; i < 2; i++)
-		in[i] = (struct snap_svc_input){ .cfg = &c.services[i], .slot = (uint16_t)i,
-						 .be_slots = slots[i] };
-	dp_publish(dp, snapshot_build(in, 2, dp->routes, dp->be_gauges, 2, 1));
+	snap = spec_snapshot(dp, c.services, 2, NULL, 1);
+	if (snap == NULL)
+		abort();
+	dp_publish(dp, snap);
 	neigh_learn(dp->neigh, c.services[0].backends[0].addr, 1, &be, 0);
 	neigh_learn(dp->neigh, c.services[1].backends[0].addr, 1, &be, 0);
 	neigh_learn(dp->neigh, c.peers[0], 0, &peer, 0);
@@ -93,7 +95,7 @@ drain(struct worker *w)
 {
 	unsigned p, k;
 
-	for (p = 0; p < CFG_MAX_PORTS; p++) {
+	for (p = 0; p < SL_MAX_PORTS; p++) {
 		rte_pktmbuf_free_bulk(w->out.pkts[p], w->out.n[p]);
 		w->out.n[p] = 0;
 	}

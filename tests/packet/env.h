@@ -16,6 +16,7 @@
 #include <rte_ring.h>
 
 #include "config/config.h"
+#include "control/spec.h"
 #include "flow/conn.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
@@ -58,19 +59,20 @@ struct env {
 static inline void
 publish(struct dp *dp, const struct cfg *c)
 {
-	struct snap_svc_input in[8];
-	uint16_t slots[8][8];
-	unsigned i, j, be = 0;
+	struct snapshot *s = spec_snapshot(dp, c->services, c->n_services, NULL, 1);
 
-	assert_true(c->n_services <= 8);
-	for (i = 0; i < c->n_services; i++) {
-		for (j = 0; j < c->services[i].n_backends; j++)
-			slots[i][j] = (uint16_t)be++;
-		in[i] = (struct snap_svc_input){ .cfg = &c->services[i], .slot = (uint16_t)i,
-						 .be_slots = slots[i] };
-	}
-	dp_publish(dp, snapshot_build(in, c->n_services, dp->routes, dp->be_gauges, dp->n_workers,
-				      1));
+	assert_non_null(s);
+	dp_publish(dp, s);
+}
+
+/* A node of c with the fixture's two ports. */
+static inline struct dp *
+fixture_dp(const struct cfg *c)
+{
+	struct dp_spec spec;
+
+	spec_dp(c, port_mac, port_ids, &spec);
+	return dp_create(&spec);
 }
 
 /*
@@ -103,7 +105,7 @@ env_new_sub(unsigned workers, unsigned conns, const char *extra, const char *fro
 		cfg_error_fmt(&err, buf, sizeof(buf));
 		fail_msg("fixture config: %s", buf);
 	}
-	e->dp = dp_create(&e->cfg, port_mac, port_ids);
+	e->dp = fixture_dp(&e->cfg);
 	assert_non_null(e->dp);
 	publish(e->dp, &e->cfg);
 	e->w = e->dp->workers[0];
@@ -139,12 +141,12 @@ out_clear(struct worker *w)
 {
 	unsigned p, i;
 
-	for (p = 0; p < CFG_MAX_PORTS; p++) {
+	for (p = 0; p < SL_MAX_PORTS; p++) {
 		for (i = 0; i < w->out.n[p]; i++)
 			rte_pktmbuf_free(w->out.pkts[p][i]);
 		w->out.n[p] = 0;
 	}
-	for (p = 0; p < CFG_MAX_WORKERS; p++) {
+	for (p = 0; p < SL_MAX_WORKERS; p++) {
 		for (i = 0; i < w->out.n_handoff[p]; i++)
 			rte_pktmbuf_free(w->out.handoff[p][i]);
 		w->out.n_handoff[p] = 0;
@@ -168,9 +170,9 @@ out_total(const struct worker *w)
 {
 	unsigned p, n = 0;
 
-	for (p = 0; p < CFG_MAX_PORTS; p++)
+	for (p = 0; p < SL_MAX_PORTS; p++)
 		n += w->out.n[p];
-	for (p = 0; p < CFG_MAX_WORKERS; p++)
+	for (p = 0; p < SL_MAX_WORKERS; p++)
 		n += w->out.n_handoff[p];
 	return n;
 }

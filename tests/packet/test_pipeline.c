@@ -573,7 +573,7 @@ test_persistence_across_workers(void **state)
 
 	(void)state;
 	e->cfg.services[0].persistence = 300;
-	e->cfg.services[0].sched = CFG_SCHED_RR;
+	e->cfg.services[0].sched = SL_SCHED_RR;
 	publish(e->dp, &e->cfg);
 	worker_set_time(e->dp->workers[1], e->w->now_ms);
 	for (i = 0; i < 20; i++) {

@@ -15,7 +15,7 @@
 #include "env.h"
 
 #define DAY_MS (86400ull * 1000)
-#define YEAR_MS ((uint64_t)CFG_DURATION_MAX_S * 1000)
+#define YEAR_MS ((uint64_t)SL_DURATION_MAX_S * 1000)
 
 /* Move the worker's clock to `at` and let the wheel catch up with all of it at once. */
 static void
@@ -108,7 +108,7 @@ test_persistence_max_holds(void **state)
 	uint32_t first, be;
 
 	(void)state;
-	assert_int_equal(e->cfg.services[0].persistence, CFG_DURATION_MAX_S);
+	assert_int_equal(e->cfg.services[0].persistence, SL_DURATION_MAX_S);
 	t0 = e->w->now_ms;
 	first = syn(e, 42000, NULL);
 	/* the same client, another conn: bound; rr is not asked */

@@ -35,7 +35,7 @@ fx_service(struct snap_service *s, const struct sched_ops *ops, struct snap_back
 	s->vport = rte_cpu_to_be_16(80);
 	s->proto = 6;
 	s->sched = ops;
-	s->maglev_size = CFG_MAGLEV_SIZE_DEFAULT;
+	s->maglev_size = SL_MAGLEV_SIZE_DEFAULT;
 	s->gauges = g;
 	s->n_backends = n;
 	s->backends = be;

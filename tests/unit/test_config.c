@@ -121,8 +121,8 @@ check_full(const struct cfg *c)
 	assert_int_equal(s->vip, ip("10.0.0.10"));
 	assert_int_equal(s->port, htons(80));
 	assert_int_equal(s->proto, PROTO_TCP);
-	assert_int_equal(s->mode, CFG_MODE_FULLNAT);
-	assert_int_equal(s->sched, CFG_SCHED_RR);
+	assert_int_equal(s->mode, SL_MODE_FULLNAT);
+	assert_int_equal(s->sched, SL_SCHED_RR);
 	assert_int_equal(s->persistence, 300);
 	assert_int_equal(s->n_backends, 3);
 	assert_int_equal(s->backends[0].addr, ip("10.0.2.11"));
@@ -138,8 +138,8 @@ check_full(const struct cfg *c)
 	assert_int_equal(s->vip, ip("10.0.0.10"));
 	assert_int_equal(s->port, htons(53));
 	assert_int_equal(s->proto, PROTO_UDP);
-	assert_int_equal(s->mode, CFG_MODE_FULLNAT);
-	assert_int_equal(s->sched, CFG_SCHED_WRR);
+	assert_int_equal(s->mode, SL_MODE_FULLNAT);
+	assert_int_equal(s->sched, SL_SCHED_WRR);
 	assert_int_equal(s->persistence, 0);
 	assert_int_equal(s->n_backends, 1);
 	assert_int_equal(s->backends[0].addr, ip("10.0.2.11"));
@@ -871,8 +871,8 @@ test_service_api(void **state)
 	assert_int_equal(s.vip, ip("10.0.0.20"));
 	assert_int_equal(s.port, htons(443));
 	assert_int_equal(s.proto, PROTO_TCP);
-	assert_int_equal(s.mode, CFG_MODE_FULLNAT);
-	assert_int_equal(s.sched, CFG_SCHED_RR);
+	assert_int_equal(s.mode, SL_MODE_FULLNAT);
+	assert_int_equal(s.sched, SL_SCHED_RR);
 	assert_int_equal(s.persistence, 3600);
 	assert_int_equal(s.n_backends, 2);
 	assert_int_equal(s.backends[0].addr, ip("10.0.2.21"));
@@ -955,9 +955,9 @@ test_service_api_errors(void **state)
 		      "maglev", "maglev", "table_size", 655373, "hash", "source",
 		      "persistence_netmask", 24);
 	assert_int_equal(cfg_service_from_json(j, "", &s, &e), 0);
-	assert_int_equal(s.sched, CFG_SCHED_MAGLEV);
+	assert_int_equal(s.sched, SL_SCHED_MAGLEV);
 	assert_int_equal(s.maglev_size, 655373);
-	assert_int_equal(s.hash, CFG_HASH_SOURCE);
+	assert_int_equal(s.hash, SL_HASH_SOURCE);
 	assert_int_equal(s.persistence_netmask, 24);
 	cfg_service_free(&s);
 	json_decref(j);
@@ -1128,17 +1128,17 @@ static void
 test_names(void **state)
 {
 	(void)state;
-	assert_string_equal(cfg_mode_name(CFG_MODE_FULLNAT), "fullnat");
-	assert_string_equal(cfg_mode_name(CFG_MODE_DR), "dr");
-	assert_string_equal(cfg_mode_name(CFG_MODE_TUN), "tun");
-	assert_string_equal(cfg_mode_name(CFG_MODE_NAT), "nat");
-	assert_string_equal(cfg_mode_name(CFG_MODE_MAX), "?");
-	assert_string_equal(cfg_sched_name(CFG_SCHED_RR), "rr");
-	assert_string_equal(cfg_sched_name(CFG_SCHED_WRR), "wrr");
-	assert_string_equal(cfg_sched_name(CFG_SCHED_LC), "lc");
-	assert_string_equal(cfg_sched_name(CFG_SCHED_WLC), "wlc");
-	assert_string_equal(cfg_sched_name(CFG_SCHED_SH), "sh");
-	assert_string_equal(cfg_sched_name(CFG_SCHED_MAGLEV), "maglev");
+	assert_string_equal(cfg_mode_name(SL_MODE_FULLNAT), "fullnat");
+	assert_string_equal(cfg_mode_name(SL_MODE_DR), "dr");
+	assert_string_equal(cfg_mode_name(SL_MODE_TUN), "tun");
+	assert_string_equal(cfg_mode_name(SL_MODE_NAT), "nat");
+	assert_string_equal(cfg_mode_name(SL_MODE_MAX), "?");
+	assert_string_equal(cfg_sched_name(SL_SCHED_RR), "rr");
+	assert_string_equal(cfg_sched_name(SL_SCHED_WRR), "wrr");
+	assert_string_equal(cfg_sched_name(SL_SCHED_LC), "lc");
+	assert_string_equal(cfg_sched_name(SL_SCHED_WLC), "wlc");
+	assert_string_equal(cfg_sched_name(SL_SCHED_SH), "sh");
+	assert_string_equal(cfg_sched_name(SL_SCHED_MAGLEV), "maglev");
 	assert_string_equal(cfg_sched_name(200), "?");
 }
 
@@ -1162,11 +1162,11 @@ test_limits(void **state)
 	/* 64 local addresses are fine, 65 are not */
 	doc = doc_with_ports();
 	arr = json_array();
-	for (i = 0; i < CFG_MAX_LADDRS; i++)
+	for (i = 0; i < SL_MAX_LADDRS; i++)
 		json_array_append_new(arr, json_sprintf("10.0.3.%u", i + 1));
 	json_object_set_new(json_object_get(doc, "dataplane"), "local_addresses", arr);
 	assert_int_equal(cfg_from_json(doc, &c, &e), 0);
-	assert_int_equal(c.n_laddrs, CFG_MAX_LADDRS);
+	assert_int_equal(c.n_laddrs, SL_MAX_LADDRS);
 	assert_int_equal(c.laddrs[63], ip("10.0.3.64"));
 	cfg_free(&c);
 	json_array_append_new(arr, json_string("10.0.3.200"));
@@ -1175,11 +1175,11 @@ test_limits(void **state)
 	assert_string_equal(e.msg, "too many local addresses: 65 (at most 64)");
 	json_decref(doc);
 
-	/* CFG_MAX_BACKENDS distinct backends pass; one repeat at the end is found */
+	/* SL_MAX_BACKENDS distinct backends pass; one repeat at the end is found */
 	doc = doc_with_ports();
 	svc = json_pack("{s:s}", "vip", "10.0.0.1:80/tcp");
 	bes = json_array();
-	for (i = 0; i < CFG_MAX_BACKENDS; i++) {
+	for (i = 0; i < SL_MAX_BACKENDS; i++) {
 		char a[32];
 
 		snprintf(a, sizeof(a), "10.1.%u.%u:80", i / 256, i % 256);
@@ -1188,9 +1188,9 @@ test_limits(void **state)
 	json_object_set_new(svc, "backends", bes);
 	json_object_set_new(doc, "services", json_pack("[o]", svc));
 	assert_int_equal(cfg_from_json(doc, &c, &e), 0);
-	assert_int_equal(c.services[0].n_backends, CFG_MAX_BACKENDS);
+	assert_int_equal(c.services[0].n_backends, SL_MAX_BACKENDS);
 	cfg_free(&c);
-	json_array_set_new(bes, CFG_MAX_BACKENDS - 1, json_pack("{s:s}", "address", "10.1.0.7:80"));
+	json_array_set_new(bes, SL_MAX_BACKENDS - 1, json_pack("{s:s}", "address", "10.1.0.7:80"));
 	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);
 	assert_string_equal(e.field, "services[0].backends[4095].address");
 	assert_string_equal(e.msg, "duplicate backend 10.1.0.7:80 (also backends[7])");
@@ -1203,7 +1203,7 @@ test_limits(void **state)
 	/* nine ports */
 	doc = json_pack("{s:{s:[]}}", "dataplane", "ports");
 	arr = json_object_get(json_object_get(doc, "dataplane"), "ports");
-	for (i = 0; i < CFG_MAX_PORTS + 1; i++)
+	for (i = 0; i < SL_MAX_PORTS + 1; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", "p", "device",
 						     "d", "address", "10.0.1.1/24"));
 	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);

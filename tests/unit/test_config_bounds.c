@@ -62,7 +62,7 @@ static uint64_t g_hport(const struct cfg *c) { return ntohs(SVC0(c).hc.port); }
 static uint64_t g_ival(const struct cfg *c) { return SVC0(c).hc.interval_ms; }
 static uint64_t g_htmo(const struct cfg *c) { return SVC0(c).hc.timeout_ms; }
 
-#define YEAR CFG_DURATION_MAX_S
+#define YEAR SL_DURATION_MAX_S
 static const struct bound bounds[] = {
 	{ DP, "workers", 1, 32, g_workers, 1 },
 	{ DP, "conn_table_size", 1024, 134217728, g_conns, 1 },
@@ -213,7 +213,7 @@ test_duration_max(void **state)
 		print_message("persistence \"%s\"\n", cases[i].text);
 		assert_int_equal(cfg_service_from_json(j, "", &s, &e), cases[i].rc);
 		if (cases[i].rc == 0)
-			assert_int_equal(s.persistence, CFG_DURATION_MAX_S - (i == 4));
+			assert_int_equal(s.persistence, SL_DURATION_MAX_S - (i == 4));
 		else
 			assert_string_equal(e.msg + strlen(e.msg) - strlen("(at most 365 days = "
 									   "31536000 s)"),

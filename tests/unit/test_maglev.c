@@ -91,7 +91,7 @@ svc_fini(struct svc *v)
 static const struct mg_view *
 build(struct svc *v)
 {
-	uint32_t want = v->s.maglev_size ? v->s.maglev_size : CFG_MAGLEV_SIZE_DEFAULT;
+	uint32_t want = v->s.maglev_size ? v->s.maglev_size : SL_MAGLEV_SIZE_DEFAULT;
 	const struct mg_view *m;
 	uint32_t *cnt, e, total = 0;
 	unsigned i;
@@ -149,7 +149,7 @@ balance(unsigned n, uint32_t size, uint32_t weight)
 	uint32_t lo = UINT32_MAX, hi = 0, c, total = 0;
 	unsigned i;
 
-	svc_init(&v, n, size, CFG_HASH_TUPLE);
+	svc_init(&v, n, size, SL_HASH_TUPLE);
 	for (i = 0; i < n; i++)
 		v.be[i].weight = weight;
 	m = build(&v);
@@ -175,11 +175,11 @@ test_balance_equal_weights(void **state)
 
 	(void)state;
 	for (k = 0; k < RTE_DIM(ns); k++) {
-		balance(ns[k], CFG_MAGLEV_SIZE_DEFAULT, 1);
+		balance(ns[k], SL_MAGLEV_SIZE_DEFAULT, 1);
 		balance(ns[k], SMALL_PRIME, 1);
 	}
 	/* Equal weights other than 1 are the same ratio. */
-	balance(10, CFG_MAGLEV_SIZE_DEFAULT, 7);
+	balance(10, SL_MAGLEV_SIZE_DEFAULT, 7);
 	balance(13, 655373, 100);
 }
 
@@ -190,7 +190,7 @@ test_default_size(void **state)
 	struct svc v;
 
 	(void)state;
-	svc_init(&v, 3, 0, CFG_HASH_TUPLE);
+	svc_init(&v, 3, 0, SL_HASH_TUPLE);
 	build(&v); /* asserts the size */
 	svc_fini(&v);
 }
@@ -204,7 +204,7 @@ weight_error(const uint32_t *w, unsigned n, uint32_t size)
 	double worst = 0, sum = 0;
 	unsigned i;
 
-	svc_init(&v, n, size, CFG_HASH_TUPLE);
+	svc_init(&v, n, size, SL_HASH_TUPLE);
 	for (i = 0; i < n; i++) {
 		v.be[i].weight = w[i];
 		sum += w[i];
@@ -236,16 +236,16 @@ test_weights_are_ratios(void **state)
 	unsigned i;
 
 	(void)state;
-	e = weight_error(w12, 2, CFG_MAGLEV_SIZE_DEFAULT);
+	e = weight_error(w12, 2, SL_MAGLEV_SIZE_DEFAULT);
 	print_message("maglev weights 1:2, M=65537: worst relative error %.4f%%\n", e * 100);
-	weight_error(w21, 2, CFG_MAGLEV_SIZE_DEFAULT);
+	weight_error(w21, 2, SL_MAGLEV_SIZE_DEFAULT);
 	weight_error(w12, 2, 655373);
-	e = weight_error(w_mix, 10, CFG_MAGLEV_SIZE_DEFAULT);
+	e = weight_error(w_mix, 10, SL_MAGLEV_SIZE_DEFAULT);
 	print_message("maglev weights 1..10, M=65537: worst relative error %.4f%%\n", e * 100);
-	weight_error(w_far, 4, CFG_MAGLEV_SIZE_DEFAULT);
+	weight_error(w_far, 4, SL_MAGLEV_SIZE_DEFAULT);
 	for (i = 0; i < 100; i++)
 		w_many[i] = 1 + i % 3;
-	e = weight_error(w_many, 100, CFG_MAGLEV_SIZE_DEFAULT);
+	e = weight_error(w_many, 100, SL_MAGLEV_SIZE_DEFAULT);
 	print_message("maglev weights 1:2:3 x 100 backends, M=65537: worst relative error "
 		      "%.4f%%\n", e * 100);
 }
@@ -258,8 +258,8 @@ test_weights_scale_free(void **state)
 	const struct mg_view *ma, *mb;
 
 	(void)state;
-	svc_init(&a, 2, CFG_MAGLEV_SIZE_DEFAULT, CFG_HASH_TUPLE);
-	svc_init(&b, 2, CFG_MAGLEV_SIZE_DEFAULT, CFG_HASH_TUPLE);
+	svc_init(&a, 2, SL_MAGLEV_SIZE_DEFAULT, SL_HASH_TUPLE);
+	svc_init(&b, 2, SL_MAGLEV_SIZE_DEFAULT, SL_HASH_TUPLE);
 	a.be[0].weight = 1;
 	a.be[1].weight = 2;
 	b.be[0].weight = 1000;
@@ -304,8 +304,8 @@ removal(unsigned n, uint32_t size, unsigned r, uint32_t *own)
 	uint32_t e, moved = 0;
 	unsigned i, j = 0;
 
-	svc_init(&a, n, size, CFG_HASH_TUPLE);
-	svc_init(&b, n - 1, size, CFG_HASH_TUPLE);
+	svc_init(&a, n, size, SL_HASH_TUPLE);
+	svc_init(&b, n - 1, size, SL_HASH_TUPLE);
 	for (i = 0; i < n; i++)
 		if (i != r)
 			b.be[j++] = a.be[i];
@@ -376,10 +376,10 @@ static void
 test_disruption(void **state)
 {
 	(void)state;
-	disruption(10, CFG_MAGLEV_SIZE_DEFAULT, 10);
-	disruption(100, CFG_MAGLEV_SIZE_DEFAULT, 100);
+	disruption(10, SL_MAGLEV_SIZE_DEFAULT, 10);
+	disruption(100, SL_MAGLEV_SIZE_DEFAULT, 100);
 	disruption(100, 655373, 20);
-	disruption(1000, CFG_MAGLEV_SIZE_DEFAULT, 20);
+	disruption(1000, SL_MAGLEV_SIZE_DEFAULT, 20);
 }
 
 /* Every node builds the same table from the same backends, whatever their order. */
@@ -392,8 +392,8 @@ consistency(unsigned n, uint32_t size, int same_addr)
 	uint32_t e;
 	unsigned i, diff = 0;
 
-	svc_init(&a, n, size, CFG_HASH_TUPLE);
-	svc_init(&b, n, size, CFG_HASH_TUPLE);
+	svc_init(&a, n, size, SL_HASH_TUPLE);
+	svc_init(&b, n, size, SL_HASH_TUPLE);
 	for (i = 0; i < n; i++) {
 		a.be[i].weight = 1 + i % 4;
 		if (same_addr) {
@@ -430,12 +430,12 @@ static void
 test_consistency_shuffled(void **state)
 {
 	(void)state;
-	consistency(2, CFG_MAGLEV_SIZE_DEFAULT, 0);
-	consistency(10, CFG_MAGLEV_SIZE_DEFAULT, 0);
-	consistency(100, CFG_MAGLEV_SIZE_DEFAULT, 0);
-	consistency(1000, CFG_MAGLEV_SIZE_DEFAULT, 0);
+	consistency(2, SL_MAGLEV_SIZE_DEFAULT, 0);
+	consistency(10, SL_MAGLEV_SIZE_DEFAULT, 0);
+	consistency(100, SL_MAGLEV_SIZE_DEFAULT, 0);
+	consistency(1000, SL_MAGLEV_SIZE_DEFAULT, 0);
 	consistency(10, SMALL_PRIME, 0);
-	consistency(20, CFG_MAGLEV_SIZE_DEFAULT, 1);
+	consistency(20, SL_MAGLEV_SIZE_DEFAULT, 1);
 }
 
 #define N_HASH_BE 10
@@ -451,7 +451,7 @@ test_hash_source(void **state)
 	unsigned c, s, per_be[N_HASH_BE] = { 0 };
 
 	(void)state;
-	svc_init(&v, N_HASH_BE, CFG_MAGLEV_SIZE_DEFAULT, CFG_HASH_SOURCE);
+	svc_init(&v, N_HASH_BE, SL_MAGLEV_SIZE_DEFAULT, SL_HASH_SOURCE);
 	build(&v);
 	for (c = 0; c < N_CLIENTS; c++) {
 		uint32_t saddr = 0xc0a80000 + c * 7 + 1;
@@ -483,7 +483,7 @@ test_hash_tuple(void **state)
 	unsigned s, per_be[N_HASH_BE] = { 0 }, lo = UINT32_MAX, hi = 0;
 
 	(void)state;
-	svc_init(&v, N_HASH_BE, CFG_MAGLEV_SIZE_DEFAULT, CFG_HASH_TUPLE);
+	svc_init(&v, N_HASH_BE, SL_MAGLEV_SIZE_DEFAULT, SL_HASH_TUPLE);
 	build(&v);
 	for (s = 0; s < N_PORTS; s++) {
 		int b, again;
@@ -518,7 +518,7 @@ test_out_of_table(void **state)
 	unsigned i;
 
 	(void)state;
-	svc_init(&v, 10, CFG_MAGLEV_SIZE_DEFAULT, CFG_HASH_TUPLE);
+	svc_init(&v, 10, SL_MAGLEV_SIZE_DEFAULT, SL_HASH_TUPLE);
 	v.be[2].weight = 0;
 	v.be[7].inhibited = 1;
 	m = build(&v);
@@ -532,7 +532,7 @@ test_out_of_table(void **state)
 		hi = RTE_MAX(hi, c);
 	}
 	assert_true(hi - lo <= 1);
-	assert_int_equal(lo, CFG_MAGLEV_SIZE_DEFAULT / 8);
+	assert_int_equal(lo, SL_MAGLEV_SIZE_DEFAULT / 8);
 	for (i = 0; i < 2000; i++) {
 		int b;
 
@@ -549,7 +549,7 @@ test_out_of_table(void **state)
 	fx_flow(&p, 0xc0a80001, 1234);
 	assert_int_equal(pick(&v, &p, 0), -1);
 	svc_fini(&v);
-	svc_init(&v, 0, SMALL_PRIME, CFG_HASH_TUPLE);
+	svc_init(&v, 0, SMALL_PRIME, SL_HASH_TUPLE);
 	build(&v);
 	assert_int_equal(pick(&v, &p, 0), -1);
 	svc_fini(&v);
@@ -573,7 +573,7 @@ test_max_conns_fallthrough(void **state)
 	int b;
 
 	(void)state;
-	svc_init(&v, 10, CFG_MAGLEV_SIZE_DEFAULT, CFG_HASH_TUPLE);
+	svc_init(&v, 10, SL_MAGLEV_SIZE_DEFAULT, SL_HASH_TUPLE);
 	v.be[full].max_conns = 3;
 	build(&v);
 	rng_state = 42;
@@ -632,7 +632,7 @@ test_unavailable_after_build(void **state)
 	unsigned i;
 
 	(void)state;
-	svc_init(&v, 5, SMALL_PRIME, CFG_HASH_TUPLE);
+	svc_init(&v, 5, SMALL_PRIME, SL_HASH_TUPLE);
 	build(&v);
 	v.be[1].inhibited = 1;
 	v.be[3].weight = 0;

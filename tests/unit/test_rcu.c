@@ -21,6 +21,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "config/config.h"
+#include "control/spec.h"
 #include "service/snapshot.h"
 #include "worker/dp.h"
 #include "worker/worker.h"
@@ -56,14 +57,9 @@ static struct snapshot *
 build(struct dp *dp, const struct cfg *c, uint64_t version)
 {
 	static const uint16_t slots[N_SERVICES][2] = { { 0, 1 }, { 2 }, { 3 }, { 4 } };
-	struct snap_svc_input in[N_SERVICES];
-	unsigned i;
+	const uint16_t *be_slots[N_SERVICES] = { slots[0], slots[1], slots[2], slots[3] };
 
-	for (i = 0; i < c->n_services; i++)
-		in[i] = (struct snap_svc_input){ .cfg = &c->services[i], .slot = (uint16_t)i,
-						 .be_slots = slots[i] };
-	return snapshot_build(in, c->n_services, dp->routes, dp->be_gauges, dp->n_workers,
-			      version);
+	return spec_snapshot(dp, c->services, c->n_services, be_slots, version);
 }
 
 static void
@@ -114,6 +110,7 @@ test_publish_while_reading_concurrent(void **state)
 	static const struct rte_ether_addr macs[2] = { { { 2, 0, 0, 0, 0, 1 } },
 						       { { 2, 0, 0, 0, 0, 2 } } };
 	struct reader r = { 0 };
+	struct dp_spec spec;
 	struct cfg_error err;
 	struct cfg c;
 	pthread_t t;
@@ -122,7 +119,8 @@ test_publish_while_reading_concurrent(void **state)
 	(void)state;
 	assert_int_equal(cfg_load_string(config, "test", &c, &err), 0);
 	assert_int_equal(c.n_services, N_SERVICES);
-	r.dp = dp_create(&c, macs, port_ids);
+	spec_dp(&c, macs, port_ids, &spec);
+	r.dp = dp_create(&spec);
 	assert_non_null(r.dp);
 	/* What ctl_init() does before the workers run: it must not wait for them. */
 	dp_publish(r.dp, build(r.dp, &c, 1));

@@ -17,7 +17,6 @@
 #include <rte_byteorder.h>
 #include <rte_memory.h>
 
-#include "config/config.h"
 #include "net/route.h"
 #include "test_eal.h"
 
@@ -29,7 +28,7 @@ static const struct route_port ports[] = {
 };
 
 static struct route_table *
-create(const struct route_port *p, unsigned n_ports, const struct cfg_route *r,
+create(const struct route_port *p, unsigned n_ports, const struct route_spec *r,
        unsigned n_routes)
 {
 	static unsigned n;
@@ -89,7 +88,7 @@ test_connected(void **state)
 static void
 test_default_route(void **state)
 {
-	static const struct cfg_route r[] = {
+	static const struct route_spec r[] = {
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
 	};
 	struct route_table *rt = create(ports, 2, r, 1);
@@ -110,7 +109,7 @@ test_default_route(void **state)
 static void
 test_longest_prefix(void **state)
 {
-	static const struct cfg_route r[] = {
+	static const struct route_spec r[] = {
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
 		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 2, 254) },
 		{ .prefix = IP(192, 168, 5, 0), .depth = 24, .via = IP(10, 0, 1, 253) },
@@ -148,7 +147,7 @@ test_longest_prefix(void **state)
 static void
 test_order_independent(void **state)
 {
-	static const struct cfg_route r[] = {
+	static const struct route_spec r[] = {
 		{ .prefix = IP(192, 168, 5, 0), .depth = 24, .via = IP(10, 0, 1, 253) },
 		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 2, 254) },
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
@@ -167,11 +166,11 @@ test_order_independent(void **state)
 static void
 test_via_outside_refused(void **state)
 {
-	static const struct cfg_route bad[] = {
+	static const struct route_spec bad[] = {
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
 		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 3, 1) },
 	};
-	static const struct cfg_route bad_default[] = {
+	static const struct route_spec bad_default[] = {
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(192, 168, 1, 1) },
 	};
 
@@ -197,11 +196,11 @@ test_prefix_lengths(void **state)
 		{ .addr = IP(10, 0, 9, 1), .prefix_len = 30 },
 		{ .addr = IP(192, 0, 2, 77), .prefix_len = 32 },
 	};
-	static const struct cfg_route far_in_16[] = {
+	static const struct route_spec far_in_16[] = {
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(172, 16, 200, 9) },
 		{ .prefix = IP(198, 51, 100, 0), .depth = 24, .via = IP(10, 0, 9, 2) },
 	};
-	static const struct cfg_route outside_30[] = {
+	static const struct route_spec outside_30[] = {
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 9, 5) },
 	};
 	struct route_table *rt;
@@ -226,7 +225,7 @@ test_prefix_lengths(void **state)
 static void
 test_failed_create_cleans_up(void **state)
 {
-	static const struct cfg_route bad[] = {
+	static const struct route_spec bad[] = {
 		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
 		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 3, 1) },
 	};
@@ -249,7 +248,7 @@ test_failed_create_cleans_up(void **state)
 static void
 test_shared_next_hops(void **state)
 {
-	static struct cfg_route r[600];
+	static struct route_spec r[600];
 	struct route_table *rt;
 	unsigned i;
 
@@ -272,7 +271,7 @@ test_shared_next_hops(void **state)
 static void
 test_no_route(void **state)
 {
-	static const struct cfg_route r[] = {
+	static const struct route_spec r[] = {
 		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 2, 254) },
 	};
 	struct route_table *rt = create(ports, 2, r, 1);

@@ -142,19 +142,19 @@ static void
 test_registry(void **state)
 {
 	(void)state;
-	assert_ptr_equal(sched_get(CFG_SCHED_RR), &sched_rr_ops);
-	assert_ptr_equal(sched_get(CFG_SCHED_WRR), &sched_wrr_ops);
-	assert_ptr_equal(sched_get(CFG_SCHED_LC), &sched_lc_ops);
-	assert_ptr_equal(sched_get(CFG_SCHED_WLC), &sched_wlc_ops);
-	assert_ptr_equal(sched_get(CFG_SCHED_SH), &sched_sh_ops);
-	assert_ptr_equal(sched_get(CFG_SCHED_MAGLEV), &sched_maglev_ops);
+	assert_ptr_equal(sched_get(SL_SCHED_RR), &sched_rr_ops);
+	assert_ptr_equal(sched_get(SL_SCHED_WRR), &sched_wrr_ops);
+	assert_ptr_equal(sched_get(SL_SCHED_LC), &sched_lc_ops);
+	assert_ptr_equal(sched_get(SL_SCHED_WLC), &sched_wlc_ops);
+	assert_ptr_equal(sched_get(SL_SCHED_SH), &sched_sh_ops);
+	assert_ptr_equal(sched_get(SL_SCHED_MAGLEV), &sched_maglev_ops);
 	assert_string_equal(sched_rr_ops.name, "rr");
 	assert_string_equal(sched_wrr_ops.name, "wrr");
 	assert_string_equal(sched_lc_ops.name, "lc");
 	assert_string_equal(sched_wlc_ops.name, "wlc");
 	assert_string_equal(sched_sh_ops.name, "sh");
 	assert_string_equal(sched_maglev_ops.name, "maglev");
-	assert_null(sched_get(CFG_SCHED_MAX));
+	assert_null(sched_get(SL_SCHED_MAX));
 	assert_null(sched_get(255));
 }
 
@@ -755,7 +755,7 @@ test_sh_source(void **state)
 
 	(void)state;
 	svc_init(&v, &sched_sh_ops, w, 5);
-	v.s.hash = CFG_HASH_TUPLE;
+	v.s.hash = SL_HASH_TUPLE;
 	build(&v, 2);
 	for (c = 0; c < 100; c++) {
 		uint32_t saddr = 0xc6336400 + c * 13;

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_KINDS_H
+#define SLUICE_KINDS_H
+
+/*
+ * The kinds the data plane dispatches on, by the numbers the configuration stores: the
+ * forwarding modes (forward/fwd.c's ops table), the schedulers (sched/sched.c's) and what
+ * Maglev hashes. The configuration names them (config_service.c's tables).
+ */
+
+enum sl_mode { SL_MODE_FULLNAT = 0, SL_MODE_DR, SL_MODE_TUN, SL_MODE_NAT, SL_MODE_MAX };
+enum sl_sched { SL_SCHED_RR = 0, SL_SCHED_WRR, SL_SCHED_LC, SL_SCHED_WLC, SL_SCHED_SH,
+		SL_SCHED_MAGLEV, SL_SCHED_MAX };
+/* What Maglev (and sh) hash: the 5-tuple, or the source address alone. */
+enum sl_hash { SL_HASH_TUPLE = 0, SL_HASH_SOURCE, SL_HASH_MAX };
+
+#endif

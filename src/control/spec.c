@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "control/spec.h"
+#include "flow/tcp_state.h"
+
+void
+spec_dp(const struct cfg *c, const struct rte_ether_addr *macs, const uint16_t *port_ids,
+	struct dp_spec *out)
+{
+	const struct cfg_timeouts *t = &c->timeouts;
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	out->workers = c->workers;
+	out->conn_table_size = c->conn_table_size;
+	out->n_ports = c->n_ports;
+	for (i = 0; i < c->n_ports; i++) {
+		struct dp_port_spec *p = &out->ports[i];
+
+		snprintf(p->name, sizeof(p->name), "%s", c->ports[i].name);
+		p->port_id = port_ids[i];
+		p->mac = macs[i];
+		p->addr = c->ports[i].addr;
+		p->prefix_len = c->ports[i].prefix_len;
+	}
+	out->n_laddrs = c->n_laddrs;
+	memcpy(out->laddrs, c->laddrs, sizeof(c->laddrs[0]) * c->n_laddrs);
+	out->n_peers = c->n_peers;
+	memcpy(out->peers, c->peers, sizeof(c->peers[0]) * c->n_peers);
+	/* struct route_spec is cfg_route's twin, member for member. */
+	_Static_assert(sizeof(struct route_spec) == sizeof(struct cfg_route) &&
+			       offsetof(struct route_spec, via) == offsetof(struct cfg_route, via),
+		       "route_spec and cfg_route must agree");
+	out->n_routes = c->n_routes;
+	out->routes = (const struct route_spec *)c->routes;
+	/* The timeout keys by conn state; a state with no key uses the closest in spirit. */
+	out->timeout_s[TCP_S_NONE] = t->tcp_close;
+	out->timeout_s[TCP_S_ESTABLISHED] = t->tcp_established;
+	out->timeout_s[TCP_S_SYN_SENT] = t->tcp_syn_sent;
+	out->timeout_s[TCP_S_SYN_RECV] = t->tcp_syn_recv;
+	out->timeout_s[TCP_S_FIN_WAIT] = t->tcp_fin_wait;
+	out->timeout_s[TCP_S_TIME_WAIT] = t->tcp_time_wait;
+	out->timeout_s[TCP_S_CLOSE] = t->tcp_close;
+	out->timeout_s[TCP_S_CLOSE_WAIT] = t->tcp_close_wait;
+	out->timeout_s[TCP_S_LAST_ACK] = t->tcp_last_ack;
+	out->timeout_s[TCP_S_LISTEN] = t->tcp_syn_sent;
+	out->timeout_s[TCP_S_SYNACK] = t->tcp_syn_recv;
+	out->timeout_s[CONN_S_UDP] = t->udp;
+	out->lip_quarantine_s = t->lip_quarantine;
+}
+
+void
+spec_ports(const struct cfg *c, struct port_set *out)
+{
+	unsigned i;
+
+	_Static_assert((int)PORT_MEM_AUTO == (int)CFG_MEM_AUTO &&
+			       (int)PORT_MEM_HUGEPAGES == (int)CFG_MEM_HUGEPAGES &&
+			       (int)PORT_MEM_NO_HUGEPAGES == (int)CFG_MEM_NO_HUGEPAGES,
+		       "port_memory and cfg_memory must agree");
+	memset(out, 0, sizeof(*out));
+	out->workers = c->workers;
+	out->memory = (uint8_t)c->memory;
+	out->conn_table_size = c->conn_table_size;
+	out->n_ports = c->n_ports;
+	for (i = 0; i < c->n_ports; i++) {
+		struct port_spec *p = &out->ports[i];
+
+		snprintf(p->name, sizeof(p->name), "%s", c->ports[i].name);
+		snprintf(p->device, sizeof(p->device), "%s", c->ports[i].device);
+		p->addr = c->ports[i].addr;
+		p->prefix_len = c->ports[i].prefix_len;
+	}
+	out->n_routes = c->n_routes;
+	out->routes = (const struct route_spec *)c->routes;
+}
+
+int
+spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slots,
+	     const uint8_t *be_down, struct snap_svc_input *out)
+{
+	struct snap_service *ss = &out->svc;
+	struct snap_backend *b;
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	b = calloc(s->n_backends ? s->n_backends : 1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	for (i = 0; i < s->n_backends; i++) {
+		const struct cfg_backend *cb = &s->backends[i];
+
+		b[i] = (struct snap_backend){
+			.addr = cb->addr, .port = cb->port, .slot = be_slots[i],
+			.weight = cb->weight, .max_conns = cb->max_conns,
+			/* taken out by the operator or by its health check */
+			.inhibited = cb->inhibited || (be_down != NULL && be_down[i]),
+		};
+	}
+	*ss = (struct snap_service){
+		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
+		.hash = s->hash, .persistence = s->persistence,
+		.persist_mask = addr_prefix_mask(s->persistence_netmask),
+		.maglev_size = s->maglev_size, .n_backends = s->n_backends, .backends = b,
+	};
+	out->sched = s->sched;
+	return 0;
+}
+
+void
+spec_service_free(struct snap_svc_input *in)
+{
+	free(in->svc.backends);
+	in->svc.backends = NULL;
+}
+
+struct snapshot *
+spec_snapshot(const struct dp *dp, const struct cfg_service *svcs, unsigned n,
+	      const uint16_t *const *be_slots, uint64_t version)
+{
+	struct snap_svc_input *in = calloc(n ? n : 1, sizeof(*in));
+	uint16_t *seq = NULL;
+	struct snapshot *s = NULL;
+	unsigned i, j, total = 0, off = 0;
+	int err = ENOMEM;
+
+	for (i = 0; i < n; i++)
+		total += svcs[i].n_backends;
+	seq = calloc(total ? total : 1, sizeof(*seq));
+	if (in == NULL || seq == NULL)
+		goto out;
+	for (j = 0; j < total; j++)
+		seq[j] = (uint16_t)j;
+	for (i = 0; i < n; i++) {
+		const uint16_t *slots = be_slots ? be_slots[i] : seq + off;
+
+		off += svcs[i].n_backends;
+		if (spec_service(&svcs[i], (uint16_t)i, slots, NULL, &in[i]) < 0)
+			goto out;
+	}
+	s = snapshot_build(in, n, dp->routes, dp->be_gauges, dp->n_workers, version);
+	err = s ? 0 : errno;
+out:
+	if (in)
+		for (i = 0; i < n; i++)
+			spec_service_free(&in[i]);
+	free(in);
+	free(seq);
+	if (s == NULL)
+		errno = err;
+	return s;
+}
