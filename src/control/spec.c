@@ -7,6 +7,7 @@
 #include "common/addr.h"
 #include "control/spec.h"
 #include "flow/tcp_state.h"
+#include "forward/fwd.h"
 
 void
 spec_dp(const struct cfg *c, const struct rte_ether_addr *macs, const uint16_t *port_ids,
@@ -89,6 +90,9 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 	unsigned i;
 
 	memset(out, 0, sizeof(*out));
+	/* The data plane calls the mode's ops without looking: it must be built in. */
+	if (fwd_get(s->mode) == NULL)
+		return -ENOTSUP;
 	b = calloc(s->n_backends ? s->n_backends : 1, sizeof(*b));
 	if (b == NULL)
 		return -ENOMEM;

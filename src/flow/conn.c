@@ -189,8 +189,10 @@ keys_del(struct conn_table *ct, const struct conn *c)
 
 	conn_key_in(c, &k);
 	rte_hash_del_key(ct->h, &k);
-	conn_key_out(c, &k);
-	rte_hash_del_key(ct->h, &k);
+	if (c->flags & CONN_F_OUT) {
+		conn_key_out(c, &k);
+		rte_hash_del_key(ct->h, &k);
+	}
 }
 
 void
@@ -202,25 +204,35 @@ conn_abandon(struct conn_table *ct, struct conn *c)
 }
 
 int
-conn_insert(struct conn_table *ct, struct conn *c, uint32_t now)
+conn_insert(struct conn_table *ct, struct conn *c, const struct conn_key *kout, uint32_t now)
 {
-	struct conn_key kin, kout;
+	struct conn_key kin, k;
 	int ret;
 
 	conn_key_in(c, &kin);
-	conn_key_out(c, &kout);
+	if (kout != NULL) {
+		/* The table finds the key again from the conn when it goes (keys_del). */
+		conn_key_out(c, &k);
+		if (memcmp(&k, kout, sizeof(k)) != 0) {
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
 	/* rte_hash_add_key_data() overwrites an existing key; a taken tuple must fail instead. */
-	if (rte_hash_lookup(ct->h, &kin) >= 0 || rte_hash_lookup(ct->h, &kout) >= 0) {
+	if (rte_hash_lookup(ct->h, &kin) >= 0 || (kout && rte_hash_lookup(ct->h, kout) >= 0)) {
 		ret = -EEXIST;
 		goto fail;
 	}
 	ret = rte_hash_add_key_data(ct->h, &kin, (void *)((uintptr_t)c | CONN_DIR_IN));
 	if (ret < 0)
 		goto fail;
-	ret = rte_hash_add_key_data(ct->h, &kout, (void *)((uintptr_t)c | CONN_DIR_OUT));
-	if (ret < 0) {
-		rte_hash_del_key(ct->h, &kin);
-		goto fail;
+	if (kout != NULL) {
+		ret = rte_hash_add_key_data(ct->h, kout, (void *)((uintptr_t)c | CONN_DIR_OUT));
+		if (ret < 0) {
+			rte_hash_del_key(ct->h, &kin);
+			goto fail;
+		}
+		c->flags |= CONN_F_OUT;
 	}
 	if (!ct->wheel_started) {
 		ct->wheel_tick = now;

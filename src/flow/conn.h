@@ -7,8 +7,10 @@
 #include <rte_ether.h>
 #include <rte_hash.h>
 
-#include "packet/pkt.h"
+#include "common/kinds.h"
+#include "common/limits.h"
 #include "flow/tcp_state.h"
+#include "packet/pkt.h"
 
 /*
  * The per-worker connection table. One worker owns a table: it alone inserts, looks up
@@ -24,7 +26,6 @@
  * one conn_expire() call is bounded by a budget.
  */
 
-struct fwd_ops;
 struct conn_table;
 
 /* The clock of expiry. 64 ms ticks in 32 bits last 8 years; timeouts are whole seconds. */
@@ -36,36 +37,61 @@ conn_ticks(uint64_t ms)
 	return (uint32_t)(ms / CONN_TICK_MS);
 }
 
-enum { CONN_F_DEAD = 1 }; /* removed from the hash, waiting for the wheel to free it */
+/*
+ * The conn's flag word. DEAD is the table's; the rest are the modes' and the defenses'
+ * (SYN proxy, PROXY protocol, TOA), each on a bit of its own.
+ */
+enum {
+	CONN_F_DEAD = 1 << 0, /* removed from the hash, waiting for the wheel to free it */
+	CONN_F_OUT = 1 << 1,  /* indexed under its OUT key too */
+};
 
+/*
+ * One cache line: everything the established path reads is here, and a mode's per-conn
+ * state has its room (the flag word, the two sequence deltas) without a second line.
+ */
 struct conn {
 	/* Client side: the IN key is (caddr, vaddr, cport, vport). */
 	uint32_t caddr;
 	uint32_t vaddr;
 	uint16_t cport;
 	uint16_t vport;
-	/* Backend side: the OUT key is (daddr, laddr, dport, lport). */
+	/* Backend side: the OUT key (FULLNAT: daddr, laddr, dport, lport) is the mode's. */
 	uint32_t daddr;
 	uint32_t laddr;
 	uint16_t dport;
 	uint16_t lport;
 
 	uint8_t proto;
-	uint8_t state;        /* enum tcp_state, or CONN_S_UDP */
-	uint8_t c_port : 4;   /* port toward the client (its route): replies leave there */
-	uint8_t out_port : 4; /* port toward the backend (SL_MAX_PORTS <= 16) */
-	uint8_t lip_idx : 6;  /* SL_MAX_LADDRS <= 64 */
-	uint8_t flags : 2;    /* CONN_F_* */
-	uint16_t svc_slot;    /* counters of the service */
-	uint16_t be_slot;     /* counters of the backend */
-	uint32_t out_nh;      /* next hop toward the backend (the backend or a gateway) */
-	uint32_t c_nh;        /* next hop toward the client (the client or a router), routed */
-	uint16_t gen;         /* odd while the slot is free; readers outside the worker check it */
-	uint32_t wheel_next;  /* the wheel slot's list: conn indexes */
+	uint8_t state;         /* enum tcp_state, or CONN_S_UDP */
+	uint16_t c_port : 3;   /* port toward the client (its route): replies leave there */
+	uint16_t out_port : 3; /* port toward the backend */
+	uint16_t lip_idx : 6;  /* the LIP, an index in the node's local_addresses */
+	uint16_t mode : 4;     /* enum sl_mode: the ops (forward/fwd.h fwd_of), bound once */
+	uint16_t svc_slot;     /* counters of the service */
+	uint16_t be_slot;      /* counters of the backend */
+	uint32_t out_nh;       /* next hop toward the backend (the backend or a gateway) */
+	uint32_t c_nh;         /* next hop toward the client (the client or a router), routed */
+	uint16_t gen;          /* odd while the slot is free; readers outside the worker check it */
+	uint16_t flags;        /* CONN_F_* */
+	uint32_t wheel_next;   /* the wheel slot's list: conn indexes */
 	uint32_t wheel_prev;
-	uint32_t expire;      /* deadline in ticks (CONN_TICK_MS) of the owning worker's clock */
-	const struct fwd_ops *fwd; /* the mode, bound once at creation */
+	uint32_t expire;       /* deadline in ticks (CONN_TICK_MS) of the owning worker's clock */
+	/*
+	 * What a mode or a defense shifts the TCP sequence space by: seq_delta between the
+	 * client's and the backend's view of the node's sequence numbers (a SYN proxy answers
+	 * with its own ISN), ins_delta the bytes inserted toward the backend (a PROXY protocol
+	 * header) whose acknowledgements come back shifted. 0 for plain conns.
+	 */
+	int32_t seq_delta;
+	int32_t ins_delta;
 } __rte_cache_aligned;
+
+/* The packings above hold the limits they are sized for (common/limits.h). */
+_Static_assert(SL_MAX_PORTS <= 8, "c_port and out_port are 3 bits");
+_Static_assert(SL_MAX_LADDRS <= 64, "lip_idx is 6 bits");
+_Static_assert(SL_MODE_MAX <= 16, "mode is 4 bits");
+_Static_assert(sizeof(struct conn) == RTE_CACHE_LINE_SIZE, "a conn is one cache line");
 
 /* Called by conn_expire() for every conn that times out, before it is freed. */
 typedef void (*conn_expire_cb)(void *arg, struct conn *c);
@@ -122,11 +148,15 @@ struct conn *conn_lookup(struct conn_table *ct, const struct conn_key *k, enum c
 struct conn *conn_alloc(struct conn_table *ct);
 
 /**
- * Index a filled conn under both keys and file it for expiry at c->expire; now is the
- * worker clock in ticks.
- * 0, -EEXIST (a key is taken) or -ENOSPC. On error the conn is given back. Owner worker.
+ * Index a filled conn under its IN key and, when kout is given (the mode's out_key: the
+ * key of the backend side's packets, which is always conn_key_out(c)), under that one too,
+ * and file it for expiry at c->expire; now is the worker clock in ticks. kout NULL: the
+ * backend side never comes through the node (DR, TUN).
+ * 0, -EEXIST (a key is taken), -ENOSPC, or -EINVAL (kout is not conn_key_out(c)). On error
+ * the conn is given back. Owner worker.
  */
-int conn_insert(struct conn_table *ct, struct conn *c, uint32_t now);
+int conn_insert(struct conn_table *ct, struct conn *c, const struct conn_key *kout,
+		uint32_t now);
 
 /** Give back a conn from conn_alloc() that was never inserted. Owner worker. */
 void conn_abandon(struct conn_table *ct, struct conn *c);

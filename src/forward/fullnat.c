@@ -65,6 +65,14 @@ fullnat_conn_init(struct worker *w, struct conn *c)
 	return 0;
 }
 
+/* Replies come back to the LIP and port conn_init took. */
+static bool
+fullnat_out_key(const struct conn *c, struct conn_key *k)
+{
+	conn_key_out(c, k);
+	return true;
+}
+
 static void
 fullnat_release(struct worker *w, const struct conn *c)
 {
@@ -127,7 +135,9 @@ fullnat_icmp_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pk
 const struct fwd_ops fwd_fullnat_ops = {
 	.name = "fullnat",
 	.conn_init = fullnat_conn_init,
+	.out_key = fullnat_out_key,
 	.release = fullnat_release,
 	.xmit = { [CONN_DIR_IN] = fullnat_in, [CONN_DIR_OUT] = fullnat_out },
 	.icmp_xmit = { [CONN_DIR_IN] = fullnat_icmp_in, [CONN_DIR_OUT] = fullnat_icmp_out },
+	.headroom = 0, /* addresses and ports change in place */
 };

@@ -2,6 +2,7 @@
 #ifndef SLUICE_FWD_H
 #define SLUICE_FWD_H
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -12,9 +13,11 @@
 #include "worker/worker.h"
 
 /*
- * A forwarding mode: how a packet of a conn is rewritten and sent, one function per
- * direction. The mode is bound to the conn when it is created (c->fwd), as IPVS binds
- * its xmit function, so the per-packet path has no switch on the mode. One file a mode.
+ * A forwarding mode: how a conn is set up and keyed, how its packets are rewritten and
+ * sent (one function per direction), how an ICMP error about it is relayed, and what it
+ * gives back. The mode is bound to the conn when it is created (c->mode, fwd_of()), as IPVS
+ * binds its xmit function, so the per-packet path has no switch on the mode. One file a
+ * mode (forward/fullnat.c, ...), listed in forward/fwd.c.
  */
 /*
  * An ICMP error about a conn, as icmp.c found it: the error and the header of the packet the
@@ -37,6 +40,13 @@ struct fwd_ops {
 	 * drop reason; on failure nothing is held. Worker.
 	 */
 	unsigned (*conn_init)(struct worker *w, struct conn *c);
+	/**
+	 * The key the backend side's packets carry, into k (it is always conn_key_out(c):
+	 * conn_init set laddr and lport to what the replies are addressed to: FULLNAT its LIP
+	 * and port, NAT the client's), or false when they never come through the node (DR,
+	 * TUN: the backend answers the client itself). Worker.
+	 */
+	bool (*out_key)(const struct conn *c, struct conn_key *k);
 	/** Give back what conn_init took, as c ends. Worker. */
 	void (*release)(struct worker *w, const struct conn *c);
 	/** Rewrite and queue m; 0 or a drop reason (the caller frees and counts). Worker. */
@@ -48,6 +58,11 @@ struct fwd_ops {
 	 */
 	int (*icmp_xmit[2])(struct worker *w, struct conn *c, struct rte_mbuf *m,
 			    struct pkt_meta *p, const struct fwd_icmp *q);
+	/*
+	 * Bytes the mode may add in front of a packet (TUN: an outer IPv4 header, GUE its UDP
+	 * and GUE headers): the mbuf pools keep at least this much headroom (packet/grow.h).
+	 */
+	uint16_t headroom;
 };
 
 /*
@@ -89,8 +104,21 @@ fwd_quote_set4(uint8_t *field, uint32_t v, uint8_t *sum)
 
 extern const struct fwd_ops fwd_fullnat_ops;
 
-/** The ops of a mode (enum sl_mode), or NULL when it is not built in. */
+/* The modes by enum sl_mode; NULL for one not built in. */
+extern const struct fwd_ops *const fwd_modes[SL_MODE_MAX];
+
+/** The ops of a mode (enum sl_mode), or NULL when it is not built in. Any thread. */
 const struct fwd_ops *fwd_get(uint8_t mode);
+
+/** The most headroom a built-in mode needs (struct fwd_ops.headroom). Any thread. */
+uint16_t fwd_headroom_max(void);
+
+/** The ops c was bound to. Its mode was checked when the service's snapshot was built. */
+static inline const struct fwd_ops *
+fwd_of(const struct conn *c)
+{
+	return fwd_modes[c->mode];
+}
 
 /** Decrement a packet's TTL, patching the header checksum. 0 or DROP_ttl_exceeded. Worker. */
 static inline int

@@ -56,7 +56,7 @@ icmp_relay(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p)
 	k = (struct conn_key){ .saddr = qdst, .daddr = qsrc, .sport = qdport, .dport = qsport,
 			       .proto = in->next_proto_id };
 	c = conn_lookup(w->ct, &k, &dir);
-	if (c == NULL || c->fwd->icmp_xmit[dir] == NULL ||
+	if (c == NULL || fwd_of(c)->icmp_xmit[dir] == NULL ||
 	    pkt_ip(m)->dst_addr != (dir == CONN_DIR_IN ? c->vaddr : c->laddr))
 		return -ENOENT;
 	if (unlikely(rte_raw_cksum(ic, room) != 0xffff))
@@ -66,7 +66,7 @@ icmp_relay(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p)
 		q.l4sum = q.ports + offsetof(struct rte_udp_hdr, dgram_cksum);
 	else if (room - sizeof(*ic) - ihl >= offsetof(struct rte_tcp_hdr, cksum) + 2)
 		q.l4sum = q.ports + offsetof(struct rte_tcp_hdr, cksum);
-	return c->fwd->icmp_xmit[dir](w, c, m, p, &q);
+	return fwd_of(c)->icmp_xmit[dir](w, c, m, p, &q);
 }
 
 /*

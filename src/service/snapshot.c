@@ -7,7 +7,6 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 
-#include "forward/fwd.h"
 #include "net/route.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
@@ -43,8 +42,7 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 	ss->sched_data = NULL;
 	ss->backends = NULL;
 	ss->sched = sched_get(in->sched);
-	ss->fwd = fwd_get(is->mode);
-	if (ss->sched == NULL || ss->fwd == NULL)
+	if (ss->sched == NULL || is->mode >= SL_MODE_MAX)
 		return -ENOTSUP;
 	ss->backends = calloc(is->n_backends ? is->n_backends : 1, sizeof(*ss->backends));
 	if (ss->backends == NULL)

@@ -18,7 +18,6 @@
  */
 
 struct sched_ops;
-struct fwd_ops;
 
 #define SNAP_NO_PORT 0xff
 
@@ -46,7 +45,6 @@ struct snap_service {
 	const struct vs_gauge *gauges; /* the node's backend gauges, by backend slot */
 	const struct sched_ops *sched;
 	void *sched_data;
-	const struct fwd_ops *fwd;
 	uint32_t n_backends;
 	struct snap_backend *backends;
 };

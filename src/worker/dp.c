@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 
 #include "common/addr.h"
+#include "forward/fwd.h"
 #include "net/neigh.h"
 #include "net/route.h"
 #include "service/persist.h"
@@ -69,8 +70,11 @@ dp_create(const struct dp_spec *spec)
 	unsigned i;
 	int err = ENOMEM;
 
+	/* Frames come from the ports' pools with RTE_PKTMBUF_HEADROOM in front: the modes'
+	 * outer headers must fit there (packet/grow.h moves the rest otherwise). */
 	if (spec->workers == 0 || spec->workers > SL_MAX_WORKERS || spec->n_ports > SL_MAX_PORTS ||
-	    spec->n_laddrs > SL_MAX_LADDRS || spec->n_peers > SL_MAX_PEERS) {
+	    spec->n_laddrs > SL_MAX_LADDRS || spec->n_peers > SL_MAX_PEERS ||
+	    fwd_headroom_max() > RTE_PKTMBUF_HEADROOM) {
 		errno = EINVAL;
 		return NULL;
 	}

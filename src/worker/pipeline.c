@@ -43,8 +43,8 @@ static void
 conn_release_res(struct worker *w, struct conn *c)
 {
 	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), DP_GAUGE_NONE);
-	if (c->fwd->release != NULL)
-		c->fwd->release(w, c);
+	if (fwd_of(c)->release != NULL)
+		fwd_of(c)->release(w, c);
 	w->st.conns_expired++;
 }
 
@@ -93,7 +93,7 @@ conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 	}
 	conn_set_expire(w->ct, c, w->now + dp->timeout_ticks[c->state]);
 	conn_account(w, c, dir, p->ip_len);
-	r = c->fwd->xmit[dir](w, c, m, p);
+	r = fwd_of(c)->xmit[dir](w, c, m, p);
 	if (unlikely(r))
 		pipeline_drop(w, m, p, (unsigned)r);
 }
@@ -169,6 +169,8 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 {
 	const struct dp *dp = w->dp;
 	const struct snap_backend *be;
+	const struct fwd_ops *fwd;
+	struct conn_key kout;
 	struct conn *c;
 	uint8_t c_port;
 	uint32_t c_nh;
@@ -204,8 +206,9 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->daddr = be->addr;
 	c->dport = be->port;
 	c->proto = p->key.proto;
-	c->fwd = svc->fwd;
-	r = c->fwd->conn_init(w, c);
+	c->mode = svc->mode;
+	fwd = fwd_of(c);
+	r = fwd->conn_init(w, c);
 	if (unlikely(r)) {
 		conn_abandon(w->ct, c);
 		worker_drop(w, m, r);
@@ -220,7 +223,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->svc_slot = svc->slot;
 	c->be_slot = be->slot;
 	c->expire = w->now + dp->timeout_ticks[c->state];
-	if (unlikely(conn_insert(w->ct, c, w->now) < 0)) {
+	if (unlikely(conn_insert(w->ct, c, fwd->out_key(c, &kout) ? &kout : NULL, w->now) < 0)) {
 		worker_drop(w, m, DROP_conn_table_full);
 		return;
 	}
@@ -229,7 +232,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	dp_be_counters(dp, w->id, c->be_slot)->conns++;
 	dp_gauge_move(dp, c->svc_slot, c->be_slot, DP_GAUGE_NONE, conn_gauge(c->state));
 	conn_account(w, c, CONN_DIR_IN, p->ip_len);
-	i = c->fwd->xmit[CONN_DIR_IN](w, c, m, p);
+	i = fwd->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
 		pipeline_drop(w, m, p, (unsigned)i);
 }

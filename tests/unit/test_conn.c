@@ -27,6 +27,17 @@
 
 /* What the expiry callback saw. */
 #define MAX_SEEN 256
+
+/* The OUT key of c, as a mode's out_key gives it (FULLNAT). */
+static const struct conn_key *
+out_of(const struct conn *c)
+{
+	static struct conn_key k;
+
+	conn_key_out(c, &k);
+	return &k;
+}
+
 static struct {
 	unsigned n;
 	uint32_t now;             /* set by the driver before each conn_expire() */
@@ -104,7 +115,7 @@ add(struct conn_table *ct, uint32_t id, uint32_t now, uint32_t expire)
 
 	assert_non_null(c);
 	fill(c, id, expire);
-	assert_int_equal(conn_insert(ct, c, now), 0);
+	assert_int_equal(conn_insert(ct, c, out_of(c), now), 0);
 	return c;
 }
 
@@ -269,7 +280,7 @@ test_eexist(void **state)
 	assert_non_null(c);
 	fill(c, 1, 100);
 	c->lport = RTE_BE16(5000);
-	assert_int_equal(conn_insert(ct, c, 0), -EEXIST);
+	assert_int_equal(conn_insert(ct, c, out_of(c), 0), -EEXIST);
 	assert_int_equal(visible(ct), 1);
 	/* Same backend tuple, another client. */
 	c = conn_alloc(ct);
@@ -277,7 +288,7 @@ test_eexist(void **state)
 	fill(c, 2, 100);
 	c->daddr = a->daddr;
 	c->lport = a->lport;
-	assert_int_equal(conn_insert(ct, c, 0), -EEXIST);
+	assert_int_equal(conn_insert(ct, c, out_of(c), 0), -EEXIST);
 	/* The failures left the first conn whole and gave their slots back, free to readers too. */
 	assert_int_equal(conn_count(ct), 1);
 	assert_true(present(ct, 1));
@@ -317,7 +328,7 @@ test_full_then_expire(void **state)
 	c = conn_alloc(ct);
 	assert_non_null(c);
 	fill(c, 4, 1000);
-	assert_int_equal(conn_insert(ct, c, 50), 0);
+	assert_int_equal(conn_insert(ct, c, out_of(c), 50), 0);
 	assert_true(present(ct, 4));
 	assert_int_equal(conn_count(ct), 4);
 	assert_null(conn_alloc(ct));
@@ -559,10 +570,59 @@ test_remove(void **state)
 	assert_ptr_equal(c, a);
 	/* The tuple is free for a new conn. */
 	fill(c, 1, 100);
-	assert_int_equal(conn_insert(ct, c, 7), 0);
+	assert_int_equal(conn_insert(ct, c, out_of(c), 7), 0);
 	assert_true(present(ct, 1));
 	assert_int_equal(run(ct, 8, 100), 4);
 	assert_int_equal(seen.n, 4);
+	conn_table_free(ct);
+}
+
+/*
+ * A mode whose backend answers the client itself (DR, TUN) keys a conn on its IN side only:
+ * its OUT tuple stays free for another conn, and it leaves the table as any other. A key
+ * that is not conn_key_out() of the conn is refused: the table finds the key from the conn.
+ */
+static void
+test_in_only_and_out_key_checked(void **state)
+{
+	struct conn_table *ct = table(8);
+	struct conn_key kin, kout, bad;
+	enum conn_dir dir;
+	struct conn *c, *d;
+
+	(void)state;
+	c = conn_alloc(ct);
+	fill(c, 1, 100);
+	assert_int_equal(conn_insert(ct, c, NULL, 0), 0);
+	conn_key_in(c, &kin);
+	conn_key_out(c, &kout);
+	assert_ptr_equal(conn_lookup(ct, &kin, &dir), c);
+	assert_null(conn_lookup(ct, &kout, &dir));
+	/* another conn may hold that OUT tuple */
+	d = conn_alloc(ct);
+	fill(d, 2, 100);
+	d->daddr = c->daddr;
+	d->laddr = c->laddr;
+	d->dport = c->dport;
+	d->lport = c->lport;
+	assert_int_equal(conn_insert(ct, d, out_of(d), 0), 0);
+	assert_ptr_equal(conn_lookup(ct, &kout, &dir), d);
+	assert_int_equal(dir, CONN_DIR_OUT);
+	/* the IN-only conn goes without touching d's OUT key */
+	conn_remove(ct, c);
+	assert_null(conn_lookup(ct, &kin, &dir));
+	assert_ptr_equal(conn_lookup(ct, &kout, &dir), d);
+	assert_int_equal(run(ct, 0, 3), 0);
+	/* an OUT key that is not the conn's own: refused, nothing indexed */
+	c = conn_alloc(ct);
+	fill(c, 3, 100);
+	conn_key_out(c, &bad);
+	bad.dport ^= 1;
+	assert_int_equal(conn_insert(ct, c, &bad, 3), -EINVAL);
+	conn_key_in(c, &kin);
+	assert_null(conn_lookup(ct, &kin, &dir));
+	assert_null(conn_lookup(ct, &bad, &dir));
+	assert_int_equal(conn_count(ct), 1);
 	conn_table_free(ct);
 }
 
@@ -652,7 +712,7 @@ test_churn(void **state)
 		for (k = 0; k <= 128 && (c = conn_alloc(ct)) != NULL; k++) {
 			fill(c, id % 60000, t + 20 + (id * 7) % 64);
 			/* Ids wrap only long after the conns that had them expired. */
-			assert_int_equal(conn_insert(ct, c, t), 0);
+			assert_int_equal(conn_insert(ct, c, out_of(c), t), 0);
 			id++;
 			created++;
 		}
@@ -680,6 +740,7 @@ main(void)
 		cmocka_unit_test(test_budget_empty_slots),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_remove_then_reuse_tuple),
+		cmocka_unit_test(test_in_only_and_out_key_checked),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_churn),
 	};

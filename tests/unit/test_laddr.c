@@ -25,6 +25,17 @@
 #define Q_TICKS 100u
 #define NOW 1000u
 
+
+/* The OUT key of c, as a mode's out_key gives it (FULLNAT). */
+static const struct conn_key *
+out_of(const struct conn *c)
+{
+	static struct conn_key k;
+
+	conn_key_out(c, &k);
+	return &k;
+}
+
 static const uint32_t lips[3] = { 0x6402000a, 0x6502000a, 0x6602000a }; /* 10.0.2.100.. */
 
 static struct laddr_pool *
@@ -83,7 +94,7 @@ open_conn(struct laddr_pool *p, struct conn_table *ct, uint32_t caddr, uint16_t 
 	c->lip_idx = lip;
 	c->proto = proto;
 	c->expire = NOW + 100000;
-	assert_int_equal(conn_insert(ct, c, NOW), 0);
+	assert_int_equal(conn_insert(ct, c, out_of(c), NOW), 0);
 	return c;
 }
 

@@ -19,6 +19,7 @@
 
 #include "common/addr.h"
 #include "common/drop.h"
+#include "packet/grow.h"
 #include "packet/pkt.h"
 #include "test_eal.h"
 
@@ -656,6 +657,77 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * pkt_grow opens a gap where the fewer bytes move: a short prefix goes into the headroom,
+ * a short suffix into the tailroom; the bytes around the gap are the packet's, in order.
+ */
+static void
+test_grow(void **state)
+{
+	static const struct { uint16_t off, len; int front; } cases[] = {
+		{ 14, 20, 1 },   /* an outer IPv4 header after Ethernet: the 14 bytes move */
+		{ 54, 16, 0 },   /* after a TCP header of a 100-byte frame: the 46 after it move */
+		{ 40, 16, 1 },   /* earlier: the 40 before it move forward */
+		{ 90, 8, 0 },    /* near the end: the 10 bytes after it move back */
+		{ 0, 4, 1 },     /* in front */
+		{ 100, 4, 0 },   /* at the end */
+		{ 30, 0, 1 },    /* nothing */
+	};
+	uint8_t want[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, 100), *gap;
+		uint16_t head = rte_pktmbuf_headroom(m);
+		unsigned k;
+
+		for (k = 0; k < 100; k++)
+			d[k] = (uint8_t)k;
+		gap = pkt_grow(m, cases[i].off, cases[i].len);
+		assert_non_null(gap);
+		assert_ptr_equal(gap, rte_pktmbuf_mtod_offset(m, uint8_t *, cases[i].off));
+		assert_int_equal(m->data_len, 100 + cases[i].len);
+		assert_int_equal(m->pkt_len, 100 + cases[i].len);
+		if (cases[i].len)
+			assert_int_equal(rte_pktmbuf_headroom(m),
+					 cases[i].front ? head - cases[i].len : head);
+		memset(gap, 0xee, cases[i].len);
+		for (k = 0; k < cases[i].off; k++)
+			want[k] = (uint8_t)k;
+		memset(want + cases[i].off, 0xee, cases[i].len);
+		for (k = cases[i].off; k < 100; k++)
+			want[k + cases[i].len] = (uint8_t)k;
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), want, 100 + cases[i].len);
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* No room either side, an offset past the data, a chain: NULL, the packet unchanged. */
+static void
+test_grow_refused(void **state)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *m2;
+	uint16_t room = (uint16_t)(rte_pktmbuf_headroom(m) + rte_pktmbuf_tailroom(m));
+
+	(void)state;
+	assert_non_null(rte_pktmbuf_append(m, 60));
+	assert_null(pkt_grow(m, 61, 4));
+	assert_null(pkt_grow(m, 10, room));
+	assert_int_equal(m->data_len, 60);
+	/* the headroom alone, when the tailroom is short: still opens */
+	assert_non_null(rte_pktmbuf_append(m, rte_pktmbuf_tailroom(m)));
+	assert_non_null(pkt_grow(m, 40, 8));
+	m2 = rte_pktmbuf_alloc(pool);
+	assert_non_null(rte_pktmbuf_append(m2, 10));
+	m->data_len = 60;
+	m->pkt_len = 60;
+	assert_int_equal(rte_pktmbuf_chain(m, m2), 0);
+	assert_null(pkt_grow(m, 14, 20));
+	rte_pktmbuf_free(m);
+}
+
 int
 main(void)
 {
@@ -679,6 +751,8 @@ main(void)
 		cmocka_unit_test(test_bad_tcp_header),
 		cmocka_unit_test(test_unsupported_proto),
 		cmocka_unit_test(test_reasons_distinct),
+		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_grow_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
