@@ -344,12 +344,13 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 		}
 		for (j = 0; j < s->n_backends; j++)
 			down[off + j] = !health_lets(s, &s->backends[j]);
-		r = spec_service(s, svcs[i].slot, svcs[i].be_slots, down + off, &in[i]);
+		r = spec_service(s, svcs[i].slot, svcs[i].be_slots, down + off, g_ctl.dp->routes,
+				 &in[i]);
 		if (r < 0)
 			goto fail;
 		off += s->n_backends;
 	}
-	snap = snapshot_build(in, m->n, g_ctl.dp->routes, g_ctl.dp->be_gauges, g_ctl.dp->n_workers,
+	snap = snapshot_build(in, m->n, g_ctl.dp->be_gauges, g_ctl.dp->n_workers,
 			      ++g_ctl.version);
 	if (snap == NULL) {
 		r = -errno;

@@ -83,7 +83,7 @@ spec_ports(const struct cfg *c, struct port_set *out)
 
 int
 spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slots,
-	     const uint8_t *be_down, struct snap_svc_input *out)
+	     const uint8_t *be_down, const struct route_table *rt, struct snap_svc_input *out)
 {
 	struct snap_service *ss = &out->svc;
 	struct snap_backend *b;
@@ -105,6 +105,9 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 			/* taken out by the operator or by its health check */
 			.inhibited = cb->inhibited || (be_down != NULL && be_down[i]),
 		};
+		/* Routed now, once: routes are fixed while sluiced runs. */
+		if (route_lookup(rt, b[i].addr, &b[i].out_port, &b[i].nh) < 0)
+			b[i].out_port = SNAP_NO_PORT;
 	}
 	*ss = (struct snap_service){
 		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
@@ -144,10 +147,10 @@ spec_snapshot(const struct dp *dp, const struct cfg_service *svcs, unsigned n,
 		const uint16_t *slots = be_slots ? be_slots[i] : seq + off;
 
 		off += svcs[i].n_backends;
-		if (spec_service(&svcs[i], (uint16_t)i, slots, NULL, &in[i]) < 0)
+		if (spec_service(&svcs[i], (uint16_t)i, slots, NULL, dp->routes, &in[i]) < 0)
 			goto out;
 	}
-	s = snapshot_build(in, n, dp->routes, dp->be_gauges, dp->n_workers, version);
+	s = snapshot_build(in, n, dp->be_gauges, dp->n_workers, version);
 	err = s ? 0 : errno;
 out:
 	if (in)

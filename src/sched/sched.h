@@ -5,8 +5,8 @@
 #include <stdint.h>
 
 #include "packet/pkt.h"
+#include "service/gauge.h"
 #include "service/snapshot.h"
-#include "worker/dp.h"
 
 /*
  * A scheduler picks the backend of a new conn. One file per scheduler behind this table,
@@ -42,7 +42,7 @@ static inline int
 sched_available(const struct snap_service *svc, const struct snap_backend *b)
 {
 	return b->weight > 0 && !b->inhibited &&
-	       (b->max_conns == 0 || dp_be_open(&svc->gauges[b->slot]) < b->max_conns);
+	       (b->max_conns == 0 || gauge_open(&svc->gauges[b->slot]) < b->max_conns);
 }
 
 /* Helpers the schedulers share (sched.c). */

@@ -7,7 +7,6 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 
-#include "net/route.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
 
@@ -32,7 +31,7 @@ hash_create(const char *kind, uint64_t version, unsigned entries, unsigned key_l
 
 static int
 service_build(struct snap_service *ss, const struct snap_svc_input *in,
-	      const struct route_table *rt, const struct vs_gauge *gauges, unsigned n_workers)
+	      const struct vs_gauge *gauges, unsigned n_workers)
 {
 	const struct snap_service *is = &in->svc;
 	unsigned i;
@@ -51,16 +50,14 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 		struct snap_backend *b = &ss->backends[i];
 
 		*b = is->backends[i];
-		if (route_lookup(rt, b->addr, &b->out_port, &b->nh) < 0)
-			b->out_port = SNAP_NO_PORT;
 	}
 	ss->sched_data = ss->sched->build(ss, n_workers);
 	return ss->sched_data ? 0 : -errno;
 }
 
 struct snapshot *
-snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_table *rt,
-	       const struct vs_gauge *gauges, unsigned n_workers, uint64_t version)
+snapshot_build(const struct snap_svc_input *in, unsigned n, const struct vs_gauge *gauges,
+	       unsigned n_workers, uint64_t version)
 {
 	struct snapshot *s;
 	unsigned i, j, n_be;
@@ -85,7 +82,7 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct route_t
 		int r;
 
 		s->n_services = i + 1;
-		r = service_build(ss, &in[i], rt, gauges, n_workers);
+		r = service_build(ss, &in[i], gauges, n_workers);
 		if (r < 0) {
 			err = -r;
 			goto fail;

@@ -110,7 +110,8 @@ snap_backend_port(const struct snapshot *s, uint32_t addr)
  * What a snapshot is built from, one service: `svc` with its own fields (vip, vport, proto,
  * mode, slot, hash, persistence, persist_mask, maglev_size) and its backends' (addr, port,
  * slot, weight, max_conns, inhibited: by the operator or its health check); the snapshot
- * copies them, routes each backend and builds the scheduler named by `sched`. The control
+ * copies them (each backend with its route: out_port and nh, SNAP_NO_PORT for none) and
+ * builds the scheduler named by `sched`. The control
  * side makes these from the configuration (control/spec.c).
  */
 struct snap_svc_input {
@@ -118,17 +119,16 @@ struct snap_svc_input {
 	uint8_t sched; /* enum sl_sched */
 };
 
-struct route_table;
 struct vs_gauge;
 
 /**
- * Build a snapshot. Backends are routed through rt now, so workers need no route lookup
- * per new conn; gauges are the node's per-backend-slot gauges the schedulers read.
- * NULL + errno on failure. Control thread.
+ * Build a snapshot. Backends come routed (out_port, nh: the control side looked them up),
+ * so workers need no route lookup per new conn; gauges are the node's per-backend-slot
+ * gauges the schedulers read. NULL + errno on failure. Control thread.
  */
 struct snapshot *snapshot_build(const struct snap_svc_input *in, unsigned n,
-				const struct route_table *rt, const struct vs_gauge *gauges,
-				unsigned n_workers, uint64_t version);
+				const struct vs_gauge *gauges, unsigned n_workers,
+				uint64_t version);
 void snapshot_free(struct snapshot *s);
 
 #endif

@@ -155,7 +155,7 @@ dp_create(const struct dp_spec *spec)
 			goto fail;
 		}
 	}
-	dp->snap = snapshot_build(NULL, 0, dp->routes, dp->be_gauges, spec->workers, 0);
+	dp->snap = snapshot_build(NULL, 0, dp->be_gauges, spec->workers, 0);
 	if (dp->snap == NULL) {
 		err = errno;
 		goto fail;

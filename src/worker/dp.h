@@ -151,44 +151,12 @@ dp_be_counters(const struct dp *dp, unsigned worker, uint16_t slot)
 	return &dp->be_stats[(size_t)worker * STATS_BE_SLOTS + slot];
 }
 
-/* Which gauge a conn counts in: active while ESTABLISHED, inactive otherwise (ipvsadm's). */
-enum dp_gauge_kind { DP_GAUGE_NONE = -1, DP_GAUGE_ACTIVE, DP_GAUGE_INACTIVE };
-
-static inline int32_t *
-dp_gauge_field(struct vs_gauge *g, enum dp_gauge_kind k)
-{
-	return k == DP_GAUGE_ACTIVE ? &g->active : &g->inactive;
-}
-
-/**
- * Move one conn of (service slot, backend slot) from one gauge to another; DP_GAUGE_NONE
- * as `from` counts a new conn, as `to` a conn gone. The increase is made before the
- * decrease, so a reader summing the two never sees a conn vanish in between. Any worker.
- */
+/* Move one conn of (service slot, backend slot) between gauges (service/gauge.h). */
 static inline void
-dp_gauge_move(const struct dp *dp, uint16_t svc_slot, uint16_t be_slot,
-	      enum dp_gauge_kind from, enum dp_gauge_kind to)
+dp_gauge_move(const struct dp *dp, uint16_t svc_slot, uint16_t be_slot, enum gauge_kind from,
+	      enum gauge_kind to)
 {
-	struct vs_gauge *s = &dp->svc_gauges[svc_slot], *b = &dp->be_gauges[be_slot];
-
-	if (to != DP_GAUGE_NONE) {
-		__atomic_fetch_add(dp_gauge_field(s, to), 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(dp_gauge_field(b, to), 1, __ATOMIC_RELAXED);
-	}
-	if (from != DP_GAUGE_NONE) {
-		__atomic_fetch_sub(dp_gauge_field(s, from), 1, __ATOMIC_RELEASE);
-		__atomic_fetch_sub(dp_gauge_field(b, from), 1, __ATOMIC_RELEASE);
-	}
-}
-
-/** Conns open now to a backend (all workers). Any thread. */
-static inline uint32_t
-dp_be_open(const struct vs_gauge *g)
-{
-	int32_t a = __atomic_load_n(&g->active, __ATOMIC_RELAXED);
-	int32_t i = __atomic_load_n(&g->inactive, __ATOMIC_RELAXED);
-
-	return a + i > 0 ? (uint32_t)(a + i) : 0;
+	gauge_move(&dp->svc_gauges[svc_slot], &dp->be_gauges[be_slot], from, to);
 }
 
 #endif

@@ -17,10 +17,10 @@
 #include "service/persist.h"
 #include "worker/pipeline.h"
 
-static inline enum dp_gauge_kind
+static inline enum gauge_kind
 conn_gauge(uint8_t state)
 {
-	return state == TCP_S_ESTABLISHED ? DP_GAUGE_ACTIVE : DP_GAUGE_INACTIVE;
+	return state == TCP_S_ESTABLISHED ? GAUGE_ACTIVE : GAUGE_INACTIVE;
 }
 
 static inline void
@@ -42,7 +42,7 @@ conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t
 static void
 conn_release_res(struct worker *w, struct conn *c)
 {
-	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), DP_GAUGE_NONE);
+	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), GAUGE_NONE);
 	if (fwd_of(c)->release != NULL)
 		fwd_of(c)->release(w, c);
 	w->st.conns_expired++;
@@ -230,7 +230,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	w->st.conns_created++;
 	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
 	dp_be_counters(dp, w->id, c->be_slot)->conns++;
-	dp_gauge_move(dp, c->svc_slot, c->be_slot, DP_GAUGE_NONE, conn_gauge(c->state));
+	dp_gauge_move(dp, c->svc_slot, c->be_slot, GAUGE_NONE, conn_gauge(c->state));
 	conn_account(w, c, CONN_DIR_IN, p->ip_len);
 	i = fwd->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))

@@ -8,6 +8,7 @@
 
 #include "common/drop.h"
 #include "common/limits.h"
+#include "service/gauge.h"
 
 /*
  * Counters are written by one worker each and summed by the control thread, so the data
@@ -29,11 +30,6 @@ struct vs_counters {
 	uint64_t out_bytes;
 };
 
-/* Per node, per slot: conns open now. Atomic. */
-struct vs_gauge {
-	int32_t active;   /* ESTABLISHED */
-	int32_t inactive; /* any other state, UDP included (as ipvsadm shows them) */
-};
 
 /* What the control side reports: the counters summed over the workers, and the gauge. */
 struct vs_totals {

@@ -630,8 +630,8 @@ test_max_conns_across_workers(void **state)
 		out_clear(w);
 	}
 	assert_int_equal(to_first, 3);
-	assert_int_equal(dp_be_open(&e->dp->be_gauges[0]), 3);
-	assert_int_equal(dp_be_open(&e->dp->be_gauges[1]), 9);
+	assert_int_equal(gauge_open(&e->dp->be_gauges[0]), 3);
+	assert_int_equal(gauge_open(&e->dp->be_gauges[1]), 9);
 	env_free(e);
 }
 
