@@ -162,8 +162,8 @@ conn_can_send(struct worker *w, const struct snap_backend *be, struct rte_mbuf *
 	return 0;
 }
 
-/* A new conn to svc for the packet m (its first). */
-static void
+/* A new conn to svc for the packet m (its first): the conn, or NULL when none was made. */
+static struct conn *
 conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	 struct pkt_meta *p)
 {
@@ -181,23 +181,23 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 		r = peer_pass(w, m); /* perhaps another node's conn */
 		if (r != 0)
 			worker_drop(w, m, r);
-		return;
+		return NULL;
 	}
 	i = conn_schedule(w, svc, p);
 	if (unlikely(i < 0)) {
 		worker_drop(w, m, DROP_no_backend);
-		return;
+		return NULL;
 	}
 	be = &svc->backends[i];
 	r = conn_can_send(w, be, m, p, &c_port, &c_nh);
 	if (unlikely(r)) {
 		pipeline_drop(w, m, p, r);
-		return;
+		return NULL;
 	}
 	c = conn_alloc(w->ct);
 	if (unlikely(c == NULL)) {
 		worker_drop(w, m, DROP_conn_table_full);
-		return;
+		return NULL;
 	}
 	c->caddr = p->key.saddr;
 	c->vaddr = p->key.daddr;
@@ -212,7 +212,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	if (unlikely(r)) {
 		conn_abandon(w->ct, c);
 		worker_drop(w, m, r);
-		return;
+		return NULL;
 	}
 	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
 					 : CONN_S_UDP;
@@ -225,7 +225,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->expire = w->now + dp->timeout_ticks[c->state];
 	if (unlikely(conn_insert(w->ct, c, fwd->out_key(c, &kout) ? &kout : NULL, w->now) < 0)) {
 		worker_drop(w, m, DROP_conn_table_full);
-		return;
+		return NULL;
 	}
 	w->st.conns_created++;
 	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
@@ -235,10 +235,14 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	i = fwd->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
 		pipeline_drop(w, m, p, (unsigned)i);
+	return c;
 }
 
-/* No conn for this packet: a new flow to a VIP, someone else's reply, or nothing of ours. */
-static void
+/*
+ * No conn for this packet: a new flow to a VIP, someone else's reply, or nothing of ours.
+ * The conn it made, if any.
+ */
+static struct conn *
 conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	  struct pkt_meta *p)
 {
@@ -251,16 +255,14 @@ conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	r = sanity_source(dp, snap, p);
 	if (unlikely(r)) {
 		worker_drop(w, m, r);
-		return;
+		return NULL;
 	}
 	svc = snap_service_find(snap, p->key.daddr, p->key.dport, p->key.proto);
-	if (svc != NULL) {
-		conn_new(w, svc, m, p);
-		return;
-	}
+	if (svc != NULL)
+		return conn_new(w, svc, m, p);
 	if (snap_is_vip(snap, p->key.daddr)) {
 		worker_drop(w, m, DROP_no_service);
-		return;
+		return NULL;
 	}
 	kind = dp_local_kind(dp, p->key.daddr);
 	if (kind == DP_LOCAL_LIP) {
@@ -272,19 +274,20 @@ conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 
 			if (o->n_handoff[owner] >= WORKER_BURST) {
 				worker_drop(w, m, DROP_handoff_full);
-				return;
+				return NULL;
 			}
 			o->handoff[owner][o->n_handoff[owner]++] = m;
 			w->st.handoff_out++;
-			return;
+			return NULL;
 		}
 		worker_drop(w, m, DROP_no_conn);
-		return;
+		return NULL;
 	}
 	/* Our own port address: the kernel's (BGP, SSH, health-check answers), if it has a twin. */
 	if (kind == DP_LOCAL_PORT && worker_to_kernel(w, p->key.daddr, m) == 0)
-		return;
+		return NULL;
 	worker_drop(w, m, kind == DP_LOCAL_PORT ? DROP_no_service : DROP_not_for_us);
+	return NULL;
 }
 
 /*
@@ -315,8 +318,9 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	struct pkt_meta *l4meta[WORKER_BURST];
 	void *data[WORKER_BURST];
 	const struct conn_key *missed[WORKER_BURST];
+	struct conn_key made[WORKER_BURST]; /* OUT keys of the conns this burst made */
 	uint64_t hits = 0;
-	unsigned i, j, nl4 = 0, nmissed = 0;
+	unsigned i, j, k, nl4 = 0, nmissed = 0, nmade = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -368,14 +372,18 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			c = conn_from_data(data[i], &dir);
 		/*
 		 * An earlier packet of this burst may have created the conn (it missed with the
-		 * same key), or replaced the one the bulk lookup found: look again then.
+		 * same key, or its conn's OUT key is this one: a reply within the burst), or
+		 * replaced the one the bulk lookup found: look again then.
 		 */
 		if (c == NULL) {
 			for (j = 0; j < nmissed; j++)
-				if (memcmp(missed[j], &l4meta[i]->key, sizeof(struct conn_key)) == 0) {
-					c = conn_lookup(w->ct, &l4meta[i]->key, &dir);
+				if (memcmp(missed[j], &l4meta[i]->key, sizeof(struct conn_key)) == 0)
 					break;
-				}
+			for (k = 0; j == nmissed && k < nmade; k++)
+				if (memcmp(&made[k], &l4meta[i]->key, sizeof(struct conn_key)) == 0)
+					break;
+			if (j < nmissed || k < nmade)
+				c = conn_lookup(w->ct, &l4meta[i]->key, &dir);
 		} else if (c->flags & CONN_F_DEAD) {
 			c = conn_lookup(w->ct, &l4meta[i]->key, &dir);
 		}
@@ -384,6 +392,8 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		missed[nmissed++] = &l4meta[i]->key;
-		conn_miss(w, snap, l4[i], l4meta[i]);
+		c = conn_miss(w, snap, l4[i], l4meta[i]);
+		if (c != NULL && (c->flags & CONN_F_OUT))
+			conn_key_out(c, &made[nmade++]);
 	}
 }
