@@ -94,6 +94,70 @@ icmp_handoff(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 	return 1;
 }
 
+/*
+ * An error about the client side of a conn (it quotes VIP -> client) that this worker does
+ * not have: the worker that does got the client's packets by a hash this error does not
+ * share. Pass it to the next worker, until every one has tried (hops: those before this
+ * one). 1 when passed on.
+ */
+static int
+icmp_pass_on(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+	     const struct pkt_meta *p, uint32_t hops)
+{
+	const struct dp *dp = w->dp;
+	const struct rte_icmp_hdr *ic = pkt_l4(m, p);
+	const struct rte_ipv4_hdr *in = (const struct rte_ipv4_hdr *)(ic + 1);
+	struct worker_icmp_hop h = { .m = m, .hops = hops + 1 };
+	struct worker *next;
+
+	if (dp->n_workers < 2 || hops + 1 >= dp->n_workers || !snap_is_vip(snap, in->src_addr))
+		return 0;
+	next = dp->workers[(w->id + 1) % dp->n_workers];
+	if (rte_ring_enqueue_elem(next->icmp, &h, sizeof(h)) != 0) {
+		worker_drop(w, m, DROP_handoff_full);
+		return 1;
+	}
+	w->st.handoff_out++;
+	return 1;
+}
+
+/* An ICMP error (redirects aside): relayed for its conn, passed on, or the kernel's. */
+static void
+icmp_error(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+	   struct pkt_meta *p, uint32_t hops)
+{
+	int e = icmp_relay(w, m, p);
+
+	if (e == 0)
+		return;
+	if (e != -ENOENT) {
+		worker_drop(w, m, (unsigned)e);
+		return;
+	}
+	if (hops == 0 && icmp_handoff(w, m, p))
+		return;
+	if (icmp_pass_on(w, snap, m, p, hops))
+		return;
+	/* Errors about what the kernel sent (health checks, BGP) are the kernel's. */
+	if (worker_to_kernel(w, pkt_ip(m)->dst_addr, m) < 0)
+		worker_drop(w, m, DROP_icmp_no_conn);
+}
+
+void
+icmp_search_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+		  uint32_t hops)
+{
+	struct pkt_meta p = { 0 };
+
+	/* It parsed on the worker that received it; parse again for this one's view. */
+	p.in_port = w->dp->port_idx[m->port];
+	if (pkt_parse(m, &p) != 0 || p.key.proto != IPPROTO_ICMP) {
+		worker_drop(w, m, DROP_icmp_unhandled);
+		return;
+	}
+	icmp_error(w, snap, m, &p, hops);
+}
+
 void
 icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	   struct pkt_meta *p)
@@ -107,19 +171,7 @@ icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	unsigned r;
 
 	if (icmp_is_error(ic->icmp_type) && ic->icmp_type != ICMP4_REDIRECT) {
-		int e = icmp_relay(w, m, p);
-
-		if (e == 0)
-			return;
-		if (e != -ENOENT) {
-			worker_drop(w, m, (unsigned)e);
-			return;
-		}
-		if (icmp_handoff(w, m, p))
-			return;
-		/* Errors about what the kernel sent (health checks, BGP) are the kernel's. */
-		if (worker_to_kernel(w, dst, m) < 0)
-			worker_drop(w, m, DROP_icmp_no_conn);
+		icmp_error(w, snap, m, p, 0);
 		return;
 	}
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0 ||

@@ -31,6 +31,14 @@ void icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *
 		struct pkt_meta *p);
 
 /**
+ * An ICMP error another worker passed on (worker.h, the icmp ring) after `hops` workers
+ * tried it: relayed if this worker has its conn, else passed on or given up as icmp_input
+ * does. Consumes m. Worker.
+ */
+void icmp_search_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+		       uint32_t hops);
+
+/**
  * Tell the source of m, a parsed IPv4 packet the node will not forward, why: an ICMP error
  * of `type` and `code` from the address of the port m came in on, quoting m's IP header and
  * as much of its payload as fits in 576 bytes (RFC 1812). `info` is the 32-bit field after

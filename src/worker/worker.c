@@ -11,6 +11,7 @@
 
 #include "flow/conn.h"
 #include "forward/laddr.h"
+#include "net/icmp.h"
 #include "net/neigh.h"
 #include "worker/pipeline.h"
 #include "worker/worker.h"
@@ -54,7 +55,10 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 	snprintf(name, sizeof(name), "ev%u_%p", id, (void *)dp);
 	w->events = rte_ring_create_elem(name, sizeof(struct neigh_event), RING_SIZE, socket,
 					 RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->handoff == NULL || w->ctl_tx == NULL || w->events == NULL)
+	snprintf(name, sizeof(name), "icmp%u_%p", id, (void *)dp);
+	w->icmp = rte_ring_create_elem(name, sizeof(struct worker_icmp_hop), RING_SIZE, socket,
+				       RING_F_SC_DEQ);
+	if (w->handoff == NULL || w->ctl_tx == NULL || w->events == NULL || w->icmp == NULL)
 		goto fail;
 	/*
 	 * Registered now, before the control thread can publish anything, never from the
@@ -97,6 +101,13 @@ worker_free(struct worker *w)
 	rte_ring_free(w->handoff);
 	rte_ring_free(w->ctl_tx);
 	rte_ring_free(w->events);
+	if (w->icmp) {
+		struct worker_icmp_hop h;
+
+		while (rte_ring_dequeue_elem(w->icmp, &h, sizeof(h)) == 0)
+			rte_pktmbuf_free(h.m);
+		rte_ring_free(w->icmp);
+	}
 	rte_free(w);
 }
 
@@ -133,6 +144,19 @@ worker_expire(struct worker *w)
 {
 	conn_expire(w->ct, w->now, EXPIRE_BUDGET);
 	laddr_expire(w->lips, w->now, EXPIRE_BUDGET);
+}
+
+unsigned
+worker_icmp_search(struct worker *w)
+{
+	const struct snapshot *snap = __atomic_load_n(&w->dp->snap, __ATOMIC_ACQUIRE);
+	struct worker_icmp_hop h[WORKER_BURST];
+	unsigned n, i;
+
+	n = rte_ring_dequeue_burst_elem(w->icmp, h, sizeof(h[0]), WORKER_BURST, NULL);
+	for (i = 0; i < n; i++)
+		icmp_search_input(w, snap, h[i].m, h[i].hops);
+	return n;
 }
 
 /* The DPDK port of an output slot: a port, or a port's kernel twin. */
@@ -285,6 +309,7 @@ worker_loop(void *arg)
 			pipeline_run(w, pkts, n);
 			got += n;
 		}
+		got += worker_icmp_search(w);
 		got += worker_ctl_tx(w);
 		if (w->id == 0)
 			got += worker_from_kernel(w);

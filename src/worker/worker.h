@@ -21,7 +21,11 @@
  *   handoff  replies that another worker received for a LIP port this worker owns;
  *   ctl_tx   packets the control thread wants sent (ARP requests), sent on this worker's
  *            TX queue so the control thread needs no queue of its own;
- *   events   what this worker learned or missed (struct neigh_event) for the control thread.
+ *   events   what this worker learned or missed (struct neigh_event) for the control thread;
+ *   icmp     ICMP errors about the client side of a conn another worker may own (the
+ *            client's packets reached that worker by the NIC's or the kernel's hash, which
+ *            an error from a router on the way does not share): each worker tries its table
+ *            and passes the error on, until one relays it or every worker has tried.
  */
 
 #define WORKER_BURST 32
@@ -37,6 +41,13 @@ struct worker_out {
 	struct rte_mbuf *handoff[SL_MAX_WORKERS][WORKER_BURST];
 };
 
+/* An ICMP error on its way round the workers (the icmp ring's element). */
+struct worker_icmp_hop {
+	struct rte_mbuf *m;
+	uint32_t hops; /* workers that tried it before this one */
+	uint32_t pad;
+};
+
 struct worker {
 	unsigned id;
 	unsigned lcore;
@@ -46,6 +57,7 @@ struct worker {
 	struct rte_ring *handoff;
 	struct rte_ring *ctl_tx;
 	struct rte_ring *events;
+	struct rte_ring *icmp;   /* struct worker_icmp_hop, from the other workers */
 	uint32_t now;     /* clock in conn ticks (CONN_TICK_MS), set once per loop iteration */
 	uint64_t now_ms;
 	uint32_t last_miss_ip;   /* rate-limits neighbour-miss events */
@@ -68,6 +80,12 @@ struct worker {
  */
 struct worker *worker_create(struct dp *dp, unsigned id, uint32_t capacity);
 void worker_free(struct worker *w);
+
+/**
+ * Try the ICMP errors other workers passed on (worker.h, the icmp ring) against this
+ * worker's conns. The number taken. The worker (its loop; tests call it by hand).
+ */
+unsigned worker_icmp_search(struct worker *w);
 
 /** Set the worker's clock from a millisecond time (tests drive it by hand). */
 static inline void

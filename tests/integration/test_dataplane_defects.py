@@ -176,10 +176,10 @@ def far_client(lb, far_mtu=None):
             lab.run(["ip", "netns", "del", ns], check=False)
 
 
-def far_sluiced(lb, sluiced, far):
+def far_sluiced(lb, sluiced, far, workers=1):
     """sluiced with a route to the far client's network via the routers' shared address,
     once the far client reaches the VIP."""
-    conf = lb.sluiced_config().replace(
+    conf = lb.sluiced_config(workers=workers).replace(
         "  local_addresses:", f"  routes: [{{to: {FAR_NET}, via: {NEAR_GW}}}]\n"
                               "  local_addresses:", 1)
     d = sluiced(lb, conf)
@@ -232,14 +232,16 @@ def test_router_failover_mid_transfer(make_lab, sluiced, tmp_path):
         assert got[:2] == ["200", str(size)], f"the download did not survive the failover: {got}"
 
 
-def test_pmtu_through_a_smaller_link(make_lab, sluiced, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pmtu_through_a_smaller_link(make_lab, sluiced, tmp_path, workers):
     """The far client sits behind a 1400-byte link; the backend sends 1500-byte packets (the
     client's MSS says 1460). The router's fragmentation-needed, sent to the VIP, is relayed to
     the backend, which lowers its path MTU: the download completes (without the relay it is a
-    PMTU black hole and stalls)."""
+    PMTU black hole and stalls). With two workers the error may reach the one without the
+    conn, which passes it on to the other."""
     lb = make_lab(backends=1)
     with far_client(lb, far_mtu=1400) as (cl, r1, r2, far):
-        d = far_sluiced(lb, sluiced, far)
+        d = far_sluiced(lb, sluiced, far, workers=workers)
         size = lb.big_mb << 20
         dl, out = download(far, tmp_path, timeout=20)
         try:

@@ -129,6 +129,64 @@ test_frag_needed_reaches_backend(void **state)
 }
 
 /*
+ * Across workers: the conn is on worker 0 (the client's packets came there), the router's
+ * fragmentation-needed about VIP -> client reaches worker 1. Worker 1 has no such conn and
+ * passes the error on; worker 0 relays it to the backend. With three workers the error goes
+ * round until the owner; when nobody has the conn, every worker tries once and the last
+ * drops it as icmp_no_conn.
+ */
+static void
+test_client_side_error_across_workers(void **state)
+{
+	const uint32_t mtu = rte_cpu_to_be_32(1400);
+	struct env *e = env_new(3, 4096);
+	struct worker *w0 = e->dp->workers[0], *w1 = e->dp->workers[1], *w2 = e->dp->workers[2];
+	struct rte_mbuf *m;
+	unsigned k;
+
+	(void)state;
+	for (k = 1; k < 3; k++) {
+		worker_set_time(e->dp->workers[k], w0->now_ms);
+		neigh_learn(e->dp->neigh, fx_ip("10.0.1.254"), 0, &router_mac, 0);
+	}
+	run1(w0, tcp("10.0.1.2", 41500, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	m = out_one(w0, 1);
+	out_clear(w0);
+	/* the error lands on worker 2, which passes it to worker 0 (its next) */
+	run1(w2, icmp_error("10.0.1.254", "10.0.0.10", ICMP4_DEST_UNREACH, 4, mtu,
+			    tcp("10.0.0.10", 80, "10.0.1.2", 41500, RTE_TCP_ACK_FLAG, &client_mac,
+				0), 40, 0), 0);
+	assert_int_equal(out_total(w2), 0);
+	assert_int_equal(w2->st.handoff_out, 1);
+	assert_int_equal(worker_icmp_search(w0), 1);
+	m = out_one(w0, 1);
+	assert_error_ok(m, ICMP4_DEST_UNREACH, 4);
+	assert_int_equal(w0->st.icmp_relayed, 1);
+	out_clear(w0);
+	/* on worker 1 it goes to 2, then to 0, which relays it */
+	run1(w1, icmp_error("10.0.1.254", "10.0.0.10", ICMP4_DEST_UNREACH, 4, mtu,
+			    tcp("10.0.0.10", 80, "10.0.1.2", 41500, RTE_TCP_ACK_FLAG, &client_mac,
+				0), 40, 0), 0);
+	assert_int_equal(worker_icmp_search(w2), 1);
+	assert_int_equal(out_total(w2), 0);
+	assert_int_equal(worker_icmp_search(w0), 1);
+	assert_int_equal(out_total(w0), 1);
+	assert_int_equal(w0->st.icmp_relayed, 2);
+	out_clear(w0);
+	/* about no conn at all: 1 -> 2 -> 0, where the third try gives up */
+	run1(w1, icmp_error("10.0.1.254", "10.0.0.10", ICMP4_DEST_UNREACH, 4, mtu,
+			    tcp("10.0.0.10", 80, "10.0.1.3", 41501, RTE_TCP_ACK_FLAG, &client_mac,
+				0), 40, 0), 0);
+	assert_int_equal(worker_icmp_search(w2), 1);
+	assert_int_equal(worker_icmp_search(w0), 1);
+	assert_int_equal(worker_icmp_search(w1), 0);
+	assert_int_equal(out_total(w0) + out_total(w1) + out_total(w2), 0);
+	assert_int_equal(w0->st.drops[DROP_icmp_no_conn], 1);
+	assert_int_equal(w1->st.drops[DROP_icmp_no_conn] + w2->st.drops[DROP_icmp_no_conn], 0);
+	env_free(e);
+}
+
+/*
  * A backend's port-unreachable about a UDP conn (LIP -> backend:53) reaches the client as
  * about client -> VIP:53, so dig fails at once instead of timing out.
  */
@@ -211,6 +269,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frag_needed_reaches_backend),
+		cmocka_unit_test(test_client_side_error_across_workers),
 		cmocka_unit_test(test_port_unreachable_reaches_client),
 		cmocka_unit_test(test_errors_not_relayed),
 	};
