@@ -89,11 +89,15 @@ setup(void)
 	pool_full = rte_mempool_avail_count(mp);
 }
 
-/* Send or drop what came out; the handoffs go to their owner, as the loop would. */
+/*
+ * Send or drop what came out; the handoffs go to their owner, as the loop would, and the
+ * ICMP errors passed round the workers are tried until none is left.
+ */
 static void
 drain(struct worker *w)
 {
 	unsigned p, k;
+	int more;
 
 	for (p = 0; p < SL_MAX_PORTS; p++) {
 		rte_pktmbuf_free_bulk(w->out.pkts[p], w->out.n[p]);
@@ -108,6 +112,14 @@ drain(struct worker *w)
 			drain(dp->workers[k]);
 		}
 	}
+	do {
+		more = 0;
+		for (k = 0; k < dp->n_workers; k++)
+			if (worker_icmp_search(dp->workers[k]) > 0) {
+				more = 1;
+				drain(dp->workers[k]);
+			}
+	} while (more);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
