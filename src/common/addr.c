@@ -133,3 +133,123 @@ addr_fmt_service(char *buf, uint32_t ip, uint16_t port, uint8_t proto)
 		 addr_proto_name(proto));
 	return buf;
 }
+
+int
+addr_parse_ip46(const char *s, union addr46 *a)
+{
+	uint32_t v4;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (addr_parse_ip(s, &v4) == 0) {
+		*a = addr46_from_v4(v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->b) != 1 || addr46_is_v4(a))
+		return -EINVAL;
+	return 0;
+}
+
+int
+addr_parse_prefix46(const char *s, union addr46 *a, uint8_t *len)
+{
+	char head[ADDR46_STR_MAX];
+	const char *tail;
+	unsigned long v;
+
+	if (split_last(s, '/', head, sizeof(head), &tail) < 0 || addr_parse_ip46(head, a) < 0 ||
+	    parse_uint(tail, 0, addr46_max_len(a), &v) < 0)
+		return -EINVAL;
+	*len = (uint8_t)v;
+	return 0;
+}
+
+int
+addr_parse_ipport46(const char *s, union addr46 *a, uint16_t *port)
+{
+	char head[ADDR46_STR_MAX];
+	const char *tail;
+	unsigned long v;
+	size_t n;
+
+	if (split_last(s, ':', head, sizeof(head), &tail) < 0 || parse_uint(tail, 1, 65535, &v) < 0)
+		return -EINVAL;
+	n = strlen(head);
+	if (head[0] == '[') {
+		/* "[v6]": the brackets and nothing else around the address */
+		if (n < 3 || head[n - 1] != ']')
+			return -EINVAL;
+		head[n - 1] = '\0';
+		if (addr_parse_ip46(head + 1, a) < 0 || addr46_is_v4(a))
+			return -EINVAL;
+	} else if (addr_parse_ip(head, &a->w[3]) == 0) {
+		*a = addr46_from_v4(a->w[3]);
+	} else {
+		return -EINVAL; /* an IPv6 address without brackets, or no address */
+	}
+	*port = htons((uint16_t)v);
+	return 0;
+}
+
+int
+addr_parse_service46(const char *s, union addr46 *a, uint16_t *port, uint8_t *proto)
+{
+	char head[ADDR46_STR_MAX];
+	const char *tail;
+
+	if (split_last(s, '/', head, sizeof(head), &tail) < 0)
+		return -EINVAL;
+	if (strcmp(tail, "tcp") == 0)
+		*proto = PROTO_TCP;
+	else if (strcmp(tail, "udp") == 0)
+		*proto = PROTO_UDP;
+	else
+		return -EINVAL;
+	return addr_parse_ipport46(head, a, port);
+}
+
+char *
+addr_fmt_ip46(char *buf, const union addr46 *a)
+{
+	if (addr46_is_v4(a))
+		return addr_fmt_ip(buf, a->w[3]);
+	if (inet_ntop(AF_INET6, a->b, buf, INET6_ADDRSTRLEN) == NULL)
+		snprintf(buf, INET6_ADDRSTRLEN, "?");
+	return buf;
+}
+
+char *
+addr_fmt_ipport46(char *buf, const union addr46 *a, uint16_t port)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	addr_fmt_ip46(ip, a);
+	snprintf(buf, ADDR46_STR_MAX, addr46_is_v4(a) ? "%s:%u" : "[%s]:%u", ip, ntohs(port));
+	return buf;
+}
+
+char *
+addr_fmt_service46(char *buf, const union addr46 *a, uint16_t port, uint8_t proto)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	addr_fmt_ip46(ip, a);
+	snprintf(buf, ADDR46_STR_MAX, addr46_is_v4(a) ? "%s:%u/%s" : "[%s]:%u/%s", ip,
+		 ntohs(port), addr_proto_name(proto));
+	return buf;
+}
+
+union addr46
+addr46_masked(const union addr46 *a, uint8_t len)
+{
+	union addr46 r = *a;
+	unsigned bits = addr46_is_v4(a) ? 96u + (len > 32 ? 32u : len) : (len > 128 ? 128u : len);
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		unsigned keep = bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
+
+		r.b[i] &= (uint8_t)(0xff00u >> keep);
+	}
+	return r;
+}
