@@ -11,13 +11,14 @@
 	X(eth_truncated)     /* frame shorter than an Ethernet header */                  \
 	X(mac_bad_source)    /* source MAC is broadcast or multicast */                    \
 	X(mac_not_ours)      /* destination MAC is not the port's (ARP excepted) */        \
-	X(unsupported_l3)    /* neither IPv4 nor ARP (IPv6 is not handled yet) */          \
+	X(unsupported_l3)    /* neither IPv4 nor ARP; IPv6 that parses (not served yet) */ \
 	X(ip_truncated)      /* frame too short for the IPv4 header it announces */       \
 	X(bad_ip_header)     /* version != 4 or IHL < 5 */                                 \
 	X(bad_ip_length)     /* total length beyond the frame or shorter than the header */ \
 	X(bad_ip_checksum)                                                                 \
 	X(ip_options)        /* IPv4 options: not forwarded, as Katran */                  \
 	X(ip_fragment)       /* fragments: no reassembly yet (af_packet: the kernel's) */  \
+	X(ip6_ext_header)    /* IPv6: AH, ESP, an unknown or routing header, a long chain */ \
 	X(ttl_exceeded)      /* TTL would reach 0 on forwarding (time-exceeded sent back) */ \
 	X(src_martian)       /* source in 0/8, 127/8, 224/4 or 240/4 (255.255.255.255) */ \
 	X(src_broadcast)     /* source is a port subnet's broadcast address */             \

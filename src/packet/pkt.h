@@ -33,7 +33,7 @@ struct conn_key {
 	uint8_t pad[3];
 } __attribute__((aligned(4)));
 
-enum pkt_kind { PKT_IPV4 = 0, PKT_ARP };
+enum pkt_kind { PKT_IPV4 = 0, PKT_ARP, PKT_IPV6 /* the rest is pkt_parse6()'s */ };
 
 struct pkt_meta {
 	struct conn_key key;   /* 5-tuple as seen on the wire (ICMP: ports 0) */
@@ -64,10 +64,15 @@ pkt_l4(struct rte_mbuf *m, const struct pkt_meta *p)
 	return rte_pktmbuf_mtod_offset(m, void *, p->l4_off);
 }
 
+/*
+ * The L4 header of either family at l4 (l4_len bytes to the end of the IP payload): its
+ * ports and TCP flags. ICMP and ICMPv6 have no ports. 0 or a drop reason.
+ */
 static inline int
-pkt_parse_l4(const uint8_t *l4, unsigned l4_len, struct pkt_meta *p)
+pkt_parse_ports(const uint8_t *l4, unsigned l4_len, uint8_t proto, uint16_t *sport,
+		uint16_t *dport, uint8_t *tcp_flags)
 {
-	switch (p->key.proto) {
+	switch (proto) {
 	case PROTO_TCP: {
 		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)l4;
 		unsigned doff;
@@ -77,9 +82,9 @@ pkt_parse_l4(const uint8_t *l4, unsigned l4_len, struct pkt_meta *p)
 		doff = (unsigned)(th->data_off >> 4) * 4;
 		if (doff < sizeof(*th) || doff > l4_len)
 			return DROP_bad_tcp_header;
-		p->key.sport = th->src_port;
-		p->key.dport = th->dst_port;
-		p->tcp_flags = th->tcp_flags;
+		*sport = th->src_port;
+		*dport = th->dst_port;
+		*tcp_flags = th->tcp_flags;
 		return 0;
 	}
 	case PROTO_UDP: {
@@ -87,17 +92,28 @@ pkt_parse_l4(const uint8_t *l4, unsigned l4_len, struct pkt_meta *p)
 
 		if (l4_len < sizeof(*uh))
 			return DROP_l4_truncated;
-		p->key.sport = uh->src_port;
-		p->key.dport = uh->dst_port;
+		*sport = uh->src_port;
+		*dport = uh->dst_port;
 		return 0;
 	}
 	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
 		if (l4_len < sizeof(struct rte_icmp_hdr))
 			return DROP_l4_truncated;
 		return 0;
 	default:
 		return DROP_unsupported_proto;
 	}
+}
+
+static inline int
+pkt_parse_l4(const uint8_t *l4, unsigned l4_len, struct pkt_meta *p)
+{
+	/* ICMPv6 in an IPv4 packet is no ICMP at all */
+	if (p->key.proto == IPPROTO_ICMPV6)
+		return DROP_unsupported_proto;
+	return pkt_parse_ports(l4, l4_len, p->key.proto, &p->key.sport, &p->key.dport,
+			       &p->tcp_flags);
 }
 
 /**
@@ -120,6 +136,10 @@ pkt_parse(struct rte_mbuf *m, struct pkt_meta *p)
 		return DROP_eth_truncated;
 	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
 		p->kind = PKT_ARP;
+		return 0;
+	}
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		p->kind = PKT_IPV6;
 		return 0;
 	}
 	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))

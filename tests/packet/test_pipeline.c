@@ -284,7 +284,7 @@ test_drops(void **state)
 		{ brk_csum, DROP_bad_ip_checksum },  { brk_frag, DROP_ip_fragment },
 		{ brk_dst, DROP_not_for_us },        { brk_port, DROP_no_service },
 		{ brk_ack, DROP_no_conn },           { brk_ttl, DROP_ttl_exceeded },
-		{ brk_ipv6, DROP_unsupported_l3 },   { brk_doff, DROP_bad_tcp_header },
+		{ brk_ipv6, DROP_bad_ip_header }, /* IPv4 bytes as IPv6 */   { brk_doff, DROP_bad_tcp_header },
 	};
 	struct env *e = env_new(1, 1024);
 	unsigned i, r;

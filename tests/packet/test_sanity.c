@@ -369,6 +369,65 @@ test_replies_follow_the_route(void **state)
 	env_free(e);
 }
 
+/* An IPv6 TCP SYN to the client port: its MAC or a multicast one, fragmented or not. */
+static struct rte_mbuf *
+v6_frame(const struct rte_ether_addr *dst, int frag)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	unsigned l4 = 14 + 40 + (frag ? 8 : 0);
+	uint8_t *b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l4 + 20));
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)b;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(b + 14);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(b + l4);
+
+	memset(b, 0, l4 + 20);
+	eth->dst_addr = *dst;
+	eth->src_addr = client_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + 20 - 14 - 40));
+	ip->proto = frag ? 44 : PROTO_TCP;
+	ip->hop_limits = 64;
+	ip->src_addr[0] = 0x20, ip->src_addr[1] = 0x01, ip->src_addr[15] = 2;
+	ip->dst_addr[0] = 0x20, ip->dst_addr[1] = 0x01, ip->dst_addr[15] = 10;
+	if (frag) {
+		b[14 + 40] = PROTO_TCP;
+		b[14 + 40 + 3] = 1; /* M: more fragments follow */
+	}
+	th->src_port = RTE_BE16(40000);
+	th->dst_port = RTE_BE16(80);
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_SYN_FLAG;
+	m->port = 0;
+	return m;
+}
+
+/*
+ * IPv6 is parsed and every frame counted under what is wrong with it; what parses is not
+ * served yet (unsupported_l3). A burst of them, mixed, and nothing leaves.
+ */
+static void
+test_ipv6_counted(void **state)
+{
+	static const struct rte_ether_addr solicited = { { 0x33, 0x33, 0xff, 0, 0, 10 } };
+	static const struct rte_ether_addr other = { { 2, 0, 0, 0, 9, 9 } };
+	struct env *e = env_new(1, 1024);
+	struct rte_mbuf *burst[24];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 24; i++)
+		burst[i] = v6_frame(i % 4 == 0 ? &port_mac[0] : i % 4 == 1 ? &solicited :
+				    i % 4 == 2 ? &other : &port_mac[0], i % 4 == 3);
+	pipeline_run(e->w, burst, 24);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_unsupported_l3], 12);
+	assert_int_equal(e->w->st.drops[DROP_mac_not_ours], 6);
+	assert_int_equal(e->w->st.drops[DROP_ip_fragment], 6);
+	assert_int_equal(conn_count(e->w->ct), 0);
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -379,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_macs),
 		cmocka_unit_test(test_ttl_exceeded),
 		cmocka_unit_test(test_replies_follow_the_route),
+		cmocka_unit_test(test_ipv6_counted),
 	};
 
 	ENV_RUN(tests);

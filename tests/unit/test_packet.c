@@ -385,10 +385,12 @@ test_eth_truncated(void **state)
 static void
 test_unsupported_l3(void **state)
 {
-	static const uint16_t types[] = { RTE_ETHER_TYPE_IPV6, RTE_ETHER_TYPE_VLAN,
-					  RTE_ETHER_TYPE_QINQ, RTE_ETHER_TYPE_MPLS, 0x0000,
+	static const uint16_t types[] = { RTE_ETHER_TYPE_VLAN, RTE_ETHER_TYPE_QINQ,
+					  RTE_ETHER_TYPE_MPLS, 0x0000,
 					  0x0008 /* the IPv4 type byte-swapped */ };
 	struct frame f;
+	struct pkt_meta p;
+	struct rte_mbuf *m;
 	unsigned i;
 
 	(void)state;
@@ -397,6 +399,14 @@ test_unsupported_l3(void **state)
 		((struct rte_ether_hdr *)f.b)->ether_type = rte_cpu_to_be_16(types[i]);
 		expect_drop(&f, DROP_unsupported_l3);
 	}
+	/* IPv6 is the kind for pkt_parse6() (tests/unit/test_packet6.c) */
+	f_tcp(&f, RTE_TCP_SYN_FLAG, 0, 0);
+	((struct rte_ether_hdr *)f.b)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	m = rte_pktmbuf_alloc(pool);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)f.len), f.b, f.len);
+	assert_int_equal(pkt_parse(m, &p), 0);
+	assert_int_equal(p.kind, PKT_IPV6);
+	rte_pktmbuf_free(m);
 }
 
 static void
