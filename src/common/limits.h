@@ -15,6 +15,12 @@
 #define SL_MAX_WORKERS 32
 #define SL_MAX_SERVICES 1024   /* counters slots: worker/stats.h */
 #define SL_MAX_BACKENDS 4096   /* per service */
+/*
+ * Backends of all services together: each (service, backend) holds a counters slot and a
+ * gauge (worker/stats.h), and so does a deleted one until its last conn ends; a client's
+ * affinity packs the slot in 14 bits (service/persist.c).
+ */
+#define SL_MAX_NODE_BACKENDS 16384
 #define SL_NAME_MAX 32         /* a port's name, with its NUL */
 #define SL_DEVICE_MAX 256      /* a port's device string, with its NUL */
 

@@ -52,7 +52,7 @@ int cfg_backend_from_json(const json_t *obj, const char *field, struct cfg_backe
  * Whether service svcs[idx] can work on node `node` (its ports and LIPs) beside the other
  * services of svcs[0..n): its VIP is no port address, LIP, address inside a port's subnet,
  * loopback address or backend of any service; its backends are no VIP, LIP, port address
- * or loopback; fullnat has LIPs. The loader runs the same checks on a whole document.
+ * or loopback; fullnat has LIPs; all the services hold at most SL_MAX_NODE_BACKENDS backends. The loader runs the same checks on a whole document.
  * @return 0, or -EINVAL (-ENOMEM) with err->field `field`-prefixed ("vip",
  * "backends[2].address"). Any thread.
  */

@@ -274,10 +274,21 @@ check_service(struct vctx *v, const struct loc *sl, const json_t *so, const stru
 	return 0;
 }
 
+/* The node's backend slots: a service's backends at l would make `total` over all. */
+static int
+check_node_backends(struct vctx *v, const struct loc *l, size_t total)
+{
+	if (total <= SL_MAX_NODE_BACKENDS)
+		return 0;
+	return cfgv_verr(v, l, "the node holds at most %u backends over all its services (a "
+			 "counters slot each); these make %zu", SL_MAX_NODE_BACKENDS, total);
+}
+
 int
 cfg_check_services(struct vctx *v, const struct loc *al, const json_t *arr, const struct cfg *c)
 {
 	struct uses u;
+	size_t total = 0;
 	unsigned i;
 	int rc = 0;
 
@@ -285,10 +296,14 @@ cfg_check_services(struct vctx *v, const struct loc *al, const json_t *arr, cons
 		return cfgv_verr_nomem(v, al);
 	/* Each against the services before it: a collision is reported where it shows second. */
 	for (i = 0; i < c->n_services && rc == 0; i++) {
-		struct loc sl;
+		struct loc sl, bl;
 
 		cfgv_loc_elem(&sl, al, arr, i);
-		rc = check_service(v, &sl, json_array_get(arr, i), c, c->services, i, &u, i);
+		total += c->services[i].n_backends;
+		cfgv_loc_member(&bl, &sl, json_array_get(arr, i), "backends");
+		rc = check_node_backends(v, &bl, total);
+		if (rc == 0)
+			rc = check_service(v, &sl, json_array_get(arr, i), c, c->services, i, &u, i);
 	}
 	uses_free(&u);
 	return rc;
@@ -334,6 +349,17 @@ cfg_check_ports(struct vctx *v, const struct loc *al, const json_t *arr, const s
 	return 0;
 }
 
+static size_t
+backends_of(const struct cfg_service *svcs, unsigned n)
+{
+	size_t total = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		total += svcs[i].n_backends;
+	return total;
+}
+
 /* An API check: the error's field is prefixed by `field`, no line. */
 static void
 api_ctx(struct vctx *v, struct loc *top, const char *field, struct cfg_error *err,
@@ -351,11 +377,15 @@ cfg_service_check(const struct cfg *node, const struct cfg_service *svcs, unsign
 {
 	struct cfg_error dummy;
 	struct vctx v;
-	struct loc top;
+	struct loc top, bl;
 	struct uses u;
 	int rc;
 
 	api_ctx(&v, &top, field, err, &dummy);
+	cfgv_loc_member(&bl, &top, NULL, "backends");
+	rc = check_node_backends(&v, &bl, backends_of(svcs, n));
+	if (rc < 0)
+		return rc;
 	if (uses_build(&u, svcs, n) < 0)
 		return cfgv_verr_nomem(&v, &top);
 	rc = check_service(&v, &top, NULL, node, svcs, idx, &u, n);
@@ -376,6 +406,9 @@ cfg_backend_check(const struct cfg *node, const struct cfg_service *svcs, unsign
 
 	api_ctx(&v, &top, field, err, &dummy);
 	cfgv_loc_member(&l, &top, NULL, "address");
+	rc = check_node_backends(&v, &top, backends_of(svcs, n) + 1);
+	if (rc < 0)
+		return rc;
 	if (uses_build(&u, svcs, n) < 0)
 		return cfgv_verr_nomem(&v, &top);
 	rc = check_backend(&v, &l, node, svcs, idx, b, &u, n);

@@ -6,6 +6,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "common/limits.h"
 #include "service/persist.h"
 
 #define WINDOW 8
@@ -14,6 +15,9 @@
  * word: bit 0 valid, bits 1..14 backend slot, bits 16..25 service slot, bits 32..63 the
  * client address. The key is everything from bit 16 up.
  */
+_Static_assert(SL_MAX_NODE_BACKENDS <= 1 << 14, "a backend slot is bits 1..14 of a word");
+_Static_assert(SL_MAX_SERVICES <= 1 << 10, "a service slot is bits 16..25 of a word");
+
 struct persist_entry {
 	uint64_t word;
 	uint32_t expire_s;

@@ -18,8 +18,8 @@
  * per packet.
  */
 
-#define STATS_SVC_SLOTS 1024   /* services */
-#define STATS_BE_SLOTS 16384   /* backends, including deleted ones with conns left */
+#define STATS_SVC_SLOTS SL_MAX_SERVICES     /* services */
+#define STATS_BE_SLOTS SL_MAX_NODE_BACKENDS /* backends, deleted ones with conns left too */
 
 /* Per worker, per service or backend counters slot. */
 struct vs_counters {

@@ -198,6 +198,60 @@ test_api(void **state)
 	cfg_free(&c);
 }
 
+/*
+ * The node holds SL_MAX_NODE_BACKENDS backends over all services (a counters slot each):
+ * exactly that many load, one more is refused where it is added, by the loader and the API.
+ */
+static void
+test_node_backends(void **state)
+{
+	json_t *doc = json_loads("{\"dataplane\": {\"ports\": [{\"name\": \"c\", "
+				 "\"device\": \"net_null0\", \"address\": \"10.0.2.1/24\"}], "
+				 "\"local_addresses\": [\"10.0.2.100\"]}, \"services\": []}",
+				 0, NULL);
+	json_t *svcs = json_object_get(doc, "services");
+	unsigned per = SL_MAX_BACKENDS, n_svc = SL_MAX_NODE_BACKENDS / SL_MAX_BACKENDS, i, k;
+	struct cfg_backend b = { 0 };
+	struct cfg_error e;
+	struct cfg c;
+
+	(void)state;
+	assert_non_null(doc);
+	for (i = 0; i <= n_svc; i++) {
+		json_t *bes = json_array();
+		char vip[32];
+
+		/* the last service gets one backend: one too many */
+		for (k = 0; k < (i < n_svc ? per : 1); k++) {
+			char a[32];
+
+			snprintf(a, sizeof(a), "10.0.2.11:%u", 1 + k);
+			json_array_append_new(bes, json_pack("{s:s}", "address", a));
+		}
+		snprintf(vip, sizeof(vip), "10.0.0.%u:80/tcp", 10 + i);
+		json_array_append_new(svcs, json_pack("{s:s,s:o}", "vip", vip, "backends", bes));
+	}
+	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);
+	assert_string_equal(e.field, "services[4].backends");
+	assert_string_equal(e.msg, "the node holds at most 16384 backends over all its services "
+				   "(a counters slot each); these make 16385");
+	/* without the last one: exactly the limit, taken */
+	json_array_remove(svcs, n_svc);
+	if (cfg_from_json(doc, &c, &e) != 0)
+		fail_msg("%s: %s", e.field, e.msg);
+	/* the API: one backend more, or a service with one, is refused the same way */
+	b.addr = htonl(0x0a000263);
+	b.port = htons(80);
+	assert_int_equal(cfg_backend_check(&c, c.services, c.n_services, 0, &b, "", &e), -EINVAL);
+	assert_string_equal(e.field, "");
+	assert_non_null(strstr(e.msg, "these make 16385"));
+	c.services[3].n_backends--;
+	assert_int_equal(cfg_backend_check(&c, c.services, c.n_services, 0, &b, "", &e), 0);
+	c.services[3].n_backends++;
+	json_decref(doc);
+	cfg_free(&c);
+}
+
 int
 main(void)
 {
@@ -205,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_node_backends),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
