@@ -20,6 +20,8 @@ _Static_assert(sizeof(struct conn) == 64, "struct conn must stay one cache line"
 struct conn_table {
 	struct rte_hash *h;
 	struct conn *conns;
+	struct conn6_addrs *addrs6; /* IPv6 tables: the addresses, by conn index; else NULL */
+	uint8_t family;             /* 4 or 6 */
 	uint32_t *free_stack;
 	uint32_t free_top;
 	uint32_t capacity;
@@ -37,16 +39,16 @@ tick_diff(uint32_t a, uint32_t b)
 	return (int32_t)(a - b);
 }
 
-struct conn_table *
-conn_table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
-		  void *cb_arg)
+static struct conn_table *
+table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb, void *cb_arg,
+	     uint8_t family)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
 		/* Two keys a conn; the extendable buckets guarantee that many fit. */
 		/* rte_hash wants at least one bucket (8 entries) however small the table. */
 		.entries = RTE_MAX(capacity * 2, 8u),
-		.key_len = sizeof(struct conn_key),
+		.key_len = family == 6 ? sizeof(struct conn_key6) : sizeof(struct conn_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
@@ -61,10 +63,14 @@ conn_table_create(const char *name, uint32_t capacity, int socket, conn_expire_c
 	ct = rte_zmalloc_socket("conn_table", sizeof(*ct), RTE_CACHE_LINE_SIZE, socket);
 	if (ct == NULL)
 		goto nomem;
+	ct->family = family;
 	ct->conns = rte_zmalloc_socket("conns", sizeof(struct conn) * capacity,
 				       RTE_CACHE_LINE_SIZE, socket);
 	ct->free_stack = rte_malloc_socket("conn_free", sizeof(uint32_t) * capacity, 0, socket);
-	if (ct->conns == NULL || ct->free_stack == NULL)
+	if (family == 6)
+		ct->addrs6 = rte_zmalloc_socket("conn_addrs6", sizeof(*ct->addrs6) * capacity,
+						RTE_CACHE_LINE_SIZE, socket);
+	if (ct->conns == NULL || ct->free_stack == NULL || (family == 6 && ct->addrs6 == NULL))
 		goto nomem;
 	ct->h = rte_hash_create(&hp);
 	if (ct->h == NULL)
@@ -88,12 +94,27 @@ fail:
 	return NULL;
 }
 
+struct conn_table *
+conn_table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
+		  void *cb_arg)
+{
+	return table_create(name, capacity, socket, cb, cb_arg, 4);
+}
+
+struct conn_table *
+conn_table_create6(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
+		   void *cb_arg)
+{
+	return table_create(name, capacity, socket, cb, cb_arg, 6);
+}
+
 void
 conn_table_free(struct conn_table *ct)
 {
 	if (ct == NULL)
 		return;
 	rte_hash_free(ct->h);
+	rte_free(ct->addrs6);
 	rte_free(ct->conns);
 	rte_free(ct->free_stack);
 	rte_free(ct);
@@ -116,6 +137,48 @@ conn_lookup(struct conn_table *ct, const struct conn_key *k, enum conn_dir *dir)
 }
 
 struct conn *
+conn6_lookup(struct conn_table *ct, const struct conn_key6 *k, enum conn_dir *dir)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(ct->h, k, &data) < 0)
+		return NULL;
+	return conn_from_data(data, dir);
+}
+
+struct conn6_addrs *
+conn6_addrs(const struct conn_table *ct, const struct conn *c)
+{
+	return &ct->addrs6[c - ct->conns];
+}
+
+void
+conn6_key_in(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k)
+{
+	const struct conn6_addrs *a = conn6_addrs(ct, c);
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, a->caddr, 16);
+	memcpy(k->daddr, a->vaddr, 16);
+	k->sport = c->cport;
+	k->dport = c->vport;
+	k->proto = c->proto;
+}
+
+void
+conn6_key_out(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k)
+{
+	const struct conn6_addrs *a = conn6_addrs(ct, c);
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, a->daddr, 16);
+	memcpy(k->daddr, a->laddr, 16);
+	k->sport = c->dport;
+	k->dport = c->lport;
+	k->proto = c->proto;
+}
+
+struct conn *
 conn_alloc(struct conn_table *ct)
 {
 	struct conn *c;
@@ -126,6 +189,8 @@ conn_alloc(struct conn_table *ct)
 	c = &ct->conns[ct->free_stack[--ct->free_top]];
 	gen = c->gen;
 	memset(c, 0, sizeof(*c));
+	if (ct->addrs6 != NULL)
+		memset(conn6_addrs(ct, c), 0, sizeof(*ct->addrs6));
 	/* Even: in use. Readers see the new generation only after the fields are set. */
 	c->gen = gen;
 	return c;
@@ -182,15 +247,31 @@ conn_refile(struct conn_table *ct, struct conn *c, uint32_t expire)
 	wheel_file(ct, c);
 }
 
+/* The conn's IN or OUT key, of the table's family, into k (a conn_key6's room). */
+static inline void
+key_of(const struct conn_table *ct, const struct conn *c, enum conn_dir dir, void *k)
+{
+	if (unlikely(ct->family == 6)) {
+		if (dir == CONN_DIR_IN)
+			conn6_key_in(ct, c, k);
+		else
+			conn6_key_out(ct, c, k);
+	} else if (dir == CONN_DIR_IN) {
+		conn_key_in(c, k);
+	} else {
+		conn_key_out(c, k);
+	}
+}
+
 static void
 keys_del(struct conn_table *ct, const struct conn *c)
 {
-	struct conn_key k;
+	struct conn_key6 k;
 
-	conn_key_in(c, &k);
+	key_of(ct, c, CONN_DIR_IN, &k);
 	rte_hash_del_key(ct->h, &k);
 	if (c->flags & CONN_F_OUT) {
-		conn_key_out(c, &k);
+		key_of(ct, c, CONN_DIR_OUT, &k);
 		rte_hash_del_key(ct->h, &k);
 	}
 }
@@ -203,17 +284,18 @@ conn_abandon(struct conn_table *ct, struct conn *c)
 	conn_release(ct, c);
 }
 
-int
-conn_insert(struct conn_table *ct, struct conn *c, const struct conn_key *kout, uint32_t now)
+/* Index c under its IN key and kout (of the table's family; NULL: none), as conn_insert. */
+static int
+insert(struct conn_table *ct, struct conn *c, const void *kout, size_t klen, uint32_t now)
 {
-	struct conn_key kin, k;
+	struct conn_key6 kin, k;
 	int ret;
 
-	conn_key_in(c, &kin);
+	key_of(ct, c, CONN_DIR_IN, &kin);
 	if (kout != NULL) {
 		/* The table finds the key again from the conn when it goes (keys_del). */
-		conn_key_out(c, &k);
-		if (memcmp(&k, kout, sizeof(k)) != 0) {
+		key_of(ct, c, CONN_DIR_OUT, &k);
+		if (memcmp(&k, kout, klen) != 0) {
 			ret = -EINVAL;
 			goto fail;
 		}
@@ -245,6 +327,26 @@ conn_insert(struct conn_table *ct, struct conn *c, const struct conn_key *kout, 
 fail:
 	conn_abandon(ct, c);
 	return ret == -ENOSPC ? -ENOSPC : ret;
+}
+
+int
+conn_insert(struct conn_table *ct, struct conn *c, const struct conn_key *kout, uint32_t now)
+{
+	if (ct->family != 4) {
+		conn_abandon(ct, c);
+		return -EINVAL;
+	}
+	return insert(ct, c, kout, sizeof(*kout), now);
+}
+
+int
+conn6_insert(struct conn_table *ct, struct conn *c, const struct conn_key6 *kout, uint32_t now)
+{
+	if (ct->family != 6) {
+		conn_abandon(ct, c);
+		return -EINVAL;
+	}
+	return insert(ct, c, kout, sizeof(*kout), now);
 }
 
 void
@@ -308,6 +410,13 @@ conn_capacity(const struct conn_table *ct)
 int
 conn_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out)
 {
+	return conn6_snapshot(ct, i, out, NULL);
+}
+
+int
+conn6_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out,
+	       struct conn6_addrs *addrs)
+{
 	const struct conn *c = &ct->conns[i];
 	uint16_t g1, g2;
 
@@ -315,6 +424,8 @@ conn_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out)
 	if ((g1 & 1) || (c->flags & CONN_F_DEAD))
 		return -ENOENT;
 	memcpy(out, c, sizeof(*out));
+	if (addrs != NULL && ct->addrs6 != NULL)
+		memcpy(addrs, &ct->addrs6[i], sizeof(*addrs));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	g2 = __atomic_load_n(&c->gen, __ATOMIC_RELAXED);
 	return g1 == g2 ? 0 : -ENOENT;

@@ -11,6 +11,7 @@
 #include "common/limits.h"
 #include "flow/tcp_state.h"
 #include "packet/pkt.h"
+#include "packet/pkt6.h"
 
 /*
  * The per-worker connection table. One worker owns a table: it alone inserts, looks up
@@ -93,6 +94,17 @@ _Static_assert(SL_MAX_LADDRS <= 64, "lip_idx is 6 bits");
 _Static_assert(SL_MODE_MAX <= 16, "mode is 4 bits");
 _Static_assert(sizeof(struct conn) == RTE_CACHE_LINE_SIZE, "a conn is one cache line");
 
+/*
+ * The addresses of an IPv6 conn. An IPv6 table keeps them beside its conns, by index, so a
+ * conn stays one cache line in both families (and IPv4 conns pay nothing for IPv6); the
+ * uint32 address fields of such a conn are unused.
+ */
+struct conn6_addrs {
+	uint8_t caddr[16], vaddr[16]; /* client side: the IN key (caddr, vaddr, cport, vport) */
+	uint8_t daddr[16], laddr[16]; /* backend side: the OUT key (daddr, laddr, dport, lport) */
+	uint8_t c_nh[16], out_nh[16]; /* next hops toward the client and the backend */
+};
+
 /* Called by conn_expire() for every conn that times out, before it is freed. */
 typedef void (*conn_expire_cb)(void *arg, struct conn *c);
 
@@ -102,6 +114,9 @@ typedef void (*conn_expire_cb)(void *arg, struct conn *c);
  */
 struct conn_table *conn_table_create(const char *name, uint32_t capacity, int socket,
 				     conn_expire_cb cb, void *cb_arg);
+/** The same for IPv6 conns: keys are struct conn_key6, addresses in conn6_addrs(). */
+struct conn_table *conn_table_create6(const char *name, uint32_t capacity, int socket,
+				      conn_expire_cb cb, void *cb_arg);
 void conn_table_free(struct conn_table *ct);
 
 /** The rte_hash to run bulk lookups on; data is (uintptr_t)conn | dir. Owner worker. */
@@ -158,6 +173,15 @@ struct conn *conn_alloc(struct conn_table *ct);
 int conn_insert(struct conn_table *ct, struct conn *c, const struct conn_key *kout,
 		uint32_t now);
 
+/** An IPv6 conn's addresses (IPv6 tables only). Owner worker. */
+struct conn6_addrs *conn6_addrs(const struct conn_table *ct, const struct conn *c);
+void conn6_key_in(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k);
+void conn6_key_out(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k);
+/** conn_lookup and conn_insert for an IPv6 table (the IPv4 ones refuse it: -EINVAL). */
+struct conn *conn6_lookup(struct conn_table *ct, const struct conn_key6 *k, enum conn_dir *dir);
+int conn6_insert(struct conn_table *ct, struct conn *c, const struct conn_key6 *kout,
+		 uint32_t now);
+
 /** Give back a conn from conn_alloc() that was never inserted. Owner worker. */
 void conn_abandon(struct conn_table *ct, struct conn *c);
 
@@ -183,5 +207,8 @@ uint32_t conn_capacity(const struct conn_table *ct);
  * @return 0, or -ENOENT when the slot is free or changed while it was read.
  */
 int conn_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out);
+/** The same with an IPv6 conn's addresses into addrs (NULL: not wanted). */
+int conn6_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out,
+		   struct conn6_addrs *addrs);
 
 #endif
