@@ -577,53 +577,6 @@ test_backend_api(void **state)
 	json_decref(j);
 }
 
-/* Durations through the one place that accepts 0: persistence. */
-static void
-test_durations(void **state)
-{
-	static const struct {
-		const char *text;
-		int rc;
-		uint32_t secs;
-	} cases[] = {
-		{ "0", 0, 0 }, { "0s", 0, 0 }, { "900", 0, 900 }, { "900s", 0, 900 },
-		{ "15m", 0, 900 }, { "1h", 0, 3600 }, { "1h30m", 0, 5400 }, { "500ms", 0, 1 },
-		{ "1001ms", 0, 2 }, { "1m30s", 0, 90 }, { "31536000", 0, 31536000 },
-		{ "365d", 0, 31536000 }, { "4294967295", -EINVAL, 0 },
-		{ "", -EINVAL, 0 }, { "15x", -EINVAL, 0 }, { "1m30", -EINVAL, 0 },
-		{ "-5", -EINVAL, 0 }, { "m", -EINVAL, 0 }, { "1.5s", -EINVAL, 0 },
-		{ "4294967296", -EINVAL, 0 }, { "99999999999999h", -EINVAL, 0 },
-		{ "1193047h", -EINVAL, 0 },
-	};
-	struct cfg_service s;
-	struct cfg_error e;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *j = json_pack("{s:s, s:s}", "vip", "10.0.0.1:1/udp", "persistence",
-				      cases[i].text);
-
-		print_message("duration \"%s\"\n", cases[i].text);
-		assert_int_equal(cfg_service_from_json(j, "", &s, &e), cases[i].rc);
-		if (cases[i].rc == 0)
-			assert_int_equal(s.persistence, cases[i].secs);
-		else
-			assert_string_equal(e.field, "persistence");
-		cfg_service_free(&s);
-		json_decref(j);
-	}
-	/* an integer too */
-	{
-		json_t *j = json_pack("{s:s, s:I}", "vip", "10.0.0.1:1/udp", "persistence",
-				      (json_int_t)4294967296ll);
-
-		assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
-		assert_string_equal(e.msg, "4294967296 s is too long (at most 365 days = 31536000 s)");
-		json_decref(j);
-	}
-}
-
 /* ---- files ---- */
 
 static void
@@ -868,7 +821,6 @@ main(void)
 		cmocka_unit_test(test_service_api_errors),
 		cmocka_unit_test(test_backend_api),
 		cmocka_unit_test(test_health_check),
-		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_error_fmt),
 		cmocka_unit_test(test_names),

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Every numeric key of the configuration at its documented bounds (docs/config.md): the
- * least and the greatest value are taken and read back unchanged (also through
- * cfg_to_json), one past either end is refused with the key named. A range that the model
- * stores in a narrower field, or that the data plane would wrap, fails here first.
+ * Every numeric key of the configuration at its documented bounds (docs/config.md), and the
+ * forms of a duration. For each key the least and the greatest value are taken and read
+ * back unchanged (also through cfg_to_json), and one past either end is refused with the
+ * key named. A range that the model stores in a narrower field, or that the data plane
+ * would wrap, fails here first.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -188,6 +189,53 @@ test_bounds(void **state)
 	}
 }
 
+/* Durations through the one place that accepts 0: persistence. */
+static void
+test_durations(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		uint32_t secs;
+	} cases[] = {
+		{ "0", 0, 0 }, { "0s", 0, 0 }, { "900", 0, 900 }, { "900s", 0, 900 },
+		{ "15m", 0, 900 }, { "1h", 0, 3600 }, { "1h30m", 0, 5400 }, { "500ms", 0, 1 },
+		{ "1001ms", 0, 2 }, { "1m30s", 0, 90 }, { "31536000", 0, 31536000 },
+		{ "365d", 0, 31536000 }, { "4294967295", -EINVAL, 0 },
+		{ "", -EINVAL, 0 }, { "15x", -EINVAL, 0 }, { "1m30", -EINVAL, 0 },
+		{ "-5", -EINVAL, 0 }, { "m", -EINVAL, 0 }, { "1.5s", -EINVAL, 0 },
+		{ "4294967296", -EINVAL, 0 }, { "99999999999999h", -EINVAL, 0 },
+		{ "1193047h", -EINVAL, 0 },
+	};
+	struct cfg_service s;
+	struct cfg_error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *j = json_pack("{s:s, s:s}", "vip", "10.0.0.1:1/udp", "persistence",
+				      cases[i].text);
+
+		print_message("duration \"%s\"\n", cases[i].text);
+		assert_int_equal(cfg_service_from_json(j, "", &s, &e), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_int_equal(s.persistence, cases[i].secs);
+		else
+			assert_string_equal(e.field, "persistence");
+		cfg_service_free(&s);
+		json_decref(j);
+	}
+	/* an integer too */
+	{
+		json_t *j = json_pack("{s:s, s:I}", "vip", "10.0.0.1:1/udp", "persistence",
+				      (json_int_t)4294967296ll);
+
+		assert_int_equal(cfg_service_from_json(j, "", &s, &e), -EINVAL);
+		assert_string_equal(e.msg, "4294967296 s is too long (at most 365 days = 31536000 s)");
+		json_decref(j);
+	}
+}
+
 /* Durations with units end at the same place as integers; days are a unit. */
 static void
 test_duration_max(void **state)
@@ -228,6 +276,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_duration_max),
 	};
 
