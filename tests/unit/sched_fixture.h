@@ -6,7 +6,8 @@
 
 #include <rte_byteorder.h>
 
-#include "config/config.h"
+#include "common/kinds.h"
+#include "common/limits.h"
 #include "packet/pkt.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"

@@ -195,6 +195,42 @@ test_default_size(void **state)
 	svc_fini(&v);
 }
 
+/*
+ * The documented bounds of `maglev.table_size` hold: the least (251) and the greatest
+ * (4194301) prime build whole tables, shared out evenly, the large one with backends at the
+ * greatest weight (65535). (16 of them: the checks here count each backend's entries over
+ * the whole table; a build with the limit's 4096 is timed in bench/sched_bench.c.)
+ */
+static void
+test_size_bounds(void **state)
+{
+	static const uint32_t sizes[] = { SL_MAGLEV_SIZE_MIN, SL_MAGLEV_SIZE_MAX };
+	const struct mg_view *m;
+	struct svc v;
+	unsigned i, k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		unsigned n = k ? 16 : 7;
+		uint32_t lo = UINT32_MAX, hi = 0;
+
+		svc_init(&v, n, sizes[k], SL_HASH_TUPLE);
+		for (i = 0; i < n; i++)
+			v.be[i].weight = k ? 65535 : 1;
+		m = build(&v); /* asserts the size and that every entry names a backend */
+		for (i = 0; i < n; i++) {
+			uint32_t c = sched_maglev_count(m, (uint16_t)i);
+
+			lo = RTE_MIN(lo, c);
+			hi = RTE_MAX(hi, c);
+		}
+		print_message("size %u, %u backends: %u..%u entries each\n", sizes[k], n, lo, hi);
+		/* Maglev's spread: within one entry of the even share at these sizes. */
+		assert_true(hi - lo <= 1);
+		svc_fini(&v);
+	}
+}
+
 /* Entries of each backend against its weight's share: relative error at most 1%. */
 static double
 weight_error(const uint32_t *w, unsigned n, uint32_t size)
@@ -652,6 +688,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_balance_equal_weights),
 		cmocka_unit_test(test_default_size),
+		cmocka_unit_test(test_size_bounds),
 		cmocka_unit_test(test_weights_are_ratios),
 		cmocka_unit_test(test_weights_scale_free),
 		cmocka_unit_test(test_disruption),
