@@ -21,22 +21,30 @@ enum {
 #define ICMP_ERR_PPS 1000u
 #define ICMP_ERR_BURST 100u
 
+static inline int
+icmp_is_error(uint8_t type)
+{
+	return type == ICMP4_DEST_UNREACH || type == ICMP4_SOURCE_QUENCH ||
+	       type == ICMP4_REDIRECT || type == ICMP4_TIME_EXCEEDED ||
+	       type == ICMP4_PARAM_PROBLEM;
+}
+
+/** Whether an ICMP message of this type may be about a conn (forward/fwd_icmp.h). */
+static inline int
+icmp_is_relayable(uint8_t type)
+{
+	return icmp_is_error(type) && type != ICMP4_REDIRECT; /* redirects are never followed */
+}
+
 /**
- * Handle an ICMP packet on a worker: an echo request with a right checksum, from a source
- * that passes the sanity filter, to a port address, a VIP or a LIP is answered in place;
- * what concerns the node's own traffic goes to the kernel twin; anything else is dropped
- * and counted. Consumes m. Worker.
+ * Handle an ICMP packet on a worker that is no error about a conn (those are
+ * forward/fwd_icmp.h's): an echo request with a right checksum, from a source that passes
+ * the sanity filter, to a port address, a VIP or a LIP is answered in place; what concerns
+ * the node's own traffic goes to the kernel twin; anything else is dropped and counted.
+ * Consumes m. Worker.
  */
 void icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 		struct pkt_meta *p);
-
-/**
- * An ICMP error another worker passed on (worker.h, the icmp ring) after `hops` workers
- * tried it: relayed if this worker has its conn, else passed on or given up as icmp_input
- * does. Consumes m. Worker.
- */
-void icmp_search_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
-		       uint32_t hops);
 
 /**
  * Tell the source of m, a parsed IPv4 packet the node will not forward, why: an ICMP error

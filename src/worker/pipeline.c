@@ -7,6 +7,7 @@
 #include "defense/sanity.h"
 #include "flow/conn.h"
 #include "forward/fwd.h"
+#include "forward/fwd_icmp.h"
 #include "forward/laddr.h"
 #include "forward/peer.h"
 #include "net/arp.h"
@@ -374,7 +375,10 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (unlikely(p->key.proto == IPPROTO_ICMP)) {
-			icmp_input(w, snap, m, p);
+			if (icmp_is_relayable(((struct rte_icmp_hdr *)pkt_l4(m, p))->icmp_type))
+				fwd_icmp_error(w, snap, m, p, 0);
+			else
+				icmp_input(w, snap, m, p);
 			continue;
 		}
 		keys[nl4] = &p->key;

@@ -11,7 +11,7 @@
 
 #include "flow/conn.h"
 #include "forward/laddr.h"
-#include "net/icmp.h"
+#include "forward/fwd_icmp.h"
 #include "net/neigh.h"
 #include "worker/pipeline.h"
 #include "worker/worker.h"
@@ -155,7 +155,7 @@ worker_icmp_search(struct worker *w)
 
 	n = rte_ring_dequeue_burst_elem(w->icmp, h, sizeof(h[0]), WORKER_BURST, NULL);
 	for (i = 0; i < n; i++)
-		icmp_search_input(w, snap, h[i].m, h[i].hops);
+		fwd_icmp_search(w, snap, h[i].m, h[i].hops);
 	return n;
 }
 
