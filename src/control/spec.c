@@ -8,6 +8,7 @@
 #include "control/spec.h"
 #include "flow/tcp_state.h"
 #include "forward/fwd.h"
+#include "sched/sched.h"
 
 void
 spec_dp(const struct cfg *c, const struct rte_ether_addr *macs, const uint16_t *port_ids,
@@ -115,7 +116,12 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 		.persist_mask = addr_prefix_mask(s->persistence_netmask),
 		.maglev_size = s->maglev_size, .n_backends = s->n_backends, .backends = b,
 	};
-	out->sched = s->sched;
+	ss->sched = sched_get(s->sched);
+	if (ss->sched == NULL) {
+		free(b);
+		ss->backends = NULL;
+		return -ENOTSUP;
+	}
 	return 0;
 }
 

@@ -17,16 +17,6 @@
  * ticket counter per service (an atomic add per new conn), lc and wlc read the node's
  * conn gauges, sh and maglev are stateless hashes. No scheduler takes a lock.
  */
-struct sched_ops {
-	const char *name;
-	/** State for a service of this snapshot; NULL + errno on failure. Control thread. */
-	void *(*build)(const struct snap_service *svc, unsigned n_workers);
-	void (*free)(void *data);
-	/** Index of the chosen backend, or -1 if none takes new conns. Any worker. */
-	int (*pick)(const struct snap_service *svc, void *data, unsigned worker,
-		    const struct pkt_meta *p);
-};
-
 /** The ops of a scheduler (enum sl_sched), or NULL if it is not built in. */
 const struct sched_ops *sched_get(uint8_t id);
 

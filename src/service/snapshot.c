@@ -7,7 +7,6 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 
-#include "sched/sched.h"
 #include "service/snapshot.h"
 
 static struct rte_hash *
@@ -40,7 +39,6 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 	ss->gauges = gauges;
 	ss->sched_data = NULL;
 	ss->backends = NULL;
-	ss->sched = sched_get(in->sched);
 	if (ss->sched == NULL || is->mode >= SL_MODE_MAX)
 		return -ENOTSUP;
 	ss->backends = calloc(is->n_backends ? is->n_backends : 1, sizeof(*ss->backends));

@@ -17,7 +17,22 @@
  * so a backend deleted from the snapshot keeps its established conns flowing.
  */
 
-struct sched_ops;
+struct pkt_meta;
+struct snap_service;
+
+/*
+ * A scheduler, as a snapshot's service carries it: one file a scheduler in sched/, listed
+ * in sched/sched.c; the control side picks it (sched_get) when it builds the service.
+ */
+struct sched_ops {
+	const char *name;
+	/** State for a service of this snapshot; NULL + errno on failure. Control thread. */
+	void *(*build)(const struct snap_service *svc, unsigned n_workers);
+	void (*free)(void *data);
+	/** Index of the chosen backend, or -1 if none takes new conns. Any worker. */
+	int (*pick)(const struct snap_service *svc, void *data, unsigned worker,
+		    const struct pkt_meta *p);
+};
 
 #define SNAP_NO_PORT 0xff
 
@@ -111,12 +126,11 @@ snap_backend_port(const struct snapshot *s, uint32_t addr)
  * mode, slot, hash, persistence, persist_mask, maglev_size) and its backends' (addr, port,
  * slot, weight, max_conns, inhibited: by the operator or its health check); the snapshot
  * copies them (each backend with its route: out_port and nh, SNAP_NO_PORT for none) and
- * builds the scheduler named by `sched`. The control
+ * builds the state of its scheduler, svc.sched. The control
  * side makes these from the configuration (control/spec.c).
  */
 struct snap_svc_input {
-	struct snap_service svc;
-	uint8_t sched; /* enum sl_sched */
+	struct snap_service svc; /* svc.sched: its scheduler's ops (sched_get()) */
 };
 
 struct vs_gauge;
