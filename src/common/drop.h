@@ -36,6 +36,8 @@
 	X(unsupported_proto) /* an IP protocol other than TCP, UDP, ICMP */               \
 	X(arp_malformed)                                                                   \
 	X(arp_ignored)       /* ARP not for an address of ours */                          \
+	X(nd_malformed)      /* a neighbour solicitation RFC 4861 7.1.1 refuses */         \
+	X(nd_ignored)        /* IPv6 neighbour discovery not for an address of ours */     \
 	X(icmp_unhandled)    /* ICMP other than an echo request or an error, or not ours */ \
 	X(icmp_no_conn)      /* an ICMP error about no conn of this worker nor the kernel */  \
 	X(not_for_us)        /* destination is no VIP, LIP or port address */              \

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "common/addr.h"
 #include "common/kinds.h"
 #include "common/limits.h"
 
@@ -38,6 +39,9 @@ struct cfg_port {
 	char device[SL_DEVICE_MAX]; /* a PCI address or a vdev string */
 	uint32_t addr;
 	uint8_t prefix_len;
+	uint8_t has_addr6;     /* an IPv6 address beside the IPv4 one */
+	uint8_t prefix6_len;
+	union addr46 addr6;
 };
 
 struct cfg_route {

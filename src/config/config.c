@@ -86,13 +86,15 @@ static const char *const port_keys[] = { "name", "device", "address", NULL };
 static const char *const route_keys[] = { "to", "via", NULL };
 static const char *const control_keys[] = { "socket", "listen", "announce_interface", NULL };
 
+static int parse_port_addrs(struct vctx *v, const json_t *j, const struct loc *l,
+			    struct cfg_port *p);
+
 static int
 parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_port *p)
 {
-	char buf[ADDR_STR_MAX], why[160];
+	char why[160];
 	const json_t *j;
 	const char *s = NULL;
-	uint32_t mask;
 	struct loc l;
 	int rc;
 
@@ -122,6 +124,19 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 	j = cfgv_required(v, o, ol, "address", &l);
 	if (j == NULL)
 		return -EINVAL;
+	return parse_port_addrs(v, j, &l, p);
+}
+
+/* The IPv4 address of a port, with its subnet. */
+static int
+parse_port_v4(struct vctx *v, const json_t *j, const struct loc *lp, struct cfg_port *p)
+{
+	char buf[ADDR_STR_MAX];
+	const struct loc l = *lp;
+	const char *s;
+	uint32_t mask;
+	int rc;
+
 	rc = cfgv_get_prefix(v, j, &l, &p->addr, &p->prefix_len);
 	if (rc < 0)
 		return rc;
@@ -137,6 +152,51 @@ parse_port(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_por
 		return cfgv_verr(v, &l, "'%s' is the subnet's network or broadcast address; give "
 			    "the port's own address (e.g. %s/%u)", s,
 			    addr_fmt_ip(buf, (p->addr & mask) | htonl(1)), p->prefix_len);
+	return 0;
+}
+
+/*
+ * A port's `address`: its IPv4 address and subnet, or a list of one address per family,
+ * [10.0.1.1/24, "2001:db8:1::1/64"]. The IPv4 one is required: the data plane forwards
+ * IPv4; on IPv6 the port answers neighbour discovery and echo.
+ */
+static int
+parse_port_addrs(struct vctx *v, const json_t *j, const struct loc *l, struct cfg_port *p)
+{
+	size_t i, n;
+	int rc, v4 = 0;
+
+	if (json_is_string(j) && strchr(json_string_value(j), ':') == NULL)
+		return parse_port_v4(v, j, l, p);
+	if (!json_is_array(j))
+		return cfgv_verr(v, l, json_is_string(j) ?
+				 "a port needs its IPv4 address; give both in a list, e.g. "
+				 "[10.0.1.1/24, \"2001:db8:1::1/64\"]" :
+				 "expected an address or a list of one per family");
+	n = json_array_size(j);
+	if (n == 0 || n > 2)
+		return cfgv_verr(v, l, "a list of 1 or 2 addresses, at most one per family");
+	for (i = 0; i < n; i++) {
+		const json_t *e = json_array_get(j, i);
+		struct loc el;
+
+		cfgv_loc_elem(&el, l, j, i);
+		if (json_is_string(e) && strchr(json_string_value(e), ':') != NULL) {
+			if (p->has_addr6)
+				return cfgv_verr(v, &el, "a second IPv6 address (one per family)");
+			rc = cfgv_get_prefix6(v, e, &el, &p->addr6, &p->prefix6_len);
+			p->has_addr6 = rc == 0;
+		} else if (v4) {
+			return cfgv_verr(v, &el, "a second IPv4 address (one per family)");
+		} else {
+			rc = parse_port_v4(v, e, &el, p);
+			v4 = rc == 0;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (!v4)
+		return cfgv_verr(v, l, "a port needs its IPv4 address beside the IPv6 one");
 	return 0;
 }
 
@@ -684,7 +744,15 @@ cfg_to_json(const struct cfg *c)
 		snprintf(pfx, sizeof(pfx), "%s/%u", addr_fmt_ip(buf, p->addr), p->prefix_len);
 		bad |= cfgv_put(po, "name", json_string(p->name));
 		bad |= cfgv_put(po, "device", json_string(p->device));
-		bad |= cfgv_put(po, "address", json_string(pfx));
+		if (p->has_addr6) {
+			char b6[ADDR46_STR_MAX], p6[ADDR46_STR_MAX + 4];
+
+			snprintf(p6, sizeof(p6), "%s/%u", addr_fmt_ip46(b6, &p->addr6),
+				 p->prefix6_len);
+			bad |= cfgv_put(po, "address", json_pack("[s,s]", pfx, p6));
+		} else {
+			bad |= cfgv_put(po, "address", json_string(pfx));
+		}
 		bad |= cfgv_push(ports, po);
 	}
 	bad |= cfgv_put(dp, "ports", ports);

@@ -336,6 +336,22 @@ cfg_check_ports(struct vctx *v, const struct loc *al, const json_t *arr, const s
 									      q->prefix_len)),
 						 q->prefix_len);
 			}
+			if (p->has_addr6 && q->has_addr6) {
+				uint8_t l6 = p->prefix6_len < q->prefix6_len ? p->prefix6_len
+									     : q->prefix6_len;
+				union addr46 x = addr46_masked(&p->addr6, l6);
+				union addr46 y = addr46_masked(&q->addr6, l6);
+				char b6[ADDR46_STR_MAX];
+
+				if (memcmp(&x, &y, sizeof(x)) == 0) {
+					cfgv_loc_member(&l, &pl, o, "address");
+					return cfgv_verr(v, &l, "%s/%u overlaps the IPv6 subnet of "
+							 "ports[%u] '%s': a neighbour would be on "
+							 "either port",
+							 addr_fmt_ip46(b6, &p->addr6), p->prefix6_len,
+							 k, q->name);
+				}
+			}
 			if (has == 1 && port_lock_key(q->device, what[1], sizeof(what[1]), file,
 						      sizeof(file)) == 1 &&
 			    strcmp(what[0], what[1]) == 0) {

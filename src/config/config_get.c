@@ -478,6 +478,36 @@ cfgv_get_prefix(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *
 }
 
 int
+cfgv_get_prefix6(struct vctx *v, const json_t *j, const struct loc *l, union addr46 *a,
+		 uint8_t *len)
+{
+	char buf[ADDR46_STR_MAX];
+	const char *s = NULL;
+	union addr46 net;
+	int rc = cfgv_get_str(v, j, l, 64, &s);
+
+	if (rc < 0)
+		return rc;
+	if (addr_parse_prefix46(s, a, len) < 0 || addr46_is_v4(a))
+		return cfgv_verr(v, l, "'%s' is not an IPv6 prefix (2001:db8::1/64, len 1..128)", s);
+	if (*len == 0)
+		return cfgv_verr(v, l, "'%s': the prefix length gives the subnet and must be "
+				 "1..128", s);
+	if (a->b[0] == 0xff || (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) ||
+	    (a->w[0] == 0 && a->w[1] == 0 && a->w[2] == 0 && (a->w[3] == 0 || a->w[3] == htonl(1))))
+		return cfgv_verr(v, l, "'%s' is not a global or unique-local unicast address (not "
+				 "::, ::1, fe80::/10 or multicast)", s);
+	/* The subnet's own address (all host bits 0) is the routers' anycast (RFC 4291). */
+	net = addr46_masked(a, *len);
+	if (*len < 127 && memcmp(&net, a, sizeof(net)) == 0) {
+		net.b[15] |= 1;
+		return cfgv_verr(v, l, "'%s' is the subnet's own address; give the port's own "
+				 "address (e.g. %s/%u)", s, addr_fmt_ip46(buf, &net), *len);
+	}
+	return 0;
+}
+
+int
 cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast, uint32_t *ip,
 	   uint16_t *port)
 {

@@ -83,6 +83,9 @@ bool cfgv_ip_is_unicast(uint32_t ip);
 int cfgv_get_ip(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip);
 int cfgv_get_prefix(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip,
 		    uint8_t *len);
+/* An IPv6 prefix a port may have: global or unique-local, not the subnet's own address. */
+int cfgv_get_prefix6(struct vctx *v, const json_t *j, const struct loc *l, union addr46 *a,
+		     uint8_t *len);
 int cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast,
 		    uint32_t *ip, uint16_t *port);
 /* Letters, digits, '-', '_' and '.': names end up in metric labels and CLI tables. */

@@ -29,6 +29,9 @@ spec_dp(const struct cfg *c, const struct rte_ether_addr *macs, const uint16_t *
 		p->mac = macs[i];
 		p->addr = c->ports[i].addr;
 		p->prefix_len = c->ports[i].prefix_len;
+		p->has_addr6 = c->ports[i].has_addr6;
+		p->prefix6_len = c->ports[i].prefix6_len;
+		p->addr6 = c->ports[i].addr6;
 	}
 	out->n_laddrs = c->n_laddrs;
 	memcpy(out->laddrs, c->laddrs, sizeof(c->laddrs[0]) * c->n_laddrs);

@@ -94,6 +94,9 @@ dp_create(const struct dp_spec *spec)
 		p->mac = ps->mac;
 		p->addr = ps->addr;
 		p->prefix_len = ps->prefix_len;
+		p->has_addr6 = ps->has_addr6;
+		p->prefix6_len = ps->prefix6_len;
+		p->addr6 = ps->addr6;
 		p->mask = addr_prefix_mask(p->prefix_len);
 		p->bcast = p->prefix_len <= 30 ? p->addr | ~p->mask : 0;
 		dp->port_idx[p->port_id] = (uint8_t)i;

@@ -9,6 +9,7 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
+#include "common/addr.h"
 #include "common/limits.h"
 #include "net/route.h"
 #include "flow/tcp_state.h"
@@ -37,6 +38,9 @@ struct dp_port {
 	uint32_t mask;    /* network order */
 	uint32_t bcast;   /* network order: the subnet's broadcast address; 0 for /31 and /32 */
 	uint8_t prefix_len;
+	uint8_t has_addr6; /* an IPv6 address: NDP and echo are answered for it */
+	uint8_t prefix6_len;
+	union addr46 addr6;
 };
 
 enum dp_local_kind { DP_LOCAL_PORT = 1, DP_LOCAL_LIP = 2 };
@@ -81,6 +85,9 @@ struct dp_port_spec {
 	struct rte_ether_addr mac;
 	uint32_t addr; /* network order */
 	uint8_t prefix_len;
+	uint8_t has_addr6;
+	uint8_t prefix6_len;
+	union addr46 addr6;
 };
 
 /*

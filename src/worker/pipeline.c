@@ -12,6 +12,7 @@
 #include "forward/peer.h"
 #include "net/arp.h"
 #include "net/icmp.h"
+#include "net/nd.h"
 #include "net/neigh.h"
 #include "net/route.h"
 #include "packet/pkt6.h"
@@ -310,8 +311,9 @@ conn_reused(struct worker *w, struct conn *c, enum conn_dir dir, const struct pk
 }
 
 /*
- * An IPv6 frame: checked to its L4 header, each fault counted under its reason. The data
- * plane does not serve IPv6 yet: what parses is dropped as unsupported_l3.
+ * An IPv6 frame: checked to its L4 header, each fault counted under its reason; neighbour
+ * discovery and echo for a port's IPv6 address answered (net/nd.c). The data plane does not
+ * forward IPv6 yet: the rest of what parses is dropped as unsupported_l3.
  */
 static void
 ipv6_input(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
@@ -331,6 +333,11 @@ ipv6_input(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 		return;
 	}
 	r = pkt_parse6(m, &p6);
+	if (r == 0 && p6.key.proto == IP6_ICMPV6) {
+		p6.in_port = p->in_port;
+		if (nd_input(w, m, &p6))
+			return;
+	}
 	worker_drop(w, m, r ? (unsigned)r : DROP_unsupported_l3);
 }
 

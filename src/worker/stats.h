@@ -55,6 +55,7 @@ struct worker_stats {
 	uint64_t conns_expired;
 	uint64_t handoff_out;  /* replies passed to the worker owning their LIP port */
 	uint64_t arp_replied;
+	uint64_t nd_replied;     /* IPv6 neighbour advertisements for a port address */
 	uint64_t arp_learned;
 	uint64_t icmp_replied;
 	uint64_t icmp_err_sent;    /* ICMP errors the node sent (time exceeded) */

@@ -252,6 +252,72 @@ test_node_backends(void **state)
 	cfg_free(&c);
 }
 
+/* A port's IPv6 address beside its IPv4 one: taken, written back, and what is refused. */
+static void
+test_port_addr6(void **state)
+{
+#define PDOC(ADDR)                                                                        \
+	"dataplane:\n"                                                                     \
+	"  ports:\n"                                                                       \
+	"    - {name: c, device: net_null0, address: " ADDR "}\n"                          \
+	"    - {name: b, device: net_null1, address: [10.0.2.1/24, '2001:db8:2::1/64']}\n"
+	static const struct {
+		const char *text, *field, *msg;
+	} bad[] = {
+		{ PDOC("'2001:db8:1::1/64'"), "dataplane.ports[0].address",
+		  "a port needs its IPv4 address; give both in a list, e.g. [10.0.1.1/24, "
+		  "\"2001:db8:1::1/64\"]" },
+		{ PDOC("['2001:db8:1::1/64']"), "dataplane.ports[0].address",
+		  "a port needs its IPv4 address beside the IPv6 one" },
+		{ PDOC("[10.0.1.1/24, '2001:db8:1::1/64', '2001:db8:3::1/64']"),
+		  "dataplane.ports[0].address", "a list of 1 or 2 addresses, at most one per family" },
+		{ PDOC("[10.0.1.1/24, '2001:db8:1::1/64', 10.0.3.1/24]"),
+		  "dataplane.ports[0].address", "a list of 1 or 2 addresses, at most one per family" },
+		{ PDOC("['2001:db8:1::1/64', '2001:db8:3::1/64']"), "dataplane.ports[0].address[1]",
+		  "a second IPv6 address (one per family)" },
+		{ PDOC("[10.0.1.1/24, 'fe80::1/64']"), "dataplane.ports[0].address[1]",
+		  "'fe80::1/64' is not a global or unique-local unicast address (not ::, ::1, "
+		  "fe80::/10 or multicast)" },
+		{ PDOC("[10.0.1.1/24, '2001:db8:1::/64']"), "dataplane.ports[0].address[1]",
+		  "'2001:db8:1::/64' is the subnet's own address; give the port's own address (e.g. "
+		  "2001:db8:1::1/64)" },
+		{ PDOC("[10.0.1.1/24, '2001:db8:1::1/0']"), "dataplane.ports[0].address[1]",
+		  "'2001:db8:1::1/0': the prefix length gives the subnet and must be 1..128" },
+		{ PDOC("[10.0.1.1/24, '2001:db8:2::9/48']"), "dataplane.ports[1].address",
+		  "2001:db8:2::1/64 overlaps the IPv6 subnet of ports[0] 'c': a neighbour would be on "
+		  "either port" },
+	};
+	struct cfg_error e;
+	struct cfg c, back;
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("%s\n", bad[i].msg);
+		assert_int_equal(cfg_load_string(bad[i].text, "t", &c, &e), -EINVAL);
+		assert_string_equal(e.field, bad[i].field);
+		assert_string_equal(e.msg, bad[i].msg);
+	}
+	if (cfg_load_string(PDOC("[10.0.1.1/24, '2001:DB8:1::1/64']"), "t", &c, &e) != 0)
+		fail_msg("%s: %s", e.field, e.msg);
+	assert_true(c.ports[0].has_addr6);
+	assert_int_equal(c.ports[0].prefix6_len, 64);
+	assert_int_equal(c.ports[0].addr, htonl(0x0a000101));
+	/* written back as the list, and read again the same */
+	j = cfg_to_json(&c);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(
+		json_object_get(json_object_get(j, "dataplane"), "ports"), 0), "address"), 1)),
+		"2001:db8:1::1/64");
+	assert_int_equal(cfg_from_json(j, &back, &e), 0);
+	assert_memory_equal(&back.ports[0], &c.ports[0], sizeof(c.ports[0]));
+	assert_false(back.ports[1].has_addr6 == 0);
+	json_decref(j);
+	cfg_free(&back);
+	cfg_free(&c);
+#undef PDOC
+}
+
 int
 main(void)
 {
@@ -260,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_node_backends),
+		cmocka_unit_test(test_port_addr6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * IPv6 on a port's own address (net/nd.c): neighbour solicitations answered with an
+ * advertisement, duplicate-address probes to all nodes, echo requests answered; what RFC
+ * 4861 refuses, what is for someone else and what has a bad checksum dropped and counted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "net/nd.h"
+#include "test_eal.h"
+#include "env.h"
+
+#define PORT6 "2001:db8:1::1"
+
+static union addr46
+A(const char *s)
+{
+	union addr46 a;
+
+	assert_int_equal(addr_parse_ip46(s, &a), 0);
+	return a;
+}
+
+/* The ICMPv6 checksum, summed from scratch: 0xffff when a message is right. */
+static uint16_t
+sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *l4, unsigned len)
+{
+	uint32_t s = 0;
+	unsigned i;
+
+	for (i = 0; i < 16; i += 2)
+		s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
+	s += len + 58;
+	for (i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(l4[i] << 8 | l4[i + 1]);
+	if (len & 1)
+		s += (uint32_t)l4[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* An ICMPv6 frame from src to dst (and eth dst), body of len bytes, checksum right. */
+static struct rte_mbuf *
+icmp6(const char *src, const char *dst, const struct rte_ether_addr *edst, uint8_t hlim,
+      const uint8_t *body, unsigned len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + 40 + len));
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)b;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(b + 14);
+	union addr46 s = A(src), d = A(dst);
+	uint16_t cs;
+
+	memset(b, 0, 14 + 40);
+	eth->dst_addr = *edst;
+	eth->src_addr = client_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+	ip->proto = 58;
+	ip->hop_limits = hlim;
+	memcpy(ip->src_addr, s.b, 16);
+	memcpy(ip->dst_addr, d.b, 16);
+	memcpy(b + 54, body, len);
+	b[56] = b[57] = 0;
+	cs = rte_cpu_to_be_16((uint16_t)~sum6(ip->src_addr, ip->dst_addr, b + 54, len));
+	memcpy(b + 56, &cs, 2);
+	m->port = 0;
+	return m;
+}
+
+/* A solicitation for target, with the sender's link-layer address option. */
+static struct rte_mbuf *
+ns(const char *src, const char *target, uint8_t hlim)
+{
+	static const struct rte_ether_addr solicited = { { 0x33, 0x33, 0xff, 0, 0, 1 } };
+	uint8_t body[32] = { 135, 0 };
+	union addr46 t = A(target);
+
+	memcpy(body + 8, t.b, 16);
+	body[24] = 1; /* source link-layer address */
+	body[25] = 1;
+	memcpy(body + 26, client_mac.addr_bytes, 6);
+	return icmp6(src, "ff02::1:ff00:1", &solicited, hlim, body, 32);
+}
+
+static struct env *
+env6(void)
+{
+	return env_new_sub(1, 1024, "", "address: 10.0.1.1/24}",
+			   "address: [10.0.1.1/24, \"" PORT6 "/64\"]}");
+}
+
+static void
+check_na(struct rte_mbuf *m, const char *dst, uint8_t flags)
+{
+	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(b + 14);
+	union addr46 me = A(PORT6), d = A(dst);
+
+	assert_int_equal(rte_pktmbuf_data_len(m), 14 + 40 + 32);
+	assert_memory_equal(b + 6, &port_mac[0], 6);
+	assert_int_equal(ip->hop_limits, 255);
+	assert_int_equal(ip->proto, 58);
+	assert_int_equal(rte_be_to_cpu_16(ip->payload_len), 32);
+	assert_memory_equal(ip->src_addr, me.b, 16);
+	assert_memory_equal(ip->dst_addr, d.b, 16);
+	assert_int_equal(b[54], 136);
+	assert_int_equal(b[58], flags);
+	assert_memory_equal(b + 62, me.b, 16);
+	assert_int_equal(b[78], 2);
+	assert_int_equal(b[79], 1);
+	assert_memory_equal(b + 80, &port_mac[0], 6);
+	assert_int_equal(sum6(ip->src_addr, ip->dst_addr, b + 54, 32), 0xffff);
+}
+
+static void
+test_solicitation_answered(void **state)
+{
+	struct env *e = env6();
+	struct rte_mbuf *m;
+	unsigned i;
+
+	(void)state;
+	/* a burst of them, each answered to its sender */
+	for (i = 0; i < 8; i++) {
+		char src[40];
+
+		snprintf(src, sizeof(src), "2001:db8:1::%x", 2 + i);
+		run1(e->w, ns(src, PORT6, 255), 0);
+		m = out_one(e->w, 0);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), &client_mac, 6);
+		check_na(m, src, 0x60); /* solicited, override */
+		out_clear(e->w);
+	}
+	/* a duplicate-address probe: to all nodes, not solicited */
+	run1(e->w, ns("::", PORT6, 255), 0);
+	m = out_one(e->w, 0);
+	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), "\x33\x33\0\0\0\x01", 6);
+	check_na(m, "ff02::1", 0x20);
+	out_clear(e->w);
+	assert_int_equal(e->w->st.nd_replied, 9);
+	env_free(e);
+}
+
+static void
+test_solicitation_refused(void **state)
+{
+	struct env *e = env6();
+	struct rte_mbuf *m;
+
+	(void)state;
+	run1(e->w, ns("2001:db8:1::2", PORT6, 64), 0); /* routed here: not from the link */
+	assert_int_equal(e->w->st.drops[DROP_nd_malformed], 1);
+	run1(e->w, ns("2001:db8:1::2", "2001:db8:1::7", 255), 0); /* another host's */
+	assert_int_equal(e->w->st.drops[DROP_nd_ignored], 1);
+	m = ns("2001:db8:1::2", PORT6, 255);
+	rte_pktmbuf_mtod(m, uint8_t *)[54 + 8 + 15] ^= 0x10; /* target changed, sum not */
+	run1(e->w, m, 0);
+	assert_int_equal(e->w->st.drops[DROP_bad_icmp_checksum], 1);
+	/* the backend port has no IPv6 address: nothing of ours there */
+	m = ns("2001:db8:1::2", PORT6, 255);
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 0, &port_mac[1], 6);
+	m->port = 1;
+	pipeline_run(e->w, &m, 1);
+	assert_int_equal(e->w->st.drops[DROP_nd_ignored], 2);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.nd_replied, 0);
+	env_free(e);
+}
+
+static void
+test_echo6(void **state)
+{
+	static const uint8_t echo[16] = { 128, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g' };
+	struct env *e = env6();
+	struct rte_mbuf *m;
+	const uint8_t *b;
+	union addr46 me = A(PORT6), cl = A("2001:db8:1::2");
+
+	(void)state;
+	run1(e->w, icmp6("2001:db8:1::2", PORT6, &port_mac[0], 64, echo, sizeof(echo)), 0);
+	m = out_one(e->w, 0);
+	b = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_memory_equal(b, &client_mac, 6);
+	assert_memory_equal(b + 6, &port_mac[0], 6);
+	assert_memory_equal(b + 22, me.b, 16);
+	assert_memory_equal(b + 38, cl.b, 16);
+	assert_int_equal(b[54], 129);
+	assert_memory_equal(b + 58, echo + 4, sizeof(echo) - 4);
+	assert_int_equal(sum6(b + 22, b + 38, b + 54, sizeof(echo)), 0xffff);
+	out_clear(e->w);
+	assert_int_equal(e->w->st.icmp_replied, 1);
+	/* to another address: not ours to answer (IPv6 is not forwarded yet) */
+	run1(e->w, icmp6("2001:db8:1::2", "2001:db8::10", &port_mac[0], 64, echo, sizeof(echo)),
+	     0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->st.drops[DROP_unsupported_l3], 1);
+	env_free(e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_solicitation_answered),
+		cmocka_unit_test(test_solicitation_refused),
+		cmocka_unit_test(test_echo6),
+	};
+
+	ENV_RUN(tests);
+}
