@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A port with an IPv6 address beside its IPv4 one answers the client's kernel: neighbour
+discovery (the kernel's solicitation to the solicited-node multicast address) and ping, on
+af_packet and af_xdp. IPv6 is not forwarded yet; IPv4 keeps working beside it."""
+
+import re
+import time
+
+import pytest
+
+from conftest import wait_http
+
+PORT6 = "2001:db8:1::1"
+CLIENT6 = "2001:db8:1::2"
+
+
+@pytest.mark.parametrize("xdp", [False, True], ids=["af_packet", "af_xdp"])
+def test_ping6_the_port(make_lab, sluiced, xdp):
+    lb = make_lab(backends=1)
+    conf = lb.sluiced_config(xdp=xdp).replace(
+        "      address: 10.0.1.1/24", f"      address: [10.0.1.1/24, {PORT6}/64]", 1)
+    assert PORT6 in conf, conf
+    # the lab keeps IPv6 off its interfaces; the client's gets it back, with its own
+    # address and without duplicate-address detection's delay
+    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
+    lb.run("cl", ["ip", "-6", "addr", "add", f"{CLIENT6}/64", "dev", lb.client_if, "nodad"])
+    d = sluiced(lb, conf)
+    wait_http(lb, d)
+    out = ""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        p = lb.run("cl", ["ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "1", PORT6],
+                   check=False, timeout=20)
+        out = p.stdout + p.stderr
+        if p.returncode == 0:
+            break
+        time.sleep(0.5)
+    assert re.search(r"3 packets transmitted, 3 received", out), out
+    # the kernel learnt the port's MAC from the advertisement
+    neigh = lb.run("cl", ["ip", "-6", "neigh", "show", PORT6]).stdout
+    assert "lladdr" in neigh and ("REACHABLE" in neigh or "STALE" in neigh or
+                                  "DELAY" in neigh or "PROBE" in neigh), neigh
+    st = d.stats()
+    assert st["drops"].get("bad_icmp_checksum", 0) == 0, st["drops"]
+    # IPv4 through the VIP still works beside it
+    wait_http(lb, d)
