@@ -83,19 +83,29 @@ addr_parse_ipport(const char *s, uint32_t *ip, uint16_t *port)
 	return 0;
 }
 
-int
-addr_parse_service(const char *s, uint32_t *ip, uint16_t *port, uint8_t *proto)
+/* "HEAD/tcp" or "HEAD/udp": the head into a bounded copy and the protocol. */
+static int
+split_proto(const char *s, char *head, size_t headsz, uint8_t *proto)
 {
-	char head[ADDR_STR_MAX];
 	const char *tail;
 
-	if (split_last(s, '/', head, sizeof(head), &tail) < 0)
+	if (split_last(s, '/', head, headsz, &tail) < 0)
 		return -EINVAL;
 	if (strcmp(tail, "tcp") == 0)
 		*proto = PROTO_TCP;
 	else if (strcmp(tail, "udp") == 0)
 		*proto = PROTO_UDP;
 	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+addr_parse_service(const char *s, uint32_t *ip, uint16_t *port, uint8_t *proto)
+{
+	char head[ADDR_STR_MAX];
+
+	if (split_proto(s, head, sizeof(head), proto) < 0)
 		return -EINVAL;
 	return addr_parse_ipport(head, ip, port);
 }
@@ -195,15 +205,8 @@ int
 addr_parse_service46(const char *s, union addr46 *a, uint16_t *port, uint8_t *proto)
 {
 	char head[ADDR46_STR_MAX];
-	const char *tail;
 
-	if (split_last(s, '/', head, sizeof(head), &tail) < 0)
-		return -EINVAL;
-	if (strcmp(tail, "tcp") == 0)
-		*proto = PROTO_TCP;
-	else if (strcmp(tail, "udp") == 0)
-		*proto = PROTO_UDP;
-	else
+	if (split_proto(s, head, sizeof(head), proto) < 0)
 		return -EINVAL;
 	return addr_parse_ipport46(head, a, port);
 }
