@@ -14,7 +14,7 @@ struct req {
 		struct ifaddrmsg ifa;
 		struct rtmsg rt;
 	};
-	char attrs[4 * RTA_SPACE(4)];
+	char attrs[4 * RTA_SPACE(16)];
 };
 
 static uint32_t seq;
@@ -36,6 +36,17 @@ add_u32(struct req *r, unsigned short type, uint32_t v)
 	rta->rta_len = RTA_LENGTH(4);
 	memcpy(RTA_DATA(rta), &v, 4);
 	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(4);
+}
+
+static void
+add_bytes(struct req *r, unsigned short type, const void *v, unsigned len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), v, len);
+	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(len);
 }
 
 /* Send r and wait for the kernel's acknowledgement of it: 0 or its negative errno. */
@@ -92,6 +103,29 @@ rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr
 		return 0;
 	if (op == RTNL_ADDR_ENSURE)
 		return e == -EEXIST ? 0 : e == 0 ? 1 : e;
+	return e;
+}
+
+int
+rtnl_addr6_add(int fd, int ifindex, const uint8_t addr[16], uint8_t prefix_len)
+{
+	struct req r;
+	int e;
+
+	memset(&r, 0, sizeof(r));
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
+	r.nh.nlmsg_type = RTM_NEWADDR;
+	r.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	r.ifa.ifa_family = AF_INET6;
+	r.ifa.ifa_prefixlen = prefix_len;
+	/* No duplicate-address detection: the address is the port's, which sluiced answers
+	 * for on the wire; the twin would only wait for a probe nobody answers. */
+	r.ifa.ifa_flags = IFA_F_NODAD;
+	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	r.ifa.ifa_index = (unsigned)ifindex;
+	add_bytes(&r, IFA_LOCAL, addr, 16);
+	add_bytes(&r, IFA_ADDRESS, addr, 16);
+	e = transact(fd, &r);
 	return e;
 }
 

@@ -22,6 +22,9 @@ enum rtnl_addr_op {
 /** An IPv4 address/prefix_len on interface ifindex. The kernel's negative errno, or >= 0. */
 int rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr_op op);
 
+/** An IPv6 address/prefix_len on interface ifindex, without DAD. 0 or the kernel's errno. */
+int rtnl_addr6_add(int fd, int ifindex, const uint8_t addr[16], uint8_t prefix_len);
+
 /**
  * Add a route prefix/depth via gateway out of ifindex with `metric`, in the main table
  * (protocol static); never replaces a route the kernel has: -EEXIST then.

@@ -80,6 +80,9 @@ spec_ports(const struct cfg *c, struct port_set *out)
 		snprintf(p->device, sizeof(p->device), "%s", c->ports[i].device);
 		p->addr = c->ports[i].addr;
 		p->prefix_len = c->ports[i].prefix_len;
+		p->has_addr6 = c->ports[i].has_addr6;
+		p->prefix6_len = c->ports[i].prefix6_len;
+		p->addr6 = c->ports[i].addr6;
 	}
 	out->n_routes = c->n_routes;
 	out->routes = (const struct route_spec *)c->routes;

@@ -95,10 +95,8 @@ nd_input(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p)
 			worker_drop(w, m, DROP_bad_icmp_checksum);
 			return 1;
 		}
-		if (memcmp(ic + 8, port->addr6.b, 16) != 0) {
-			worker_drop(w, m, DROP_nd_ignored); /* someone else's address */
-			return 1;
-		}
+		if (memcmp(ic + 8, port->addr6.b, 16) != 0)
+			return 0; /* someone else's address, or the twin's link-local one */
 		nd_advertise(w, m, p, port);
 		return 1;
 	}

@@ -16,6 +16,8 @@
  */
 
 enum {
+	ND_FIRST = 133,            /* router solicitation .. redirect: neighbour discovery */
+	ND_LAST = 137,
 	ICMP6_ECHO_REQUEST = 128,
 	ICMP6_ECHO_REPLY = 129,
 	ND_NEIGHBOR_SOLICIT = 135,
@@ -24,7 +26,9 @@ enum {
 
 /**
  * Handle a parsed ICMPv6 packet m (p: its meta): 1 when it was answered or dropped here
- * (m consumed), 0 when it is none of the above (the caller counts it). Worker.
+ * (m consumed), 0 when it is none of the above: another solicitation (perhaps for the
+ * twin's link-local address), an advertisement, an echo to another address (the caller
+ * gives it to the twin or counts it). Worker.
  */
 int nd_input(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p);
 

@@ -6,6 +6,7 @@
 
 #include <rte_ether.h>
 
+#include "common/addr.h"
 #include "common/limits.h"
 #include "net/route.h"
 
@@ -23,6 +24,9 @@ struct port_spec {
 	char device[SL_DEVICE_MAX]; /* a PCI address or a vdev string (common/devstr.h) */
 	uint32_t addr;              /* network order */
 	uint8_t prefix_len;
+	uint8_t has_addr6;          /* an IPv6 address beside it: the twin gets it too */
+	uint8_t prefix6_len;
+	union addr46 addr6;
 };
 
 /* The ports of a node and what sizes their queues and the EAL's memory (control/spec.c). */

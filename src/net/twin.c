@@ -120,6 +120,29 @@ fail:
 	return r;
 }
 
+/*
+ * The port's IPv6 address on the tap too, with IPv6 on there whatever the namespace's
+ * default: the node's own IPv6 traffic (BGP, SSH, health checks) goes through the twin as
+ * IPv4's does.
+ */
+static int
+twin_address6(const char *ifname, const struct port_spec *p)
+{
+	int fd, r, idx = (int)if_nametoindex(ifname);
+
+	if (idx == 0)
+		return -errno;
+	r = netif_sysctl("ipv6/conf/%s/disable_ipv6", ifname, "0\n");
+	if (r < 0)
+		return r;
+	fd = rtnl_open();
+	if (fd < 0)
+		return fd;
+	r = rtnl_addr6_add(fd, idx, p->addr6.b, p->prefix6_len);
+	close(fd);
+	return r;
+}
+
 static int
 twin_setup(const struct port_set *ps, unsigned i, const struct rte_ether_addr *mac,
 	   unsigned queues, struct rte_mempool *mp, uint16_t *id, char *err, size_t errlen)
@@ -163,6 +186,8 @@ twin_setup(const struct port_set *ps, unsigned i, const struct rte_ether_addr *m
 		r = rte_eth_dev_start(*id);
 	if (r == 0)
 		r = twin_address(ifname, ps->ports[i].addr, ps->ports[i].prefix_len);
+	if (r == 0 && ps->ports[i].has_addr6)
+		r = twin_address6(ifname, &ps->ports[i]);
 	if (r == 0) {
 		fence_kernel(&ps->ports[i]);
 		twin_routes(ps, i, ifname);

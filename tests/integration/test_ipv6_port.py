@@ -44,3 +44,49 @@ def test_ping6_the_port(make_lab, sluiced, xdp):
     assert st["drops"].get("bad_icmp_checksum", 0) == 0, st["drops"]
     # IPv4 through the VIP still works beside it
     wait_http(lb, d)
+
+
+SERVE = """
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 2222))
+s.listen(4)
+while True:
+    c, a = s.accept()
+    c.sendall(b"twin " + a[0].encode() + b"\\n")
+    c.close()
+"""
+
+CONNECT = """
+import socket, sys
+c = socket.create_connection((sys.argv[1], 2222), timeout=3)
+print(c.recv(100).decode().strip())
+"""
+
+
+def test_tcp6_to_the_port_reaches_the_kernel_twin(make_lab, sluiced):
+    """TCP over IPv6 to the port's own address is the node's: it reaches a listener on the
+    kernel twin (which has the port's IPv6 address), and the twin's answers, with its own
+    neighbour discovery, leave through the port."""
+    lb = make_lab(backends=1)
+    conf = lb.sluiced_config().replace(
+        "      address: 10.0.1.1/24", f"      address: [10.0.1.1/24, {PORT6}/64]", 1)
+    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
+    lb.run("cl", ["ip", "-6", "addr", "add", f"{CLIENT6}/64", "dev", lb.client_if, "nodad"])
+    d = sluiced(lb, conf)
+    wait_http(lb, d)
+    # the twin got the address (no duplicate-address detection: usable at once)
+    addrs = lb.run("lb", ["ip", "-6", "-o", "addr", "show", "dev", "sl-client"]).stdout
+    mine = [ln for ln in addrs.splitlines() if f" {PORT6}/64 " in ln]
+    assert mine and "tentative" not in mine[0], addrs
+    lb.spawn("lb", ["/usr/bin/python3", "-c", SERVE, PORT6], "serve6")
+    out = ""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        p = lb.run("cl", ["/usr/bin/python3", "-c", CONNECT, PORT6], check=False, timeout=20)
+        out = p.stdout + p.stderr
+        if p.returncode == 0:
+            break
+        time.sleep(0.5)
+    assert out.strip() == f"twin {CLIENT6}", out
