@@ -189,16 +189,12 @@ check_backend_node(struct vctx *v, const struct loc *l, const struct cfg *node, 
 	return 0;
 }
 
-/* "service 10.0.0.10:80/tcp" or "this service", for the service a use belongs to. */
+/* "service 10.0.0.10:80/tcp", the other service a use belongs to. */
 static const char *
-svc_name(const struct cfg_service *svcs, unsigned svc, const struct cfg_service *self,
-	 char *buf, size_t len)
+svc_name(const struct cfg_service *s, char *buf, size_t len)
 {
 	char k[ADDR_STR_MAX];
-	const struct cfg_service *s = &svcs[svc];
 
-	if (s == self || (s->vip == self->vip && s->port == self->port && s->proto == self->proto))
-		return "this service";
 	snprintf(buf, len, "service %s", addr_fmt_service(k, s->vip, s->port, s->proto));
 	return buf;
 }
@@ -225,8 +221,7 @@ check_backend(struct vctx *v, const struct loc *bl, const struct cfg *node,
 	x = use_find(u->vips, u->n_vips, b->addr, idx, before);
 	if (x != NULL)
 		return cfgv_verr(v, bl, "%s is the VIP of %s; a backend must be another host",
-				 addr_fmt_ip(a, b->addr), svc_name(svcs, x->svc, s, who,
-								   sizeof(who)));
+				 addr_fmt_ip(a, b->addr), svc_name(&svcs[x->svc], who, sizeof(who)));
 	return 0;
 }
 
@@ -256,7 +251,7 @@ check_service(struct vctx *v, const struct loc *sl, const json_t *so, const stru
 		return cfgv_verr(v, &l, "%s is also a backend (backends[%d] of %s); a VIP is the "
 				 "node's own address, a backend another host's",
 				 addr_fmt_ip(a, s->vip), x->be,
-				 svc_name(svcs, x->svc, s, who, sizeof(who)));
+				 svc_name(&svcs[x->svc], who, sizeof(who)));
 	if (s->mode == SL_MODE_FULLNAT && node->n_laddrs == 0) {
 		if (so == NULL || cfgv_member(so, sl, "mode", &l) == NULL)
 			l = *sl;

@@ -33,8 +33,8 @@ nd_advertise(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p,
 	int dad = memcmp(ip->src_addr, &(uint8_t[16]){ 0 }, 16) == 0;
 	uint16_t len = PKT_IP_OFF + PKT6_IP_LEN + ND_NA_LEN, cs;
 
-	/* the target, where the reply's fields go; read before the header is rewritten */
-	memmove(na + 8, rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off + 8), 16);
+	/* The solicitation's target (at na + 8: nd_input took it only right after the IPv6
+	 * header) stays where the advertisement's goes. */
 	if (rte_pktmbuf_data_len(m) < len)
 		rte_pktmbuf_append(m, (uint16_t)(len - rte_pktmbuf_data_len(m)));
 	else
