@@ -70,26 +70,19 @@ hugepages_read(const char *what)
 	return n;
 }
 
-/* Free 2 MiB hugepages the EAL could use: none without a hugetlbfs. */
-static long
-hugepages_free(void)
-{
-	return hugetlbfs_mounted() ? hugepages_read("free_hugepages") : 0;
-}
-
 /*
  * How to get hugepages for `need` MiB, the one hint every message gives: the pages the node
  * wants (its need and 64 pages of headroom for the EAL's own), and the total to write so
  * that many are free beside those already in use; and the mount when there is none.
  */
 static void
-hugepages_hint(unsigned need, char *buf, size_t len)
+hugepages_hint(unsigned need, int mounted, char *buf, size_t len)
 {
 	long total = hugepages_read("nr_hugepages"), used = total - hugepages_read("free_hugepages");
 	unsigned want = need / 2 + 64;
 
 	snprintf(buf, len, "%s%u free 2 MiB hugepages: echo %ld > /proc/sys/vm/nr_hugepages",
-		 hugetlbfs_mounted() ? "" : "mount -t hugetlbfs nodev /dev/hugepages and have ",
+		 mounted ? "" : "mount -t hugetlbfs nodev /dev/hugepages and have ",
 		 want, (used > 0 ? used : 0) + (long)want);
 }
 
@@ -204,7 +197,9 @@ port_eal_args(const struct port_set *ps, struct port_eal_args *a, char *msg, siz
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned need = memory_mb(ps), i;
-	long free_pages = hugepages_free();
+	/* Free 2 MiB hugepages the EAL could use: none without a hugetlbfs. */
+	int mounted = hugetlbfs_mounted();
+	long free_pages = mounted ? hugepages_read("free_hugepages") : 0;
 	char hint[160];
 	int r = 0;
 
@@ -221,9 +216,9 @@ port_eal_args(const struct port_set *ps, struct port_eal_args *a, char *msg, siz
 		     (ps->memory == PORT_MEM_AUTO && (unsigned long)free_pages * 2 < need);
 	/* Asked for hugepages and there are none: say so, and how to fix it, before the EAL. */
 	if (ps->memory == PORT_MEM_HUGEPAGES &&
-	    (!hugetlbfs_mounted() || (unsigned long)free_pages * 2 < need)) {
-		hugepages_hint(need, hint, sizeof(hint));
-		if (!hugetlbfs_mounted())
+	    (!mounted || (unsigned long)free_pages * 2 < need)) {
+		hugepages_hint(need, mounted, hint, sizeof(hint));
+		if (!mounted)
 			snprintf(msg, msglen, "memory: hugepages, but no hugetlbfs is mounted; %s; "
 				 "or set memory: auto", hint);
 		else
@@ -242,8 +237,8 @@ port_eal_args(const struct port_set *ps, struct port_eal_args *a, char *msg, siz
 		r |= arg_add(a, "--no-huge");
 		r |= arg_add(a, "-m");
 		r |= arg_add(a, "%u", need);
-		hugepages_hint(need, hint, sizeof(hint));
-		if (!hugetlbfs_mounted())
+		hugepages_hint(need, mounted, hint, sizeof(hint));
+		if (!mounted)
 			snprintf(msg, msglen, "memory: %u MiB without hugepages (no hugetlbfs is "
 				 "mounted; for hugepages, %s)", need, hint);
 		else
