@@ -28,17 +28,6 @@ rtnl_open(void)
 }
 
 static void
-add_u32(struct req *r, unsigned short type, uint32_t v)
-{
-	struct rtattr *rta = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
-
-	rta->rta_type = type;
-	rta->rta_len = RTA_LENGTH(4);
-	memcpy(RTA_DATA(rta), &v, 4);
-	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(4);
-}
-
-static void
 add_bytes(struct req *r, unsigned short type, const void *v, unsigned len)
 {
 	struct rtattr *rta = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
@@ -47,6 +36,12 @@ add_bytes(struct req *r, unsigned short type, const void *v, unsigned len)
 	rta->rta_len = (unsigned short)RTA_LENGTH(len);
 	memcpy(RTA_DATA(rta), v, len);
 	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(len);
+}
+
+static void
+add_u32(struct req *r, unsigned short type, uint32_t v)
+{
+	add_bytes(r, type, &v, 4);
 }
 
 /* Send r and wait for the kernel's acknowledgement of it: 0 or its negative errno. */
@@ -78,26 +73,36 @@ transact(int fd, struct req *r)
 	}
 }
 
+/* An RTM_NEWADDR / RTM_DELADDR of addr (alen bytes, family af) on ifindex. */
+static int
+addr_req(int fd, int ifindex, int af, const void *addr, unsigned alen, uint8_t prefix_len,
+	 uint16_t type, uint16_t nl_flags, uint8_t ifa_flags)
+{
+	struct req r;
+
+	memset(&r, 0, sizeof(r));
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
+	r.nh.nlmsg_type = type;
+	r.nh.nlmsg_flags = nl_flags;
+	r.ifa.ifa_family = (uint8_t)af;
+	r.ifa.ifa_prefixlen = prefix_len;
+	r.ifa.ifa_flags = ifa_flags;
+	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	r.ifa.ifa_index = (unsigned)ifindex;
+	add_bytes(&r, IFA_LOCAL, addr, alen);
+	add_bytes(&r, IFA_ADDRESS, addr, alen);
+	return transact(fd, &r);
+}
+
 int
 rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr_op op)
 {
 	static const uint16_t flags[] = { [RTNL_ADDR_DEL] = 0,
 					  [RTNL_ADDR_SET] = NLM_F_CREATE | NLM_F_REPLACE,
 					  [RTNL_ADDR_ENSURE] = NLM_F_CREATE | NLM_F_EXCL };
-	struct req r;
-	int e;
+	int e = addr_req(fd, ifindex, AF_INET, &addr, 4, prefix_len,
+			 op == RTNL_ADDR_DEL ? RTM_DELADDR : RTM_NEWADDR, flags[op], 0);
 
-	memset(&r, 0, sizeof(r));
-	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
-	r.nh.nlmsg_type = op == RTNL_ADDR_DEL ? RTM_DELADDR : RTM_NEWADDR;
-	r.nh.nlmsg_flags = flags[op];
-	r.ifa.ifa_family = AF_INET;
-	r.ifa.ifa_prefixlen = prefix_len;
-	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-	r.ifa.ifa_index = (unsigned)ifindex;
-	add_u32(&r, IFA_LOCAL, addr);
-	add_u32(&r, IFA_ADDRESS, addr);
-	e = transact(fd, &r);
 	/* What is already so is no error: the end state is what was asked. */
 	if (op == RTNL_ADDR_DEL && e == -EADDRNOTAVAIL)
 		return 0;
@@ -109,24 +114,10 @@ rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr
 int
 rtnl_addr6_add(int fd, int ifindex, const uint8_t addr[16], uint8_t prefix_len)
 {
-	struct req r;
-	int e;
-
-	memset(&r, 0, sizeof(r));
-	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
-	r.nh.nlmsg_type = RTM_NEWADDR;
-	r.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	r.ifa.ifa_family = AF_INET6;
-	r.ifa.ifa_prefixlen = prefix_len;
 	/* No duplicate-address detection: the address is the port's, which sluiced answers
 	 * for on the wire; the twin would only wait for a probe nobody answers. */
-	r.ifa.ifa_flags = IFA_F_NODAD;
-	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-	r.ifa.ifa_index = (unsigned)ifindex;
-	add_bytes(&r, IFA_LOCAL, addr, 16);
-	add_bytes(&r, IFA_ADDRESS, addr, 16);
-	e = transact(fd, &r);
-	return e;
+	return addr_req(fd, ifindex, AF_INET6, addr, 16, prefix_len, RTM_NEWADDR,
+			NLM_F_CREATE | NLM_F_REPLACE, IFA_F_NODAD);
 }
 
 int
