@@ -118,9 +118,8 @@ is_loopback(uint32_t ip)
 	return (ntohl(ip) >> 24) == 127;
 }
 
-/* The port whose subnet holds ip, or NULL. */
-static const struct cfg_port *
-port_of(const struct cfg *node, uint32_t ip)
+const struct cfg_port *
+cfg_port_of(const struct cfg *node, uint32_t ip)
 {
 	unsigned i;
 
@@ -148,7 +147,7 @@ is_lip(const struct cfg *node, uint32_t ip)
 static int
 check_vip_node(struct vctx *v, const struct loc *l, const struct cfg *node, uint32_t vip)
 {
-	const struct cfg_port *p = port_of(node, vip);
+	const struct cfg_port *p = cfg_port_of(node, vip);
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
 
 	if (p != NULL && p->addr == vip)
@@ -174,7 +173,7 @@ check_vip_node(struct vctx *v, const struct loc *l, const struct cfg *node, uint
 static int
 check_backend_node(struct vctx *v, const struct loc *l, const struct cfg *node, uint32_t ip)
 {
-	const struct cfg_port *p = port_of(node, ip);
+	const struct cfg_port *p = cfg_port_of(node, ip);
 	char a[ADDR_STR_MAX];
 
 	if (p != NULL && p->addr == ip)

@@ -124,6 +124,11 @@ int cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, 
 int cfg_check_services(struct vctx *v, const struct loc *al, const json_t *arr,
 		       const struct cfg *c);
 int cfg_check_ports(struct vctx *v, const struct loc *al, const json_t *arr, const struct cfg *c);
+/* The port of c whose IPv4 subnet holds ip (the first, should subnets overlap), or NULL. */
+const struct cfg_port *cfg_port_of(const struct cfg *c, uint32_t ip);
+
+/* config_port.c: the ports list of the dataplane dp (at dl) into c, at least one. */
+int cfg_parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *c);
 
 /* config_hc.c: a health_check mapping of a service (full) or a backend (an override). */
 int cfg_hc_parse(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_hc *hc);
