@@ -29,7 +29,8 @@
 
 /**
  * Ethernet and IPv4 source checks of a parsed frame: 0 or a drop reason. ARP may be sent to
- * the broadcast address; everything else must be addressed to the port that received it.
+ * the broadcast address, IPv6 to a multicast one; everything else must be addressed to the
+ * port that received it.
  * Worker.
  */
 static inline unsigned
@@ -42,8 +43,12 @@ sanity_frame(const struct dp *dp, struct rte_mbuf *m, const struct pkt_meta *p)
 		return DROP_mac_bad_source; /* broadcast is a multicast address too */
 	if (p->kind == PKT_ARP)
 		return 0;
-	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &dp->ports[p->in_port].mac)))
+	/* IPv6 neighbour discovery comes to solicited-node multicast MACs: ours too. */
+	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &dp->ports[p->in_port].mac) &&
+		     !(p->kind == PKT_IPV6 && rte_is_multicast_ether_addr(&eth->dst_addr))))
 		return DROP_mac_not_ours;
+	if (p->kind == PKT_IPV6)
+		return 0; /* its sources are pkt_parse6()'s and the stages' to judge */
 	s = rte_be_to_cpu_32(p->key.saddr);
 	/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4 reserved and broadcast */
 	if (unlikely((s >> 24) == 0 || (s >> 24) == 127 || s >= 0xe0000000u))

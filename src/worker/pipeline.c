@@ -347,21 +347,10 @@ ipv6_to_kernel(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 static void
 ipv6_input(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 {
-	const struct rte_ether_hdr *eth = pkt_eth(m);
 	struct pkt6_meta p6;
 	int r;
 
-	if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr))) {
-		worker_drop(w, m, DROP_mac_bad_source);
-		return;
-	}
-	/* Neighbour discovery comes to solicited-node multicast MACs: those are ours too. */
-	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &w->dp->ports[p->in_port].mac) &&
-		     !rte_is_multicast_ether_addr(&eth->dst_addr))) {
-		worker_drop(w, m, DROP_mac_not_ours);
-		return;
-	}
-	r = pkt_parse6(m, &p6);
+	r = pkt_parse6(m, &p6); /* its MACs passed sanity_frame() */
 	if (r != 0) {
 		worker_drop(w, m, (unsigned)r);
 		return;
@@ -394,16 +383,16 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 		p->in_port = dp->port_idx[m->port];
 		r = pkt_parse(m, p);
-		if (unlikely(r == 0 && p->kind == PKT_IPV6)) {
-			ipv6_input(w, m, p);
-			continue;
-		}
 		if (likely(r == 0))
 			r = (int)sanity_frame(dp, m, p);
 		if (likely(r == 0) && p->key.proto == PROTO_TCP && p->kind == PKT_IPV4)
 			r = (int)sanity_tcp_flags(p);
 		if (unlikely(r)) {
 			worker_drop(w, m, (unsigned)r);
+			continue;
+		}
+		if (unlikely(p->kind == PKT_IPV6)) {
+			ipv6_input(w, m, p);
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV4 && pkt_csum_partial_fix(m, p)))
