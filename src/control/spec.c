@@ -97,8 +97,10 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 	unsigned i;
 
 	memset(out, 0, sizeof(*out));
-	/* The data plane calls the mode's ops without looking: it must be built in. */
-	if (fwd_get(s->mode) == NULL)
+	/* The data plane calls the mode's and the scheduler's ops without looking: both must
+	 * be built in. */
+	ss->sched = sched_get(s->sched);
+	if (fwd_get(s->mode) == NULL || ss->sched == NULL)
 		return -ENOTSUP;
 	b = calloc(s->n_backends ? s->n_backends : 1, sizeof(*b));
 	if (b == NULL)
@@ -120,14 +122,9 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
 		.hash = s->hash, .persistence = s->persistence,
 		.persist_mask = addr_prefix_mask(s->persistence_netmask),
-		.maglev_size = s->maglev_size, .n_backends = s->n_backends, .backends = b,
+		.maglev_size = s->maglev_size, .sched = ss->sched, .n_backends = s->n_backends,
+		.backends = b,
 	};
-	ss->sched = sched_get(s->sched);
-	if (ss->sched == NULL) {
-		free(b);
-		ss->backends = NULL;
-		return -ENOTSUP;
-	}
 	return 0;
 }
 
