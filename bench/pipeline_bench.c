@@ -28,7 +28,7 @@
 #include "control/spec.h"
 #include "flow/conn.h"
 #include "net/neigh.h"
-#include "worker/dp.h"
+#include "worker/dp_build.h"
 #include "worker/pipeline.h"
 #include "worker/worker.h"
 
@@ -145,8 +145,8 @@ out_free(struct worker *w)
 	unsigned p;
 
 	for (p = 0; p < 2; p++) {
-		rte_pktmbuf_free_bulk(w->out.pkts[p], w->out.n[p]);
-		w->out.n[p] = 0;
+		rte_pktmbuf_free_bulk(w->s.out.pkts[p], w->s.out.n[p]);
+		w->s.out.n[p] = 0;
 	}
 }
 
@@ -193,16 +193,16 @@ run(uint64_t conns)
 		out_free(w);
 	}
 	report("new", conns, conns, cycles);
-	if (conn_count(w->ct) != conns) {
+	if (conn_count(w->s.ct) != conns) {
 		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted (drops?)\n",
-			conn_count(w->ct), conns);
+			conn_count(w->s.ct), conns);
 		exit(1);
 	}
 	for (i = 0; i < conns; i++) {
 		struct conn_key key = { .saddr = flow_addr(i), .daddr = vip, .sport = flow_port(i),
 					.dport = RTE_BE16(80), .proto = IPPROTO_TCP };
 		enum conn_dir dir;
-		struct conn *cn = conn_lookup(w->ct, &key, &dir);
+		struct conn *cn = conn_lookup(w->s.ct, &key, &dir);
 
 		rep[i] = (struct reply){ cn->daddr, cn->laddr, cn->dport, cn->lport };
 	}
@@ -262,20 +262,20 @@ run(uint64_t conns)
 							     .proto = IPPROTO_TCP };
 			}
 			t = rte_rdtsc_precise();
-			rte_hash_lookup_bulk_data(conn_table_hash(w->ct), kp, BURST, &hits, data);
+			rte_hash_lookup_bulk_data(conn_table_hash(w->s.ct), kp, BURST, &hits, data);
 			cycles += rte_rdtsc_precise() - t;
 			if (hits != UINT32_MAX)
 				exit(2);
 		}
 		report("lookup", conns, PKTS_EST, cycles);
 	}
-	if (w->st.drops[0] || w->st.conns_created != conns) {
+	if (w->s.st.drops[0] || w->s.st.conns_created != conns) {
 		fprintf(stderr, "bench: unexpected drops\n");
 		exit(1);
 	}
 	for (k = 1; k < DROP_MAX; k++)
-		if (w->st.drops[k]) {
-			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->st.drops[k],
+		if (w->s.st.drops[k]) {
+			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->s.st.drops[k],
 				drop_name(k));
 			exit(1);
 		}

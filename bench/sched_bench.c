@@ -31,7 +31,7 @@
 #include "config/config.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
-#include "worker/stats.h"
+#include "service/stats.h"
 
 #define RUNS 5
 #define N_KEYS 4096u		/* flows, cycled: 96 KiB, in cache as a NIC's frames are */

@@ -19,13 +19,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/port_lock.h"
-#include "control/api.h"
 #include "config/config.h"
+#include "control/api.h"
 #include "control/ctl.h"
 #include "control/spec.h"
 #include "net/port.h"
 #include "net/twin.h"
-#include "worker/dp.h"
+#include "worker/dp_build.h"
 #include "worker/worker.h"
 
 /* After the VIPs are withdrawn at a stop, how long the data plane keeps running. */

@@ -13,11 +13,11 @@
 #define SL_MAX_LADDRS 64       /* a conn's lip_idx is 6 bits */
 #define SL_MAX_PEERS 16
 #define SL_MAX_WORKERS 32
-#define SL_MAX_SERVICES 1024   /* counters slots: worker/stats.h */
+#define SL_MAX_SERVICES 1024   /* counters slots: service/stats.h */
 #define SL_MAX_BACKENDS 4096   /* per service */
 /*
  * Backends of all services together: each (service, backend) holds a counters slot and a
- * gauge (worker/stats.h), and so does a deleted one until its last conn ends; a client's
+ * gauge (service/stats.h), and so does a deleted one until its last conn ends; a client's
  * affinity packs the slot in 14 bits (service/persist.c).
  */
 #define SL_MAX_NODE_BACKENDS 16384

@@ -11,7 +11,7 @@
 /*
  * The configuration model's types, without jansson: what the control side passes around.
  * The functions that read and write documents are in config/config.h. No data-plane file
- * includes either: the data plane takes its own spec structs (worker/dp.h, net/route.h,
+ * includes either: the data plane takes its own spec structs (worker/dp_build.h, net/route.h,
  * service/snapshot.h), which the control side builds from these.
  * Addresses and ports are stored in network byte order.
  */

@@ -514,7 +514,7 @@ drain_events(uint64_t now)
 
 	for (w = 0; w < dp->n_workers; w++) {
 		for (n = 0; n < EVENTS_PER_TICK; n++) {
-			if (rte_ring_dequeue_elem(dp->workers[w]->events, &ev, sizeof(ev)) != 0)
+			if (rte_ring_dequeue_elem(dp->workers[w]->s.events, &ev, sizeof(ev)) != 0)
 				break;
 			if (ev.type == NEIGH_EV_LEARN)
 				neigh_learn(dp->neigh, ev.ip, ev.port,
@@ -573,14 +573,14 @@ sample(uint64_t now)
 	tsc = rte_get_tsc_cycles();
 	for (i = 0; i < dp->n_workers; i++) {
 		const struct worker *w = dp->workers[i];
-		uint64_t busy = w->st.cycles_busy - g_ctl.busy_prev[i];
+		uint64_t busy = w->s.st.cycles_busy - g_ctl.busy_prev[i];
 		uint64_t cpu = worker_cpu_ns(w);
 
 		g_ctl.busy_pct[i] = g_ctl.last_sample_tsc && tsc > g_ctl.last_sample_tsc ?
 			100.0 * (double)busy / (double)(tsc - g_ctl.last_sample_tsc) : 0;
 		g_ctl.cpu_pct[i] = secs > 0 && cpu >= g_ctl.cpu_prev_ns[i] ?
 			100.0 * (double)(cpu - g_ctl.cpu_prev_ns[i]) / (secs * 1e9) : 0;
-		g_ctl.busy_prev[i] = w->st.cycles_busy;
+		g_ctl.busy_prev[i] = w->s.st.cycles_busy;
 		g_ctl.cpu_prev_ns[i] = cpu;
 	}
 	g_ctl.last_sample_tsc = tsc;
@@ -655,7 +655,7 @@ lip_report(uint64_t now)
 	unsigned w;
 
 	for (w = 0; w < dp->n_workers; w++)
-		n += laddr_stats(dp->workers[w]->lips)->exhausted;
+		n += laddr_stats(dp->workers[w]->s.lips)->exhausted;
 	if (n == g_ctl.lip_exhausted_seen || now - g_ctl.lip_logged_ms < 60000)
 		return;
 	LOG_W("local addresses cannot sustain the new-connection rate: %" PRIu64 " new conns "
@@ -689,7 +689,7 @@ csum_report(void)
 		struct rte_eth_stats es;
 
 		for (w = 0; w < dp->n_workers; w++)
-			n += dp->workers[w]->st.port_rx_csum_partial[p];
+			n += dp->workers[w]->s.st.port_rx_csum_partial[p];
 		if (n < 64 || rte_eth_stats_get(dp->ports[p].port_id, &es) != 0 ||
 		    n * 100 < es.ipackets)
 			continue;

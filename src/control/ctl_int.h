@@ -9,11 +9,11 @@
 #include <jansson.h>
 #include <rte_ethdev.h>
 
-#include "control/announce.h"
 #include "config/config.h"
+#include "control/announce.h"
 #include "control/health.h"
+#include "net/dp.h"
 #include "net/port_kstats.h"
-#include "worker/dp.h"
 
 /*
  * State shared by the two halves of the control core: ctl.c (changes) and ctl_view.c

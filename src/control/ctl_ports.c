@@ -50,8 +50,8 @@ ctl_port_loss(unsigned p, struct ctl_port_loss *l)
 	rte_eth_stats_get(dp->ports[p].port_id, &es);
 	l->es = es;
 	for (w = 0; w < dp->n_workers; w++) {
-		l->tx_full += dp->workers[w]->st.port_tx_full[p];
-		l->csum_partial += dp->workers[w]->st.port_rx_csum_partial[p];
+		l->tx_full += dp->workers[w]->s.st.port_tx_full[p];
+		l->csum_partial += dp->workers[w]->s.st.port_rx_csum_partial[p];
 	}
 	l->k = g_ctl.kstats[p];
 	l->rx_dropped = es.imissed + es.ierrors + es.rx_nombuf + port_kstats_rx_lost(&l->k);

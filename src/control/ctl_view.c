@@ -189,7 +189,7 @@ static json_t *
 conn_json(const struct conn *c, const struct worker *w)
 {
 	char cl[ADDR_STR_MAX], vip[ADDR_STR_MAX], lip[ADDR_STR_MAX], be[ADDR_STR_MAX];
-	int32_t left = (int32_t)(c->expire - __atomic_load_n(&w->now, __ATOMIC_RELAXED));
+	int32_t left = (int32_t)(c->expire - __atomic_load_n(&w->s.now, __ATOMIC_RELAXED));
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i}", "proto", addr_proto_name(c->proto),
 			 "client", addr_fmt_ipport(cl, c->caddr, c->cport), "vip",
@@ -198,7 +198,7 @@ conn_json(const struct conn *c, const struct worker *w)
 			 addr_fmt_ipport(be, c->daddr, c->dport), "state", conn_state_name(c->state),
 			 "expires_in",
 			 (json_int_t)(left > 0 ? (int64_t)left * CONN_TICK_MS / 1000 : 0), "worker",
-			 (int)w->id);
+			 (int)w->s.id);
 }
 
 json_t *
@@ -222,11 +222,11 @@ ctl_conns_json(const char *svc_key, unsigned limit)
 	pthread_mutex_lock(&g_ctl.lock);
 	for (w = 0; w < g_ctl.dp->n_workers && !truncated; w++) {
 		const struct worker *wk = g_ctl.dp->workers[w];
-		uint32_t i, cap = conn_capacity(wk->ct);
+		uint32_t i, cap = conn_capacity(wk->s.ct);
 
 		/* The whole table is scanned: bounded by its capacity, read without locks. */
 		for (i = 0; i < cap; i++) {
-			if (conn_snapshot(wk->ct, i, &c) < 0)
+			if (conn_snapshot(wk->s.ct, i, &c) < 0)
 				continue;
 			if (svc_key && (c.vaddr != vip || c.vport != port || c.proto != proto))
 				continue;
@@ -251,7 +251,7 @@ drops_sum(uint64_t *out)
 	memset(out, 0, sizeof(uint64_t) * DROP_MAX);
 	for (w = 0; w < g_ctl.dp->n_workers; w++)
 		for (r = 1; r < DROP_MAX; r++)
-			out[r] += g_ctl.dp->workers[w]->st.drops[r];
+			out[r] += g_ctl.dp->workers[w]->s.st.drops[r];
 }
 
 json_t *
@@ -271,15 +271,15 @@ ctl_stats_json(void)
 	for (w = 0; workers && w < dp->n_workers; w++) {
 		const struct worker *wk = dp->workers[w];
 
-		created += wk->st.conns_created;
-		to_k += wk->st.to_kernel;
-		from_k += wk->st.from_kernel;
-		to_peers += wk->st.to_peers;
-		icmp_sent += wk->st.icmp_err_sent;
-		icmp_relayed += wk->st.icmp_relayed;
-		icmp_limited += wk->st.icmp_err_limited;
+		created += wk->s.st.conns_created;
+		to_k += wk->s.st.to_kernel;
+		from_k += wk->s.st.from_kernel;
+		to_peers += wk->s.st.to_peers;
+		icmp_sent += wk->s.st.icmp_err_sent;
+		icmp_relayed += wk->s.st.icmp_relayed;
+		icmp_limited += wk->s.st.icmp_err_limited;
 		{
-			const struct laddr_stats *l = laddr_stats(wk->lips);
+			const struct laddr_stats *l = laddr_stats(wk->s.lips);
 
 			lp.kept_port += l->kept_port;
 			lp.continued += l->continued;
@@ -287,17 +287,17 @@ ctl_stats_json(void)
 			lp.q_evicted += l->q_evicted;
 			lp.q_entries += l->q_entries;
 		}
-		current += conn_count(wk->ct);
-		cap += conn_capacity(wk->ct);
+		current += conn_count(wk->s.ct);
+		cap += conn_capacity(wk->s.ct);
 		json_array_append_new(
 			workers, json_pack("{s:i,s:i,s:f,s:f,s:f,s:I,s:I,s:I,s:I}", "id", (int)w,
 					   "lcore", (int)wk->lcore, "busy_percent", g_ctl.busy_pct[w],
 					   "cpu_percent", g_ctl.cpu_pct[w], "cpu_seconds",
 					   (double)worker_cpu_ns(wk) / 1e9,
-					   "rx_packets", (json_int_t)wk->st.rx_pkts, "tx_packets",
-					   (json_int_t)wk->st.tx_pkts, "conns",
-					   (json_int_t)conn_count(wk->ct), "handoffs",
-					   (json_int_t)wk->st.handoff_out));
+					   "rx_packets", (json_int_t)wk->s.st.rx_pkts, "tx_packets",
+					   (json_int_t)wk->s.st.tx_pkts, "conns",
+					   (json_int_t)conn_count(wk->s.ct), "handoffs",
+					   (json_int_t)wk->s.st.handoff_out));
 	}
 	drops_sum(drops);
 	dj = json_object();
@@ -480,8 +480,8 @@ ctl_metrics_text(void)
 		uint64_t cur = 0, created = 0;
 
 		for (w = 0; w < dp->n_workers; w++) {
-			cur += conn_count(dp->workers[w]->ct);
-			created += dp->workers[w]->st.conns_created;
+			cur += conn_count(dp->workers[w]->s.ct);
+			created += dp->workers[w]->s.st.conns_created;
 		}
 		fprintf(f, "sluice_connections %" PRIu64 "\n", cur);
 		metric_head(f, "connections_created_total", "counter", "Connections created.");

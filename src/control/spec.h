@@ -9,7 +9,7 @@
 #include "config/config-t.h"
 #include "net/port.h"
 #include "service/snapshot.h"
-#include "worker/dp.h"
+#include "worker/dp_build.h"
 
 /*
  * From the configuration model to what the data plane is built from: the node (dp_spec)

@@ -9,9 +9,9 @@
 #include <rte_tcp.h>
 
 #include "common/drop.h"
+#include "net/dp.h"
 #include "packet/pkt.h"
 #include "service/snapshot.h"
-#include "worker/dp.h"
 
 /*
  * The sanity filter: always on, before anything else looks at a packet, each check with a

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "forward/fwd.h"
 #include "forward/laddr.h"
+#include "net/egress.h"
 #include "net/neigh.h"
 
 /*
@@ -11,24 +12,24 @@
  */
 
 static int
-fullnat_in(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
+fullnat_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
 	struct rte_ether_hdr *eth = pkt_eth(m);
 	int r;
 
-	if (unlikely(worker_resolve(w, c->out_nh, c->out_port, &eth->dst_addr) < 0))
+	if (unlikely(egress_resolve(w, c->out_nh, c->out_port, &eth->dst_addr) < 0))
 		return DROP_neigh_unresolved;
 	r = fwd_rewrite(m, p, c->laddr, c->daddr, c->lport, c->dport);
 	if (unlikely(r))
 		return r;
 	rte_ether_addr_copy(&dp->ports[c->out_port].mac, &eth->src_addr);
-	worker_tx(w, c->out_port, m);
+	stage_tx(w, c->out_port, m);
 	return 0;
 }
 
 static int
-fullnat_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
+fullnat_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
 	struct rte_ether_hdr *eth = pkt_eth(m);
@@ -39,19 +40,19 @@ fullnat_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_met
 	 * was made (routes are fixed while sluiced runs), its next hop's MAC is looked up now,
 	 * so a router that fails over or goes away takes no reply with it.
 	 */
-	if (unlikely(worker_resolve(w, c->c_nh, c->c_port, &eth->dst_addr) < 0))
+	if (unlikely(egress_resolve(w, c->c_nh, c->c_port, &eth->dst_addr) < 0))
 		return DROP_neigh_unresolved;
 	r = fwd_rewrite(m, p, c->vaddr, c->caddr, c->vport, c->cport);
 	if (unlikely(r))
 		return r;
 	rte_ether_addr_copy(&dp->ports[c->c_port].mac, &eth->src_addr);
-	worker_tx(w, c->c_port, m);
+	stage_tx(w, c->c_port, m);
 	return 0;
 }
 
 /* A LIP and port toward the backend: the conn's reply tuple (see forward/laddr.h). */
 static unsigned
-fullnat_conn_init(struct worker *w, struct conn *c)
+fullnat_conn_init(struct stage *w, struct conn *c)
 {
 	uint8_t lip;
 	uint16_t lport;
@@ -74,7 +75,7 @@ fullnat_out_key(const struct conn *c, struct conn_key *k)
 }
 
 static void
-fullnat_release(struct worker *w, const struct conn *c)
+fullnat_release(struct stage *w, const struct conn *c)
 {
 	laddr_release(w->lips, c, w->now);
 }
@@ -85,7 +86,7 @@ fullnat_release(struct worker *w, const struct conn *c)
  * a fragmentation-needed's MTU stays right.
  */
 static int
-fullnat_icmp(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p, const struct fwd_icmp *q,
+fullnat_icmp(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p, const struct fwd_icmp *q,
 	     uint32_t qsrc, uint32_t qdst, uint16_t qsport, uint16_t qdport, uint32_t osrc,
 	     uint32_t odst, uint8_t port, uint32_t nh)
 {
@@ -106,17 +107,17 @@ fullnat_icmp(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p, const str
 	memcpy(q->in + offsetof(struct rte_ipv4_hdr, hdr_checksum), &cs, 2);
 	q->ic->icmp_cksum = 0;
 	q->ic->icmp_cksum = (uint16_t)~rte_raw_cksum(q->ic, q->room);
-	if (unlikely(worker_resolve(w, nh, port, &eth->dst_addr) < 0))
+	if (unlikely(egress_resolve(w, nh, port, &eth->dst_addr) < 0))
 		return DROP_neigh_unresolved;
 	rte_ether_addr_copy(&w->dp->ports[port].mac, &eth->src_addr);
 	w->st.icmp_relayed++;
-	worker_tx(w, port, m);
+	stage_tx(w, port, m);
 	return 0;
 }
 
 /* From the client's side, about VIP:vport -> client: to the backend, about backend -> LIP. */
 static int
-fullnat_icmp_in(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
+fullnat_icmp_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
 		const struct fwd_icmp *q)
 {
 	return fullnat_icmp(w, m, p, q, c->daddr, c->laddr, c->dport, c->lport, c->laddr,
@@ -125,7 +126,7 @@ fullnat_icmp_in(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt
 
 /* From the backend's side, about LIP -> backend: to the client, about client -> VIP:vport. */
 static int
-fullnat_icmp_out(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
+fullnat_icmp_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
 		 const struct fwd_icmp *q)
 {
 	return fullnat_icmp(w, m, p, q, c->caddr, c->vaddr, c->cport, c->vport, c->vaddr,

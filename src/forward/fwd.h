@@ -8,9 +8,10 @@
 #include <rte_mbuf.h>
 
 #include "flow/conn.h"
+#include "net/dp.h"
 #include "packet/csum.h"
 #include "packet/pkt.h"
-#include "worker/worker.h"
+#include "packet/stage.h"
 
 /*
  * A forwarding mode: how a conn is set up and keyed, how its packets are rewritten and
@@ -39,7 +40,7 @@ struct fwd_ops {
 	 * with what the mode needs before it is inserted: FULLNAT takes a LIP port. 0 or a
 	 * drop reason; on failure nothing is held. Worker.
 	 */
-	unsigned (*conn_init)(struct worker *w, struct conn *c);
+	unsigned (*conn_init)(struct stage *w, struct conn *c);
 	/**
 	 * The key the backend side's packets carry, into k (it is always conn_key_out(c):
 	 * conn_init set laddr and lport to what the replies are addressed to: FULLNAT its LIP
@@ -48,15 +49,15 @@ struct fwd_ops {
 	 */
 	bool (*out_key)(const struct conn *c, struct conn_key *k);
 	/** Give back what conn_init took, as c ends. Worker. */
-	void (*release)(struct worker *w, const struct conn *c);
+	void (*release)(struct stage *w, const struct conn *c);
 	/** Rewrite and queue m; 0 or a drop reason (the caller frees and counts). Worker. */
-	int (*xmit[2])(struct worker *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p);
+	int (*xmit[2])(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p);
 	/**
 	 * Relay the ICMP error m about c, which came from the side dir names (CONN_DIR_IN: the
 	 * client's), to the other side, the quote rewritten to what that side sent. 0 (m
 	 * queued) or a drop reason. Worker.
 	 */
-	int (*icmp_xmit[2])(struct worker *w, struct conn *c, struct rte_mbuf *m,
+	int (*icmp_xmit[2])(struct stage *w, struct conn *c, struct rte_mbuf *m,
 			    struct pkt_meta *p, const struct fwd_icmp *q);
 	/*
 	 * Bytes the mode may add in front of a packet (TUN: an outer IPv4 header, GUE its UDP

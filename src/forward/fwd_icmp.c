@@ -11,6 +11,7 @@
 #include "forward/fwd.h"
 #include "forward/fwd_icmp.h"
 #include "forward/laddr.h"
+#include "net/egress.h"
 #include "net/icmp.h"
 
 /*
@@ -21,7 +22,7 @@
  * consumed), -ENOENT when no conn of this worker is concerned, else a drop reason.
  */
 static int
-icmp_relay(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p)
+icmp_relay(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p)
 {
 	struct rte_icmp_hdr *ic = pkt_l4(m, p);
 	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(ic + 1);
@@ -66,7 +67,7 @@ icmp_relay(struct worker *w, struct rte_mbuf *m, struct pkt_meta *p)
  * port (the reply steering of FULLNAT). 1 when handed over.
  */
 static int
-icmp_handoff(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
+icmp_handoff(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
 	const struct rte_icmp_hdr *ic = pkt_l4(m, p);
@@ -79,7 +80,7 @@ icmp_handoff(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 		return 0;
 	owner = laddr_owner(ports->src_port, dp->worker_mask);
 	if (owner == w->id || owner >= dp->n_workers ||
-	    w->out.n_handoff[owner] >= WORKER_BURST)
+	    w->out.n_handoff[owner] >= STAGE_BURST)
 		return 0;
 	w->out.handoff[owner][w->out.n_handoff[owner]++] = m;
 	w->st.handoff_out++;
@@ -93,20 +94,18 @@ icmp_handoff(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
  * one). 1 when passed on.
  */
 static int
-icmp_pass_on(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+icmp_pass_on(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	     const struct pkt_meta *p, uint32_t hops)
 {
 	const struct dp *dp = w->dp;
 	const struct rte_icmp_hdr *ic = pkt_l4(m, p);
 	const struct rte_ipv4_hdr *in = (const struct rte_ipv4_hdr *)(ic + 1);
-	struct worker_icmp_hop h = { .m = m, .hops = hops + 1 };
-	struct worker *next;
+	struct stage_icmp_hop h = { .m = m, .hops = hops + 1 };
 
 	if (dp->n_workers < 2 || hops + 1 >= dp->n_workers || !snap_is_vip(snap, in->src_addr))
 		return 0;
-	next = dp->workers[(w->id + 1) % dp->n_workers];
-	if (rte_ring_enqueue_elem(next->icmp, &h, sizeof(h)) != 0) {
-		worker_drop(w, m, DROP_handoff_full);
+	if (rte_ring_enqueue_elem(w->icmp_next, &h, sizeof(h)) != 0) {
+		stage_drop(w, m, DROP_handoff_full);
 		return 1;
 	}
 	w->st.handoff_out++;
@@ -114,7 +113,7 @@ icmp_pass_on(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 }
 
 void
-fwd_icmp_error(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+fwd_icmp_error(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	   struct pkt_meta *p, uint32_t hops)
 {
 	int e = icmp_relay(w, m, p);
@@ -122,7 +121,7 @@ fwd_icmp_error(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m
 	if (e == 0)
 		return;
 	if (e != -ENOENT) {
-		worker_drop(w, m, (unsigned)e);
+		stage_drop(w, m, (unsigned)e);
 		return;
 	}
 	if (hops == 0 && icmp_handoff(w, m, p))
@@ -130,12 +129,12 @@ fwd_icmp_error(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m
 	if (icmp_pass_on(w, snap, m, p, hops))
 		return;
 	/* Errors about what the kernel sent (health checks, BGP) are the kernel's. */
-	if (worker_to_kernel(w, pkt_ip(m)->dst_addr, m) < 0)
-		worker_drop(w, m, DROP_icmp_no_conn);
+	if (egress_to_kernel(w, pkt_ip(m)->dst_addr, m) < 0)
+		stage_drop(w, m, DROP_icmp_no_conn);
 }
 
 void
-fwd_icmp_search(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+fwd_icmp_search(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		  uint32_t hops)
 {
 	struct pkt_meta p = { 0 };
@@ -143,7 +142,7 @@ fwd_icmp_search(struct worker *w, const struct snapshot *snap, struct rte_mbuf *
 	/* It parsed on the worker that received it; parse again for this one's view. */
 	p.in_port = w->dp->port_idx[m->port];
 	if (pkt_parse(m, &p) != 0 || p.key.proto != IPPROTO_ICMP) {
-		worker_drop(w, m, DROP_icmp_unhandled);
+		stage_drop(w, m, DROP_icmp_unhandled);
 		return;
 	}
 	fwd_icmp_error(w, snap, m, &p, hops);

@@ -6,9 +6,10 @@
 
 #include <rte_mbuf.h>
 
+#include "net/dp.h"
 #include "packet/pkt.h"
+#include "packet/stage.h"
 #include "service/snapshot.h"
-#include "worker/worker.h"
 
 /**
  * An ICMP error (icmp_is_relayable()) received by this worker, `hops` workers having tried
@@ -17,14 +18,14 @@
  * client side passed to the next worker until every one has tried; else the kernel's
  * (about the node's own traffic) or dropped as icmp_no_conn. Consumes m. Worker.
  */
-void fwd_icmp_error(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+void fwd_icmp_error(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		    struct pkt_meta *p, uint32_t hops);
 
 /**
  * An ICMP error another worker passed on (worker.h, the icmp ring) after `hops` tries:
  * parsed again for this worker and given to fwd_icmp_error(). Consumes m. Worker.
  */
-void fwd_icmp_search(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+void fwd_icmp_search(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		     uint32_t hops);
 
 #endif

@@ -10,9 +10,10 @@
 #include "common/drop.h"
 #include "common/tbucket.h"
 #include "forward/fwd.h"
+#include "net/dp.h"
 #include "net/neigh.h"
 #include "packet/pkt.h"
-#include "worker/worker.h"
+#include "packet/stage.h"
 
 /*
  * Conns that move between nodes. Routers spread flows over the nodes by ECMP; when the set
@@ -34,7 +35,7 @@
  * @return 0 when m went (it is consumed), else the reason to drop it.
  */
 static inline unsigned
-peer_pass(struct worker *w, struct rte_mbuf *m)
+peer_pass(struct stage *w, struct rte_mbuf *m)
 {
 	const struct dp *dp = w->dp;
 	const struct rte_ether_addr *src = &pkt_eth(m)->src_addr;
@@ -80,7 +81,7 @@ peer_pass(struct worker *w, struct rte_mbuf *m)
 		eth = pkt_eth(c);
 		rte_ether_addr_copy(&mac[i], &eth->dst_addr);
 		rte_ether_addr_copy(&dp->ports[port[i]].mac, &eth->src_addr);
-		worker_tx(w, port[i], c);
+		stage_tx(w, port[i], c);
 		sent++;
 	}
 	w->st.to_peers += sent;

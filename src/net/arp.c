@@ -2,11 +2,12 @@
 #include <rte_arp.h>
 
 #include "net/arp.h"
+#include "net/egress.h"
 #include "net/neigh.h"
 
 /* Ours to answer: the address of the port it came in on, any VIP, any LIP. */
 static int
-arp_is_ours(const struct worker *w, const struct snapshot *snap, uint8_t port, uint32_t ip)
+arp_is_ours(const struct stage *w, const struct snapshot *snap, uint8_t port, uint32_t ip)
 {
 	const struct dp *dp = w->dp;
 
@@ -16,7 +17,7 @@ arp_is_ours(const struct worker *w, const struct snapshot *snap, uint8_t port, u
 }
 
 void
-arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+arp_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	  const struct pkt_meta *p)
 {
 	const struct dp_port *port = &w->dp->ports[p->in_port];
@@ -25,14 +26,14 @@ arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	uint32_t sip, tip;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*arp)) {
-		worker_drop(w, m, DROP_arp_malformed);
+		stage_drop(w, m, DROP_arp_malformed);
 		return;
 	}
 	arp = (struct rte_arp_hdr *)(eth + 1);
 	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
 	    arp->arp_plen != 4) {
-		worker_drop(w, m, DROP_arp_malformed);
+		stage_drop(w, m, DROP_arp_malformed);
 		return;
 	}
 	sip = arp->arp_data.arp_sip;
@@ -45,7 +46,7 @@ arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	if (sip != 0 && (sip & port->mask) == (port->addr & port->mask) && sip != port->addr &&
 	    sip != port->bcast &&
 	    (arp_is_ours(w, snap, p->in_port, tip) || neigh_has(w->dp->neigh, sip))) {
-		worker_neigh_event(w, NEIGH_EV_LEARN, sip, p->in_port,
+		egress_neigh_event(w, NEIGH_EV_LEARN, sip, p->in_port,
 				   arp->arp_data.arp_sha.addr_bytes);
 		w->st.arp_learned++;
 	}
@@ -55,11 +56,11 @@ arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 		if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) &&
 		    arp_is_ours(w, snap, p->in_port, tip)) {
 			/* The kernel twin may be the one that asked: it hears the answer too. */
-			if (worker_to_kernel(w, tip, m) < 0)
+			if (egress_to_kernel(w, tip, m) < 0)
 				rte_pktmbuf_free(m);
 			return;
 		}
-		worker_drop(w, m, DROP_arp_ignored);
+		stage_drop(w, m, DROP_arp_ignored);
 		return;
 	}
 	/* Turn the request into the reply in place. */
@@ -71,7 +72,7 @@ arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(&port->mac, &eth->src_addr);
 	w->st.arp_replied++;
-	worker_tx(w, p->in_port, m);
+	stage_tx(w, p->in_port, m);
 }
 
 struct rte_mbuf *

@@ -4,16 +4,17 @@
 
 #include <rte_mbuf.h>
 
+#include "net/dp.h"
 #include "packet/pkt.h"
+#include "packet/stage.h"
 #include "service/snapshot.h"
-#include "worker/worker.h"
 
 /**
  * Handle an ARP frame on a worker: answer requests for the port's address, the VIPs and
  * the LIPs (the reply reuses the mbuf), and report what is heard from neighbours on the
  * port's subnet to the control thread. Consumes m. Worker.
  */
-void arp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+void arp_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	       const struct pkt_meta *p);
 
 /** Build a broadcast ARP request for ip from port index `port` of dp. NULL when no mbuf. */

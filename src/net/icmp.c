@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "defense/sanity.h"
+#include "net/egress.h"
 #include "net/icmp.h"
 #include "net/neigh.h"
 #include "net/route.h"
@@ -11,7 +12,7 @@
 #define ICMP_ERR_MAX_IP 576u /* RFC 1812 4.3.2.3: the whole error fits in 576 bytes */
 
 void
-icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+icmp_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	   struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
@@ -25,19 +26,19 @@ icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0 ||
 	    !(dp_local_kind(dp, dst) || snap_is_vip(snap, dst))) {
 		/* Echo replies and errors for what the kernel sent go back to it. */
-		if (worker_to_kernel(w, dst, m) < 0)
-			worker_drop(w, m, DROP_icmp_unhandled);
+		if (egress_to_kernel(w, dst, m) < 0)
+			stage_drop(w, m, DROP_icmp_unhandled);
 		return;
 	}
 	/* Never answer a source that cannot be real: the answer would go to a victim. */
 	r = sanity_source(dp, snap, p);
 	if (unlikely(r)) {
-		worker_drop(w, m, r);
+		stage_drop(w, m, r);
 		return;
 	}
 	if (unlikely(rte_raw_cksum(ic, (size_t)(p->ip_len - (p->l4_off - PKT_IP_OFF))) !=
 		     0xffff)) {
-		worker_drop(w, m, DROP_bad_icmp_checksum);
+		stage_drop(w, m, DROP_bad_icmp_checksum);
 		return;
 	}
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
@@ -54,11 +55,11 @@ icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	rte_ether_addr_copy(&tmp, &eth->dst_addr);
 	rte_ether_addr_copy(&dp->ports[p->in_port].mac, &eth->src_addr);
 	w->st.icmp_replied++;
-	worker_tx(w, p->in_port, m);
+	stage_tx(w, p->in_port, m);
 }
 
 void
-icmp_send_error(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p, uint8_t type,
+icmp_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p, uint8_t type,
 		uint8_t code, uint32_t info)
 {
 	const struct dp *dp = w->dp;
@@ -89,7 +90,7 @@ icmp_send_error(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p, 
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(e, (uint16_t)len);
 	if (eth == NULL || neigh_lookup(dp->neigh, nh, &eth->dst_addr) < 0) {
 		if (eth != NULL)
-			worker_neigh_event(w, NEIGH_EV_MISS, nh, port, NULL);
+			egress_neigh_event(w, NEIGH_EV_MISS, nh, port, NULL);
 		rte_pktmbuf_free(e);
 		return;
 	}
@@ -114,5 +115,5 @@ icmp_send_error(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p, 
 	memcpy(ic + 1, oip, quote);
 	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + quote);
 	w->st.icmp_err_sent++;
-	worker_tx(w, port, e);
+	stage_tx(w, port, e);
 }

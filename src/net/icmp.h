@@ -4,9 +4,10 @@
 
 #include <rte_mbuf.h>
 
+#include "net/dp.h"
 #include "packet/pkt.h"
+#include "packet/stage.h"
 #include "service/snapshot.h"
-#include "worker/worker.h"
 
 /* ICMP types that DPDK 22.11's rte_icmp.h does not name (RFC 792). */
 enum {
@@ -43,7 +44,7 @@ icmp_is_relayable(uint8_t type)
  * the node's own traffic goes to the kernel twin; anything else is dropped and counted.
  * Consumes m. Worker.
  */
-void icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+void icmp_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		struct pkt_meta *p);
 
 /**
@@ -54,7 +55,7 @@ void icmp_input(struct worker *w, const struct snapshot *snap, struct rte_mbuf *
  * output packet; never about an ICMP error or to a source the sanity filter refuses;
  * rate-limited per worker. m is not consumed. Worker.
  */
-void icmp_send_error(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p,
+void icmp_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p,
 		     uint8_t type, uint8_t code, uint32_t info);
 
 #endif

@@ -24,7 +24,7 @@ icmp6_sum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
 
 /* A solicitation for our address: the advertisement, built over it. */
 static void
-nd_advertise(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p,
+nd_advertise(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p,
 	     const struct dp_port *port)
 {
 	struct rte_ether_hdr *eth = pkt_eth(m);
@@ -64,11 +64,11 @@ nd_advertise(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p,
 	cs = (uint16_t)~icmp6_sum(ip, na, ND_NA_LEN);
 	memcpy(na + 2, &cs, 2);
 	w->st.nd_replied++;
-	worker_tx(w, p->in_port, m);
+	stage_tx(w, p->in_port, m);
 }
 
 int
-nd_input(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p)
+nd_input(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p)
 {
 	const struct dp_port *port = &w->dp->ports[p->in_port];
 	struct rte_ether_hdr *eth = pkt_eth(m);
@@ -81,18 +81,18 @@ nd_input(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p)
 	if (ic[0] != ND_NEIGHBOR_SOLICIT && ic[0] != ICMP6_ECHO_REQUEST)
 		return 0;
 	if (!port->has_addr6) {
-		worker_drop(w, m, DROP_nd_ignored);
+		stage_drop(w, m, DROP_nd_ignored);
 		return 1;
 	}
 	if (ic[0] == ND_NEIGHBOR_SOLICIT) {
 		/* RFC 4861 7.1.1: from the link itself, whole, no extension header */
 		if (ip->hop_limits != 255 || ic[1] != 0 || len < ND_NS_LEN ||
 		    p->l4_off != PKT_IP_OFF + PKT6_IP_LEN) {
-			worker_drop(w, m, DROP_nd_malformed);
+			stage_drop(w, m, DROP_nd_malformed);
 			return 1;
 		}
 		if (icmp6_sum(ip, ic, len) != 0xffff) {
-			worker_drop(w, m, DROP_bad_icmp_checksum);
+			stage_drop(w, m, DROP_bad_icmp_checksum);
 			return 1;
 		}
 		if (memcmp(ic + 8, port->addr6.b, 16) != 0)
@@ -104,7 +104,7 @@ nd_input(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p)
 	if (memcmp(ip->dst_addr, port->addr6.b, 16) != 0)
 		return 0;
 	if (ic[1] != 0 || icmp6_sum(ip, ic, len) != 0xffff) {
-		worker_drop(w, m, DROP_bad_icmp_checksum);
+		stage_drop(w, m, DROP_bad_icmp_checksum);
 		return 1;
 	}
 	/* The pseudo header sums the same with the addresses swapped: patch the type only. */
@@ -125,6 +125,6 @@ nd_input(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p)
 	eth->dst_addr = tmp;
 	eth->src_addr = port->mac;
 	w->st.icmp_replied++;
-	worker_tx(w, p->in_port, m);
+	stage_tx(w, p->in_port, m);
 	return 1;
 }

@@ -4,8 +4,9 @@
 
 #include <rte_mbuf.h>
 
+#include "net/dp.h"
 #include "packet/pkt6.h"
-#include "worker/worker.h"
+#include "packet/stage.h"
 
 /*
  * IPv6 for the node's own port addresses: neighbour discovery (RFC 4861) and echo. A
@@ -30,6 +31,6 @@ enum {
  * twin's link-local address), an advertisement, an echo to another address (the caller
  * gives it to the twin or counts it). Worker.
  */
-int nd_input(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p);
+int nd_input(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p);
 
 #endif

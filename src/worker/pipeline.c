@@ -11,6 +11,7 @@
 #include "forward/laddr.h"
 #include "forward/peer.h"
 #include "net/arp.h"
+#include "net/egress.h"
 #include "net/icmp.h"
 #include "net/nd.h"
 #include "net/neigh.h"
@@ -27,7 +28,7 @@ conn_gauge(uint8_t state)
 }
 
 static inline void
-conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t bytes)
+conn_account(struct stage *w, const struct conn *c, enum conn_dir dir, uint32_t bytes)
 {
 	struct vs_counters *sc = dp_svc_counters(w->dp, w->id, c->svc_slot);
 	struct vs_counters *bc = dp_be_counters(w->dp, w->id, c->be_slot);
@@ -43,7 +44,7 @@ conn_account(struct worker *w, const struct conn *c, enum conn_dir dir, uint32_t
 
 /* Give back what a conn holds: what its mode took (a LIP port) and its place in the gauges. */
 static void
-conn_release_res(struct worker *w, struct conn *c)
+conn_release_res(struct stage *w, struct conn *c)
 {
 	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), GAUGE_NONE);
 	if (fwd_of(c)->release != NULL)
@@ -69,16 +70,16 @@ tcp_is_syn_only(uint8_t flags)
  * ran out is answered with time-exceeded, as a router does (so traceroute shows the node).
  */
 static inline void
-pipeline_drop(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p, unsigned reason)
+pipeline_drop(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p, unsigned reason)
 {
 	if (reason == DROP_ttl_exceeded)
 		icmp_send_error(w, m, p, ICMP4_TIME_EXCEEDED, 0, 0);
-	worker_drop(w, m, reason);
+	stage_drop(w, m, reason);
 }
 
 /* A packet of an existing conn: state, deadline, counters, then the mode's xmit. */
 static inline void
-conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
+conn_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
 	    struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
@@ -107,7 +108,7 @@ conn_packet(struct worker *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
  * then becomes (or refreshes) the binding. -1 when no backend takes the conn.
  */
 static inline int
-conn_schedule(struct worker *w, const struct snap_service *svc, const struct pkt_meta *p)
+conn_schedule(struct stage *w, const struct snap_service *svc, const struct pkt_meta *p)
 {
 	struct persist_table *pt = w->dp->persist;
 	uint32_t src, now_s;
@@ -138,7 +139,7 @@ conn_schedule(struct worker *w, const struct snap_service *svc, const struct pkt
  * cannot be forwarded never holds a conn slot or a LIP port. 0 or a drop reason.
  */
 static inline unsigned
-conn_can_send(struct worker *w, const struct snap_backend *be, struct rte_mbuf *m,
+conn_can_send(struct stage *w, const struct snap_backend *be, struct rte_mbuf *m,
 	      const struct pkt_meta *p, uint8_t *c_port, uint32_t *c_nh)
 {
 	const struct dp *dp = w->dp;
@@ -150,7 +151,7 @@ conn_can_send(struct worker *w, const struct snap_backend *be, struct rte_mbuf *
 		     route_lookup(dp->routes, p->key.saddr, c_port, c_nh) < 0))
 		return DROP_no_route;
 	if (unlikely(neigh_lookup(dp->neigh, be->nh, &mac) < 0)) {
-		worker_neigh_event(w, NEIGH_EV_MISS, be->nh, be->out_port, NULL);
+		egress_neigh_event(w, NEIGH_EV_MISS, be->nh, be->out_port, NULL);
 		return DROP_neigh_unresolved;
 	}
 	/*
@@ -158,16 +159,16 @@ conn_can_send(struct worker *w, const struct snap_backend *be, struct rte_mbuf *
 	 * till then send to the MAC this packet came from when it came in where the reply goes.
 	 */
 	if (unlikely(neigh_lookup(dp->neigh, *c_nh, &mac) < 0)) {
-		worker_neigh_event(w, NEIGH_EV_MISS, *c_nh, *c_port, NULL);
+		egress_neigh_event(w, NEIGH_EV_MISS, *c_nh, *c_port, NULL);
 		if (*c_port == p->in_port)
-			neigh_hint_put(&w->hints, *c_nh, *c_port, &pkt_eth(m)->src_addr, w->now_ms);
+			neigh_hint_put(w->hints, *c_nh, *c_port, &pkt_eth(m)->src_addr, w->now_ms);
 	}
 	return 0;
 }
 
 /* A new conn to svc for the packet m (its first): the conn, or NULL when none was made. */
 static struct conn *
-conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
+conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	 struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
@@ -183,12 +184,12 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
 		r = peer_pass(w, m); /* perhaps another node's conn */
 		if (r != 0)
-			worker_drop(w, m, r);
+			stage_drop(w, m, r);
 		return NULL;
 	}
 	i = conn_schedule(w, svc, p);
 	if (unlikely(i < 0)) {
-		worker_drop(w, m, DROP_no_backend);
+		stage_drop(w, m, DROP_no_backend);
 		return NULL;
 	}
 	be = &svc->backends[i];
@@ -199,7 +200,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	}
 	c = conn_alloc(w->ct);
 	if (unlikely(c == NULL)) {
-		worker_drop(w, m, DROP_conn_table_full);
+		stage_drop(w, m, DROP_conn_table_full);
 		return NULL;
 	}
 	c->caddr = p->key.saddr;
@@ -214,7 +215,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	r = fwd->conn_init(w, c);
 	if (unlikely(r)) {
 		conn_abandon(w->ct, c);
-		worker_drop(w, m, r);
+		stage_drop(w, m, r);
 		return NULL;
 	}
 	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
@@ -227,7 +228,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->be_slot = be->slot;
 	c->expire = w->now + dp->timeout_ticks[c->state];
 	if (unlikely(conn_insert(w->ct, c, fwd->out_key(c, &kout) ? &kout : NULL, w->now) < 0)) {
-		worker_drop(w, m, DROP_conn_table_full);
+		stage_drop(w, m, DROP_conn_table_full);
 		return NULL;
 	}
 	w->st.conns_created++;
@@ -246,7 +247,7 @@ conn_new(struct worker *w, const struct snap_service *svc, struct rte_mbuf *m,
  * The conn it made, if any.
  */
 static struct conn *
-conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
+conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	  struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
@@ -257,14 +258,14 @@ conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 	/* Sources that cannot be real open nothing, reach no kernel and go to no peer. */
 	r = sanity_source(dp, snap, p);
 	if (unlikely(r)) {
-		worker_drop(w, m, r);
+		stage_drop(w, m, r);
 		return NULL;
 	}
 	svc = snap_service_find(snap, p->key.daddr, p->key.dport, p->key.proto);
 	if (svc != NULL)
 		return conn_new(w, svc, m, p);
 	if (snap_is_vip(snap, p->key.daddr)) {
-		worker_drop(w, m, DROP_no_service);
+		stage_drop(w, m, DROP_no_service);
 		return NULL;
 	}
 	kind = dp_local_kind(dp, p->key.daddr);
@@ -273,23 +274,16 @@ conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
 
 		/* Another worker's LIP port: its conn lives there. Hand the packet over. */
 		if (owner != w->id && owner < dp->n_workers) {
-			struct worker_out *o = &w->out;
-
-			if (o->n_handoff[owner] >= WORKER_BURST) {
-				worker_drop(w, m, DROP_handoff_full);
-				return NULL;
-			}
-			o->handoff[owner][o->n_handoff[owner]++] = m;
-			w->st.handoff_out++;
+			stage_handoff(w, owner, m);
 			return NULL;
 		}
-		worker_drop(w, m, DROP_no_conn);
+		stage_drop(w, m, DROP_no_conn);
 		return NULL;
 	}
 	/* Our own port address: the kernel's (BGP, SSH, health-check answers), if it has a twin. */
-	if (kind == DP_LOCAL_PORT && worker_to_kernel(w, p->key.daddr, m) == 0)
+	if (kind == DP_LOCAL_PORT && egress_to_kernel(w, p->key.daddr, m) == 0)
 		return NULL;
-	worker_drop(w, m, kind == DP_LOCAL_PORT ? DROP_no_service : DROP_not_for_us);
+	stage_drop(w, m, kind == DP_LOCAL_PORT ? DROP_no_service : DROP_not_for_us);
 	return NULL;
 }
 
@@ -299,7 +293,7 @@ conn_miss(struct worker *w, const struct snapshot *snap, struct rte_mbuf *m,
  * anew, as IPVS's conn_reuse_mode does.
  */
 static inline int
-conn_reused(struct worker *w, struct conn *c, enum conn_dir dir, const struct pkt_meta *p)
+conn_reused(struct stage *w, struct conn *c, enum conn_dir dir, const struct pkt_meta *p)
 {
 	if (c->proto != PROTO_TCP || dir != CONN_DIR_IN || !tcp_is_syn_only(p->tcp_flags))
 		return 0;
@@ -318,7 +312,7 @@ conn_reused(struct worker *w, struct conn *c, enum conn_dir dir, const struct pk
  * solicitations). The rest is not forwarded yet: unsupported_l3, or nd_ignored.
  */
 static void
-ipv6_to_kernel(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
+ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 {
 	const struct dp_port *port = &w->dp->ports[p6->in_port];
 	const uint8_t *dst = p6->key.daddr;
@@ -333,10 +327,10 @@ ipv6_to_kernel(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 	    (memcmp(dst, port->addr6.b, 16) == 0 || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
 	     (nd && dst[0] == 0xff))) {
 		w->st.to_kernel++;
-		worker_tx(w, DP_TWIN(p6->in_port), m);
+		stage_tx(w, STAGE_TWIN(p6->in_port), m);
 		return;
 	}
-	worker_drop(w, m, nd ? DROP_nd_ignored : DROP_unsupported_l3);
+	stage_drop(w, m, nd ? DROP_nd_ignored : DROP_unsupported_l3);
 }
 
 /*
@@ -345,14 +339,14 @@ ipv6_to_kernel(struct worker *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
  * forward IPv6 yet: the rest of what parses is dropped as unsupported_l3.
  */
 static void
-ipv6_input(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
+ipv6_input(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p)
 {
 	struct pkt6_meta p6;
 	int r;
 
 	r = pkt_parse6(m, &p6); /* its MACs passed sanity_frame() */
 	if (r != 0) {
-		worker_drop(w, m, (unsigned)r);
+		stage_drop(w, m, (unsigned)r);
 		return;
 	}
 	p6.in_port = p->in_port;
@@ -362,17 +356,18 @@ ipv6_input(struct worker *w, struct rte_mbuf *m, const struct pkt_meta *p)
 }
 
 void
-pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct stage *w = &wk->s;
 	const struct dp *dp = w->dp;
 	const struct snapshot *snap = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
-	struct pkt_meta meta[WORKER_BURST];
-	const void *keys[WORKER_BURST];
-	struct rte_mbuf *l4[WORKER_BURST];
-	struct pkt_meta *l4meta[WORKER_BURST];
-	void *data[WORKER_BURST];
-	const struct conn_key *missed[WORKER_BURST];
-	struct conn_key made[WORKER_BURST]; /* OUT keys of the conns this burst made */
+	struct pkt_meta meta[STAGE_BURST];
+	const void *keys[STAGE_BURST];
+	struct rte_mbuf *l4[STAGE_BURST];
+	struct pkt_meta *l4meta[STAGE_BURST];
+	void *data[STAGE_BURST];
+	const struct conn_key *missed[STAGE_BURST];
+	struct conn_key made[STAGE_BURST]; /* OUT keys of the conns this burst made */
 	uint64_t hits = 0;
 	unsigned i, j, k, nl4 = 0, nmissed = 0, nmade = 0;
 
@@ -388,7 +383,7 @@ pipeline_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (likely(r == 0) && p->key.proto == PROTO_TCP && p->kind == PKT_IPV4)
 			r = (int)sanity_tcp_flags(p);
 		if (unlikely(r)) {
-			worker_drop(w, m, (unsigned)r);
+			stage_drop(w, m, (unsigned)r);
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV6)) {

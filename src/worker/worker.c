@@ -10,15 +10,14 @@
 #include <rte_malloc.h>
 
 #include "flow/conn.h"
-#include "forward/laddr.h"
 #include "forward/fwd_icmp.h"
+#include "forward/laddr.h"
 #include "net/neigh.h"
 #include "worker/pipeline.h"
 #include "worker/worker.h"
 
 #define RING_SIZE 1024
 #define EXPIRE_BUDGET 256 /* conns visited per loop iteration */
-#define MISS_EVENT_MS 100 /* one miss event per next hop and worker per this */
 /* Idle backoff: after this many empty polls, sleep, doubling up to the cap. */
 #define IDLE_POLLS 128
 #define IDLE_SLEEP_MIN_US 16
@@ -36,29 +35,30 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 		errno = ENOMEM;
 		return NULL;
 	}
-	w->id = id;
-	w->dp = dp;
+	w->s.id = id;
+	w->s.dp = dp;
+	w->s.hints = &w->hints;
 	snprintf(name, sizeof(name), "conn%u_%p", id, (void *)dp);
-	w->ct = conn_table_create(name, capacity, socket, pipeline_conn_expired, w);
-	if (w->ct == NULL)
+	w->s.ct = conn_table_create(name, capacity, socket, pipeline_conn_expired, &w->s);
+	if (w->s.ct == NULL)
 		goto fail;
 	/* The quarantine holds what ends within its time; TIME_WAIT conns (which hold their
 	 * tuple longer) sit in the conn table, so half its size is room enough. */
-	w->lips = laddr_pool_create(dp->laddrs, dp->n_laddrs, id, dp->worker_mask, capacity / 2,
+	w->s.lips = laddr_pool_create(dp->laddrs, dp->n_laddrs, id, dp->worker_mask, capacity / 2,
 				    dp->lip_quarantine_ticks, socket);
-	if (w->lips == NULL)
+	if (w->s.lips == NULL)
 		goto fail;
 	snprintf(name, sizeof(name), "hoff%u_%p", id, (void *)dp);
 	w->handoff = rte_ring_create(name, RING_SIZE, socket, RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "ctx%u_%p", id, (void *)dp);
 	w->ctl_tx = rte_ring_create(name, RING_SIZE, socket, RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "ev%u_%p", id, (void *)dp);
-	w->events = rte_ring_create_elem(name, sizeof(struct neigh_event), RING_SIZE, socket,
+	w->s.events = rte_ring_create_elem(name, sizeof(struct neigh_event), RING_SIZE, socket,
 					 RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "icmp%u_%p", id, (void *)dp);
-	w->icmp = rte_ring_create_elem(name, sizeof(struct worker_icmp_hop), RING_SIZE, socket,
+	w->icmp = rte_ring_create_elem(name, sizeof(struct stage_icmp_hop), RING_SIZE, socket,
 				       RING_F_SC_DEQ);
-	if (w->handoff == NULL || w->ctl_tx == NULL || w->events == NULL || w->icmp == NULL)
+	if (w->handoff == NULL || w->ctl_tx == NULL || w->s.events == NULL || w->icmp == NULL)
 		goto fail;
 	/*
 	 * Registered now, before the control thread can publish anything, never from the
@@ -91,42 +91,24 @@ worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	if (w->registered)
-		rte_rcu_qsbr_thread_unregister(w->dp->qsbr, w->id);
-	conn_table_free(w->ct);
-	laddr_pool_free(w->lips);
+		rte_rcu_qsbr_thread_unregister(w->s.dp->qsbr, w->s.id);
+	conn_table_free(w->s.ct);
+	laddr_pool_free(w->s.lips);
 	if (w->handoff)
 		ring_drain_free(w->handoff);
 	if (w->ctl_tx)
 		ring_drain_free(w->ctl_tx);
 	rte_ring_free(w->handoff);
 	rte_ring_free(w->ctl_tx);
-	rte_ring_free(w->events);
+	rte_ring_free(w->s.events);
 	if (w->icmp) {
-		struct worker_icmp_hop h;
+		struct stage_icmp_hop h;
 
 		while (rte_ring_dequeue_elem(w->icmp, &h, sizeof(h)) == 0)
 			rte_pktmbuf_free(h.m);
 		rte_ring_free(w->icmp);
 	}
 	rte_free(w);
-}
-
-void
-worker_neigh_event(struct worker *w, uint8_t type, uint32_t ip, uint8_t port,
-		   const uint8_t *mac)
-{
-	struct neigh_event ev = { .ip = ip, .port = port, .type = type };
-
-	if (type == NEIGH_EV_MISS) {
-		/* A flood toward an unresolved hop must not become a flood of events. */
-		if (ip == w->last_miss_ip && w->now_ms - w->last_miss_ms < MISS_EVENT_MS)
-			return;
-		w->last_miss_ip = ip;
-		w->last_miss_ms = w->now_ms;
-	}
-	if (mac)
-		memcpy(ev.mac, mac, sizeof(ev.mac));
-	rte_ring_enqueue_elem(w->events, &ev, sizeof(ev));
 }
 
 uint64_t
@@ -142,20 +124,20 @@ worker_cpu_ns(const struct worker *w)
 void
 worker_expire(struct worker *w)
 {
-	conn_expire(w->ct, w->now, EXPIRE_BUDGET);
-	laddr_expire(w->lips, w->now, EXPIRE_BUDGET);
+	conn_expire(w->s.ct, w->s.now, EXPIRE_BUDGET);
+	laddr_expire(w->s.lips, w->s.now, EXPIRE_BUDGET);
 }
 
 unsigned
 worker_icmp_search(struct worker *w)
 {
-	const struct snapshot *snap = __atomic_load_n(&w->dp->snap, __ATOMIC_ACQUIRE);
-	struct worker_icmp_hop h[WORKER_BURST];
+	const struct snapshot *snap = __atomic_load_n(&w->s.dp->snap, __ATOMIC_ACQUIRE);
+	struct stage_icmp_hop h[WORKER_BURST];
 	unsigned n, i;
 
 	n = rte_ring_dequeue_burst_elem(w->icmp, h, sizeof(h[0]), WORKER_BURST, NULL);
 	for (i = 0; i < n; i++)
-		fwd_icmp_search(w, snap, h[i].m, h[i].hops);
+		fwd_icmp_search(&w->s, snap, h[i].m, h[i].hops);
 	return n;
 }
 
@@ -170,7 +152,7 @@ out_port_id(const struct dp *dp, unsigned slot)
 static void
 flush_slot(struct worker *w, unsigned slot)
 {
-	struct worker_out *o = &w->out;
+	struct stage_out *o = &w->s.out;
 	uint16_t n = o->n[slot], sent, i;
 	int port = slot < SL_MAX_PORTS;
 
@@ -178,17 +160,17 @@ flush_slot(struct worker *w, unsigned slot)
 		return;
 	if (port)
 		for (i = 0; i < n; i++)
-			w->st.port_tx_bytes[slot] += rte_pktmbuf_pkt_len(o->pkts[slot][i]);
-	sent = rte_eth_tx_burst(out_port_id(w->dp, slot), (uint16_t)w->id, o->pkts[slot], n);
-	w->st.tx_pkts += sent;
+			w->s.st.port_tx_bytes[slot] += rte_pktmbuf_pkt_len(o->pkts[slot][i]);
+	sent = rte_eth_tx_burst(out_port_id(w->s.dp, slot), (uint16_t)w->s.id, o->pkts[slot], n);
+	w->s.st.tx_pkts += sent;
 	if (port)
-		w->st.port_tx[slot] += sent;
+		w->s.st.port_tx[slot] += sent;
 	for (i = sent; i < n; i++) {
 		if (port) {
-			w->st.port_tx_bytes[slot] -= rte_pktmbuf_pkt_len(o->pkts[slot][i]);
-			w->st.port_tx_full[slot]++;
+			w->s.st.port_tx_bytes[slot] -= rte_pktmbuf_pkt_len(o->pkts[slot][i]);
+			w->s.st.port_tx_full[slot]++;
 		}
-		worker_drop(w, o->pkts[slot][i], DROP_tx_full);
+		stage_drop(&w->s, o->pkts[slot][i], DROP_tx_full);
 	}
 	o->n[slot] = 0;
 }
@@ -197,14 +179,14 @@ flush_slot(struct worker *w, unsigned slot)
 static void
 worker_flush(struct worker *w)
 {
-	struct dp *dp = w->dp;
-	struct worker_out *o = &w->out;
+	struct dp *dp = w->s.dp;
+	struct stage_out *o = &w->s.out;
 	unsigned p, i;
 
 	for (p = 0; p < dp->n_ports; p++) {
 		flush_slot(w, p);
 		if (dp->ports[p].has_twin)
-			flush_slot(w, DP_TWIN(p));
+			flush_slot(w, STAGE_TWIN(p));
 	}
 	for (i = 0; i < dp->n_workers; i++) {
 		uint16_t n = o->n_handoff[i];
@@ -215,7 +197,7 @@ worker_flush(struct worker *w)
 		done = rte_ring_enqueue_burst(dp->workers[i]->handoff, (void **)o->handoff[i], n,
 					      NULL);
 		for (; done < n; done++)
-			worker_drop(w, o->handoff[i][done], DROP_handoff_full);
+			stage_drop(&w->s, o->handoff[i][done], DROP_handoff_full);
 		o->n_handoff[i] = 0;
 	}
 }
@@ -228,7 +210,7 @@ worker_flush(struct worker *w)
 static unsigned
 worker_from_kernel(struct worker *w)
 {
-	struct dp *dp = w->dp;
+	struct dp *dp = w->s.dp;
 	struct rte_mbuf *pkts[WORKER_BURST];
 	unsigned p, got = 0;
 	uint16_t n, i;
@@ -241,8 +223,8 @@ worker_from_kernel(struct worker *w)
 		for (q = 0; q < dp->n_workers; q++) {
 			n = rte_eth_rx_burst(dp->ports[p].twin_id, q, pkts, WORKER_BURST);
 			for (i = 0; i < n; i++)
-				worker_tx(w, (uint8_t)p, pkts[i]);
-			w->st.from_kernel += n;
+				stage_tx(&w->s, (uint8_t)p, pkts[i]);
+			w->s.st.from_kernel += n;
 			got += n;
 		}
 	}
@@ -260,8 +242,8 @@ worker_ctl_tx(struct worker *w)
 	for (i = 0; i < n; i++) {
 		uint8_t port = (uint8_t)pkts[i]->port;
 
-		if (port < w->dp->n_ports)
-			worker_tx(w, port, pkts[i]);
+		if (port < w->s.dp->n_ports)
+			stage_tx(&w->s, port, pkts[i]);
 		else
 			rte_pktmbuf_free(pkts[i]);
 	}
@@ -272,7 +254,7 @@ int
 worker_loop(void *arg)
 {
 	struct worker *w = arg;
-	struct dp *dp = w->dp;
+	struct dp *dp = w->s.dp;
 	struct rte_mbuf *pkts[WORKER_BURST];
 	unsigned idle = 0, sleep_us = IDLE_SLEEP_MIN_US;
 
@@ -280,24 +262,24 @@ worker_loop(void *arg)
 	if (pthread_getcpuclockid(pthread_self(), &w->cpu_clock) == 0)
 		w->cpu_clock_ok = 1;
 	/* Registered by worker_create(); online before the first look at dp->snap. */
-	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(dp->qsbr, w->s.id);
 	while (!w->stop) {
 		unsigned got = 0, p;
 		uint64_t t0 = rte_get_tsc_cycles();
 		uint16_t n;
 
-		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
+		rte_rcu_qsbr_quiescent(dp->qsbr, w->s.id);
 		worker_set_time(w, t0 / dp->tsc_per_ms);
 		for (p = 0; p < dp->n_ports; p++) {
-			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->id, pkts,
+			n = rte_eth_rx_burst(dp->ports[p].port_id, (uint16_t)w->s.id, pkts,
 					     WORKER_BURST);
 			if (n) {
 				unsigned k;
 
 				/* Counted here, not in the pipeline: a handoff is no second rx. */
-				w->st.rx_pkts += n;
+				w->s.st.rx_pkts += n;
 				for (k = 0; k < n; k++)
-					w->st.rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
+					w->s.st.rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
 				pipeline_run(w, pkts, n);
 				worker_flush(w);
 				got += n;
@@ -311,28 +293,28 @@ worker_loop(void *arg)
 		}
 		got += worker_icmp_search(w);
 		got += worker_ctl_tx(w);
-		if (w->id == 0)
+		if (w->s.id == 0)
 			got += worker_from_kernel(w);
 		worker_flush(w);
 		worker_expire(w);
 		if (got) {
 			/* "Busy" is this share of the TSC: the iterations that had packets to do. */
-			w->st.cycles_busy += rte_get_tsc_cycles() - t0;
-			w->st.polls_busy++;
+			w->s.st.cycles_busy += rte_get_tsc_cycles() - t0;
+			w->s.st.polls_busy++;
 			idle = 0;
 			sleep_us = IDLE_SLEEP_MIN_US;
 			continue;
 		}
-		w->st.polls_idle++;
+		w->s.st.polls_idle++;
 		if (++idle < IDLE_POLLS)
 			continue;
 		/* Idle: sleep a little, longer while it lasts; a packet waits at most the cap. */
-		rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+		rte_rcu_qsbr_thread_offline(dp->qsbr, w->s.id);
 		rte_delay_us_sleep(sleep_us);
-		rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+		rte_rcu_qsbr_thread_online(dp->qsbr, w->s.id);
 		if (sleep_us < IDLE_SLEEP_MAX_US)
 			sleep_us *= 2;
 	}
-	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_offline(dp->qsbr, w->s.id);
 	return 0;
 }

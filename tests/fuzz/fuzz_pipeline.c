@@ -17,7 +17,7 @@
 #include "control/spec.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
-#include "worker/dp.h"
+#include "worker/dp_build.h"
 #include "worker/pipeline.h"
 #include "worker/worker.h"
 
@@ -100,15 +100,15 @@ drain(struct worker *w)
 	int more;
 
 	for (p = 0; p < SL_MAX_PORTS; p++) {
-		rte_pktmbuf_free_bulk(w->out.pkts[p], w->out.n[p]);
-		w->out.n[p] = 0;
+		rte_pktmbuf_free_bulk(w->s.out.pkts[p], w->s.out.n[p]);
+		w->s.out.n[p] = 0;
 	}
 	for (k = 0; k < dp->n_workers; k++) {
-		uint16_t n = w->out.n_handoff[k];
+		uint16_t n = w->s.out.n_handoff[k];
 
-		w->out.n_handoff[k] = 0;
+		w->s.out.n_handoff[k] = 0;
 		if (n) {
-			pipeline_run(dp->workers[k], w->out.handoff[k], n);
+			pipeline_run(dp->workers[k], w->s.out.handoff[k], n);
 			drain(dp->workers[k]);
 		}
 	}
@@ -157,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The step also picks the worker: the fuzzer explores handoffs too. */
 		w = dp->workers[step & 1];
 		for (k = 0; k < dp->n_workers; k++) {
-			worker_set_time(dp->workers[k], dp->workers[k]->now_ms + (uint64_t)(step >> 1) * 64);
+			worker_set_time(dp->workers[k], dp->workers[k]->s.now_ms + (uint64_t)(step >> 1) * 64);
 			worker_expire(dp->workers[k]);
 		}
 		burst[n++] = m;

@@ -17,13 +17,13 @@
 
 #include "config/config.h"
 #include "control/spec.h"
+#include "fixture.h"
 #include "flow/conn.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
-#include "worker/dp.h"
+#include "worker/dp_build.h"
 #include "worker/pipeline.h"
 #include "worker/worker.h"
-#include "fixture.h"
 
 static const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
 						   { { 2, 0, 0, 0, 0, 2 } } };
@@ -142,14 +142,14 @@ out_clear(struct worker *w)
 	unsigned p, i;
 
 	for (p = 0; p < SL_MAX_PORTS; p++) {
-		for (i = 0; i < w->out.n[p]; i++)
-			rte_pktmbuf_free(w->out.pkts[p][i]);
-		w->out.n[p] = 0;
+		for (i = 0; i < w->s.out.n[p]; i++)
+			rte_pktmbuf_free(w->s.out.pkts[p][i]);
+		w->s.out.n[p] = 0;
 	}
 	for (p = 0; p < SL_MAX_WORKERS; p++) {
-		for (i = 0; i < w->out.n_handoff[p]; i++)
-			rte_pktmbuf_free(w->out.handoff[p][i]);
-		w->out.n_handoff[p] = 0;
+		for (i = 0; i < w->s.out.n_handoff[p]; i++)
+			rte_pktmbuf_free(w->s.out.handoff[p][i]);
+		w->s.out.n_handoff[p] = 0;
 	}
 }
 
@@ -171,9 +171,9 @@ out_total(const struct worker *w)
 	unsigned p, n = 0;
 
 	for (p = 0; p < SL_MAX_PORTS; p++)
-		n += w->out.n[p];
+		n += w->s.out.n[p];
 	for (p = 0; p < SL_MAX_WORKERS; p++)
-		n += w->out.n_handoff[p];
+		n += w->s.out.n_handoff[p];
 	return n;
 }
 
@@ -190,8 +190,8 @@ static inline struct rte_mbuf *
 out_one(struct worker *w, unsigned port)
 {
 	assert_int_equal(out_total(w), 1);
-	assert_int_equal(w->out.n[port], 1);
-	return w->out.pkts[port][0];
+	assert_int_equal(w->s.out.n[port], 1);
+	return w->s.out.pkts[port][0];
 }
 
 static inline struct rte_ipv4_hdr *

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "test_eal.h"
 #include "env.h"
+#include "test_eal.h"
 
 static void
 test_arp(void **state)
@@ -42,33 +42,33 @@ test_arp(void **state)
 				    &client_mac, 6);
 		out_clear(e->w);
 		/* The asker is on the port's subnet: the control thread hears of it. */
-		assert_int_equal(rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)), 0);
+		assert_int_equal(rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)), 0);
 		assert_int_equal(ev.type, NEIGH_EV_LEARN);
 		assert_int_equal(ev.ip, fx_ip(sip));
 		assert_int_equal(ev.port, port);
 	}
-	assert_int_equal(e->w->st.arp_replied, 4);
+	assert_int_equal(e->w->s.st.arp_replied, 4);
 
 	/* Someone else's address, from a host we do not know: ignored and counted, nobody
 	 * learned. */
 	run1(e->w, fx_arp(mp, &client_mac, RTE_ARP_OP_REQUEST, "10.0.1.66", "10.0.1.77"), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_arp_ignored], 1);
-	assert_int_not_equal(rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)), 0);
+	assert_int_equal(e->w->s.st.drops[DROP_arp_ignored], 1);
+	assert_int_not_equal(rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)), 0);
 
 	/* A reply to our request is learned and consumed, not dropped. */
 	run1(e->w, fx_arp(mp, &be_mac, RTE_ARP_OP_REPLY, "10.0.2.13", "10.0.2.1"), 1);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)), 0);
+	assert_int_equal(rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)), 0);
 	assert_int_equal(ev.ip, fx_ip("10.0.2.13"));
 	assert_memory_equal(ev.mac, &be_mac, 6);
-	assert_int_equal(e->w->st.drops[DROP_arp_ignored], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_arp_ignored], 1);
 
 	/* Truncated ARP. */
 	m = fx_arp(mp, &client_mac, RTE_ARP_OP_REQUEST, "10.0.1.2", "10.0.1.1");
 	rte_pktmbuf_trim(m, 10);
 	run1(e->w, m, 0);
-	assert_int_equal(e->w->st.drops[DROP_arp_malformed], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_arp_malformed], 1);
 	assert_int_equal(out_total(e->w), 0);
 	env_free(e);
 }
@@ -91,8 +91,8 @@ test_neigh_unresolved(void **state)
 		run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
 	}
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 3);
-	while (rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)) == 0) {
+	assert_int_equal(e->w->s.st.drops[DROP_neigh_unresolved], 3);
+	while (rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)) == 0) {
 		assert_int_equal(ev.type, NEIGH_EV_MISS);
 		assert_int_equal(ev.ip, fx_ip("10.0.2.21"));
 		assert_int_equal(ev.port, 1);
@@ -143,18 +143,18 @@ test_reply_before_client_resolved(void **state)
 				    6);
 		out_clear(e->w);
 	}
-	while (rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)) == 0)
+	while (rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)) == 0)
 		misses += ev.type == NEIGH_EV_MISS && ev.port == 0;
 	assert_true(misses >= 16);
-	assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 0);
+	assert_int_equal(e->w->s.st.drops[DROP_neigh_unresolved], 0);
 
 	/* Once the hint is old, and the table still has nothing: dropped, as before. */
-	worker_set_time(e->w, e->w->now_ms + NEIGH_HINT_MS + 1);
+	worker_set_time(e->w, e->w->s.now_ms + NEIGH_HINT_MS + 1);
 	{
 		struct conn_key k = { .saddr = fx_ip("10.0.1.100"), .daddr = fx_ip("10.0.0.10"),
 				      .sport = RTE_BE16(5353), .dport = RTE_BE16(53), .proto = 17 };
 		enum conn_dir dir;
-		struct conn *c = conn_lookup(e->w->ct, &k, &dir);
+		struct conn *c = conn_lookup(e->w->s.ct, &k, &dir);
 		struct fx_l4 r = { .proto = IPPROTO_UDP, .src = "10.0.2.21", .dst = "10.0.2.100",
 				   .sport = 53 };
 
@@ -162,7 +162,7 @@ test_reply_before_client_resolved(void **state)
 		r.dport = rte_be_to_cpu_16(c->lport);
 		run1(e->w, fx_frame(mp, &be_mac, &port_mac[1], &r), 1);
 		assert_int_equal(out_total(e->w), 0);
-		assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 1);
+		assert_int_equal(e->w->s.st.drops[DROP_neigh_unresolved], 1);
 	}
 	env_free(e);
 }

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "common/addr.h"
-#include "test_eal.h"
 #include "env.h"
+#include "test_eal.h"
 
 #define N_EST 8    /* established TCP conns, a packet each way */
 #define N_UDP 4    /* new UDP flows: two datagrams and the backend's reply each */
@@ -38,10 +38,10 @@ udp(const char *src, uint16_t sport, const char *dst, uint16_t dport, const char
 static unsigned
 tuples(struct worker *w, unsigned port, char out[][64])
 {
-	unsigned i, n = w->out.n[port];
+	unsigned i, n = w->s.out.n[port];
 
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = w->out.pkts[port][i];
+		struct rte_mbuf *m = w->s.out.pkts[port][i];
 		struct rte_ipv4_hdr *ip = ip_of(m);
 		struct rte_udp_hdr *l4 = (struct rte_udp_hdr *)(ip + 1);
 		char s[16], d[16];
@@ -82,7 +82,7 @@ test_mixed_burst(void **state)
 			       &client_mac, 0), 0);
 		out_clear(e->w);
 	}
-	assert_int_equal(conn_count(e->w->ct), N_EST);
+	assert_int_equal(conn_count(e->w->s.ct), N_EST);
 
 	/* The burst, interleaved so that no two frames of a kind are neighbours. */
 	for (i = 0; i < N_EST; i++) {
@@ -118,12 +118,12 @@ test_mixed_burst(void **state)
 	pipeline_run(e->w, burst, (uint16_t)n);
 
 	for (k = 0; k < DROP_MAX; k++)
-		if (e->w->st.drops[k] != 0)
-			fail_msg("dropped %llu as %s", (unsigned long long)e->w->st.drops[k],
+		if (e->w->s.st.drops[k] != 0)
+			fail_msg("dropped %llu as %s", (unsigned long long)e->w->s.st.drops[k],
 				 drop_name(k));
 	assert_int_equal(out_total(e->w), WORKER_BURST);
-	assert_int_equal(conn_count(e->w->ct), N_EST + N_UDP + N_SYN);
-	assert_int_equal(e->w->st.conns_created, N_EST + N_UDP + N_SYN);
+	assert_int_equal(conn_count(e->w->s.ct), N_EST + N_UDP + N_SYN);
+	assert_int_equal(e->w->s.st.conns_created, N_EST + N_UDP + N_SYN);
 	for (k = 0; k < 2; k++) {
 		unsigned m = tuples(e->w, k, got);
 

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
+#include "env.h"
 #include "net/icmp.h"
 #include "test_eal.h"
-#include "env.h"
 
 static const struct rte_ether_addr router_mac = { { 2, 0, 0, 0, 1, 0xfe } };
 
@@ -124,7 +124,7 @@ test_frag_needed_reaches_backend(void **state)
 		assert_int_equal(l4_sum(in, th), 0xffff);
 		out_clear(e->w);
 	}
-	assert_int_equal(e->w->st.icmp_relayed, 32);
+	assert_int_equal(e->w->s.st.icmp_relayed, 32);
 	env_free(e);
 }
 
@@ -146,7 +146,7 @@ test_client_side_error_across_workers(void **state)
 
 	(void)state;
 	for (k = 1; k < 3; k++) {
-		worker_set_time(e->dp->workers[k], w0->now_ms);
+		worker_set_time(e->dp->workers[k], w0->s.now_ms);
 		neigh_learn(e->dp->neigh, fx_ip("10.0.1.254"), 0, &router_mac, 0);
 	}
 	run1(w0, tcp("10.0.1.2", 41500, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
@@ -157,11 +157,11 @@ test_client_side_error_across_workers(void **state)
 			    tcp("10.0.0.10", 80, "10.0.1.2", 41500, RTE_TCP_ACK_FLAG, &client_mac,
 				0), 40, 0), 0);
 	assert_int_equal(out_total(w2), 0);
-	assert_int_equal(w2->st.handoff_out, 1);
+	assert_int_equal(w2->s.st.handoff_out, 1);
 	assert_int_equal(worker_icmp_search(w0), 1);
 	m = out_one(w0, 1);
 	assert_error_ok(m, ICMP4_DEST_UNREACH, 4);
-	assert_int_equal(w0->st.icmp_relayed, 1);
+	assert_int_equal(w0->s.st.icmp_relayed, 1);
 	out_clear(w0);
 	/* on worker 1 it goes to 2, then to 0, which relays it */
 	run1(w1, icmp_error("10.0.1.254", "10.0.0.10", ICMP4_DEST_UNREACH, 4, mtu,
@@ -171,7 +171,7 @@ test_client_side_error_across_workers(void **state)
 	assert_int_equal(out_total(w2), 0);
 	assert_int_equal(worker_icmp_search(w0), 1);
 	assert_int_equal(out_total(w0), 1);
-	assert_int_equal(w0->st.icmp_relayed, 2);
+	assert_int_equal(w0->s.st.icmp_relayed, 2);
 	out_clear(w0);
 	/* about no conn at all: 1 -> 2 -> 0, where the third try gives up */
 	run1(w1, icmp_error("10.0.1.254", "10.0.0.10", ICMP4_DEST_UNREACH, 4, mtu,
@@ -181,8 +181,8 @@ test_client_side_error_across_workers(void **state)
 	assert_int_equal(worker_icmp_search(w0), 1);
 	assert_int_equal(worker_icmp_search(w1), 0);
 	assert_int_equal(out_total(w0) + out_total(w1) + out_total(w2), 0);
-	assert_int_equal(w0->st.drops[DROP_icmp_no_conn], 1);
-	assert_int_equal(w1->st.drops[DROP_icmp_no_conn] + w2->st.drops[DROP_icmp_no_conn], 0);
+	assert_int_equal(w0->s.st.drops[DROP_icmp_no_conn], 1);
+	assert_int_equal(w1->s.st.drops[DROP_icmp_no_conn] + w2->s.st.drops[DROP_icmp_no_conn], 0);
 	env_free(e);
 }
 
@@ -220,7 +220,7 @@ test_port_unreachable_reaches_client(void **state)
 	assert_int_equal(rte_be_to_cpu_16(uh->dst_port), 53);
 	/* The whole datagram is quoted: its checksum is the client's own again. */
 	assert_int_equal(l4_sum(in, uh), 0xffff);
-	assert_int_equal(e->w->st.icmp_relayed, 1);
+	assert_int_equal(e->w->s.st.icmp_relayed, 1);
 	env_free(e);
 }
 
@@ -237,7 +237,7 @@ test_errors_not_relayed(void **state)
 			      tcp("10.0.0.10", 80, "10.0.1.2", 41000, RTE_TCP_ACK_FLAG,
 				  &client_mac, 0), 40, 0), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_icmp_no_conn], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_icmp_no_conn], 1);
 	/* A conn, but the error's checksum is wrong */
 	run1(e->w, tcp("10.0.1.2", 41000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	out_clear(e->w);
@@ -247,20 +247,20 @@ test_errors_not_relayed(void **state)
 	((struct rte_icmp_hdr *)(ip_of(m) + 1))->icmp_cksum ^= 0x0100;
 	run1(e->w, m, 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_bad_icmp_checksum], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_bad_icmp_checksum], 1);
 	/* About the conn, but addressed elsewhere than the VIP that sent the quoted packet */
 	run1(e->w, icmp_error("10.0.1.254", "10.0.1.1", ICMP4_DEST_UNREACH, 4, 0,
 			      tcp("10.0.0.10", 80, "10.0.1.2", 41000, RTE_TCP_ACK_FLAG,
 				  &client_mac, 0), 40, 0), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_icmp_no_conn], 2);
+	assert_int_equal(e->w->s.st.drops[DROP_icmp_no_conn], 2);
 	/* A quote cut before the ports */
 	run1(e->w, icmp_error("10.0.1.254", "10.0.0.10", ICMP4_DEST_UNREACH, 4, 0,
 			      tcp("10.0.0.10", 80, "10.0.1.2", 41000, RTE_TCP_ACK_FLAG,
 				  &client_mac, 0), 22, 0), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_l4_truncated], 1);
-	assert_int_equal(e->w->st.icmp_relayed, 0);
+	assert_int_equal(e->w->s.st.drops[DROP_l4_truncated], 1);
+	assert_int_equal(e->w->s.st.icmp_relayed, 0);
 	env_free(e);
 }
 

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
+#include "env.h"
 #include "forward/laddr.h"
 #include "test_eal.h"
-#include "env.h"
 
 /* Open a conn from client:cport; the LIP port and backend its SYN left with. */
 static uint16_t
@@ -37,7 +37,7 @@ conn_of(struct env *e, const char *client, uint16_t cport)
 			      .sport = rte_cpu_to_be_16(cport), .dport = RTE_BE16(80), .proto = 6 };
 	enum conn_dir dir;
 
-	return conn_lookup(e->w->ct, &k, &dir);
+	return conn_lookup(e->w->s.ct, &k, &dir);
 }
 
 /*
@@ -65,12 +65,12 @@ test_reuse_continues_quarantine_holds(void **state)
 	p2 = syn(e, "10.0.1.2", 46000, &be2);
 	assert_int_equal(be2, be1);
 	assert_int_equal(p2, p1); /* continued on its own quarantined tuple */
-	assert_true(laddr_stats(e->w->lips)->continued >= 1);
+	assert_true(laddr_stats(e->w->s.lips)->continued >= 1);
 	/* Now make the tuple rest: the conn ends (TIME_WAIT, then expiry). */
 	c = conn_of(e, "10.0.1.2", 46000);
 	c->state = TCP_S_TIME_WAIT;
-	conn_set_expire(e->w->ct, c, e->w->now + e->dp->timeout_ticks[TCP_S_TIME_WAIT]);
-	worker_set_time(e->w, e->w->now_ms + 3000); /* TIME_WAIT is 2 s in the fixture */
+	conn_set_expire(e->w->s.ct, c, e->w->s.now + e->dp->timeout_ticks[TCP_S_TIME_WAIT]);
+	worker_set_time(e->w, e->w->s.now_ms + 3000); /* TIME_WAIT is 2 s in the fixture */
 	worker_expire(e->w);
 	assert_null(conn_of(e, "10.0.1.2", 46000));
 	/* Another client, same port, to both backends in turn: never the resting tuple on the
@@ -89,9 +89,9 @@ test_reuse_continues_quarantine_holds(void **state)
 		assert_int_equal(checked, 1);
 	}
 	/* After the quarantine (60 s) it is anyone's again. */
-	worker_set_time(e->w, e->w->now_ms + 61000);
+	worker_set_time(e->w, e->w->s.now_ms + 61000);
 	worker_expire(e->w);
-	assert_int_equal(laddr_stats(e->w->lips)->q_entries, 0);
+	assert_int_equal(laddr_stats(e->w->s.lips)->q_entries, 0);
 	env_free(e);
 }
 

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
+#include "env.h"
 #include "net/nd.h"
 #include "test_eal.h"
-#include "env.h"
 
 #define PORT6 "2001:db8:1::1"
 
@@ -144,7 +144,7 @@ test_solicitation_answered(void **state)
 	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), "\x33\x33\0\0\0\x01", 6);
 	check_na(m, "ff02::1", 0x20);
 	out_clear(e->w);
-	assert_int_equal(e->w->st.nd_replied, 9);
+	assert_int_equal(e->w->s.st.nd_replied, 9);
 	env_free(e);
 }
 
@@ -156,21 +156,21 @@ test_solicitation_refused(void **state)
 
 	(void)state;
 	run1(e->w, ns("2001:db8:1::2", PORT6, 64), 0); /* routed here: not from the link */
-	assert_int_equal(e->w->st.drops[DROP_nd_malformed], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_nd_malformed], 1);
 	run1(e->w, ns("2001:db8:1::2", "2001:db8:1::7", 255), 0); /* another host's */
-	assert_int_equal(e->w->st.drops[DROP_nd_ignored], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_nd_ignored], 1);
 	m = ns("2001:db8:1::2", PORT6, 255);
 	rte_pktmbuf_mtod(m, uint8_t *)[54 + 8 + 15] ^= 0x10; /* target changed, sum not */
 	run1(e->w, m, 0);
-	assert_int_equal(e->w->st.drops[DROP_bad_icmp_checksum], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_bad_icmp_checksum], 1);
 	/* the backend port has no IPv6 address: nothing of ours there */
 	m = ns("2001:db8:1::2", PORT6, 255);
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 0, &port_mac[1], 6);
 	m->port = 1;
 	pipeline_run(e->w, &m, 1);
-	assert_int_equal(e->w->st.drops[DROP_nd_ignored], 2);
+	assert_int_equal(e->w->s.st.drops[DROP_nd_ignored], 2);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.nd_replied, 0);
+	assert_int_equal(e->w->s.st.nd_replied, 0);
 	env_free(e);
 }
 
@@ -195,12 +195,12 @@ test_echo6(void **state)
 	assert_memory_equal(b + 58, echo + 4, sizeof(echo) - 4);
 	assert_int_equal(sum6(b + 22, b + 38, b + 54, sizeof(echo)), 0xffff);
 	out_clear(e->w);
-	assert_int_equal(e->w->st.icmp_replied, 1);
+	assert_int_equal(e->w->s.st.icmp_replied, 1);
 	/* to another address: not ours to answer (IPv6 is not forwarded yet) */
 	run1(e->w, icmp6("2001:db8:1::2", "2001:db8::10", &port_mac[0], 64, echo, sizeof(echo)),
 	     0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_unsupported_l3], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_unsupported_l3], 1);
 	env_free(e);
 }
 

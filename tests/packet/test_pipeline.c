@@ -16,16 +16,16 @@
 #include <rte_ring.h>
 
 #include "config/config.h"
+#include "fixture.h"
 #include "flow/conn.h"
 #include "forward/laddr.h"
 #include "forward/peer.h"
+#include "net/dp.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
 #include "test_eal.h"
-#include "worker/dp.h"
 #include "worker/pipeline.h"
 #include "worker/worker.h"
-#include "fixture.h"
 
 #include "env.h"
 
@@ -65,11 +65,11 @@ test_fullnat_tcp_lifecycle(void **state)
 	out_clear(e->w);
 	k = (struct conn_key){ .saddr = fx_ip("10.0.1.2"), .daddr = fx_ip("10.0.0.10"),
 			       .sport = RTE_BE16(40000), .dport = RTE_BE16(80), .proto = 6 };
-	c = conn_lookup(e->w->ct, &k, &dir);
+	c = conn_lookup(e->w->s.ct, &k, &dir);
 	assert_non_null(c);
 	assert_int_equal(dir, CONN_DIR_IN);
 	assert_int_equal(c->state, TCP_S_SYN_RECV);
-	assert_int_equal(e->w->st.conns_created, 1);
+	assert_int_equal(e->w->s.st.conns_created, 1);
 
 	/* SYN-ACK from the backend: back to the client as the VIP. */
 	run1(e->w, tcp(be, 8080, "10.0.2.100", lport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
@@ -119,16 +119,16 @@ test_fullnat_tcp_lifecycle(void **state)
 	assert_int_equal(e->dp->svc_gauges[0].inactive, 1);
 
 	/* TIME_WAIT lasts 2 s here: not gone at 1 s, gone at 3 s, its tuple in quarantine. */
-	worker_set_time(e->w, e->w->now_ms + 1000);
+	worker_set_time(e->w, e->w->s.now_ms + 1000);
 	worker_expire(e->w);
-	assert_int_equal(conn_count(e->w->ct), 1);
-	worker_set_time(e->w, e->w->now_ms + 2000);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
+	worker_set_time(e->w, e->w->s.now_ms + 2000);
 	worker_expire(e->w);
-	assert_int_equal(conn_count(e->w->ct), 0);
-	assert_null(conn_lookup(e->w->ct, &k, &dir));
-	assert_int_equal(laddr_stats(e->w->lips)->q_entries, 1);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
+	assert_null(conn_lookup(e->w->s.ct, &k, &dir));
+	assert_int_equal(laddr_stats(e->w->s.lips)->q_entries, 1);
 	assert_int_equal(e->dp->svc_gauges[0].inactive, 0);
-	assert_int_equal(e->w->st.conns_expired, 1);
+	assert_int_equal(e->w->s.st.conns_expired, 1);
 	env_free(e);
 }
 
@@ -168,10 +168,10 @@ test_fullnat_udp(void **state)
 	out_clear(e->w);
 
 	/* The UDP idle timeout (5 s) ends it. */
-	assert_int_equal(conn_count(e->w->ct), 1);
-	worker_set_time(e->w, e->w->now_ms + 6000);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
+	worker_set_time(e->w, e->w->s.now_ms + 6000);
 	worker_expire(e->w);
-	assert_int_equal(conn_count(e->w->ct), 0);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
 	env_free(e);
 }
 
@@ -203,7 +203,7 @@ test_icmp_echo(void **state)
 	f.dst = "10.0.0.99";
 	run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_icmp_unhandled], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_icmp_unhandled], 1);
 	env_free(e);
 }
 
@@ -295,7 +295,7 @@ test_drops(void **state)
 		struct rte_mbuf *m = tcp("10.0.1.2", (uint16_t)(41000 + i), "10.0.0.10", 80,
 					 RTE_TCP_SYN_FLAG, &client_mac, 0);
 
-		memcpy(before, e->w->st.drops, sizeof(before));
+		memcpy(before, e->w->s.st.drops, sizeof(before));
 		cases[i].brk(m);
 		run1(e->w, m, 0);
 		/* Nothing out (but the time-exceeded that a TTL of 1 earns), and exactly this
@@ -303,14 +303,14 @@ test_drops(void **state)
 		assert_int_equal(out_total(e->w), cases[i].reason == DROP_ttl_exceeded);
 		out_clear(e->w);
 		for (r = 1; r < DROP_MAX; r++)
-			assert_int_equal(e->w->st.drops[r] - before[r], r == cases[i].reason);
+			assert_int_equal(e->w->s.st.drops[r] - before[r], r == cases[i].reason);
 	}
 	/* A reply to a LIP port with no conn. */
 	run1(e->w, tcp("10.0.2.11", 8080, "10.0.2.100", 2000, RTE_TCP_ACK_FLAG, &be_mac, 1), 1);
-	assert_int_equal(e->w->st.drops[DROP_no_conn], 2);
+	assert_int_equal(e->w->s.st.drops[DROP_no_conn], 2);
 	assert_int_equal(out_total(e->w), 0);
 	/* None made a conn, the TTL case included: it could not be forwarded. */
-	assert_int_equal(conn_count(e->w->ct), 0);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
 	env_free(e);
 }
 
@@ -337,9 +337,9 @@ test_peer_pass(void **state)
 	len = rte_pktmbuf_data_len(m);
 	memcpy(in, rte_pktmbuf_mtod(m, void *), len);
 	run1(e->w, m, 0);
-	assert_int_equal(e->w->out.n[0], 2);
+	assert_int_equal(e->w->s.out.n[0], 2);
 	for (k = 0; k < 2; k++) {
-		o = e->w->out.pkts[0][k];
+		o = e->w->s.out.pkts[0][k];
 		/* The same IP packet one hop on (TTL - 1), a new Ethernet header: to the peer,
 		 * from us. */
 		assert_int_equal(rte_pktmbuf_data_len(o), len);
@@ -351,18 +351,18 @@ test_peer_pass(void **state)
 		assert_memory_equal(&pkt_eth(o)->dst_addr, &peer_mac[k], 6);
 		assert_memory_equal(&pkt_eth(o)->src_addr, &port_mac[0], 6);
 	}
-	assert_int_equal(e->w->st.to_peers, 2);
-	assert_int_equal(e->w->st.drops[DROP_no_conn], 0);
+	assert_int_equal(e->w->s.st.to_peers, 2);
+	assert_int_equal(e->w->s.st.drops[DROP_no_conn], 0);
 	out_clear(e->w);
 
 	/* What a peer passed us and we do not know either goes no further. */
 	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &peer_mac[1], 0), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_no_conn], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_no_conn], 1);
 
 	/* A SYN starts a conn here, as always. */
 	run1(e->w, tcp("10.0.1.2", 40001, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
-	assert_int_equal(e->w->out.n[1], 1);
+	assert_int_equal(e->w->s.out.n[1], 1);
 	out_clear(e->w);
 
 	/* A flood of such packets: PEER_BURST pass at once, the rest are counted. */
@@ -372,11 +372,11 @@ test_peer_pass(void **state)
 			       RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
 		out_clear(e->w);
 	}
-	assert_int_equal(e->w->st.drops[DROP_peer_limit], 10);
+	assert_int_equal(e->w->s.st.drops[DROP_peer_limit], 10);
 	/* Tokens come back with time: 100 per ms. */
 	worker_set_time(e->w, 2000001);
 	run1(e->w, tcp("10.0.1.3", 999, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
-	assert_int_equal(e->w->out.n[0], 2);
+	assert_int_equal(e->w->s.out.n[0], 2);
 	env_free(e);
 
 	/* A peer that is down (unresolved): the others still get it, and no neighbour event
@@ -386,12 +386,12 @@ test_peer_pass(void **state)
 	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
 	o = out_one(e->w, 0);
 	assert_memory_equal(&pkt_eth(o)->dst_addr, &peer_mac[1], 6);
-	assert_int_equal(rte_ring_count(e->w->events), 0);
+	assert_int_equal(rte_ring_count(e->w->s.events), 0);
 	env_free(e);
 	e = env_new_extra(1, 1024, "  peers: [10.0.1.12]\n");
 	run1(e->w, tcp("10.0.1.2", 40000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_neigh_unresolved], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_neigh_unresolved], 1);
 	env_free(e);
 }
 
@@ -415,10 +415,10 @@ test_conn_table_full(void **state)
 		}
 		out_clear(e->w);
 	}
-	assert_int_equal(conn_count(e->w->ct), 1024);
+	assert_int_equal(conn_count(e->w->s.ct), 1024);
 	run1(e->w, tcp("10.0.1.2", 20000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_conn_table_full], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_conn_table_full], 1);
 	/* Conns that exist keep flowing, both ways. */
 	run1(e->w, tcp("10.0.1.2", 10000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
 	assert_frame_ok(out_one(e->w, 1));
@@ -440,7 +440,7 @@ test_handoff(void **state)
 	const char *be;
 
 	(void)state;
-	worker_set_time(w1, w0->now_ms);
+	worker_set_time(w1, w0->s.now_ms);
 	run1(w0, tcp("10.0.1.2", 43000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	m = out_one(w0, 1);
 	lport = sport_of(m);
@@ -451,10 +451,10 @@ test_handoff(void **state)
 	run1(w1, tcp(be, 8080, "10.0.2.100", lport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, &be_mac,
 		     1), 1);
 	assert_int_equal(out_total(w1), 1);
-	assert_int_equal(w1->out.n_handoff[0], 1);
-	assert_int_equal(w1->st.handoff_out, 1);
-	m = w1->out.handoff[0][0];
-	w1->out.n_handoff[0] = 0;
+	assert_int_equal(w1->s.out.n_handoff[0], 1);
+	assert_int_equal(w1->s.st.handoff_out, 1);
+	m = w1->s.out.handoff[0][0];
+	w1->s.out.n_handoff[0] = 0;
 	pipeline_run(w0, &m, 1);
 	m = out_one(w0, 0);
 	assert_frame_ok(m);
@@ -523,18 +523,18 @@ test_time_wait_reuse(void **state)
 	(void)state;
 	run1(e->w, tcp("10.0.1.2", 46000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	out_clear(e->w);
-	c = conn_lookup(e->w->ct, &k, &dir);
+	c = conn_lookup(e->w->s.ct, &k, &dir);
 	assert_non_null(c);
 	c->state = TCP_S_TIME_WAIT;
 	run1(e->w, tcp("10.0.1.2", 46000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	m = out_one(e->w, 1);
 	assert_frame_ok(m);
 	out_clear(e->w);
-	c = conn_lookup(e->w->ct, &k, &dir);
+	c = conn_lookup(e->w->s.ct, &k, &dir);
 	assert_non_null(c);
 	assert_int_equal(c->state, TCP_S_SYN_RECV);
-	assert_int_equal(conn_count(e->w->ct), 1);
-	assert_int_equal(e->w->st.conns_created, 2);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
+	assert_int_equal(e->w->s.st.conns_created, 2);
 	assert_int_equal(e->dp->svc_gauges[0].inactive, 1);
 	env_free(e);
 }
@@ -575,7 +575,7 @@ test_persistence_across_workers(void **state)
 	e->cfg.services[0].persistence = 300;
 	e->cfg.services[0].sched = SL_SCHED_RR;
 	publish(e->dp, &e->cfg);
-	worker_set_time(e->dp->workers[1], e->w->now_ms);
+	worker_set_time(e->dp->workers[1], e->w->s.now_ms);
 	for (i = 0; i < 20; i++) {
 		struct worker *w = e->dp->workers[i & 1];
 
@@ -596,7 +596,7 @@ test_persistence_across_workers(void **state)
 	 * After the timeout the first client is scheduled anew. A third client takes rr's next
 	 * turn (the first backend), so the first client, no longer bound, gets the other one.
 	 */
-	worker_set_time(e->w, e->w->now_ms + 301 * 1000);
+	worker_set_time(e->w, e->w->s.now_ms + 301 * 1000);
 	run1(e->w, tcp("10.0.1.4", 48300, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	m = out_one(e->w, 1);
 	assert_int_equal(ip_of(m)->dst_addr, first);
@@ -619,7 +619,7 @@ test_max_conns_across_workers(void **state)
 	(void)state;
 	e->cfg.services[0].backends[0].max_conns = 3;
 	publish(e->dp, &e->cfg);
-	worker_set_time(e->dp->workers[1], e->w->now_ms);
+	worker_set_time(e->dp->workers[1], e->w->s.now_ms);
 	for (i = 0; i < 12; i++) {
 		struct worker *w = e->dp->workers[i & 1];
 

@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
+#include "env.h"
 #include "forward/peer.h"
 #include "net/icmp.h"
 #include "test_eal.h"
-#include "env.h"
 
 /* The one reason counted since `before`; nothing else. */
 static void
@@ -22,9 +22,9 @@ assert_only_drop(const struct worker *w, const uint64_t *before, unsigned reason
 	unsigned r;
 
 	for (r = 1; r < DROP_MAX; r++)
-		if (w->st.drops[r] - before[r] != (r == reason))
+		if (w->s.st.drops[r] - before[r] != (r == reason))
 			fail_msg("drop %s: %" PRIu64 " (wanted %s once)", drop_name(r),
-				 w->st.drops[r] - before[r], drop_name(reason));
+				 w->s.st.drops[r] - before[r], drop_name(reason));
 }
 
 static struct rte_mbuf *
@@ -90,20 +90,20 @@ test_bad_sources(void **state)
 				want = DROP_land;
 			if (k == 3 && want == DROP_land && strcmp(cases[i].src, "10.0.0.10") == 0)
 				want = DROP_src_local;
-			memcpy(before, e->w->st.drops, sizeof(before));
+			memcpy(before, e->w->s.st.drops, sizeof(before));
 			run1(e->w, m, 0);
 			assert_int_equal(out_total(e->w), 0);
 			assert_only_drop(e->w, before, want);
 		}
 	}
-	assert_int_equal(conn_count(e->w->ct), 0);
-	assert_int_equal(e->w->st.icmp_replied, 0);
-	assert_int_equal(e->w->st.icmp_err_sent, 0);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
+	assert_int_equal(e->w->s.st.icmp_replied, 0);
+	assert_int_equal(e->w->s.st.icmp_err_sent, 0);
 	/* A burst of 32 of them at once: the same, each counted. */
 	{
 		struct rte_mbuf *b[32];
 
-		memcpy(before, e->w->st.drops, sizeof(before));
+		memcpy(before, e->w->s.st.drops, sizeof(before));
 		for (i = 0; i < 32; i++) {
 			b[i] = tcp("127.0.0.1", (uint16_t)(1000 + i), "10.0.0.10", 80,
 				   RTE_TCP_SYN_FLAG, &client_mac, 0);
@@ -111,7 +111,7 @@ test_bad_sources(void **state)
 		}
 		pipeline_run(e->w, b, 32);
 		assert_int_equal(out_total(e->w), 0);
-		assert_int_equal(e->w->st.drops[DROP_src_martian] - before[DROP_src_martian], 32);
+		assert_int_equal(e->w->s.st.drops[DROP_src_martian] - before[DROP_src_martian], 32);
 	}
 	env_free(e);
 }
@@ -127,12 +127,12 @@ test_backend_as_client_and_bad_echo(void **state)
 
 	(void)state;
 	run1(e->w, tcp("10.0.2.11", 40000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &be_mac, 1), 1);
-	assert_int_equal(conn_count(e->w->ct), 1);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
 	assert_int_equal(out_total(e->w), 1);
 	out_clear(e->w);
 	m = ping("10.0.1.2", "10.0.0.10");
 	((struct rte_icmp_hdr *)(ip_of(m) + 1))->icmp_cksum ^= 0x00ff;
-	memcpy(before, e->w->st.drops, sizeof(before));
+	memcpy(before, e->w->s.st.drops, sizeof(before));
 	run1(e->w, m, 0);
 	assert_int_equal(out_total(e->w), 0);
 	assert_only_drop(e->w, before, DROP_bad_icmp_checksum);
@@ -166,18 +166,18 @@ test_flag_sets(void **state)
 	(void)state;
 	neigh_learn(e->dp->neigh, fx_ip("10.0.1.12"), 0, &peer_mac, 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memcpy(before, e->w->st.drops, sizeof(before));
+		memcpy(before, e->w->s.st.drops, sizeof(before));
 		run1(e->w, tcp("10.0.1.2", (uint16_t)(40000 + i), "10.0.0.10", 80, cases[i].flags,
 			       &client_mac, 0), 0);
 		assert_int_equal(out_total(e->w), 0);
 		assert_only_drop(e->w, before, cases[i].reason);
 	}
-	assert_int_equal(e->w->st.to_peers, 0);
-	assert_int_equal(conn_count(e->w->ct), 0);
+	assert_int_equal(e->w->s.st.to_peers, 0);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
 	/* What real stacks send still flows: an ACK of no conn goes to the peer. */
 	run1(e->w, tcp("10.0.1.2", 41000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG,
 		       &client_mac, 0), 0);
-	assert_int_equal(e->w->st.to_peers, 1);
+	assert_int_equal(e->w->s.st.to_peers, 1);
 	env_free(e);
 }
 
@@ -198,24 +198,24 @@ test_macs(void **state)
 	uint64_t before[DROP_MAX];
 
 	(void)state;
-	memcpy(before, e->w->st.drops, sizeof(before));
+	memcpy(before, e->w->s.st.drops, sizeof(before));
 	run1(e->w, fx_frame(mp, &client_mac, &other, &f), 0);
 	assert_only_drop(e->w, before, DROP_mac_not_ours);
-	memcpy(before, e->w->st.drops, sizeof(before));
+	memcpy(before, e->w->s.st.drops, sizeof(before));
 	run1(e->w, fx_frame(mp, &client_mac, &bcast, &f), 0);
 	assert_only_drop(e->w, before, DROP_mac_not_ours);
-	memcpy(before, e->w->st.drops, sizeof(before));
+	memcpy(before, e->w->s.st.drops, sizeof(before));
 	run1(e->w, fx_frame(mp, &bcast, &port_mac[0], &f), 0);
 	assert_only_drop(e->w, before, DROP_mac_bad_source);
-	memcpy(before, e->w->st.drops, sizeof(before));
+	memcpy(before, e->w->s.st.drops, sizeof(before));
 	run1(e->w, fx_frame(mp, &mcast, &port_mac[0], &f), 0);
 	assert_only_drop(e->w, before, DROP_mac_bad_source);
 	/* an ARP frame from a group MAC too */
-	memcpy(before, e->w->st.drops, sizeof(before));
+	memcpy(before, e->w->s.st.drops, sizeof(before));
 	run1(e->w, fx_arp(mp, &bcast, RTE_ARP_OP_REQUEST, "10.0.1.2", "10.0.1.1"), 0);
 	assert_only_drop(e->w, before, DROP_mac_bad_source);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(conn_count(e->w->ct), 0);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
 	/* A broadcast ARP request is answered as ever. */
 	run1(e->w, fx_arp(mp, &client_mac, RTE_ARP_OP_REQUEST, "10.0.1.2", "10.0.0.10"), 0);
 	assert_int_equal(out_one(e->w, 0) != NULL, 1);
@@ -272,10 +272,10 @@ test_ttl_exceeded(void **state)
 	run1(e->w, m, 0);
 	assert_time_exceeded(out_one(e->w, 0), "10.0.1.2", &orig);
 	out_clear(e->w);
-	assert_int_equal(conn_count(e->w->ct), 0);
-	assert_int_equal(e->w->st.drops[DROP_ttl_exceeded], 2);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
+	assert_int_equal(e->w->s.st.drops[DROP_ttl_exceeded], 2);
 	assert_int_equal(dp_svc_counters(e->dp, 0, 0)->conns, 0);
-	assert_int_equal(e->w->st.icmp_err_sent, 2);
+	assert_int_equal(e->w->s.st.icmp_err_sent, 2);
 
 	/* An established conn's packet with TTL 1: an error, the conn stays. */
 	run1(e->w, tcp("10.0.1.3", 40001, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
@@ -287,7 +287,7 @@ test_ttl_exceeded(void **state)
 	run1(e->w, m, 0);
 	assert_time_exceeded(out_one(e->w, 0), "10.0.1.3", &orig);
 	out_clear(e->w);
-	assert_int_equal(conn_count(e->w->ct), 1);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
 
 	/* A flood of them: ICMP_ERR_BURST answered at once, the rest counted, none a conn. */
 	worker_set_time(e->w, 5000000);
@@ -297,8 +297,8 @@ test_ttl_exceeded(void **state)
 		run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
 		out_clear(e->w);
 	}
-	assert_int_equal(e->w->st.icmp_err_limited, 50);
-	assert_int_equal(conn_count(e->w->ct), 1);
+	assert_int_equal(e->w->s.st.icmp_err_limited, 50);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
 	/* the bucket refills with time */
 	worker_set_time(e->w, 5000010);
 	run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f), 0);
@@ -344,7 +344,7 @@ test_replies_follow_the_route(void **state)
 	out_clear(e->w);
 	/* Router B takes the address over and says so; the worker passes it on. */
 	run1(e->w, fx_arp(mp, &rb, RTE_ARP_OP_REQUEST, "10.0.1.254", "10.0.1.254"), 0);
-	assert_int_equal(rte_ring_dequeue_elem(e->w->events, &ev, sizeof(ev)), 0);
+	assert_int_equal(rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)), 0);
 	assert_int_equal(ev.type, NEIGH_EV_LEARN);
 	assert_int_equal(ev.ip, fx_ip("10.0.1.254"));
 	neigh_learn(e->dp->neigh, ev.ip, ev.port, (const struct rte_ether_addr *)ev.mac, 1);
@@ -355,17 +355,17 @@ test_replies_follow_the_route(void **state)
 		b[i]->port = 1;
 	}
 	pipeline_run(e->w, b, 32);
-	assert_int_equal(e->w->out.n[0], 32);
+	assert_int_equal(e->w->s.out.n[0], 32);
 	for (i = 0; i < 32; i++) {
-		assert_memory_equal(&pkt_eth(e->w->out.pkts[0][i])->dst_addr, &rb, 6);
-		assert_frame_ok(e->w->out.pkts[0][i]);
+		assert_memory_equal(&pkt_eth(e->w->s.out.pkts[0][i])->dst_addr, &rb, 6);
+		assert_frame_ok(e->w->s.out.pkts[0][i]);
 	}
 	out_clear(e->w);
 	/* No route back to a client: no conn (its replies could go nowhere). */
 	run1(e->w, tcp("172.16.0.1", 40000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &ra, 0), 0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_no_route], 1);
-	assert_int_equal(conn_count(e->w->ct), 1);
+	assert_int_equal(e->w->s.st.drops[DROP_no_route], 1);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
 	env_free(e);
 }
 
@@ -421,10 +421,10 @@ test_ipv6_counted(void **state)
 				    i % 4 == 2 ? &other : &port_mac[0], i % 4 == 3);
 	pipeline_run(e->w, burst, 24);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->st.drops[DROP_unsupported_l3], 12);
-	assert_int_equal(e->w->st.drops[DROP_mac_not_ours], 6);
-	assert_int_equal(e->w->st.drops[DROP_ip_fragment], 6);
-	assert_int_equal(conn_count(e->w->ct), 0);
+	assert_int_equal(e->w->s.st.drops[DROP_unsupported_l3], 12);
+	assert_int_equal(e->w->s.st.drops[DROP_mac_not_ours], 6);
+	assert_int_equal(e->w->s.st.drops[DROP_ip_fragment], 6);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
 	env_free(e);
 }
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "test_eal.h"
 #include "env.h"
+#include "test_eal.h"
 
 #define DAY_MS (86400ull * 1000)
 #define YEAR_MS ((uint64_t)SL_DURATION_MAX_S * 1000)
@@ -22,7 +22,7 @@ static void
 idle_until(struct env *e, uint64_t at)
 {
 	worker_set_time(e->w, at);
-	conn_expire(e->w->ct, e->w->now, UINT_MAX);
+	conn_expire(e->w->s.ct, e->w->s.now, UINT_MAX);
 }
 
 static struct conn *
@@ -32,7 +32,7 @@ conn_of(struct env *e, uint16_t cport)
 			      .sport = rte_cpu_to_be_16(cport), .dport = RTE_BE16(80), .proto = 6 };
 	enum conn_dir dir;
 
-	return conn_lookup(e->w->ct, &k, &dir);
+	return conn_lookup(e->w->s.ct, &k, &dir);
 }
 
 /* A SYN from 10.0.1.2:cport; the backend it went to. */
@@ -74,26 +74,26 @@ test_established_max_holds(void **state)
 	out_clear(e->w);
 	assert_non_null(conn_of(e, 41000));
 	assert_int_equal(conn_of(e, 41000)->state, TCP_S_ESTABLISHED);
-	last = e->w->now_ms;
+	last = e->w->s.now_ms;
 
 	/* Idle ever longer, never past the timeout: still there each time. */
 	for (i = 0; i < sizeof(idle_ms) / sizeof(idle_ms[0]); i++) {
 		print_message("idle %.3f days\n", (double)idle_ms[i] / DAY_MS);
 		idle_until(e, last + idle_ms[i]);
-		assert_int_equal(conn_count(e->w->ct), 1);
-		assert_int_equal(e->w->st.conns_expired, 0);
+		assert_int_equal(conn_count(e->w->s.ct), 1);
+		assert_int_equal(e->w->s.st.conns_expired, 0);
 	}
 	/* One more packet after 365 days less a second restarts the year. */
 	run1(e->w, tcp("10.0.1.2", 41000, "10.0.0.10", 80, RTE_TCP_ACK_FLAG, &client_mac, 0), 0);
 	assert_int_equal(out_total(e->w), 1);
 	out_clear(e->w);
-	last = e->w->now_ms;
+	last = e->w->s.now_ms;
 	idle_until(e, last + YEAR_MS - 1000);
-	assert_int_equal(conn_count(e->w->ct), 1);
+	assert_int_equal(conn_count(e->w->s.ct), 1);
 	/* And a year and a second of quiet ends it. */
 	idle_until(e, last + YEAR_MS + 1000);
-	assert_int_equal(conn_count(e->w->ct), 0);
-	assert_int_equal(e->w->st.conns_expired, 1);
+	assert_int_equal(conn_count(e->w->s.ct), 0);
+	assert_int_equal(e->w->s.st.conns_expired, 1);
 	env_free(e);
 }
 
@@ -109,7 +109,7 @@ test_persistence_max_holds(void **state)
 
 	(void)state;
 	assert_int_equal(e->cfg.services[0].persistence, SL_DURATION_MAX_S);
-	t0 = e->w->now_ms;
+	t0 = e->w->s.now_ms;
 	first = syn(e, 42000, NULL);
 	/* the same client, another conn: bound; rr is not asked */
 	assert_int_equal(syn(e, 42001, NULL), first);
@@ -118,11 +118,11 @@ test_persistence_max_holds(void **state)
 	be = syn(e, 42002, NULL);
 	assert_int_equal(be, first);
 	/* that conn renewed it: a year after it, less two seconds, still bound */
-	t0 = e->w->now_ms;
+	t0 = e->w->s.now_ms;
 	idle_until(e, t0 + YEAR_MS - 2000);
 	assert_int_equal(syn(e, 42003, NULL), first);
 	/* A year and two seconds of quiet: the scheduler decides, and rr's turn is the other. */
-	t0 = e->w->now_ms;
+	t0 = e->w->s.now_ms;
 	idle_until(e, t0 + YEAR_MS + 2000);
 	assert_int_not_equal(syn(e, 42004, NULL), first);
 	env_free(e);

@@ -11,7 +11,7 @@
 #include "packet/pkt.h"
 #include "sched/sched.h"
 #include "service/snapshot.h"
-#include "worker/stats.h"
+#include "service/stats.h"
 
 /*
  * A service built by hand as the snapshot builder would: VIP 10.0.0.10:80/tcp, n backends

@@ -28,9 +28,9 @@
 #include "common/xorshift.h"
 #include "config/config.h"
 #include "sched/sched.h"
-#include "service/snapshot.h"
-#include "worker/stats.h"
 #include "sched_fixture.h"
+#include "service/snapshot.h"
+#include "service/stats.h"
 
 #define SMALL_PRIME 251u
 

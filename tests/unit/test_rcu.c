@@ -23,9 +23,9 @@
 #include "config/config.h"
 #include "control/spec.h"
 #include "service/snapshot.h"
-#include "worker/dp.h"
-#include "worker/worker.h"
 #include "test_eal.h"
+#include "worker/dp_build.h"
+#include "worker/worker.h"
 
 #define PUBLISHES 300
 #define N_SERVICES 4

@@ -27,9 +27,9 @@
 
 #include "config/config.h"
 #include "sched/sched.h"
-#include "service/snapshot.h"
-#include "worker/stats.h"
 #include "sched_fixture.h"
+#include "service/snapshot.h"
+#include "service/stats.h"
 
 #define MAX_BE 8
 

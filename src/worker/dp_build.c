@@ -13,7 +13,7 @@
 #include "net/neigh.h"
 #include "net/route.h"
 #include "service/persist.h"
-#include "worker/dp.h"
+#include "worker/dp_build.h"
 #include "worker/worker.h"
 
 #define NEIGH_CAPACITY 4096
@@ -158,6 +158,9 @@ dp_create(const struct dp_spec *spec)
 			goto fail;
 		}
 	}
+	/* An ICMP error a worker cannot place goes round the others (fwd_icmp.c). */
+	for (i = 0; i < spec->workers; i++)
+		dp->workers[i]->s.icmp_next = dp->workers[(i + 1) % spec->workers]->icmp;
 	dp->snap = snapshot_build(NULL, 0, dp->be_gauges, spec->workers, 0);
 	if (dp->snap == NULL) {
 		err = errno;

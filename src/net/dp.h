@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#ifndef SLUICE_DP_H
-#define SLUICE_DP_H
+#ifndef SLUICE_NET_DP_H
+#define SLUICE_NET_DP_H
 
 #include <stdint.h>
 
@@ -11,16 +11,17 @@
 
 #include "common/addr.h"
 #include "common/limits.h"
-#include "net/route.h"
 #include "flow/tcp_state.h"
+#include "net/route.h"
 #include "service/snapshot.h"
-#include "worker/stats.h"
+#include "service/stats.h"
 
 /*
- * The data plane of one node: what every worker reads and the control thread sets up.
- * Everything but `snap` is fixed once the workers run; `snap` changes under RCU.
- * It knows nothing of ethdev: the ports' DPDK ids and MACs are given to it, so packet
- * fixtures and the benchmark build a dp without a device.
+ * The data plane of one node as every stage reads it: its ports and local addresses, its
+ * routes and neighbours, the service snapshot, the shared counters and gauges. The control
+ * thread builds it (worker/dp_build.h); everything but `snap` is fixed once the workers
+ * run, and `snap` changes under RCU. It knows nothing of ethdev: the ports' DPDK ids and
+ * MACs are given to it, so packet fixtures and the benchmark build a dp without a device.
  */
 
 struct route_table;
@@ -77,51 +78,6 @@ struct dp {
 	struct rte_mempool *ctl_pool;  /* packets the control thread builds (ARP requests) */
 	uint64_t tsc_per_ms;
 };
-
-/* A port as the data plane takes it: its DPDK id and MAC, its address and subnet. */
-struct dp_port_spec {
-	char name[SL_NAME_MAX];
-	uint16_t port_id;
-	struct rte_ether_addr mac;
-	uint32_t addr; /* network order */
-	uint8_t prefix_len;
-	uint8_t has_addr6;
-	uint8_t prefix6_len;
-	union addr46 addr6;
-};
-
-/*
- * What a node is built from. The control side makes it from the configuration
- * (control/spec.c), so the data plane never reads a config type.
- */
-struct dp_spec {
-	unsigned workers;          /* 1..SL_MAX_WORKERS */
-	uint32_t conn_table_size;  /* conns of the node, split over the workers */
-	unsigned n_ports;
-	struct dp_port_spec ports[SL_MAX_PORTS];
-	unsigned n_laddrs;
-	uint32_t laddrs[SL_MAX_LADDRS];
-	unsigned n_peers;
-	uint32_t peers[SL_MAX_PEERS]; /* each inside a port's subnet */
-	unsigned n_routes;
-	const struct route_spec *routes; /* read during dp_create only */
-	uint32_t timeout_s[CONN_S_MAX];  /* idle timeout of each conn state, seconds */
-	uint32_t lip_quarantine_s;       /* how long a closed (LIP, port, backend) rests */
-};
-
-/**
- * Build the node. Creates the workers' contexts too (conn tables, LIP pools, rings), sized
- * from the spec. NULL + errno. Main thread, after rte_eal_init().
- */
-struct dp *dp_create(const struct dp_spec *spec);
-void dp_free(struct dp *dp);
-
-/** Publish a snapshot, wait for the workers to let go of the old one, free it. Control. */
-void dp_publish(struct dp *dp, struct snapshot *s);
-
-/* Output slots of a worker: ports 0..n_ports-1, port i's kernel twin at DP_TWIN(i). */
-#define DP_TWIN(i) (SL_MAX_PORTS + (i))
-#define DP_OUT_SLOTS (2 * SL_MAX_PORTS)
 
 /** The port whose own address is addr, or -1. Any thread. */
 static inline int

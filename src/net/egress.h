@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_EGRESS_H
+#define SLUICE_EGRESS_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "net/dp.h"
+#include "net/neigh.h"
+#include "packet/stage.h"
+
+/*
+ * Where a stage's packet goes once it is rewritten: the MAC of its next hop (the
+ * neighbour table, or a hint the worker kept), or the kernel twin of the node's own address.
+ */
+
+/** Report a learned or missed neighbour to the control thread; lossy when the ring is full. */
+void egress_neigh_event(struct stage *w, uint8_t type, uint32_t ip, uint8_t port,
+			const uint8_t *mac);
+
+/**
+ * The MAC of next hop ip on port: the neighbour table's, else the worker's hint (see
+ * struct neigh_hints). 0, or -ENOENT after reporting the miss (the control thread asks by
+ * ARP). Worker.
+ */
+static inline int
+egress_resolve(struct stage *w, uint32_t ip, uint8_t port, struct rte_ether_addr *mac)
+{
+	if (likely(neigh_lookup(w->dp->neigh, ip, mac) == 0))
+		return 0;
+	egress_neigh_event(w, NEIGH_EV_MISS, ip, port, NULL);
+	return neigh_hint_get(w->hints, ip, port, mac, w->now_ms);
+}
+
+/**
+ * Hand m, for the node itself, to the kernel through the twin of the port that owns addr.
+ * Returns 0, or -1 when that port has no twin (the caller drops m). Worker.
+ */
+static inline int
+egress_to_kernel(struct stage *w, uint32_t addr, struct rte_mbuf *m)
+{
+	int i = dp_port_of_addr(w->dp, addr);
+
+	if (i < 0 || !w->dp->ports[i].has_twin)
+		return -1;
+	w->st.to_kernel++;
+	stage_tx(w, STAGE_TWIN(i), m);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SLUICE_SVC_STATS_H
+#define SLUICE_SVC_STATS_H
+
+#include <stdint.h>
+
+#include "common/limits.h"
+#include "service/gauge.h"
+
+/*
+ * Counters of services and backends are written by one worker each (a slot per worker)
+ * and summed by the control thread, so the data path never shares a cache line with
+ * another writer (the workers' own counters: packet/stage.h). Gauges (conns open now,
+ * active and inactive) are one per node: lc, wlc and max_conns must see every worker's conns. They
+ * change with atomic adds on a conn's transitions (created, established, closed), never
+ * per packet.
+ */
+
+#define STATS_SVC_SLOTS SL_MAX_SERVICES     /* services */
+#define STATS_BE_SLOTS SL_MAX_NODE_BACKENDS /* backends, deleted ones with conns left too */
+
+/* Per worker, per service or backend counters slot. */
+struct vs_counters {
+	uint64_t conns;
+	uint64_t in_pkts;
+	uint64_t out_pkts;
+	uint64_t in_bytes;
+	uint64_t out_bytes;
+};
+
+/* What the control side reports: the counters summed over the workers, and the gauge. */
+struct vs_totals {
+	uint64_t conns;
+	uint64_t in_pkts;
+	uint64_t out_pkts;
+	uint64_t in_bytes;
+	uint64_t out_bytes;
+	int64_t active;
+	int64_t inactive;
+};
+
+
+#endif
