@@ -2,7 +2,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "defense/sanity.h"
 #include "net/egress.h"
 #include "net/icmp.h"
 #include "net/neigh.h"
@@ -21,19 +20,12 @@ icmp_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	struct rte_icmp_hdr *ic = pkt_l4(m, p);
 	struct rte_ether_addr tmp;
 	uint32_t dst = ip->dst_addr;
-	unsigned r;
 
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0 ||
 	    !(dp_local_kind(dp, dst) || snap_is_vip(snap, dst))) {
 		/* Echo replies and errors for what the kernel sent go back to it. */
 		if (egress_to_kernel(w, dst, m) < 0)
 			stage_drop(w, m, DROP_icmp_unhandled);
-		return;
-	}
-	/* Never answer a source that cannot be real: the answer would go to a victim. */
-	r = sanity_source(dp, snap, p);
-	if (unlikely(r)) {
-		stage_drop(w, m, r);
 		return;
 	}
 	if (unlikely(rte_raw_cksum(ic, (size_t)(p->ip_len - (p->l4_off - PKT_IP_OFF))) !=

@@ -39,10 +39,10 @@ icmp_is_relayable(uint8_t type)
 
 /**
  * Handle an ICMP packet on a worker that is no error about a conn (those are
- * forward/fwd_icmp.h's): an echo request with a right checksum, from a source that passes
- * the sanity filter, to a port address, a VIP or a LIP is answered in place; what concerns
- * the node's own traffic goes to the kernel twin; anything else is dropped and counted.
- * Consumes m. Worker.
+ * forward/fwd_icmp.h's), whose source passed sanity_source() (the caller's check): an
+ * echo request with a right checksum to a port address, a VIP or a LIP is answered in
+ * place; what concerns the node's own traffic goes to the kernel twin; anything else is
+ * dropped and counted. Consumes m. Worker.
  */
 void icmp_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		struct pkt_meta *p);

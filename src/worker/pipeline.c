@@ -397,8 +397,18 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (unlikely(p->key.proto == IPPROTO_ICMP)) {
-			if (icmp_is_relayable(((struct rte_icmp_hdr *)pkt_l4(m, p))->icmp_type))
+			if (icmp_is_relayable(((struct rte_icmp_hdr *)pkt_l4(m, p))->icmp_type)) {
 				fwd_icmp_error(w, snap, m, p, 0);
+				continue;
+			}
+			/*
+			 * Echo and the rest: never answer a source that cannot be real (the
+			 * answer would go to a victim), nor hand it to the kernel, as conn_miss()
+			 * does for TCP and UDP.
+			 */
+			r = (int)sanity_source(dp, snap, p);
+			if (unlikely(r))
+				stage_drop(w, m, (unsigned)r);
 			else
 				icmp_input(w, snap, m, p);
 			continue;

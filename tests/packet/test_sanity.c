@@ -72,8 +72,9 @@ test_bad_sources(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		/* a SYN, a DNS query and a ping to the VIP, and a ping to the port address */
-		for (k = 0; k < 4; k++) {
+		/* a SYN, a DNS query and a ping to the VIP, a ping to the port address, and an
+		 * echo reply to it (for the kernel, were the source real) */
+		for (k = 0; k < 5; k++) {
 			struct rte_mbuf *m;
 			unsigned want = cases[i].reason;
 
@@ -84,11 +85,14 @@ test_bad_sources(void **state)
 				m = udp(cases[i].src, 40000, "10.0.0.10", 53, &client_mac, 0);
 			else
 				m = ping(cases[i].src, k == 2 ? "10.0.0.10" : "10.0.1.1");
+			if (k == 4)
+				((struct rte_icmp_hdr *)(ip_of(m) + 1))->icmp_type =
+					RTE_IP_ICMP_ECHO_REPLY;
 			/* to itself it is the land attack, to another of our addresses a local
 			 * source */
-			if (k == 3 && strcmp(cases[i].src, "10.0.1.1") == 0)
+			if (k >= 3 && strcmp(cases[i].src, "10.0.1.1") == 0)
 				want = DROP_land;
-			if (k == 3 && want == DROP_land && strcmp(cases[i].src, "10.0.0.10") == 0)
+			if (k >= 3 && want == DROP_land && strcmp(cases[i].src, "10.0.0.10") == 0)
 				want = DROP_src_local;
 			memcpy(before, e->w->s.st.drops, sizeof(before));
 			run1(e->w, m, 0);
