@@ -131,8 +131,8 @@ node(uint32_t conns, struct cfg *c)
 		exit(1);
 	}
 	dp_publish(dp, spec_snapshot(dp, c->services, 1, NULL, 1));
-	neigh_learn(dp->neigh, c->services[0].backends[0].addr, 1, &peer_mac, 0);
-	neigh_learn(dp->neigh, c->services[0].backends[1].addr, 1, &peer_mac, 0);
+	neigh_learn(dp->neigh, c->services[0].backends[0].addr.w[3], 1, &peer_mac, 0);
+	neigh_learn(dp->neigh, c->services[0].backends[1].addr.w[3], 1, &peer_mac, 0);
 	/* The clients are behind a router, as in production: replies go through it. */
 	neigh_learn(dp->neigh, inet_addr("10.0.1.254"), 0, &peer_mac, 0);
 	worker_set_time(dp->workers[0], 1000);

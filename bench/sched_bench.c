@@ -92,14 +92,15 @@ svc_make(struct bench_svc *v, unsigned n, uint32_t max_w, uint32_t maglev_size)
 		abort();
 	for (i = 0; i < n; i++) {
 		/* i * an odd constant mod 2^24 is a bijection: distinct addresses. */
-		v->be[i].addr = rte_cpu_to_be_32(0x0a000000u | ((i * 2654435761u) & 0xffffffu));
+		v->be[i].addr =
+			addr46_from_v4(rte_cpu_to_be_32(0x0a000000u | ((i * 2654435761u) & 0xffffffu)));
 		v->be[i].port = rte_cpu_to_be_16(8080);
 		v->be[i].slot = (uint16_t)(n - 1 - i);
 		v->be[i].weight = 1 + xorshift() % max_w;
 		v->g[i].active = (int32_t)(xorshift() % 1000);
 		v->g[i].inactive = (int32_t)(xorshift() % 10000);
 	}
-	v->s.vip = rte_cpu_to_be_32(0x0a00000a);
+	v->s.vip = addr46_from_v4(rte_cpu_to_be_32(0x0a00000a));
 	v->s.vport = rte_cpu_to_be_16(80);
 	v->s.proto = 6;
 	v->s.hash = SL_HASH_TUPLE;

@@ -66,6 +66,13 @@ addr46_from_v4(uint32_t ip)
 	return a;
 }
 
+static inline bool
+addr46_eq(const union addr46 *a, const union addr46 *b)
+{
+	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
+		(a->w[3] ^ b->w[3])) == 0;
+}
+
 /** The longest prefix length of a's family: 32 or 128. */
 static inline uint8_t
 addr46_max_len(const union addr46 *a)

@@ -112,6 +112,28 @@ rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr
 }
 
 int
+rtnl_host_addr(int fd, int ifindex, const uint8_t addr16[16], int v4, enum rtnl_addr_op op)
+{
+	static const uint16_t flags[] = { [RTNL_ADDR_DEL] = 0,
+					  [RTNL_ADDR_SET] = NLM_F_CREATE | NLM_F_REPLACE,
+					  [RTNL_ADDR_ENSURE] = NLM_F_CREATE | NLM_F_EXCL };
+	uint32_t a4;
+	int e;
+
+	if (v4) {
+		memcpy(&a4, addr16 + 12, 4);
+		return rtnl_addr(fd, ifindex, a4, 32, op);
+	}
+	e = addr_req(fd, ifindex, AF_INET6, addr16, 16, 128,
+		     op == RTNL_ADDR_DEL ? RTM_DELADDR : RTM_NEWADDR, flags[op], IFA_F_NODAD);
+	if (op == RTNL_ADDR_DEL && e == -EADDRNOTAVAIL)
+		return 0;
+	if (op == RTNL_ADDR_ENSURE)
+		return e == -EEXIST ? 0 : e == 0 ? 1 : e;
+	return e;
+}
+
+int
 rtnl_addr6_add(int fd, int ifindex, const uint8_t addr[16], uint8_t prefix_len)
 {
 	/* No duplicate-address detection: the address is the port's, which sluiced answers

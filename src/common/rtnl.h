@@ -22,6 +22,12 @@ enum rtnl_addr_op {
 /** An IPv4 address/prefix_len on interface ifindex. The kernel's negative errno, or >= 0. */
 int rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr_op op);
 
+/**
+ * A host address of either family (/32 or /128, IPv6 without DAD) on ifindex, as
+ * rtnl_addr() does for IPv4. The kernel's negative errno, or >= 0.
+ */
+int rtnl_host_addr(int fd, int ifindex, const uint8_t addr16[16], int v4, enum rtnl_addr_op op);
+
 /** An IPv6 address/prefix_len on interface ifindex, without DAD. 0 or the kernel's errno. */
 int rtnl_addr6_add(int fd, int ifindex, const uint8_t addr[16], uint8_t prefix_len);
 

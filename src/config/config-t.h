@@ -44,10 +44,11 @@ struct cfg_port {
 	union addr46 addr6;
 };
 
+/* A static route of either family; prefix and next hop are of one family. */
 struct cfg_route {
-	uint32_t prefix;
-	uint8_t depth;
-	uint32_t via; /* next hop; must be inside a connected subnet of a port */
+	union addr46 prefix;
+	uint8_t depth; /* in the family's terms: 0..32 or 0..128 */
+	union addr46 via; /* next hop; must be inside a connected subnet of a port */
 };
 
 /* Health checks (control/health.c runs them; docs/config.md has the fields). */
@@ -102,7 +103,7 @@ enum cfg_announce { CFG_ANNOUNCE_HEALTHY = 0, CFG_ANNOUNCE_ALWAYS, CFG_ANNOUNCE_
 		    CFG_ANNOUNCE_MAX };
 
 struct cfg_backend {
-	uint32_t addr;
+	union addr46 addr;  /* of the VIP's family */
 	uint16_t port;
 	uint32_t weight;    /* 0 = drain: no new conns */
 	uint32_t max_conns; /* active + inactive conns at most, over all workers; 0 = no limit */
@@ -111,13 +112,14 @@ struct cfg_backend {
 };
 
 struct cfg_service {
-	uint32_t vip;
+	union addr46 vip;
 	uint16_t port;
 	uint8_t proto;   /* PROTO_TCP or PROTO_UDP */
 	uint8_t mode;    /* enum sl_mode */
 	uint8_t sched;   /* enum sl_sched */
 	uint32_t persistence; /* seconds, 0 = off */
-	uint8_t persistence_netmask; /* prefix length clients share affinity by (32 = per client) */
+	uint8_t persistence_netmask; /* prefix length clients share affinity by (32, or 128
+				      * for an IPv6 VIP, = per client) */
 	uint8_t hash;         /* enum sl_hash, for maglev */
 	uint32_t maglev_size; /* Maglev lookup table entries, a prime */
 	uint8_t announce;     /* enum cfg_announce */
@@ -136,9 +138,9 @@ struct cfg {
 	unsigned n_routes;
 	struct cfg_route *routes; /* malloc'd */
 	unsigned n_laddrs;
-	uint32_t laddrs[SL_MAX_LADDRS];
+	union addr46 laddrs[SL_MAX_LADDRS]; /* FULLNAT's local addresses, both families */
 	unsigned n_peers;
-	uint32_t peers[SL_MAX_PEERS]; /* the other nodes of the cluster, on a port's subnet */
+	union addr46 peers[SL_MAX_PEERS]; /* the other nodes of the cluster, on a port's subnet */
 	struct cfg_timeouts timeouts;
 	/* control */
 	char socket[CFG_PATH_MAX];

@@ -84,36 +84,48 @@ static const char *const dataplane_keys[] = { "workers", "memory", "conn_table_s
 static const char *const route_keys[] = { "to", "via", NULL };
 static const char *const control_keys[] = { "socket", "listen", "announce_interface", NULL };
 
-/* The next hop must be a neighbour: inside a port's subnet, and not the port itself. */
+/* The next hop must be a neighbour: inside a port's subnet of its family, not the port. */
 static int
-check_via(struct vctx *v, const struct loc *l, const struct cfg *c, uint32_t via,
+check_via(struct vctx *v, const struct loc *l, const struct cfg *c, const union addr46 *via,
 	  const char *what)
 {
-	const struct cfg_port *p = cfg_port_of(c, via);
-	char buf[ADDR_STR_MAX], list[160];
+	const struct cfg_port *p = cfg_port_of46(c, via);
+	char buf[ADDR46_STR_MAX], list[256];
 	size_t off = 0;
 	unsigned i;
 
 	/* The ports' subnets do not overlap (config_check.c): one port can hold via. */
-	if (p != NULL && via == p->addr)
+	if (p != NULL && cfg_port_has_addr(p, via))
 		return cfgv_verr(v, l, "%s is the address of port '%s' itself",
-				 addr_fmt_ip(buf, via), p->name);
+				 addr_fmt_ip46(buf, via), p->name);
 	if (p != NULL)
 		return 0;
 	list[0] = '\0';
-	for (i = 0; i < c->n_ports && off < sizeof(list); i++)
+	for (i = 0; i < c->n_ports && off < sizeof(list); i++) {
+		const struct cfg_port *q = &c->ports[i];
+		union addr46 net;
+		uint8_t len;
+
+		if (addr46_is_v4(via)) {
+			len = q->prefix_len;
+			net = addr46_from_v4(q->addr & addr_prefix_mask(len));
+		} else if (q->has_addr6) {
+			len = q->prefix6_len;
+			net = addr46_masked(&q->addr6, len);
+		} else {
+			continue;
+		}
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s/%u", off ? ", " : "",
-					addr_fmt_ip(buf, c->ports[i].addr &
-						    addr_prefix_mask(c->ports[i].prefix_len)),
-					c->ports[i].prefix_len);
-	return cfgv_verr(v, l, "%s %s is not inside any port's subnet (%s)", what,
-		    addr_fmt_ip(buf, via), list);
+					addr_fmt_ip46(buf, &net), len);
+	}
+	return cfgv_verr(v, l, "%s %s is not inside any port's %s subnet (%s)", what,
+			 addr_fmt_ip46(buf, via), addr46_is_v4(via) ? "IPv4" : "IPv6",
+			 off ? list : "none");
 }
 
 static int
 parse_routes(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg *c)
 {
-	char buf[ADDR_STR_MAX];
 	size_t n, i, k;
 	int rc;
 
@@ -139,25 +151,25 @@ parse_routes(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 		j = cfgv_required(v, o, &ol, "to", &l);
 		if (j == NULL)
 			return -EINVAL;
-		rc = cfgv_get_prefix(v, j, &l, &r->prefix, &r->depth);
+		rc = cfgv_get_prefix46(v, j, &l, &r->prefix, &r->depth);
 		if (rc < 0)
 			return rc;
-		if (r->prefix & ~addr_prefix_mask(r->depth))
-			return cfgv_verr(v, &l, "'%s' has host bits set (did you mean %s/%u?)",
-				    json_string_value(j),
-				    addr_fmt_ip(buf, r->prefix & addr_prefix_mask(r->depth)),
-				    r->depth);
 		for (k = 0; k < i; k++)
-			if (c->routes[k].prefix == r->prefix && c->routes[k].depth == r->depth)
+			if (addr46_eq(&c->routes[k].prefix, &r->prefix) &&
+			    c->routes[k].depth == r->depth)
 				return cfgv_verr(v, &l, "duplicate route to %s (also routes[%zu])",
 					    json_string_value(j), k);
 		j = cfgv_required(v, o, &ol, "via", &l);
 		if (j == NULL)
 			return -EINVAL;
-		rc = cfgv_get_ip(v, j, &l, &r->via);
+		rc = cfgv_get_ip46(v, j, &l, &r->via);
 		if (rc < 0)
 			return rc;
-		rc = check_via(v, &l, c, r->via, "next hop");
+		if (addr46_is_v4(&r->via) != addr46_is_v4(&r->prefix))
+			return cfgv_verr(v, &l, "an IPv%c next hop for an IPv%c prefix",
+					 addr46_is_v4(&r->via) ? '4' : '6',
+					 addr46_is_v4(&r->prefix) ? '4' : '6');
+		rc = check_via(v, &l, c, &r->via, "next hop");
 		if (rc < 0)
 			return rc;
 	}
@@ -165,13 +177,14 @@ parse_routes(struct vctx *v, const json_t *arr, const struct loc *al, struct cfg
 }
 
 /*
- * A list of distinct addresses (local_addresses, peers): what names one in messages
- * ("local address"), key the list's key; neighbours: each must be on a port's subnet.
+ * A list of distinct addresses of either family (local_addresses, peers): what names one
+ * in messages ("local address"), key the list's key; neighbours: each must be on a port's
+ * subnet.
  */
 static int
 parse_addr_list(struct vctx *v, const json_t *arr, const struct loc *al, const struct cfg *c,
-		const char *what, const char *key, bool neighbours, size_t max, uint32_t *out,
-		unsigned *n_out)
+		const char *what, const char *key, bool neighbours, size_t max,
+		union addr46 *out, unsigned *n_out)
 {
 	char many[48];
 	size_t n, i, k;
@@ -187,13 +200,13 @@ parse_addr_list(struct vctx *v, const json_t *arr, const struct loc *al, const s
 		struct loc l;
 
 		cfgv_loc_elem(&l, al, arr, i);
-		rc = cfgv_get_ip(v, j, &l, &out[i]);
+		rc = cfgv_get_ip46(v, j, &l, &out[i]);
 		if (rc == 0 && neighbours)
-			rc = check_via(v, &l, c, out[i], what);
+			rc = check_via(v, &l, c, &out[i], what);
 		if (rc < 0)
 			return rc;
 		for (k = 0; k < i; k++)
-			if (out[k] == out[i])
+			if (addr46_eq(&out[k], &out[i]))
 				return cfgv_verr(v, &l, "duplicate %s %s (also %s[%zu])", what,
 						 json_string_value(j), key, k);
 		*n_out = (unsigned)(i + 1);
@@ -280,6 +293,14 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 				     &c->n_peers);
 		if (rc < 0)
 			return rc;
+		for (size_t i = 0; i < c->n_peers; i++)
+			if (!addr46_is_v4(&c->peers[i])) {
+				struct loc el;
+
+				cfgv_loc_elem(&el, &l, j, i);
+				return cfgv_verr(v, &el, "an IPv6 peer: peers pass IPv4 packets only "
+						 "for now; give the peer's IPv4 address");
+			}
 	}
 	j = cfgv_member(dp, dl, "timeouts", &l);
 	if (j != NULL)
@@ -564,7 +585,7 @@ cfg_defaults(struct cfg *c)
 json_t *
 cfg_to_json(const struct cfg *c)
 {
-	char buf[ADDR_STR_MAX], pfx[ADDR_STR_MAX + 4];
+	char buf[ADDR_STR_MAX], buf6[ADDR46_STR_MAX], pfx[ADDR46_STR_MAX + 4];
 	json_t *doc = json_object(), *dp = json_object(), *ctl = json_object();
 	json_t *ports = json_array(), *routes = json_array(), *laddrs = json_array();
 	json_t *peers = json_array();
@@ -598,17 +619,17 @@ cfg_to_json(const struct cfg *c)
 		const struct cfg_route *r = &c->routes[i];
 		json_t *ro = json_object();
 
-		snprintf(pfx, sizeof(pfx), "%s/%u", addr_fmt_ip(buf, r->prefix), r->depth);
+		snprintf(pfx, sizeof(pfx), "%s/%u", addr_fmt_ip46(buf6, &r->prefix), r->depth);
 		bad |= cfgv_put(ro, "to", json_string(pfx));
-		bad |= cfgv_put(ro, "via", json_string(addr_fmt_ip(buf, r->via)));
+		bad |= cfgv_put(ro, "via", json_string(addr_fmt_ip46(buf6, &r->via)));
 		bad |= cfgv_push(routes, ro);
 	}
 	bad |= cfgv_put(dp, "routes", routes);
 	for (i = 0; i < c->n_laddrs && laddrs != NULL; i++)
-		bad |= cfgv_push(laddrs, json_string(addr_fmt_ip(buf, c->laddrs[i])));
+		bad |= cfgv_push(laddrs, json_string(addr_fmt_ip46(buf6, &c->laddrs[i])));
 	bad |= cfgv_put(dp, "local_addresses", laddrs);
 	for (i = 0; i < c->n_peers && peers != NULL; i++)
-		bad |= cfgv_push(peers, json_string(addr_fmt_ip(buf, c->peers[i])));
+		bad |= cfgv_push(peers, json_string(addr_fmt_ip46(buf6, &c->peers[i])));
 	bad |= cfgv_put(dp, "peers", peers);
 	for (i = 0; i < N_TIMEOUTS; i++)
 		bad |= cfgv_put(tmo, timeout_keys[i], json_integer(

@@ -8,6 +8,8 @@
  * - A VIP is the node's own address, reached through the node: never a port address, a
  *   LIP, inside a port's subnet (sluiced answers ARP for VIPs, so it would take that
  *   address from its LAN), on loopback, or the address of a backend.
+ * - A backend is of its VIP's family (NAT64, an IPv6 VIP over IPv4 backends, is a mode of
+ *   its own).
  * - A backend is another host: never a VIP, a LIP, a port address or loopback.
  *
  * The loader runs them over the whole document (errors with lines); the API runs the same
@@ -31,7 +33,7 @@
 
 /* An address some service uses: as its VIP (be < 0) or as backend `be`. */
 struct use {
-	uint32_t addr;
+	union addr46 addr;
 	unsigned svc;
 	int be;
 };
@@ -46,9 +48,10 @@ static int
 use_cmp(const void *a, const void *b)
 {
 	const struct use *x = a, *y = b;
+	int c = memcmp(&x->addr, &y->addr, sizeof(x->addr));
 
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
+	if (c != 0)
+		return c;
 	if (x->svc != y->svc)
 		return x->svc < y->svc ? -1 : 1;
 	return x->be < y->be ? -1 : x->be > y->be;
@@ -60,19 +63,20 @@ use_cmp(const void *a, const void *b)
  * skip's own at most.
  */
 static const struct use *
-use_find(const struct use *u, size_t n, uint32_t addr, unsigned skip, unsigned before)
+use_find(const struct use *u, size_t n, const union addr46 *addr, unsigned skip,
+	 unsigned before)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (u[mid].addr < addr)
+		if (memcmp(&u[mid].addr, addr, sizeof(*addr)) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < n && u[lo].addr == addr && u[lo].svc < before; lo++)
+	for (; lo < n && addr46_eq(&u[lo].addr, addr) && u[lo].svc < before; lo++)
 		if (u[lo].svc != skip)
 			return &u[lo];
 	return NULL;
@@ -113,9 +117,11 @@ uses_build(struct uses *u, const struct cfg_service *svcs, unsigned n)
 }
 
 static bool
-is_loopback(uint32_t ip)
+is_loopback(const union addr46 *a)
 {
-	return (ntohl(ip) >> 24) == 127;
+	if (addr46_is_v4(a))
+		return (ntohl(a->w[3]) >> 24) == 127;
+	return a->w[0] == 0 && a->w[1] == 0 && a->w[2] == 0 && a->w[3] == htonl(1);
 }
 
 const struct cfg_port *
@@ -132,59 +138,121 @@ cfg_port_of(const struct cfg *node, uint32_t ip)
 	return NULL;
 }
 
+const struct cfg_port *
+cfg_port_of46(const struct cfg *node, const union addr46 *a)
+{
+	unsigned i;
+
+	if (addr46_is_v4(a))
+		return cfg_port_of(node, a->w[3]);
+	for (i = 0; i < node->n_ports; i++) {
+		const struct cfg_port *p = &node->ports[i];
+		union addr46 x, y;
+
+		if (!p->has_addr6)
+			continue;
+		x = addr46_masked(a, p->prefix6_len);
+		y = addr46_masked(&p->addr6, p->prefix6_len);
+		if (addr46_eq(&x, &y))
+			return p;
+	}
+	return NULL;
+}
+
+bool
+cfg_port_has_addr(const struct cfg_port *p, const union addr46 *a)
+{
+	if (addr46_is_v4(a))
+		return p->addr == a->w[3];
+	return p->has_addr6 && addr46_eq(&p->addr6, a);
+}
+
+/* The port's subnet of a's family, "10.0.1.0/24" or "2001:db8:1::/64". */
+static const char *
+port_subnet(const struct cfg_port *p, const union addr46 *a, char *buf)
+{
+	char n[ADDR46_STR_MAX];
+	union addr46 net;
+	uint8_t len;
+
+	if (addr46_is_v4(a)) {
+		len = p->prefix_len;
+		net = addr46_from_v4(p->addr & addr_prefix_mask(len));
+	} else {
+		len = p->prefix6_len;
+		net = addr46_masked(&p->addr6, len);
+	}
+	sprintf(buf, "%s/%u", addr_fmt_ip46(n, &net), len);
+	return buf;
+}
+
 static bool
-is_lip(const struct cfg *node, uint32_t ip)
+is_lip(const struct cfg *node, const union addr46 *a)
 {
 	unsigned i;
 
 	for (i = 0; i < node->n_laddrs; i++)
-		if (node->laddrs[i] == ip)
+		if (addr46_eq(&node->laddrs[i], a))
+			return true;
+	return false;
+}
+
+static bool
+has_lip_of_family(const struct cfg *node, bool v4)
+{
+	unsigned i;
+
+	for (i = 0; i < node->n_laddrs; i++)
+		if (addr46_is_v4(&node->laddrs[i]) == v4)
 			return true;
 	return false;
 }
 
 /* What is wrong with a VIP on this node (not counting the services), at l. */
 static int
-check_vip_node(struct vctx *v, const struct loc *l, const struct cfg *node, uint32_t vip)
+check_vip_node(struct vctx *v, const struct loc *l, const struct cfg *node,
+	       const union addr46 *vip)
 {
-	const struct cfg_port *p = cfg_port_of(node, vip);
-	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	const struct cfg_port *p = cfg_port_of46(node, vip);
+	char a[ADDR46_STR_MAX], b[ADDR46_STR_MAX + 8];
 
-	if (p != NULL && p->addr == vip)
+	if (p != NULL && cfg_port_has_addr(p, vip))
 		return cfgv_verr(v, l, "%s is the address of port '%s'; a VIP must be an address "
-				 "of its own", addr_fmt_ip(a, vip), p->name);
+				 "of its own", addr_fmt_ip46(a, vip), p->name);
 	if (is_lip(node, vip))
 		return cfgv_verr(v, l, "%s is a local address (LIP); a VIP must be an address of "
-				 "its own", addr_fmt_ip(a, vip));
+				 "its own", addr_fmt_ip46(a, vip));
 	if (p != NULL)
-		return cfgv_verr(v, l, "%s is inside the subnet of port '%s' (%s/%u): sluiced "
-				 "would answer ARP for it there, taking it from that LAN; a VIP is "
+		return cfgv_verr(v, l, "%s is inside the subnet of port '%s' (%s): sluiced "
+				 "would answer %s for it there, taking it from that LAN; a VIP is "
 				 "routed to the node from outside the ports' subnets",
-				 addr_fmt_ip(a, vip), p->name,
-				 addr_fmt_ip(b, p->addr & addr_prefix_mask(p->prefix_len)),
-				 p->prefix_len);
+				 addr_fmt_ip46(a, vip), p->name, port_subnet(p, vip, b),
+				 addr46_is_v4(vip) ? "ARP" : "neighbour solicitations");
 	if (is_loopback(vip))
-		return cfgv_verr(v, l, "%s is a loopback address (127.0.0.0/8); no packet from the "
-				 "network can reach it", addr_fmt_ip(a, vip));
+		return cfgv_verr(v, l, "%s is a loopback address (%s); no packet from the "
+				 "network can reach it", addr_fmt_ip46(a, vip),
+				 addr46_is_v4(vip) ? "127.0.0.0/8" : "::1");
 	return 0;
 }
 
 /* What is wrong with a backend address on this node (not counting the services), at l. */
 static int
-check_backend_node(struct vctx *v, const struct loc *l, const struct cfg *node, uint32_t ip)
+check_backend_node(struct vctx *v, const struct loc *l, const struct cfg *node,
+		   const union addr46 *ip)
 {
-	const struct cfg_port *p = cfg_port_of(node, ip);
-	char a[ADDR_STR_MAX];
+	const struct cfg_port *p = cfg_port_of46(node, ip);
+	char a[ADDR46_STR_MAX];
 
-	if (p != NULL && p->addr == ip)
+	if (p != NULL && cfg_port_has_addr(p, ip))
 		return cfgv_verr(v, l, "%s is the address of port '%s'; a backend must be another "
-				 "host", addr_fmt_ip(a, ip), p->name);
+				 "host", addr_fmt_ip46(a, ip), p->name);
 	if (is_lip(node, ip))
 		return cfgv_verr(v, l, "%s is a local address (LIP) of this node; a backend must "
-				 "be another host", addr_fmt_ip(a, ip));
+				 "be another host", addr_fmt_ip46(a, ip));
 	if (is_loopback(ip))
-		return cfgv_verr(v, l, "%s is a loopback address (127.0.0.0/8); a backend must be "
-				 "another host on the network", addr_fmt_ip(a, ip));
+		return cfgv_verr(v, l, "%s is a loopback address (%s); a backend must be "
+				 "another host on the network", addr_fmt_ip46(a, ip),
+				 addr46_is_v4(ip) ? "127.0.0.0/8" : "::1");
 	return 0;
 }
 
@@ -192,9 +260,9 @@ check_backend_node(struct vctx *v, const struct loc *l, const struct cfg *node, 
 static const char *
 svc_name(const struct cfg_service *s, char *buf, size_t len)
 {
-	char k[ADDR_STR_MAX];
+	char k[ADDR46_STR_MAX];
 
-	snprintf(buf, len, "service %s", addr_fmt_service(k, s->vip, s->port, s->proto));
+	snprintf(buf, len, "service %s", addr_fmt_service46(k, &s->vip, s->port, s->proto));
 	return buf;
 }
 
@@ -209,18 +277,25 @@ check_backend(struct vctx *v, const struct loc *bl, const struct cfg *node,
 {
 	const struct cfg_service *s = &svcs[idx];
 	const struct use *x;
-	char a[ADDR_STR_MAX], who[64];
-	int rc = check_backend_node(v, bl, node, b->addr);
+	char a[ADDR46_STR_MAX], who[80];
+	int rc;
 
+	if (addr46_is_v4(&b->addr) != addr46_is_v4(&s->vip))
+		return cfgv_verr(v, bl, "%s is an IPv%c backend behind an IPv%c VIP: a service's "
+				 "backends are of its VIP's family", addr_fmt_ip46(a, &b->addr),
+				 addr46_is_v4(&b->addr) ? '4' : '6',
+				 addr46_is_v4(&s->vip) ? '4' : '6');
+	rc = check_backend_node(v, bl, node, &b->addr);
 	if (rc < 0)
 		return rc;
-	if (b->addr == s->vip)
+	if (addr46_eq(&b->addr, &s->vip))
 		return cfgv_verr(v, bl, "%s is the VIP of this service; a backend must be another "
-				 "host", addr_fmt_ip(a, b->addr));
-	x = use_find(u->vips, u->n_vips, b->addr, idx, before);
+				 "host", addr_fmt_ip46(a, &b->addr));
+	x = use_find(u->vips, u->n_vips, &b->addr, idx, before);
 	if (x != NULL)
 		return cfgv_verr(v, bl, "%s is the VIP of %s; a backend must be another host",
-				 addr_fmt_ip(a, b->addr), svc_name(&svcs[x->svc], who, sizeof(who)));
+				 addr_fmt_ip46(a, &b->addr),
+				 svc_name(&svcs[x->svc], who, sizeof(who)));
 	return 0;
 }
 
@@ -235,27 +310,28 @@ check_service(struct vctx *v, const struct loc *sl, const json_t *so, const stru
 {
 	const struct cfg_service *s = &svcs[idx];
 	const json_t *bo = so ? json_object_get(so, "backends") : NULL;
-	char a[ADDR_STR_MAX], who[64];
+	char a[ADDR46_STR_MAX], who[80];
 	const struct use *x;
 	struct loc l, al, el;
 	unsigned j;
 	int rc;
 
 	cfgv_loc_member(&l, sl, so, "vip");
-	rc = check_vip_node(v, &l, node, s->vip);
+	rc = check_vip_node(v, &l, node, &s->vip);
 	if (rc < 0)
 		return rc;
-	x = use_find(u->bes, u->n_bes, s->vip, idx, before);
+	x = use_find(u->bes, u->n_bes, &s->vip, idx, before);
 	if (x != NULL)
 		return cfgv_verr(v, &l, "%s is also a backend (backends[%d] of %s); a VIP is the "
 				 "node's own address, a backend another host's",
-				 addr_fmt_ip(a, s->vip), x->be,
+				 addr_fmt_ip46(a, &s->vip), x->be,
 				 svc_name(&svcs[x->svc], who, sizeof(who)));
-	if (s->mode == SL_MODE_FULLNAT && node->n_laddrs == 0) {
+	if (s->mode == SL_MODE_FULLNAT && !has_lip_of_family(node, addr46_is_v4(&s->vip))) {
 		if (so == NULL || cfgv_member(so, sl, "mode", &l) == NULL)
 			l = *sl;
 		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "
-				 "backends answer to)");
+				 "backends answer to)%s", addr46_is_v4(&s->vip) ? "" :
+				 ": an IPv6 one for an IPv6 VIP");
 	}
 	cfgv_loc_member(&al, sl, so, "backends");
 	for (j = 0; j < s->n_backends; j++) {

@@ -523,13 +523,88 @@ cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unica
 	return 0;
 }
 
+bool
+cfgv_ip46_is_unicast(const union addr46 *a)
+{
+	if (addr46_is_v4(a))
+		return cfgv_ip_is_unicast(a->w[3]);
+	if (a->b[0] == 0xff || (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80))
+		return false;
+	return a->w[0] != 0 || a->w[1] != 0 || a->w[2] != 0 || a->w[3] != 0;
+}
+
+int
+cfgv_get_ip46(struct vctx *v, const json_t *j, const struct loc *l, union addr46 *a)
+{
+	const char *s = NULL;
+	int rc = cfgv_get_str(v, j, l, 64, &s);
+
+	if (rc < 0)
+		return rc;
+	if (addr_parse_ip46(s, a) < 0)
+		return cfgv_verr(v, l, "'%s' is not an address (a.b.c.d or an IPv6 address)", s);
+	if (!cfgv_ip46_is_unicast(a))
+		return cfgv_verr(v, l, "'%s' is not a unicast address", s);
+	return 0;
+}
+
+int
+cfgv_get_prefix46(struct vctx *v, const json_t *j, const struct loc *l, union addr46 *a,
+		  uint8_t *len)
+{
+	char buf[ADDR46_STR_MAX];
+	const char *s = NULL;
+	union addr46 net;
+	int rc = cfgv_get_str(v, j, l, 64, &s);
+
+	if (rc < 0)
+		return rc;
+	if (addr_parse_prefix46(s, a, len) < 0)
+		return cfgv_verr(v, l, "'%s' is not a prefix (a.b.c.d/len, len 0..32, or "
+				 "2001:db8::/len, len 0..128)", s);
+	net = addr46_masked(a, *len);
+	if (memcmp(&net, a, sizeof(net)) != 0)
+		return cfgv_verr(v, l, "'%s' has host bits set (did you mean %s/%u?)", s,
+				 addr_fmt_ip46(buf, &net), *len);
+	return 0;
+}
+
+int
+cfgv_get_ipport46(struct vctx *v, const json_t *j, const struct loc *l, bool unicast,
+		  union addr46 *a, uint16_t *port)
+{
+	const char *s = NULL;
+	int rc = cfgv_get_str(v, j, l, 64, &s);
+
+	if (rc < 0)
+		return rc;
+	if (addr_parse_ipport46(s, a, port) < 0)
+		return cfgv_verr(v, l, "'%s' is not an address with a port (a.b.c.d:port or "
+				 "[2001:db8::1]:port)", s);
+	if (unicast && !cfgv_ip46_is_unicast(a))
+		return cfgv_verr(v, l, "'%s' is not a unicast address", s);
+	return 0;
+}
+
+void
+cfgv_dup_key(struct cfgv_dup *d, const union addr46 *a, uint16_t port, uint8_t proto,
+	     unsigned idx)
+{
+	memset(d->key, 0, sizeof(d->key));
+	memcpy(d->key, a, 16);
+	memcpy(d->key + 16, &port, 2);
+	d->key[18] = proto;
+	d->idx = idx;
+}
+
 static int
 dup_cmp(const void *a, const void *b)
 {
 	const struct cfgv_dup *x = a, *y = b;
+	int c = memcmp(x->key, y->key, sizeof(x->key));
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
+	if (c != 0)
+		return c;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -546,7 +621,8 @@ cfgv_find_dup(struct cfgv_dup *k, size_t n, unsigned *dup, unsigned *first)
 	qsort(k, n, sizeof(*k), dup_cmp);
 	for (i = 1; i < n; i++) {
 		/* Within a run of equal keys the second is the first repeat of that key. */
-		if (k[i].key != k[i - 1].key || (i >= 2 && k[i - 2].key == k[i].key))
+		if (memcmp(k[i].key, k[i - 1].key, sizeof(k[i].key)) != 0 ||
+		    (i >= 2 && memcmp(k[i - 2].key, k[i].key, sizeof(k[i].key)) == 0))
 			continue;
 		if (!found || k[i].idx < *dup) {
 			*dup = k[i].idx;

@@ -88,6 +88,17 @@ int cfgv_get_prefix6(struct vctx *v, const json_t *j, const struct loc *l, union
 		     uint8_t *len);
 int cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast,
 		    uint32_t *ip, uint16_t *port);
+/*
+ * The same for an address of either family. One host: for IPv4 as above, for IPv6 not ::,
+ * multicast or link-local (fe80::/10 needs an interface to mean anything).
+ */
+bool cfgv_ip46_is_unicast(const union addr46 *a);
+int cfgv_get_ip46(struct vctx *v, const json_t *j, const struct loc *l, union addr46 *a);
+/* A route's prefix: its host bits must be 0. */
+int cfgv_get_prefix46(struct vctx *v, const json_t *j, const struct loc *l, union addr46 *a,
+		      uint8_t *len);
+int cfgv_get_ipport46(struct vctx *v, const json_t *j, const struct loc *l, bool unicast,
+		      union addr46 *a, uint16_t *port);
 /* Letters, digits, '-', '_' and '.': names end up in metric labels and CLI tables. */
 bool cfgv_name_ok(const char *s);
 
@@ -96,9 +107,13 @@ bool cfgv_name_ok(const char *s);
  * n log n rather than n^2 comparisons.
  */
 struct cfgv_dup {
-	uint64_t key;
+	uint8_t key[20]; /* compared as bytes: an address, a port, a protocol */
 	unsigned idx;
 };
+
+/** Fill a dup key from an address, a port and a protocol (0 where there is none). */
+void cfgv_dup_key(struct cfgv_dup *d, const union addr46 *a, uint16_t port, uint8_t proto,
+		  unsigned idx);
 
 /*
  * Find the first element, in document order, whose key appeared before it.
@@ -126,6 +141,10 @@ int cfg_check_services(struct vctx *v, const struct loc *al, const json_t *arr,
 int cfg_check_ports(struct vctx *v, const struct loc *al, const json_t *arr, const struct cfg *c);
 /* The port of c whose IPv4 subnet holds ip (the first, should subnets overlap), or NULL. */
 const struct cfg_port *cfg_port_of(const struct cfg *c, uint32_t ip);
+/* The port whose subnet of a's family holds a, or NULL. */
+const struct cfg_port *cfg_port_of46(const struct cfg *c, const union addr46 *a);
+/* Whether a is port p's own address (of either family). */
+bool cfg_port_has_addr(const struct cfg_port *p, const union addr46 *a);
 
 /* config_port.c: the ports list of the dataplane dp (at dl) into c, at least one. */
 int cfg_parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *c);

@@ -73,7 +73,7 @@ parse_backend(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	j = cfgv_required(v, o, ol, "address", &l);
 	if (j == NULL)
 		return -EINVAL;
-	rc = cfgv_get_ipport(v, j, &l, true, &b->addr, &b->port);
+	rc = cfgv_get_ipport46(v, j, &l, true, &b->addr, &b->port);
 	if (rc < 0)
 		return rc;
 	j = cfgv_member(o, ol, "weight", &l);
@@ -179,17 +179,26 @@ parse_backends(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 			if (rc < 0)
 				goto fail;
 		}
-		keys[i].key = (uint64_t)b->addr << 16 | b->port;
-		keys[i].idx = (unsigned)i;
+		if (addr46_is_v4(&b->addr) != addr46_is_v4(&s->vip)) {
+			struct loc al2;
+
+			cfgv_member(json_array_get(arr, i), &l, "address", &al2);
+			rc = cfgv_verr(v, &al2, "an IPv%c backend behind an IPv%c VIP: a service's "
+				       "backends are of its VIP's family",
+				       addr46_is_v4(&b->addr) ? '4' : '6',
+				       addr46_is_v4(&s->vip) ? '4' : '6');
+			goto fail;
+		}
+		cfgv_dup_key(&keys[i], &b->addr, b->port, 0, (unsigned)i);
 	}
 	if (cfgv_find_dup(keys, n, &dup, &first)) {
-		char buf[ADDR_STR_MAX];
+		char buf[ADDR46_STR_MAX];
 		struct loc l, bl;
 
 		cfgv_loc_elem(&bl, al, arr, dup);
 		cfgv_loc_member(&l, &bl, json_array_get(arr, dup), "address");
 		rc = cfgv_verr(v, &l, "duplicate backend %s (also backends[%u])",
-			  addr_fmt_ipport(buf, s->backends[dup].addr, s->backends[dup].port),
+			  addr_fmt_ipport46(buf, &s->backends[dup].addr, s->backends[dup].port),
 			  first);
 		goto fail;
 	}
@@ -225,11 +234,12 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	rc = cfgv_get_str(v, j, &l, 64, &str);
 	if (rc < 0)
 		return rc;
-	if (addr_parse_service(str, &s->vip, &s->port, &s->proto) < 0)
-		return cfgv_verr(v, &l, "'%s' is not a service address (a.b.c.d:port/tcp or /udp)",
-			    str);
-	if (!cfgv_ip_is_unicast(s->vip))
+	if (addr_parse_service46(str, &s->vip, &s->port, &s->proto) < 0)
+		return cfgv_verr(v, &l, "'%s' is not a service address (a.b.c.d:port/tcp, or "
+				 "[2001:db8::1]:port/tcp; /udp for UDP)", str);
+	if (!cfgv_ip46_is_unicast(&s->vip))
 		return cfgv_verr(v, &l, "'%s' is not a unicast address", str);
+	s->persistence_netmask = addr46_max_len(&s->vip);
 	j = cfgv_member(o, ol, "mode", &l);
 	if (j != NULL) {
 		rc = cfgv_get_name(v, j, &l, "mode", mode_tab, SL_MODE_MAX, &s->mode);
@@ -252,7 +262,8 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	if (j != NULL) {
 		uint64_t u;
 
-		rc = cfgv_get_uint(v, j, &l, 0, 32, &u);
+		/* A prefix length in the VIP's family: /24 or /64 groups clients' networks. */
+		rc = cfgv_get_uint(v, j, &l, 0, addr46_max_len(&s->vip), &u);
 		if (rc < 0)
 			return rc;
 		s->persistence_netmask = (uint8_t)u;
@@ -314,18 +325,17 @@ cfg_parse_services(struct vctx *v, const json_t *arr, const struct loc *al, stru
 		rc = parse_service(v, json_array_get(arr, i), &l, s);
 		if (rc < 0)
 			goto fail;
-		keys[i].key = (uint64_t)s->vip << 24 | (uint64_t)s->port << 8 | s->proto;
-		keys[i].idx = (unsigned)i;
+		cfgv_dup_key(&keys[i], &s->vip, s->port, s->proto, (unsigned)i);
 	}
 	if (cfgv_find_dup(keys, n, &dup, &first)) {
-		char buf[ADDR_STR_MAX];
+		char buf[ADDR46_STR_MAX];
 		const struct cfg_service *s = &c->services[dup];
 		struct loc l, sl;
 
 		cfgv_loc_elem(&sl, al, arr, dup);
 		cfgv_loc_member(&l, &sl, json_array_get(arr, dup), "vip");
 		rc = cfgv_verr(v, &l, "duplicate service %s (also services[%u])",
-			  addr_fmt_service(buf, s->vip, s->port, s->proto), first);
+			  addr_fmt_service46(buf, &s->vip, s->port, s->proto), first);
 		goto fail;
 	}
 	free(keys);
@@ -379,12 +389,12 @@ cfg_backend_from_json(const json_t *obj, const char *field, struct cfg_backend *
 json_t *
 cfg_service_to_json(const struct cfg_service *s)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR46_STR_MAX];
 	json_t *o = json_object(), *arr = json_array();
 	int bad = 0;
 	unsigned i;
 
-	bad |= cfgv_put(o, "vip", json_string(addr_fmt_service(buf, s->vip, s->port, s->proto)));
+	bad |= cfgv_put(o, "vip", json_string(addr_fmt_service46(buf, &s->vip, s->port, s->proto)));
 	bad |= cfgv_put(o, "mode", json_string(cfg_mode_name(s->mode)));
 	bad |= cfgv_put(o, "scheduler", json_string(cfg_sched_name(s->sched)));
 	bad |= cfgv_put(o, "persistence", json_integer(s->persistence));
@@ -398,7 +408,7 @@ cfg_service_to_json(const struct cfg_service *s)
 		const struct cfg_backend *b = &s->backends[i];
 		json_t *bo = json_object();
 
-		bad |= cfgv_put(bo, "address", json_string(addr_fmt_ipport(buf, b->addr, b->port)));
+		bad |= cfgv_put(bo, "address", json_string(addr_fmt_ipport46(buf, &b->addr, b->port)));
 		bad |= cfgv_put(bo, "weight", json_integer(b->weight));
 		bad |= cfgv_put(bo, "max_conns", json_integer(b->max_conns));
 		bad |= cfgv_put(bo, "inhibited", json_boolean(b->inhibited));

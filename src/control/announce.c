@@ -23,15 +23,20 @@ struct announce {
 	int ifindex;
 	char ifname[IFNAMSIZ];
 	unsigned n;
-	uint32_t *vips; /* announced now, sorted */
+	union addr46 *vips; /* announced now, sorted */
 };
 
 static int
-u32_cmp(const void *a, const void *b)
+a46_cmp(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return memcmp(a, b, sizeof(union addr46));
+}
 
-	return x < y ? -1 : x > y;
+/* A VIP as a host address on the interface: /32, or /128 for IPv6. */
+static int
+vip_addr(const struct announce *a, const union addr46 *vip, enum rtnl_addr_op op)
+{
+	return rtnl_host_addr(a->nl, a->ifindex, vip->b, addr46_is_v4(vip), op);
 }
 
 struct announce *
@@ -68,6 +73,14 @@ announce_open(const char *ifname, char *msg, size_t len)
 			 strerror(-a->ifindex));
 		goto fail;
 	}
+	/*
+	 * IPv6 VIPs are /128 host addresses here (netif_up_ipv4 turned IPv6 off): turn it
+	 * back on without a link-local address or router discovery of its own, which a
+	 * point-to-point tun needs neither.
+	 */
+	netif_sysctl("ipv6/conf/%s/addr_gen_mode", ifname, "1\n");
+	netif_sysctl("ipv6/conf/%s/accept_ra", ifname, "0\n");
+	netif_sysctl("ipv6/conf/%s/disable_ipv6", ifname, "0\n");
 	a->nl = rtnl_open();
 	if (a->nl < 0) {
 		snprintf(msg, len, "announce: netlink: %s", strerror(-a->nl));
@@ -85,66 +98,66 @@ fail:
 }
 
 int
-announce_set(struct announce *a, const uint32_t *vips, unsigned n)
+announce_set(struct announce *a, const union addr46 *vips, unsigned n)
 {
-	uint32_t want[MAX_VIPS];
+	static union addr46 want[MAX_VIPS]; /* the control thread's alone */
 	unsigned i, j, k, m = 0, kept;
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR46_STR_MAX];
 	int r, first = 0;
 
 	for (i = 0; i < n && m < MAX_VIPS; i++)
 		want[m++] = vips[i];
-	qsort(want, m, sizeof(want[0]), u32_cmp);
+	qsort(want, m, sizeof(want[0]), a46_cmp);
 	for (i = 0, k = 0; i < m; i++) /* dedup */
-		if (k == 0 || want[k - 1] != want[i])
+		if (k == 0 || !addr46_eq(&want[k - 1], &want[i]))
 			want[k++] = want[i];
 	m = k;
 	/* Withdraw what is no longer wanted, then announce what is new. */
 	for (i = 0, j = 0, k = 0; i < a->n; i++) {
-		while (j < m && want[j] < a->vips[i])
+		while (j < m && a46_cmp(&want[j], &a->vips[i]) < 0)
 			j++;
-		if (j < m && want[j] == a->vips[i]) {
+		if (j < m && addr46_eq(&want[j], &a->vips[i])) {
 			a->vips[k++] = a->vips[i];
 			continue;
 		}
-		r = rtnl_addr(a->nl, a->ifindex, a->vips[i], 32, RTNL_ADDR_DEL);
+		r = vip_addr(a, &a->vips[i], RTNL_ADDR_DEL);
 		if (r < 0) {
 			LOG_E("announce: cannot withdraw %s from %s: %s",
-			      addr_fmt_ip(buf, a->vips[i]), a->ifname, strerror(-r));
+			      addr_fmt_ip46(buf, &a->vips[i]), a->ifname, strerror(-r));
 			a->vips[k++] = a->vips[i]; /* still there: try again next time */
 			first = first ? first : r;
 			continue;
 		}
-		LOG_I("announce: %s withdrawn", addr_fmt_ip(buf, a->vips[i]));
+		LOG_I("announce: %s withdrawn", addr_fmt_ip46(buf, &a->vips[i]));
 	}
 	a->n = kept = k;
 	for (j = 0; j < m; j++) {
-		if (bsearch(&want[j], a->vips, kept, sizeof(a->vips[0]), u32_cmp) != NULL)
+		if (bsearch(&want[j], a->vips, kept, sizeof(a->vips[0]), a46_cmp) != NULL)
 			continue;
-		r = rtnl_addr(a->nl, a->ifindex, want[j], 32, RTNL_ADDR_SET);
+		r = vip_addr(a, &want[j], RTNL_ADDR_SET);
 		if (r < 0) {
-			LOG_E("announce: cannot announce %s on %s: %s", addr_fmt_ip(buf, want[j]),
+			LOG_E("announce: cannot announce %s on %s: %s", addr_fmt_ip46(buf, &want[j]),
 			      a->ifname, strerror(-r));
 			first = first ? first : r;
 			continue;
 		}
-		LOG_I("announce: %s announced on %s", addr_fmt_ip(buf, want[j]), a->ifname);
+		LOG_I("announce: %s announced on %s", addr_fmt_ip46(buf, &want[j]), a->ifname);
 		a->vips[a->n++] = want[j];
 	}
-	qsort(a->vips, a->n, sizeof(a->vips[0]), u32_cmp);
+	qsort(a->vips, a->n, sizeof(a->vips[0]), a46_cmp);
 	return first;
 }
 
 void
 announce_refresh(struct announce *a)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR46_STR_MAX];
 	unsigned i;
 
 	for (i = 0; a != NULL && i < a->n; i++)
-		if (rtnl_addr(a->nl, a->ifindex, a->vips[i], 32, RTNL_ADDR_ENSURE) == 1)
+		if (vip_addr(a, &a->vips[i], RTNL_ADDR_ENSURE) == 1)
 			LOG_W("announce: %s had been taken off %s (not by sluiced): put back",
-			      addr_fmt_ip(buf, a->vips[i]), a->ifname);
+			      addr_fmt_ip46(buf, &a->vips[i]), a->ifname);
 }
 
 unsigned
@@ -154,9 +167,9 @@ announce_count(const struct announce *a)
 }
 
 bool
-announce_has(const struct announce *a, uint32_t vip)
+announce_has(const struct announce *a, const union addr46 *vip)
 {
-	return a != NULL && bsearch(&vip, a->vips, a->n, sizeof(vip), u32_cmp) != NULL;
+	return a != NULL && bsearch(vip, a->vips, a->n, sizeof(*vip), a46_cmp) != NULL;
 }
 
 void

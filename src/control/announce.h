@@ -3,6 +3,8 @@
 #define SLUICE_ANNOUNCE_H
 
 #include <stdbool.h>
+
+#include "common/addr.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,10 +26,11 @@ struct announce;
 struct announce *announce_open(const char *ifname, char *msg, size_t len);
 
 /**
- * Make the announced VIPs exactly `vips` (network order, any order, duplicates allowed).
+ * Make the announced VIPs exactly `vips` (either family: /32 or /128 host addresses; any
+ * order, duplicates allowed).
  * 0, or a negative errno when the kernel refused a change (logged; the next call retries).
  */
-int announce_set(struct announce *a, const uint32_t *vips, unsigned n);
+int announce_set(struct announce *a, const union addr46 *vips, unsigned n);
 
 /**
  * Put back any announced VIP that someone else took off the interface (an `ip addr flush`,
@@ -39,7 +42,7 @@ void announce_refresh(struct announce *a);
 unsigned announce_count(const struct announce *a);
 
 /** Whether vip is announced now. */
-bool announce_has(const struct announce *a, uint32_t vip);
+bool announce_has(const struct announce *a, const union addr46 *vip);
 
 /** Withdraw everything and delete the interface. NULL is allowed. */
 void announce_close(struct announce *a);

@@ -153,27 +153,27 @@ copy_part(char *dst, size_t dstsz, const char *s, size_t n)
 
 /* Canonical service key ("10.0.0.10:80/tcp") of s, or -EINVAL. */
 static int
-canon_service(const char *s, char out[ADDR_STR_MAX])
+canon_service(const char *s, char out[ADDR46_STR_MAX])
 {
-	uint32_t ip;
+	union addr46 ip;
 	uint16_t port;
 	uint8_t proto;
 
-	if (addr_parse_service(s, &ip, &port, &proto) < 0)
+	if (addr_parse_service46(s, &ip, &port, &proto) < 0)
 		return -EINVAL;
-	addr_fmt_service(out, ip, port, proto);
+	addr_fmt_service46(out, &ip, port, proto);
 	return 0;
 }
 
 static int
-canon_backend(const char *s, char out[ADDR_STR_MAX])
+canon_backend(const char *s, char out[ADDR46_STR_MAX])
 {
-	uint32_t ip;
+	union addr46 ip;
 	uint16_t port;
 
-	if (addr_parse_ipport(s, &ip, &port) < 0)
+	if (addr_parse_ipport46(s, &ip, &port) < 0)
 		return -EINVAL;
-	addr_fmt_ipport(out, ip, port);
+	addr_fmt_ipport46(out, &ip, port);
 	return 0;
 }
 
@@ -185,7 +185,7 @@ canon_backend(const char *s, char out[ADDR_STR_MAX])
 static int
 route_services(const char *p, struct req *r, struct reply *rp)
 {
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 	const char *slash;
 	size_t n;
 
@@ -333,7 +333,7 @@ do_services(const struct req *r, struct reply *rp)
 {
 	struct cfg_service s;
 	struct cfg_error err;
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 	json_t *body;
 	int rc;
 
@@ -352,7 +352,7 @@ do_services(const struct req *r, struct reply *rp)
 	if (rc < 0) {
 		reply_ctl_error(rp, rc, &err);
 	} else {
-		addr_fmt_service(key, s.vip, s.port, s.proto);
+		addr_fmt_service46(key, &s.vip, s.port, s.proto);
 		set_location_service(rp, key);
 		reply_json_or_oom(rp, MHD_HTTP_CREATED, ctl_service_json(key));
 	}
@@ -365,7 +365,7 @@ service_put(const struct req *r, struct reply *rp)
 {
 	struct cfg_service s;
 	struct cfg_error err;
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 	json_t *body;
 	int rc;
 
@@ -378,7 +378,7 @@ service_put(const struct req *r, struct reply *rp)
 	memset(&s, 0, sizeof(s));
 	memset(&err, 0, sizeof(err));
 	rc = cfg_service_from_json(body, "", &s, &err);
-	if (rc == 0 && strcmp(addr_fmt_service(key, s.vip, s.port, s.proto), r->svc) != 0) {
+	if (rc == 0 && strcmp(addr_fmt_service46(key, &s.vip, s.port, s.proto), r->svc) != 0) {
 		api_reply_error(rp, MHD_HTTP_BAD_REQUEST, "invalid request",
 			    "vip: %s does not match the path's %s (a service's key cannot change; "
 			    "add the new one and delete the old)", key, r->svc);
@@ -459,7 +459,7 @@ do_backends(const struct req *r, struct reply *rp)
 {
 	struct cfg_backend b;
 	struct cfg_error err;
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 	json_t *body, *j;
 	int rc;
 
@@ -484,7 +484,7 @@ do_backends(const struct req *r, struct reply *rp)
 		reply_ctl_error(rp, rc, &err);
 		return;
 	}
-	addr_fmt_ipport(key, b.addr, b.port);
+	addr_fmt_ipport46(key, &b.addr, b.port);
 	snprintf(rp->location, sizeof(rp->location), "/v1/services/%s/backends/%s", r->svc, key);
 	j = backend_find(r->svc, key, rp);
 	if (j != NULL)
@@ -534,7 +534,7 @@ do_conns(struct MHD_Connection *c, struct reply *rp)
 {
 	const char *svc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "service");
 	const char *lim = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 	unsigned long limit = API_CONNS_DEFAULT;
 	char *end;
 	json_t *j;

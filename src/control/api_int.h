@@ -40,8 +40,8 @@ extern const struct api_route_methods api_route_methods[];
 struct req {
 	enum route route;
 	unsigned method;
-	char svc[ADDR_STR_MAX]; /* canonical service key from the path */
-	char be[ADDR_STR_MAX];  /* canonical backend key from the path */
+	char svc[ADDR46_STR_MAX]; /* canonical service key from the path */
+	char be[ADDR46_STR_MAX]; /* canonical backend key from the path */
 	char *body;
 	size_t len;
 	size_t cap;
@@ -55,7 +55,7 @@ struct reply {
 	char *text; /* malloc'd */
 	size_t text_len;
 	const char *allow;
-	char location[128];
+	char location[192];
 };
 
 /** Fill rp with an error reply: {"error": error, "detail": fmt...}. */

@@ -69,34 +69,35 @@ ctl_sum(const struct vs_counters *base, size_t stride, const struct vs_gauge *ga
 }
 
 int
-ctl_svc_match(const struct cfg_service *s, uint32_t vip, uint16_t port, uint8_t proto)
+ctl_svc_match(const struct cfg_service *s, const union addr46 *vip, uint16_t port,
+	      uint8_t proto)
 {
-	return s->vip == vip && s->port == port && s->proto == proto;
+	return addr46_eq(&s->vip, vip) && s->port == port && s->proto == proto;
 }
 
 struct ctl_svc *
 ctl_find(const char *key)
 {
-	uint32_t vip;
+	union addr46 vip;
 	uint16_t port;
 	uint8_t proto;
 	unsigned i;
 
-	if (addr_parse_service(key, &vip, &port, &proto) < 0)
+	if (addr_parse_service46(key, &vip, &port, &proto) < 0)
 		return NULL;
 	for (i = 0; i < g_ctl.n_svcs; i++)
-		if (ctl_svc_match(&g_ctl.svcs[i].cfg, vip, port, proto))
+		if (ctl_svc_match(&g_ctl.svcs[i].cfg, &vip, port, proto))
 			return &g_ctl.svcs[i];
 	return NULL;
 }
 
 int
-ctl_be_find(const struct cfg_service *s, uint32_t addr, uint16_t port)
+ctl_be_find(const struct cfg_service *s, const union addr46 *addr, uint16_t port)
 {
 	unsigned i;
 
 	for (i = 0; i < s->n_backends; i++)
-		if (s->backends[i].addr == addr && s->backends[i].port == port)
+		if (addr46_eq(&s->backends[i].addr, addr) && s->backends[i].port == port)
 			return (int)i;
 	return -1;
 }
@@ -165,8 +166,9 @@ slot_get(struct slot_owner *tab, unsigned n, const struct slot_owner *who,
 				free_i = i;
 			continue;
 		}
-		if (o->vip == who->vip && o->vport == who->vport && o->proto == who->proto &&
-		    o->addr == who->addr && o->port == who->port)
+		if (addr46_eq(&o->vip, &who->vip) && o->vport == who->vport &&
+		    o->proto == who->proto && addr46_eq(&o->addr, &who->addr) &&
+		    o->port == who->port)
 			return (int)i;
 	}
 	if (free_i == n)
@@ -214,7 +216,9 @@ pin_backends(void)
 		uint8_t port;
 		uint32_t nh;
 
-		if (route_lookup(dp->routes, g_ctl.cfg.routes[i].via, &port, &nh) == 0 &&
+		if (!addr46_is_v4(&g_ctl.cfg.routes[i].via))
+			continue;
+		if (route_lookup(dp->routes, g_ctl.cfg.routes[i].via.w[3], &port, &nh) == 0 &&
 		    neigh_pin(dp->neigh, nh, port, now) == 1)
 			send_arp(dp, nh, port);
 	}
@@ -229,7 +233,9 @@ pin_backends(void)
 			uint8_t port;
 			uint32_t nh;
 
-			if (route_lookup(dp->routes, s->backends[j].addr, &port, &nh) == 0 &&
+			if (!addr46_is_v4(&s->backends[j].addr))
+				continue;
+			if (route_lookup(dp->routes, s->backends[j].addr.w[3], &port, &nh) == 0 &&
 			    neigh_pin(dp->neigh, nh, port, now) == 1)
 				send_arp(dp, nh, port);
 		}
@@ -243,13 +249,13 @@ pin_backends(void)
 static bool
 serving_now(const struct cfg_service *s, const struct cfg_backend *b)
 {
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 	const struct ctl_svc *cur;
 	int j;
 
-	addr_fmt_service(key, s->vip, s->port, s->proto);
+	addr_fmt_service46(key, &s->vip, s->port, s->proto);
 	cur = ctl_find(key);
-	if (cur == NULL || (j = ctl_be_find(&cur->cfg, b->addr, b->port)) < 0)
+	if (cur == NULL || (j = ctl_be_find(&cur->cfg, &b->addr, b->port)) < 0)
 		return false;
 	return health_usable(g_ctl.health, &cur->cfg, &cur->cfg.backends[j]);
 }
@@ -276,7 +282,7 @@ health_lets(const struct cfg_service *s, const struct cfg_backend *b)
 static void
 announce_update(void)
 {
-	uint32_t *vips;
+	union addr46 *vips;
 	unsigned i, j, n = 0;
 
 	if (g_ctl.announce == NULL)
@@ -344,7 +350,7 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 		}
 		for (j = 0; j < s->n_backends; j++)
 			down[off + j] = !health_lets(s, &s->backends[j]);
-		r = spec_service(s, svcs[i].slot, svcs[i].be_slots, down + off, g_ctl.dp->routes,
+		r = spec_service(s, svcs[i].slot, svcs[i].be_slots, down + off, g_ctl.dp,
 				 &in[i]);
 		if (r < 0)
 			goto fail;

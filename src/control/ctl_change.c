@@ -15,7 +15,7 @@
  */
 
 static int
-svc_index(const struct ctl_model *m, uint32_t vip, uint16_t port, uint8_t proto)
+svc_index(const struct ctl_model *m, const union addr46 *vip, uint16_t port, uint8_t proto)
 {
 	unsigned i;
 
@@ -29,11 +29,11 @@ int
 ctl_service_add(const struct cfg_service *s, struct cfg_error *err)
 {
 	struct ctl_model m;
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 	int r;
 
 	pthread_mutex_lock(&g_ctl.lock);
-	addr_fmt_service(key, s->vip, s->port, s->proto);
+	addr_fmt_service46(key, &s->vip, s->port, s->proto);
 	if (ctl_find(key) != NULL) {
 		ctl_set_err(err, "vip", "service %s exists already", key);
 		r = -EEXIST;
@@ -58,19 +58,20 @@ ctl_service_add(const struct cfg_service *s, struct cfg_error *err)
 static int
 dup_and_find(const char *key, struct ctl_model *m, struct cfg_error *err)
 {
-	uint32_t vip;
+	union addr46 vip;
 	uint16_t port;
 	uint8_t proto;
 	int i, r;
 
-	if (addr_parse_service(key, &vip, &port, &proto) < 0) {
-		ctl_set_err(err, "vip", "'%s' is no service (want a.b.c.d:port/tcp|udp)", key);
+	if (addr_parse_service46(key, &vip, &port, &proto) < 0) {
+		ctl_set_err(err, "vip", "'%s' is no service (want a.b.c.d:port/tcp|udp or "
+			    "[2001:db8::1]:port/tcp|udp)", key);
 		return -EINVAL;
 	}
 	r = ctl_model_dup(m);
 	if (r < 0)
 		return r;
-	i = svc_index(m, vip, port, proto);
+	i = svc_index(m, &vip, port, proto);
 	if (i < 0) {
 		ctl_model_free(m);
 		ctl_set_err(err, "vip", "no service %s", key);
@@ -92,7 +93,7 @@ ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_err
 		r = i;
 		goto out;
 	}
-	if (!ctl_svc_match(&m.s[i], s->vip, s->port, s->proto)) {
+	if (!ctl_svc_match(&m.s[i], &s->vip, s->port, s->proto)) {
 		ctl_model_free(&m);
 		ctl_set_err(err, "vip", "the body's vip differs from the service in the path");
 		r = -EINVAL;
@@ -139,7 +140,7 @@ ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_err
 	struct ctl_model m;
 	struct cfg_service *s;
 	struct cfg_backend *nb;
-	char a[ADDR_STR_MAX];
+	char a[ADDR46_STR_MAX];
 	int i, r;
 
 	pthread_mutex_lock(&g_ctl.lock);
@@ -149,9 +150,9 @@ ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_err
 		goto out;
 	}
 	s = &m.s[i];
-	if (ctl_be_find(s, b->addr, b->port) >= 0) {
+	if (ctl_be_find(s, &b->addr, b->port) >= 0) {
 		ctl_set_err(err, "address", "backend %s exists already",
-			addr_fmt_ipport(a, b->addr, b->port));
+			addr_fmt_ipport46(a, &b->addr, b->port));
 		r = -EEXIST;
 	} else if (s->n_backends >= SL_MAX_BACKENDS) {
 		ctl_set_err(err, "", "at most %u backends a service", SL_MAX_BACKENDS);
@@ -182,19 +183,19 @@ static int
 dup_and_find_backend(const char *svc_key, const char *be_key, struct ctl_model *m, int *i, int *j,
 		     struct cfg_error *err)
 {
-	uint32_t addr;
+	union addr46 addr;
 	uint16_t port;
 
 	*i = dup_and_find(svc_key, m, err);
 	if (*i < 0)
 		return *i;
-	if (addr_parse_ipport(be_key, &addr, &port) < 0) {
+	if (addr_parse_ipport46(be_key, &addr, &port) < 0) {
 		ctl_model_free(m);
-		ctl_set_err(err, "address", "'%s' is no backend address (want a.b.c.d:port)",
-			    be_key);
+		ctl_set_err(err, "address", "'%s' is no backend address (want a.b.c.d:port or "
+			    "[2001:db8::1]:port)", be_key);
 		return -EINVAL;
 	}
-	*j = ctl_be_find(&m->s[*i], addr, port);
+	*j = ctl_be_find(&m->s[*i], &addr, port);
 	if (*j < 0) {
 		ctl_model_free(m);
 		ctl_set_err(err, "address", "no backend %s in this service", be_key);
@@ -210,7 +211,7 @@ ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *patch,
 	struct ctl_model m;
 	struct cfg_backend nb;
 	json_t *obj = NULL, *svc_json;
-	char a[ADDR_STR_MAX];
+	char a[ADDR46_STR_MAX];
 	int i, j, r;
 
 	pthread_mutex_lock(&g_ctl.lock);
@@ -233,9 +234,10 @@ ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *patch,
 	r = cfg_backend_from_json(obj, "", &nb, err);
 	if (r < 0)
 		goto drop;
-	if (nb.addr != m.s[i].backends[j].addr || nb.port != m.s[i].backends[j].port) {
+	if (!addr46_eq(&nb.addr, &m.s[i].backends[j].addr) ||
+	    nb.port != m.s[i].backends[j].port) {
 		ctl_set_err(err, "address", "the address of a backend cannot change (%s)",
-			addr_fmt_ipport(a, m.s[i].backends[j].addr, m.s[i].backends[j].port));
+			addr_fmt_ipport46(a, &m.s[i].backends[j].addr, m.s[i].backends[j].port));
 		r = -EINVAL;
 		goto drop;
 	}

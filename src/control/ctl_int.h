@@ -24,11 +24,11 @@ enum slot_state { SLOT_FREE = 0, SLOT_USED, SLOT_DRAINING };
 
 /* Who a counters slot belongs to, so a backend deleted and added back finds its own. */
 struct slot_owner {
-	uint32_t vip;
+	union addr46 vip;
 	uint16_t vport;
 	uint8_t proto;
 	uint8_t state; /* enum slot_state */
-	uint32_t addr; /* backend address, 0 for a service slot */
+	union addr46 addr; /* backend address, all 0 for a service slot */
 	uint16_t port;
 };
 
@@ -139,8 +139,9 @@ int ctl_commit_or_free(struct ctl_model *m, struct cfg_error *err);
 /** Fill err (when not NULL) with a field and a message. */
 void ctl_set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int ctl_svc_match(const struct cfg_service *s, uint32_t vip, uint16_t port, uint8_t proto);
+int ctl_svc_match(const struct cfg_service *s, const union addr46 *vip, uint16_t port,
+		  uint8_t proto);
 /** The index of backend addr:port in s, or -1. */
-int ctl_be_find(const struct cfg_service *s, uint32_t addr, uint16_t port);
+int ctl_be_find(const struct cfg_service *s, const union addr46 *addr, uint16_t port);
 
 #endif

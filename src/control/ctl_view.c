@@ -91,11 +91,11 @@ backend_json(const struct ctl_svc *s, unsigned j)
 {
 	const struct cfg_backend *b = &s->cfg.backends[j];
 	struct vs_totals sum;
-	char a[ADDR_STR_MAX];
+	char a[ADDR46_STR_MAX];
 
 	ctl_be_sum(s->be_slots[j], &sum);
 	return json_pack("{s:s,s:i,s:I,s:b,s:s,s:o,s:o,s:o}", "address",
-			 addr_fmt_ipport(a, b->addr, b->port), "weight", (int)b->weight,
+			 addr_fmt_ipport46(a, &b->addr, b->port), "weight", (int)b->weight,
 			 "max_conns", (json_int_t)b->max_conns, "inhibited", b->inhibited, "state",
 			 backend_state(&s->cfg, b, &sum), "health", health_json(&s->cfg, b),
 			 "stats", counters_json(&sum), "rate",
@@ -128,17 +128,17 @@ static json_t *
 service_json(const struct ctl_svc *s)
 {
 	struct vs_totals sum;
-	char key[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX];
 
 	ctl_svc_sum(s->slot, &sum);
 	return json_pack("{s:s,s:s,s:s,s:I,s:i,s:{s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o}", "vip",
-			 addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto), "mode",
+			 addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto), "mode",
 			 cfg_mode_name(s->cfg.mode), "scheduler", cfg_sched_name(s->cfg.sched),
 			 "persistence", (json_int_t)s->cfg.persistence, "persistence_netmask",
 			 (int)s->cfg.persistence_netmask, "maglev", "table_size",
 			 (json_int_t)s->cfg.maglev_size, "hash", cfg_hash_name(s->cfg.hash),
 			 "announce", cfg_announce_name(s->cfg.announce), "announced",
-			 announce_has(g_ctl.announce, s->cfg.vip), "health_check",
+			 announce_has(g_ctl.announce, &s->cfg.vip), "health_check",
 			 health_check_json(&s->cfg), "stats", counters_json(&sum), "rate",
 			 rate_json(&g_ctl.svc_rate[s->slot]), "backends", backends_json(s));
 }
@@ -188,7 +188,7 @@ ctl_backends_json(const char *svc_key)
 static json_t *
 conn_json(const struct conn *c, const struct worker *w)
 {
-	char cl[ADDR_STR_MAX], vip[ADDR_STR_MAX], lip[ADDR_STR_MAX], be[ADDR_STR_MAX];
+	char cl[ADDR46_STR_MAX], vip[ADDR46_STR_MAX], lip[ADDR46_STR_MAX], be[ADDR46_STR_MAX];
 	int32_t left = (int32_t)(c->expire - __atomic_load_n(&w->s.now, __ATOMIC_RELAXED));
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i}", "proto", addr_proto_name(c->proto),
@@ -370,7 +370,7 @@ vs_family(FILE *f, int backends, const char *name, const char *type, const char 
 	  int field)
 {
 	unsigned i, j;
-	char key[ADDR_STR_MAX], be[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX], be[ADDR46_STR_MAX];
 
 	metric_head(f, name, type, help);
 	for (i = 0; i < g_ctl.n_svcs; i++) {
@@ -378,7 +378,7 @@ vs_family(FILE *f, int backends, const char *name, const char *type, const char 
 		struct vs_totals c;
 		const int64_t *v = (const int64_t *)&c;
 
-		addr_fmt_service(key, s->cfg.vip, s->cfg.port, s->cfg.proto);
+		addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto);
 		if (!backends) {
 			ctl_svc_sum(s->slot, &c);
 			fprintf(f, "sluice_%s{service=\"%s\"} %" PRId64 "\n", name, key, v[field]);
@@ -386,7 +386,7 @@ vs_family(FILE *f, int backends, const char *name, const char *type, const char 
 		}
 		for (j = 0; j < s->cfg.n_backends; j++) {
 			ctl_be_sum(s->be_slots[j], &c);
-			addr_fmt_ipport(be, s->cfg.backends[j].addr, s->cfg.backends[j].port);
+			addr_fmt_ipport46(be, &s->cfg.backends[j].addr, s->cfg.backends[j].port);
 			fprintf(f, "sluice_%s{service=\"%s\",backend=\"%s\"} %" PRId64 "\n", name,
 				key, be, v[field]);
 		}
@@ -399,7 +399,7 @@ vs_family(FILE *f, int backends, const char *name, const char *type, const char 
 static void
 health_metrics(FILE *f)
 {
-	char key[ADDR_STR_MAX], be[ADDR_STR_MAX];
+	char key[ADDR46_STR_MAX], be[ADDR46_STR_MAX];
 	struct health_status st;
 	unsigned i, j;
 
@@ -408,13 +408,13 @@ health_metrics(FILE *f)
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
 
-		addr_fmt_service(key, s->vip, s->port, s->proto);
+		addr_fmt_service46(key, &s->vip, s->port, s->proto);
 		for (j = 0; j < s->n_backends; j++) {
 			const struct cfg_backend *b = &s->backends[j];
 
 			if (health_get(g_ctl.health, s, b, &st))
 				fprintf(f, "sluice_backend_healthy{service=\"%s\",backend=\"%s\"} %d\n",
-					key, addr_fmt_ipport(be, b->addr, b->port),
+					key, addr_fmt_ipport46(be, &b->addr, b->port),
 					st.state == HEALTH_UP);
 		}
 	}
@@ -423,8 +423,8 @@ health_metrics(FILE *f)
 		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
 
 		fprintf(f, "sluice_service_announced{service=\"%s\"} %d\n",
-			addr_fmt_service(key, s->vip, s->port, s->proto),
-			announce_has(g_ctl.announce, s->vip));
+			addr_fmt_service46(key, &s->vip, s->port, s->proto),
+			announce_has(g_ctl.announce, &s->vip));
 	}
 }
 

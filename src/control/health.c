@@ -156,7 +156,7 @@ health_sync(struct health *h, const struct cfg_service *svcs, unsigned n,
 			const struct cfg_backend *b = &svcs[i].backends[j];
 			struct health_key k = health_key_of(&svcs[i], b);
 			struct hc_target *t = find(h, &k);
-			char sa[ADDR_STR_MAX], ba[ADDR_STR_MAX];
+			char sa[ADDR46_STR_MAX], ba[ADDR46_STR_MAX];
 			struct cfg_hc hc;
 
 			cfg_hc_merge(&svcs[i].hc, &b->hc, &hc);
@@ -189,9 +189,9 @@ health_sync(struct health *h, const struct cfg_service *svcs, unsigned n,
 				 */
 				t->due_ms = now;
 				snprintf(t->desc, sizeof(t->desc), "%s of %s",
-					 addr_fmt_ipport(ba, b->addr, b->port),
-					 addr_fmt_service(sa, svcs[i].vip, svcs[i].port,
-							  svcs[i].proto));
+					 addr_fmt_ipport46(ba, &b->addr, b->port),
+					 addr_fmt_service46(sa, &svcs[i].vip, svcs[i].port,
+							    svcs[i].proto));
 				fresh[n_fresh++] = t;
 			}
 			nt[cnt++] = t;

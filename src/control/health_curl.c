@@ -25,13 +25,16 @@ discard(char *ptr, size_t size, size_t nmemb, void *arg)
 static int
 setup(struct hc_target *t)
 {
-	char url[CFG_HC_PATH_MAX + 64], a[ADDR_STR_MAX], host[CFG_HC_HOST_MAX + 8];
+	char url[CFG_HC_PATH_MAX + 64], a[ADDR46_STR_MAX], host[CFG_HC_HOST_MAX + 8];
 	uint16_t port = t->hc.port ? t->hc.port : t->key.port;
 	CURL *e = curl_easy_init();
 
 	if (e == NULL)
 		return -1;
-	snprintf(url, sizeof(url), "http://%s:%u%s", addr_fmt_ip(a, t->key.addr), ntohs(port),
+	/* "http://[2001:db8::1]:80/": the IPv6 form takes brackets in a URL (RFC 3986). */
+	addr_fmt_ip46(a, &t->key.addr);
+	snprintf(url, sizeof(url), addr46_is_v4(&t->key.addr) ? "http://%s:%u%s" :
+		 "http://[%s]:%u%s", a, ntohs(port),
 		 t->hc.type == CFG_HC_HTTP ? t->hc.path : "/");
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);

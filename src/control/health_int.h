@@ -13,11 +13,11 @@
  */
 
 struct health_key {
-	uint32_t vip;
+	union addr46 vip;
 	uint16_t vport;
 	uint8_t proto;
 	uint8_t pad;
-	uint32_t addr; /* the backend, network order */
+	union addr46 addr; /* the backend, of the VIP's family */
 	uint16_t port;
 	uint16_t pad2;
 };
@@ -35,7 +35,7 @@ struct hc_target {
 	struct curl_slist *hdrs; /* http: the Host header */
 	int fd;                  /* udp, dns: the socket in flight, -1 = none */
 	uint16_t dns_id;
-	char desc[64];           /* "10.0.2.11:8080 of 10.0.0.10:80/tcp", for the log */
+	char desc[2 * ADDR46_STR_MAX + 4]; /* "10.0.2.11:8080 of 10.0.0.10:80/tcp", for the log */
 };
 
 struct health {

@@ -74,19 +74,24 @@ fail_errno(struct health *h, struct hc_target *t, const char *what)
 static void
 udp_start(struct health *h, struct hc_target *t)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = t->key.addr,
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = t->key.addr.w[3],
 				  .sin_port = t->hc.port ? t->hc.port : t->key.port };
+	bool v4 = addr46_is_v4(&t->key.addr);
 	uint8_t buf[DNS_HDR + CFG_HC_QUERY_MAX + 8];
 	const void *msg = t->hc.payload;
 	size_t len = strlen(t->hc.payload);
 	int n;
 
-	t->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memcpy(&sa6.sin6_addr, t->key.addr.b, 16);
+	sa6.sin6_port = sa.sin_port;
+	t->fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
 		fail_errno(h, t, "socket");
 		return;
 	}
-	if (connect(t->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (v4 ? connect(t->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0
+	       : connect(t->fd, (struct sockaddr *)&sa6, sizeof(sa6)) < 0) {
 		fail_errno(h, t, "connect");
 		return;
 	}

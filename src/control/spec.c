@@ -8,6 +8,7 @@
 #include "control/spec.h"
 #include "flow/tcp_state.h"
 #include "forward/fwd.h"
+#include "net/route6.h"
 #include "sched/sched.h"
 
 void
@@ -39,6 +40,8 @@ spec_dp(const struct cfg *c, const struct rte_ether_addr *macs, const uint16_t *
 	memcpy(out->peers, c->peers, sizeof(c->peers[0]) * c->n_peers);
 	/* struct route_spec is cfg_route's twin, member for member. */
 	_Static_assert(sizeof(struct route_spec) == sizeof(struct cfg_route) &&
+			       offsetof(struct route_spec, depth) ==
+				       offsetof(struct cfg_route, depth) &&
 			       offsetof(struct route_spec, via) == offsetof(struct cfg_route, via),
 		       "route_spec and cfg_route must agree");
 	out->n_routes = c->n_routes;
@@ -90,7 +93,7 @@ spec_ports(const struct cfg *c, struct port_set *out)
 
 int
 spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slots,
-	     const uint8_t *be_down, const struct route_table *rt, struct snap_svc_input *out)
+	     const uint8_t *be_down, const struct dp *dp, struct snap_svc_input *out)
 {
 	struct snap_service *ss = &out->svc;
 	struct snap_backend *b;
@@ -115,13 +118,22 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 			.inhibited = cb->inhibited || (be_down != NULL && be_down[i]),
 		};
 		/* Routed now, once: routes are fixed while sluiced runs. */
-		if (route_lookup(rt, b[i].addr, &b[i].out_port, &b[i].nh) < 0)
+		if (addr46_is_v4(&cb->addr)) {
+			uint32_t nh;
+
+			if (route_lookup(dp->routes, cb->addr.w[3], &b[i].out_port, &nh) < 0)
+				b[i].out_port = SNAP_NO_PORT;
+			else
+				b[i].nh = addr46_from_v4(nh);
+		} else if (route6_lookup(dp->routes6, &cb->addr, &b[i].out_port, &b[i].nh) < 0) {
 			b[i].out_port = SNAP_NO_PORT;
+		}
 	}
 	*ss = (struct snap_service){
 		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
 		.hash = s->hash, .persistence = s->persistence,
-		.persist_mask = addr_prefix_mask(s->persistence_netmask),
+		.persist_len = s->persistence_netmask,
+		.persist_mask = addr46_is_v4(&s->vip) ? addr_prefix_mask(s->persistence_netmask) : 0,
 		.maglev_size = s->maglev_size, .sched = ss->sched, .n_backends = s->n_backends,
 		.backends = b,
 	};
@@ -156,7 +168,7 @@ spec_snapshot(const struct dp *dp, const struct cfg_service *svcs, unsigned n,
 		const uint16_t *slots = be_slots ? be_slots[i] : seq + off;
 
 		off += svcs[i].n_backends;
-		if (spec_service(&svcs[i], (uint16_t)i, slots, NULL, dp->routes, &in[i]) < 0)
+		if (spec_service(&svcs[i], (uint16_t)i, slots, NULL, dp, &in[i]) < 0)
 			goto out;
 	}
 	s = snapshot_build(in, n, dp->be_gauges, dp->n_workers, version);

@@ -29,11 +29,12 @@ void spec_ports(const struct cfg *c, struct port_set *out);
 
 /**
  * Service s with counters slot `slot`, its backends' slots be_slots[] and be_down[] (1: its
- * health check holds it down; NULL: none), each backend routed through rt. out->svc.backends is malloc'd: free it with
+ * health check holds it down; NULL: none), each backend routed through dp's routes of its
+ * family. out->svc.backends is malloc'd: free it with
  * spec_service_free(). 0, -ENOTSUP (its mode is not built in) or -ENOMEM. Any thread.
  */
 int spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slots,
-		 const uint8_t *be_down, const struct route_table *rt, struct snap_svc_input *out);
+		 const uint8_t *be_down, const struct dp *dp, struct snap_svc_input *out);
 void spec_service_free(struct snap_svc_input *in);
 
 /**

@@ -25,6 +25,7 @@
  */
 
 struct route_table;
+struct route6_table;
 struct neigh_table;
 struct persist_table;
 struct worker;
@@ -59,13 +60,16 @@ struct dp {
 	struct dp_port ports[SL_MAX_PORTS];
 	uint8_t port_idx[RTE_MAX_ETHPORTS]; /* DPDK port id -> index in ports[] */
 	unsigned n_laddrs;
-	uint32_t laddrs[SL_MAX_LADDRS];
+	uint32_t laddrs[SL_MAX_LADDRS];   /* the IPv4 LIPs */
+	unsigned n_laddrs6;
+	union addr46 laddrs6[SL_MAX_LADDRS]; /* the IPv6 LIPs, indexed apart */
 	unsigned n_peers;
 	struct dp_peer peers[SL_MAX_PEERS];
 	uint32_t timeout_ticks[CONN_S_MAX];
 	uint32_t lip_quarantine_ticks; /* how long a closed (LIP, port, backend) rests */
 	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
 	struct route_table *routes;
+	struct route6_table *routes6;
 	struct neigh_table *neigh;
 	struct persist_table *persist; /* source affinity, shared by the workers */
 	struct snapshot *snap;    /* RCU: load with __atomic_load_n(ACQUIRE) */

@@ -91,14 +91,17 @@ route_create(const char *name, const struct route_port *ports, unsigned n_ports,
 			goto fail;
 	}
 	for (i = 0; i < n_routes; i++) {
-		uint32_t via = rte_be_to_cpu_32(routes[i].via);
-		uint32_t to = rte_be_to_cpu_32(routes[i].prefix) & mask_of(routes[i].depth);
-		int port = connected_port(ports, n_ports, via);
+		uint32_t via = rte_be_to_cpu_32(routes[i].via.w[3]);
+		uint32_t to = rte_be_to_cpu_32(routes[i].prefix.w[3]) & mask_of(routes[i].depth);
+		int port;
 		unsigned id;
 
-		if (port < 0)
+		if (!addr46_is_v4(&routes[i].prefix))
+			continue; /* route6_create's */
+		port = connected_port(ports, n_ports, via);
+		if (port < 0 || !addr46_is_v4(&routes[i].via) || routes[i].depth > 32)
 			goto fail;
-		id = nh_id(rt, (uint8_t)port, routes[i].via);
+		id = nh_id(rt, (uint8_t)port, routes[i].via.w[3]);
 		if (id == 0 || rte_fib_add(rt->fib, to, routes[i].depth, id) < 0)
 			goto fail;
 	}

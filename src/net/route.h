@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "common/addr.h"
 
 /*
  * IPv4 routes: the connected subnets of the port addresses and the static routes (the
@@ -18,14 +19,21 @@ struct route_port {
 	uint8_t prefix_len;
 };
 
-/* A static route: to prefix/depth through next hop via (network order). */
+/*
+ * A static route of either family: to prefix/depth through next hop via, both of one
+ * family (the config's cfg_route, member for member). route_create takes the IPv4 ones,
+ * route6_create (net/route6.h) the IPv6 ones.
+ */
 struct route_spec {
-	uint32_t prefix;
-	uint8_t depth;
-	uint32_t via;
+	union addr46 prefix;
+	uint8_t depth; /* 0..32 or 0..128 */
+	union addr46 via;
 };
 
-/** NULL + errno (EINVAL: a via outside every connected subnet). Control thread, at start. */
+/**
+ * The table of the ports' subnets and the IPv4 routes among `routes`. NULL + errno (EINVAL:
+ * a via outside every connected subnet). Control thread, at start.
+ */
 struct route_table *route_create(const char *name, const struct route_port *ports,
 				 unsigned n_ports, const struct route_spec *routes,
 				 unsigned n_routes, int socket);

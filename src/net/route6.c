@@ -59,7 +59,7 @@ connected_port(const struct route6_port *ports, unsigned n, const union addr46 *
 
 struct route6_table *
 route6_create(const char *name, const struct route6_port *ports, unsigned n_ports,
-	      const struct route6_spec *routes, unsigned n_routes, int socket)
+	      const struct route_spec *routes, unsigned n_routes, int socket)
 {
 	struct rte_fib6_conf conf = {
 		.type = RTE_FIB6_TRIE,
@@ -92,11 +92,13 @@ route6_create(const char *name, const struct route6_port *ports, unsigned n_port
 	}
 	for (i = 0; i < n_routes; i++) {
 		union addr46 to = addr46_masked(&routes[i].prefix, routes[i].depth);
-		int port = connected_port(ports, n_ports, &routes[i].via);
+		int port;
 		unsigned id;
 
-		if (port < 0 || addr46_is_v4(&routes[i].prefix) || addr46_is_v4(&routes[i].via) ||
-		    routes[i].depth > 128)
+		if (addr46_is_v4(&routes[i].prefix))
+			continue; /* route_create's */
+		port = connected_port(ports, n_ports, &routes[i].via);
+		if (port < 0 || addr46_is_v4(&routes[i].via) || routes[i].depth > 128)
 			goto fail;
 		id = nh_id(rt, (uint8_t)port, &routes[i].via);
 		if (id == 0 || rte_fib6_add(rt->fib, to.b, routes[i].depth, id) < 0)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "net/route.h"
 
 /*
  * IPv6 routes, as net/route.h does IPv4: the connected subnets of the ports' IPv6
@@ -21,18 +22,13 @@ struct route6_port {
 	uint8_t port;      /* its index among the node's ports */
 };
 
-struct route6_spec {
-	union addr46 prefix;
-	uint8_t depth;
-	union addr46 via;  /* next hop, inside a connected subnet */
-};
-
 /**
- * NULL + errno (EINVAL: a via outside every connected subnet, or an IPv4 address among
- * them). Control thread, at start.
+ * The table of the ports' IPv6 subnets and the IPv6 routes among `routes` (struct
+ * route_spec, net/route.h; the IPv4 ones are route_create's). NULL + errno (EINVAL: a via
+ * outside every connected subnet, or an IPv4 port address). Control thread, at start.
  */
 struct route6_table *route6_create(const char *name, const struct route6_port *ports,
-				   unsigned n_ports, const struct route6_spec *routes,
+				   unsigned n_ports, const struct route_spec *routes,
 				   unsigned n_routes, int socket);
 void route6_free(struct route6_table *rt);
 

@@ -79,13 +79,15 @@ twin_routes(const struct port_set *ps, unsigned i, const char *ifname)
 		const struct route_spec *r = &ps->routes[k];
 		int e;
 
-		if ((r->via & mask) != (p->addr & mask))
+		/* IPv6 routes stay the data plane's: the twin's own IPv6 traffic is on-link. */
+		if (!addr46_is_v4(&r->via) || (r->via.w[3] & mask) != (p->addr & mask))
 			continue;
-		e = rtnl_route_add(fd, idx, r->prefix, r->depth, r->via, TWIN_ROUTE_METRIC);
+		e = rtnl_route_add(fd, idx, r->prefix.w[3], r->depth, r->via.w[3],
+				   TWIN_ROUTE_METRIC);
 		if (e < 0)
 			LOG_W("port '%s': kernel route %s/%u via %s on %s: %s", p->name,
-			      addr_fmt_ip(a, r->prefix), r->depth, addr_fmt_ip(b, r->via), ifname,
-			      strerror(-e));
+			      addr_fmt_ip(a, r->prefix.w[3]), r->depth, addr_fmt_ip(b, r->via.w[3]),
+			      ifname, strerror(-e));
 	}
 	if (fd >= 0)
 		close(fd);

@@ -36,27 +36,34 @@ struct maglev {
 	uint16_t entry[]; /* backend index */
 };
 
-/* qsort_r comparator: backend indexes by (address, port), both compared in host order. */
+/*
+ * qsort_r comparator: backend indexes by (address, port), compared as numbers (addresses
+ * in network order compare so bytewise; an IPv4 one is ::ffff:a.b.c.d).
+ */
 static int
 by_address(const void *a, const void *b, void *arg)
 {
 	const struct snap_backend *base = arg;
 	const struct snap_backend *x = &base[*(const uint16_t *)a];
 	const struct snap_backend *y = &base[*(const uint16_t *)b];
-	uint64_t kx = (uint64_t)rte_be_to_cpu_32(x->addr) << 16 | rte_be_to_cpu_16(x->port);
-	uint64_t ky = (uint64_t)rte_be_to_cpu_32(y->addr) << 16 | rte_be_to_cpu_16(y->port);
+	int c = memcmp(x->addr.b, y->addr.b, 16);
 
-	return kx < ky ? -1 : kx > ky;
+	if (c != 0)
+		return c;
+	return rte_be_to_cpu_16(x->port) < rte_be_to_cpu_16(y->port) ? -1 :
+	       rte_be_to_cpu_16(x->port) > rte_be_to_cpu_16(y->port);
 }
 
+/* An IPv4 backend hashes its 4-byte address, an IPv6 one its 16 bytes, then the port. */
 static uint32_t
 backend_hash(const struct snap_backend *b, uint32_t seed)
 {
-	uint8_t key[6];
+	uint8_t key[18];
+	unsigned n = addr46_is_v4(&b->addr) ? 4 : 16;
 
-	memcpy(key, &b->addr, 4);
-	memcpy(key + 4, &b->port, 2);
-	return rte_hash_crc(key, sizeof(key), seed);
+	memcpy(key, addr46_is_v4(&b->addr) ? (const void *)&b->addr.w[3] : b->addr.b, n);
+	memcpy(key + n, &b->port, 2);
+	return rte_hash_crc(key, n + 2, seed);
 }
 
 /* Fill m->entry from svc's backends. Control thread. */

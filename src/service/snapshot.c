@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
@@ -53,12 +55,48 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 	return ss->sched_data ? 0 : -errno;
 }
 
+/* Index service i under its key and its VIP, and its backends under their addresses. */
+static int
+service_index(struct snapshot *s, const struct snap_service *ss, unsigned i)
+{
+	bool v4 = addr46_is_v4(&ss->vip);
+	unsigned j;
+
+	if (v4) {
+		struct svc_key k = { .vip = ss->vip.w[3], .port = ss->vport, .proto = ss->proto };
+
+		if (rte_hash_add_key_data(s->svc_hash, &k, (void *)(uintptr_t)i) < 0 ||
+		    rte_hash_add_key(s->vip_hash, &ss->vip.w[3]) < 0)
+			return -1;
+	} else {
+		struct svc_key6 k = { .port = ss->vport, .proto = ss->proto };
+
+		memcpy(k.vip, ss->vip.b, 16);
+		if (rte_hash_add_key_data(s->svc6_hash, &k, (void *)(uintptr_t)i) < 0 ||
+		    rte_hash_add_key(s->vip6_hash, ss->vip.b) < 0)
+			return -1;
+	}
+	for (j = 0; j < ss->n_backends; j++) {
+		const struct snap_backend *b = &ss->backends[j];
+		uintptr_t port = b->out_port == SNAP_NO_PORT ? 0 : 1u + b->out_port;
+
+		/* A backend is of its VIP's family (the config checks it). */
+		if (addr46_is_v4(&b->addr) != v4)
+			return -1;
+		if (rte_hash_add_key_data(v4 ? s->be_hash : s->be6_hash,
+					  v4 ? (const void *)&b->addr.w[3] : b->addr.b,
+					  (void *)port) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct snapshot *
 snapshot_build(const struct snap_svc_input *in, unsigned n, const struct vs_gauge *gauges,
 	       unsigned n_workers, uint64_t version)
 {
 	struct snapshot *s;
-	unsigned i, j, n_be;
+	unsigned i, n_be;
 	int err = ENOMEM;
 
 	s = calloc(1, sizeof(*s));
@@ -68,15 +106,18 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct vs_gaug
 	s->services = calloc(n ? n : 1, sizeof(*s->services));
 	s->svc_hash = hash_create("svc", version, n, sizeof(struct svc_key));
 	s->vip_hash = hash_create("vip", version, n, sizeof(uint32_t));
+	s->svc6_hash = hash_create("svc6_", version, n, sizeof(struct svc_key6));
+	s->vip6_hash = hash_create("vip6_", version, n, 16);
 	for (i = 0, n_be = 0; i < n; i++)
 		n_be += in[i].svc.n_backends;
 	s->be_hash = hash_create("be", version, n_be, sizeof(uint32_t));
+	s->be6_hash = hash_create("be6_", version, n_be, 16);
 	if (s->services == NULL || s->svc_hash == NULL || s->vip_hash == NULL ||
-	    s->be_hash == NULL)
+	    s->be_hash == NULL || s->svc6_hash == NULL || s->vip6_hash == NULL ||
+	    s->be6_hash == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		struct snap_service *ss = &s->services[i];
-		struct svc_key k;
 		int r;
 
 		s->n_services = i + 1;
@@ -85,16 +126,9 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct vs_gaug
 			err = -r;
 			goto fail;
 		}
-		k = (struct svc_key){ .vip = ss->vip, .port = ss->vport, .proto = ss->proto };
-		if (rte_hash_add_key_data(s->svc_hash, &k, (void *)(uintptr_t)i) < 0 ||
-		    rte_hash_add_key(s->vip_hash, &ss->vip) < 0)
+		if (service_index(s, ss, i) < 0) {
+			err = EINVAL;
 			goto fail;
-		for (j = 0; j < ss->n_backends; j++) {
-			const struct snap_backend *b = &ss->backends[j];
-			uintptr_t port = b->out_port == SNAP_NO_PORT ? 0 : 1u + b->out_port;
-
-			if (rte_hash_add_key_data(s->be_hash, &b->addr, (void *)port) < 0)
-				goto fail;
 		}
 	}
 	return s;
@@ -122,5 +156,8 @@ snapshot_free(struct snapshot *s)
 	rte_hash_free(s->svc_hash);
 	rte_hash_free(s->vip_hash);
 	rte_hash_free(s->be_hash);
+	rte_hash_free(s->svc6_hash);
+	rte_hash_free(s->vip6_hash);
+	rte_hash_free(s->be6_hash);
 	free(s);
 }

@@ -3,9 +3,11 @@
 #define SLUICE_SNAPSHOT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_hash.h>
 
+#include "common/addr.h"
 #include "common/kinds.h"
 #include "common/limits.h"
 
@@ -36,26 +38,28 @@ struct sched_ops {
 
 #define SNAP_NO_PORT 0xff
 
+/* Addresses of either family; an IPv4 one is ::ffff:a.b.c.d, so its .w[3] (common/addr.h). */
 struct snap_backend {
-	uint32_t addr;
+	union addr46 addr;  /* of the service's VIP's family */
+	union addr46 nh;    /* next hop toward it, resolved when the snapshot was built */
 	uint16_t port;
 	uint16_t slot;      /* counters and gauge */
 	uint32_t weight;    /* 0: takes no new conns */
 	uint32_t max_conns; /* 0: no limit */
-	uint32_t nh;        /* next hop toward it, resolved when the snapshot was built */
 	uint8_t out_port;   /* SNAP_NO_PORT when no route */
 	uint8_t inhibited;  /* taken out: no new conns */
 };
 
 struct snap_service {
-	uint32_t vip;
+	union addr46 vip;
 	uint16_t vport;
 	uint8_t proto;
 	uint8_t mode;
 	uint16_t slot;
 	uint8_t hash;          /* enum sl_hash (maglev) */
+	uint8_t persist_len;   /* prefix length clients share an affinity by (32 or 128 = each) */
 	uint32_t persistence;  /* seconds of affinity, 0 = off */
-	uint32_t persist_mask; /* network order: the client bits that share an affinity */
+	uint32_t persist_mask; /* IPv4, network order: persist_len as a mask */
 	uint32_t maglev_size;
 	const struct vs_gauge *gauges; /* the node's backend gauges, by backend slot */
 	const struct sched_ops *sched;
@@ -64,10 +68,14 @@ struct snap_service {
 	struct snap_backend *backends;
 };
 
+/* One table a family: the IPv4 ones take 4-byte addresses, so IPv4 pays nothing for IPv6. */
 struct snapshot {
-	struct rte_hash *svc_hash; /* struct svc_key -> index in services[] */
-	struct rte_hash *vip_hash; /* VIP address -> any service on it */
-	struct rte_hash *be_hash;  /* backend address -> 1 + the port it is reached through */
+	struct rte_hash *svc_hash;  /* struct svc_key -> index in services[] */
+	struct rte_hash *vip_hash;  /* IPv4 VIP address -> any service on it */
+	struct rte_hash *be_hash;   /* IPv4 backend address -> 1 + the port it is reached through */
+	struct rte_hash *svc6_hash; /* struct svc_key6 -> index in services[] */
+	struct rte_hash *vip6_hash; /* the same for IPv6, 16-byte addresses */
+	struct rte_hash *be6_hash;
 	uint64_t version;
 	uint32_t n_services;
 	struct snap_service *services;
@@ -75,6 +83,13 @@ struct snapshot {
 
 struct svc_key {
 	uint32_t vip;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+struct svc_key6 {
+	uint8_t vip[16];
 	uint16_t port;
 	uint8_t proto;
 	uint8_t pad;
@@ -104,10 +119,30 @@ snap_backend_by_slot(const struct snap_service *svc, uint16_t slot)
 	return -1;
 }
 
+/** The same for an IPv6 destination. Workers. */
+static inline const struct snap_service *
+snap_service_find6(const struct snapshot *s, const uint8_t vip[16], uint16_t port,
+		   uint8_t proto)
+{
+	struct svc_key6 k = { .port = port, .proto = proto };
+	void *data;
+
+	memcpy(k.vip, vip, 16);
+	if (rte_hash_lookup_data(s->svc6_hash, &k, &data) < 0)
+		return NULL;
+	return &s->services[(uintptr_t)data];
+}
+
 static inline int
 snap_is_vip(const struct snapshot *s, uint32_t addr)
 {
 	return rte_hash_lookup(s->vip_hash, &addr) >= 0;
+}
+
+static inline int
+snap_is_vip6(const struct snapshot *s, const uint8_t addr[16])
+{
+	return rte_hash_lookup(s->vip6_hash, addr) >= 0;
 }
 
 /** The port index a backend address is reached through, or -1 when it is no backend's. */
@@ -121,9 +156,19 @@ snap_backend_port(const struct snapshot *s, uint32_t addr)
 	return (int)(uintptr_t)data - 1;
 }
 
+static inline int
+snap_backend_port6(const struct snapshot *s, const uint8_t addr[16])
+{
+	void *data;
+
+	if (rte_hash_lookup_data(s->be6_hash, addr, &data) < 0)
+		return -1;
+	return (int)(uintptr_t)data - 1;
+}
+
 /*
  * What a snapshot is built from, one service: `svc` with its own fields (vip, vport, proto,
- * mode, slot, hash, persistence, persist_mask, maglev_size) and its backends' (addr, port,
+ * mode, slot, hash, persistence, persist_len, persist_mask, maglev_size) and its backends' (addr, port,
  * slot, weight, max_conns, inhibited: by the operator or its health check); the snapshot
  * copies them (each backend with its route: out_port and nh, SNAP_NO_PORT for none) and
  * builds the state of its scheduler, svc.sched. The control

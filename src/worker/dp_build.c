@@ -12,6 +12,7 @@
 #include "forward/fwd.h"
 #include "net/neigh.h"
 #include "net/route.h"
+#include "net/route6.h"
 #include "service/persist.h"
 #include "worker/dp_build.h"
 #include "worker/worker.h"
@@ -64,6 +65,8 @@ dp_create(const struct dp_spec *spec)
 {
 	static unsigned seq;
 	struct route_port rports[SL_MAX_PORTS];
+	struct route6_port r6ports[SL_MAX_PORTS];
+	unsigned n6ports = 0;
 	char name[64];
 	struct dp *dp;
 	size_t sz;
@@ -101,20 +104,29 @@ dp_create(const struct dp_spec *spec)
 		p->bcast = p->prefix_len <= 30 ? p->addr | ~p->mask : 0;
 		dp->port_idx[p->port_id] = (uint8_t)i;
 		rports[i] = (struct route_port){ .addr = p->addr, .prefix_len = p->prefix_len };
+		if (p->has_addr6)
+			r6ports[n6ports++] = (struct route6_port){
+				.addr = p->addr6, .prefix_len = p->prefix6_len, .port = (uint8_t)i };
 	}
-	dp->n_laddrs = spec->n_laddrs;
-	memcpy(dp->laddrs, spec->laddrs, sizeof(spec->laddrs[0]) * spec->n_laddrs);
+	/* The LIPs by family: a conn's lip_idx indexes its family's list. */
+	for (i = 0; i < spec->n_laddrs; i++) {
+		if (addr46_is_v4(&spec->laddrs[i]))
+			dp->laddrs[dp->n_laddrs++] = spec->laddrs[i].w[3];
+		else
+			dp->laddrs6[dp->n_laddrs6++] = spec->laddrs[i];
+	}
 	/* Peers are neighbours (the config checked it): on the port whose subnet holds them. */
 	for (i = 0; i < spec->n_peers; i++) {
+		uint32_t ip = spec->peers[i].w[3];
 		unsigned k;
 
+		if (!addr46_is_v4(&spec->peers[i]))
+			continue; /* the config refuses IPv6 peers for now */
 		for (k = 0; k < dp->n_ports; k++)
-			if ((spec->peers[i] & dp->ports[k].mask) ==
-			    (dp->ports[k].addr & dp->ports[k].mask))
+			if ((ip & dp->ports[k].mask) == (dp->ports[k].addr & dp->ports[k].mask))
 				break;
 		if (k < dp->n_ports)
-			dp->peers[dp->n_peers++] = (struct dp_peer){ .ip = spec->peers[i],
-								     .port = (uint8_t)k };
+			dp->peers[dp->n_peers++] = (struct dp_peer){ .ip = ip, .port = (uint8_t)k };
 	}
 	for (i = 0; i < CONN_S_MAX; i++)
 		dp->timeout_ticks[i] = secs_to_ticks(spec->timeout_s[i]);
@@ -127,6 +139,13 @@ dp_create(const struct dp_spec *spec)
 	dp->routes = route_create(name, rports, spec->n_ports, spec->routes, spec->n_routes,
 				  (int)rte_socket_id());
 	if (dp->routes == NULL) {
+		err = errno;
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "routes6_%u", seq);
+	dp->routes6 = route6_create(name, r6ports, n6ports, spec->routes, spec->n_routes,
+				    (int)rte_socket_id());
+	if (dp->routes6 == NULL) {
 		err = errno;
 		goto fail;
 	}
@@ -185,6 +204,7 @@ dp_free(struct dp *dp)
 	snapshot_free(dp->snap);
 	rte_hash_free(dp->local);
 	route_free(dp->routes);
+	route6_free(dp->routes6);
 	neigh_free(dp->neigh);
 	persist_free(dp->persist);
 	rte_free(dp->qsbr);

@@ -34,11 +34,11 @@ struct dp_spec {
 	unsigned n_ports;
 	struct dp_port_spec ports[SL_MAX_PORTS];
 	unsigned n_laddrs;
-	uint32_t laddrs[SL_MAX_LADDRS];
+	union addr46 laddrs[SL_MAX_LADDRS]; /* both families: IPv4 LIPs and IPv6 LIPs */
 	unsigned n_peers;
-	uint32_t peers[SL_MAX_PEERS]; /* each inside a port's subnet */
+	union addr46 peers[SL_MAX_PEERS]; /* each inside a port's subnet (IPv4 for now) */
 	unsigned n_routes;
-	const struct route_spec *routes; /* read during dp_create only */
+	const struct route_spec *routes; /* both families; read during dp_create only */
 	uint32_t timeout_s[CONN_S_MAX];  /* idle timeout of each conn state, seconds */
 	uint32_t lip_quarantine_s;       /* how long a closed (LIP, port, backend) rests */
 };

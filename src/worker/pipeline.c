@@ -150,8 +150,8 @@ conn_can_send(struct stage *w, const struct snap_backend *be, struct rte_mbuf *m
 	if (unlikely(be->out_port == SNAP_NO_PORT ||
 		     route_lookup(dp->routes, p->key.saddr, c_port, c_nh) < 0))
 		return DROP_no_route;
-	if (unlikely(neigh_lookup(dp->neigh, be->nh, &mac) < 0)) {
-		egress_neigh_event(w, NEIGH_EV_MISS, be->nh, be->out_port, NULL);
+	if (unlikely(neigh_lookup(dp->neigh, be->nh.w[3], &mac) < 0)) {
+		egress_neigh_event(w, NEIGH_EV_MISS, be->nh.w[3], be->out_port, NULL);
 		return DROP_neigh_unresolved;
 	}
 	/*
@@ -207,7 +207,7 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->vaddr = p->key.daddr;
 	c->cport = p->key.sport;
 	c->vport = p->key.dport;
-	c->daddr = be->addr;
+	c->daddr = be->addr.w[3];
 	c->dport = be->port;
 	c->proto = p->key.proto;
 	c->mode = svc->mode;
@@ -223,7 +223,7 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->c_port = c_port;
 	c->c_nh = c_nh;
 	c->out_port = be->out_port;
-	c->out_nh = be->nh;
+	c->out_nh = be->nh.w[3];
 	c->svc_slot = svc->slot;
 	c->be_slot = be->slot;
 	c->expire = w->now + dp->timeout_ticks[c->state];

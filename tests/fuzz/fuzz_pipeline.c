@@ -81,9 +81,9 @@ setup(void)
 	if (snap == NULL)
 		abort();
 	dp_publish(dp, snap);
-	neigh_learn(dp->neigh, c.services[0].backends[0].addr, 1, &be, 0);
-	neigh_learn(dp->neigh, c.services[1].backends[0].addr, 1, &be, 0);
-	neigh_learn(dp->neigh, c.peers[0], 0, &peer, 0);
+	neigh_learn(dp->neigh, c.services[0].backends[0].addr.w[3], 1, &be, 0);
+	neigh_learn(dp->neigh, c.services[1].backends[0].addr.w[3], 1, &be, 0);
+	neigh_learn(dp->neigh, c.peers[0].w[3], 0, &peer, 0);
 	for (i = 0; i < dp->n_workers; i++)
 		worker_set_time(dp->workers[i], 1000000);
 	pool_full = rte_mempool_avail_count(mp);

@@ -483,7 +483,7 @@ test_backend_delete_keeps_conn(void **state)
 	c2 = e->cfg;
 	{
 		struct cfg_service s0 = e->cfg.services[0];
-		struct cfg_backend keep = s0.backends[s0.backends[0].addr == gone ? 1 : 0];
+		struct cfg_backend keep = s0.backends[s0.backends[0].addr.w[3] == gone ? 1 : 0];
 		struct cfg_service svcs[2] = { s0, e->cfg.services[1] };
 
 		svcs[0].n_backends = 1;
@@ -500,7 +500,7 @@ test_backend_delete_keeps_conn(void **state)
 			run1(e->w, tcp("10.0.1.2", (uint16_t)(45000 + i), "10.0.0.10", 80,
 				       RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 			m = out_one(e->w, 1);
-			assert_int_equal(ip_of(m)->dst_addr, keep.addr);
+			assert_int_equal(ip_of(m)->dst_addr, keep.addr.w[3]);
 			out_clear(e->w);
 		}
 		/* Restore the original publication before env_free frees e->cfg. */
@@ -554,7 +554,7 @@ test_drain_weight_zero(void **state)
 		run1(e->w, tcp("10.0.1.2", (uint16_t)(47000 + i), "10.0.0.10", 80,
 			       RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 		m = out_one(e->w, 1);
-		assert_int_equal(ip_of(m)->dst_addr, e->cfg.services[0].backends[1].addr);
+		assert_int_equal(ip_of(m)->dst_addr, e->cfg.services[0].backends[1].addr.w[3]);
 		out_clear(e->w);
 	}
 	assert_int_equal(be_ctr(e, 0)->conns, 0);
@@ -626,7 +626,7 @@ test_max_conns_across_workers(void **state)
 		run1(w, tcp("10.0.1.2", (uint16_t)(49000 + i), "10.0.0.10", 80, RTE_TCP_SYN_FLAG,
 			    &client_mac, 0), 0);
 		m = out_one(w, 1);
-		to_first += ip_of(m)->dst_addr == e->cfg.services[0].backends[0].addr;
+		to_first += ip_of(m)->dst_addr == e->cfg.services[0].backends[0].addr.w[3];
 		out_clear(w);
 	}
 	assert_int_equal(to_first, 3);

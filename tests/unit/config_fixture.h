@@ -12,6 +12,14 @@
 	"    - {name: client, device: net_tap0,\n"                              \
 	"       address: 10.0.1.1/24}\n"
 
+/* A port with both families and a LIP of each (5 lines, as PORTS5). */
+#define PORTS5_V6                                                               \
+	"dataplane:\n"                                                          \
+	"  local_addresses: [10.0.1.100, 2001:db8:1::100]\n"                    \
+	"  ports:\n"                                                            \
+	"    - {name: client, device: net_tap0,\n"                              \
+	"       address: [10.0.1.1/24, 2001:db8:1::1/64]}\n"
+
 /* The same without local addresses, for the cases about them. */
 #define PORTS5_NOLIP                                                            \
 	"dataplane:\n"                                                          \

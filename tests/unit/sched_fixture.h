@@ -27,12 +27,12 @@ fx_service(struct snap_service *s, const struct sched_ops *ops, struct snap_back
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < n; i++) {
 		memset(&be[i], 0, sizeof(be[i]));
-		be[i].addr = rte_cpu_to_be_32(base_addr + i);
+		be[i].addr = addr46_from_v4(rte_cpu_to_be_32(base_addr + i));
 		be[i].port = rte_cpu_to_be_16(8080);
 		be[i].slot = (uint16_t)(n - 1 - i);
 		be[i].weight = 1;
 	}
-	s->vip = rte_cpu_to_be_32(0x0a00000a);
+	s->vip = addr46_from_v4(rte_cpu_to_be_32(0x0a00000a));
 	s->vport = rte_cpu_to_be_16(80);
 	s->proto = 6;
 	s->sched = ops;

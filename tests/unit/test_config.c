@@ -96,15 +96,15 @@ check_full(const struct cfg *c)
 	assert_int_equal(c->ports[1].addr, ip("10.0.2.1"));
 	assert_int_equal(c->ports[1].prefix_len, 24);
 	assert_int_equal(c->n_routes, 2);
-	assert_int_equal(c->routes[0].prefix, 0);
+	assert_int_equal(c->routes[0].prefix.w[3], 0);
 	assert_int_equal(c->routes[0].depth, 0);
-	assert_int_equal(c->routes[0].via, ip("10.0.1.254"));
-	assert_int_equal(c->routes[1].prefix, ip("192.168.0.0"));
+	assert_int_equal(c->routes[0].via.w[3], ip("10.0.1.254"));
+	assert_int_equal(c->routes[1].prefix.w[3], ip("192.168.0.0"));
 	assert_int_equal(c->routes[1].depth, 16);
-	assert_int_equal(c->routes[1].via, ip("10.0.2.254"));
+	assert_int_equal(c->routes[1].via.w[3], ip("10.0.2.254"));
 	assert_int_equal(c->n_laddrs, 2);
-	assert_int_equal(c->laddrs[0], ip("10.0.2.100"));
-	assert_int_equal(c->laddrs[1], ip("10.0.2.101"));
+	assert_int_equal(c->laddrs[0].w[3], ip("10.0.2.100"));
+	assert_int_equal(c->laddrs[1].w[3], ip("10.0.2.101"));
 	assert_int_equal(c->timeouts.tcp_established, 900);
 	assert_int_equal(c->timeouts.tcp_syn_sent, 60);
 	assert_int_equal(c->timeouts.tcp_syn_recv, 30);
@@ -119,31 +119,31 @@ check_full(const struct cfg *c)
 	assert_int_equal(c->n_services, 2);
 
 	s = &c->services[0];
-	assert_int_equal(s->vip, ip("10.0.0.10"));
+	assert_int_equal(s->vip.w[3], ip("10.0.0.10"));
 	assert_int_equal(s->port, htons(80));
 	assert_int_equal(s->proto, PROTO_TCP);
 	assert_int_equal(s->mode, SL_MODE_FULLNAT);
 	assert_int_equal(s->sched, SL_SCHED_RR);
 	assert_int_equal(s->persistence, 300);
 	assert_int_equal(s->n_backends, 3);
-	assert_int_equal(s->backends[0].addr, ip("10.0.2.11"));
+	assert_int_equal(s->backends[0].addr.w[3], ip("10.0.2.11"));
 	assert_int_equal(s->backends[0].port, htons(8080));
 	assert_int_equal(s->backends[0].weight, 1);
-	assert_int_equal(s->backends[1].addr, ip("10.0.2.12"));
+	assert_int_equal(s->backends[1].addr.w[3], ip("10.0.2.12"));
 	assert_int_equal(s->backends[1].port, htons(8080));
 	assert_int_equal(s->backends[1].weight, 2);
-	assert_int_equal(s->backends[2].addr, ip("10.0.2.13"));
+	assert_int_equal(s->backends[2].addr.w[3], ip("10.0.2.13"));
 	assert_int_equal(s->backends[2].weight, 0);
 
 	s = &c->services[1];
-	assert_int_equal(s->vip, ip("10.0.0.10"));
+	assert_int_equal(s->vip.w[3], ip("10.0.0.10"));
 	assert_int_equal(s->port, htons(53));
 	assert_int_equal(s->proto, PROTO_UDP);
 	assert_int_equal(s->mode, SL_MODE_FULLNAT);
 	assert_int_equal(s->sched, SL_SCHED_WRR);
 	assert_int_equal(s->persistence, 0);
 	assert_int_equal(s->n_backends, 1);
-	assert_int_equal(s->backends[0].addr, ip("10.0.2.11"));
+	assert_int_equal(s->backends[0].addr.w[3], ip("10.0.2.11"));
 	assert_int_equal(s->backends[0].port, htons(53));
 	assert_int_equal(s->backends[0].weight, 1);
 }
@@ -238,13 +238,13 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 	}
 	assert_int_equal(a->n_routes, b->n_routes);
 	for (i = 0; i < a->n_routes; i++) {
-		assert_int_equal(a->routes[i].prefix, b->routes[i].prefix);
+		assert_memory_equal(&a->routes[i].prefix, &b->routes[i].prefix, 16);
 		assert_int_equal(a->routes[i].depth, b->routes[i].depth);
-		assert_int_equal(a->routes[i].via, b->routes[i].via);
+		assert_memory_equal(&a->routes[i].via, &b->routes[i].via, 16);
 	}
 	assert_int_equal(a->n_laddrs, b->n_laddrs);
 	for (i = 0; i < a->n_laddrs; i++)
-		assert_int_equal(a->laddrs[i], b->laddrs[i]);
+		assert_memory_equal(&a->laddrs[i], &b->laddrs[i], 16);
 	assert_memory_equal(&a->timeouts, &b->timeouts, sizeof(a->timeouts));
 	assert_string_equal(a->socket, b->socket);
 	assert_string_equal(a->listen, b->listen);
@@ -252,7 +252,7 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 	for (i = 0; i < a->n_services; i++) {
 		const struct cfg_service *x = &a->services[i], *y = &b->services[i];
 
-		assert_int_equal(x->vip, y->vip);
+		assert_memory_equal(&x->vip, &y->vip, 16);
 		assert_int_equal(x->port, y->port);
 		assert_int_equal(x->proto, y->proto);
 		assert_int_equal(x->mode, y->mode);
@@ -260,7 +260,7 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 		assert_int_equal(x->persistence, y->persistence);
 		assert_int_equal(x->n_backends, y->n_backends);
 		for (k = 0; k < x->n_backends; k++) {
-			assert_int_equal(x->backends[k].addr, y->backends[k].addr);
+			assert_memory_equal(&x->backends[k].addr, &y->backends[k].addr, 16);
 			assert_int_equal(x->backends[k].port, y->backends[k].port);
 			assert_int_equal(x->backends[k].weight, y->backends[k].weight);
 			assert_memory_equal(&x->backends[k].hc, &y->backends[k].hc,
@@ -313,7 +313,7 @@ test_health_check(void **state)
 	assert_int_equal(cfg_load_string(hc_text, "t.yaml", &c, &e), 0);
 	assert_string_equal(c.announce_if, "vips0");
 	assert_int_equal(c.n_peers, 2);
-	assert_int_equal(c.peers[1], inet_addr("10.0.1.13"));
+	assert_int_equal(c.peers[1].w[3], inet_addr("10.0.1.13"));
 	s = &c.services[0];
 	assert_int_equal(s->announce, CFG_ANNOUNCE_ALWAYS);
 	assert_int_equal(s->hc.type, CFG_HC_DNS);
@@ -436,17 +436,17 @@ test_service_api(void **state)
 	assert_non_null(j);
 	assert_int_equal(cfg_service_from_json(j, "", &s, &e), 0);
 	json_decref(j);
-	assert_int_equal(s.vip, ip("10.0.0.20"));
+	assert_int_equal(s.vip.w[3], ip("10.0.0.20"));
 	assert_int_equal(s.port, htons(443));
 	assert_int_equal(s.proto, PROTO_TCP);
 	assert_int_equal(s.mode, SL_MODE_FULLNAT);
 	assert_int_equal(s.sched, SL_SCHED_RR);
 	assert_int_equal(s.persistence, 3600);
 	assert_int_equal(s.n_backends, 2);
-	assert_int_equal(s.backends[0].addr, ip("10.0.2.21"));
+	assert_int_equal(s.backends[0].addr.w[3], ip("10.0.2.21"));
 	assert_int_equal(s.backends[0].port, htons(8443));
 	assert_int_equal(s.backends[0].weight, 5);
-	assert_int_equal(s.backends[1].addr, ip("10.0.2.22"));
+	assert_int_equal(s.backends[1].addr.w[3], ip("10.0.2.22"));
 	assert_int_equal(s.backends[1].weight, 1);
 
 	/* to_json -> from_json gives the same service */
@@ -470,7 +470,7 @@ test_service_api(void **state)
 	s.backends[0].weight = 9;
 	assert_int_equal(u.backends[0].weight, 5);
 	assert_int_equal(u.n_backends, 2);
-	assert_int_equal(u.vip, s.vip);
+	assert_int_equal(u.vip.w[3], s.vip.w[3]);
 	cfg_service_free(&s);
 	assert_null(s.backends);
 	assert_int_equal(s.n_backends, 0);
@@ -559,7 +559,7 @@ test_backend_api(void **state)
 	(void)state;
 	j = json_pack("{s:s, s:i}", "address", "10.0.2.9:80", "weight", 0);
 	assert_int_equal(cfg_backend_from_json(j, "", &b, &e), 0);
-	assert_int_equal(b.addr, ip("10.0.2.9"));
+	assert_int_equal(b.addr.w[3], ip("10.0.2.9"));
 	assert_int_equal(b.port, htons(80));
 	assert_int_equal(b.weight, 0);
 	json_decref(j);
@@ -688,7 +688,7 @@ test_limits(void **state)
 	json_object_set_new(json_object_get(doc, "dataplane"), "local_addresses", arr);
 	assert_int_equal(cfg_from_json(doc, &c, &e), 0);
 	assert_int_equal(c.n_laddrs, SL_MAX_LADDRS);
-	assert_int_equal(c.laddrs[63], ip("10.0.3.64"));
+	assert_int_equal(c.laddrs[63].w[3], ip("10.0.3.64"));
 	cfg_free(&c);
 	json_array_append_new(arr, json_string("10.0.3.200"));
 	assert_int_equal(cfg_from_json(doc, &c, &e), -EINVAL);

@@ -68,7 +68,7 @@ static const struct bad_case bad_cases[] = {
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80\n",
 	  7, "services[0].vip",
-	  "'10.0.0.10:80' is not a service address (a.b.c.d:port/tcp or /udp)" },
+	  "'10.0.0.10:80' is not a service address (a.b.c.d:port/tcp, or [2001:db8::1]:port/tcp; /udp for UDP)" },
 	{ "multicast_vip",
 	  PORTS5 "services:\n"
 		 "  - vip: 224.0.0.1:80/udp\n",
@@ -110,13 +110,13 @@ static const struct bad_case bad_cases[] = {
 		 "    backends:\n"
 		 "      - {address: 10.0.2.11:0}\n",
 	  9, "services[0].backends[0].address",
-	  "'10.0.2.11:0' is not an address with a port (a.b.c.d:port)" },
+	  "'10.0.2.11:0' is not an address with a port (a.b.c.d:port or [2001:db8::1]:port)" },
 	{ "via_outside_subnets",
 	  PORTS5 "  routes:\n"
 		 "    - to: 0.0.0.0/0\n"
 		 "      via: 10.9.9.9\n",
 	  8, "dataplane.routes[0].via",
-	  "next hop 10.9.9.9 is not inside any port's subnet (10.0.1.0/24)" },
+	  "next hop 10.9.9.9 is not inside any port's IPv4 subnet (10.0.1.0/24)" },
 	{ "via_is_own_address",
 	  PORTS5 "  routes: [{to: 0.0.0.0/0, via: 10.0.1.1}]\n",
 	  6, "dataplane.routes[0].via", "10.0.1.1 is the address of port 'client' itself" },
@@ -266,7 +266,7 @@ static const struct bad_case bad_cases[] = {
 	  PORTS5_NOLIP "  local_addresses:\n"
 		 "    - 10.0.2.100\n"
 		 "    - 10.0.2.300\n",
-	  8, "dataplane.local_addresses[1]", "'10.0.2.300' is not an IPv4 address (a.b.c.d)" },
+	  8, "dataplane.local_addresses[1]", "'10.0.2.300' is not an address (a.b.c.d or an IPv6 address)" },
 	{ "duplicate_local_address",
 	  PORTS5_NOLIP "  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.100]\n",
 	  6, "dataplane.local_addresses[2]",
@@ -352,10 +352,71 @@ static const struct bad_case bad_cases[] = {
 	{ "peer_not_a_neighbour",
 	  PORTS5 "  peers: [10.0.1.12, 10.9.9.9]\n",
 	  6, "dataplane.peers[1]",
-	  "peer 10.9.9.9 is not inside any port's subnet (10.0.1.0/24)" },
+	  "peer 10.9.9.9 is not inside any port's IPv4 subnet (10.0.1.0/24)" },
 	{ "peer_duplicate",
 	  PORTS5 "  peers: [10.0.1.12, 10.0.1.12]\n",
 	  6, "dataplane.peers[1]", "duplicate peer 10.0.1.12 (also peers[0])" },
+	{ "v6_peer",
+	  PORTS5_V6 "  peers: [2001:db8:1::12]\n",
+	  6, "dataplane.peers[0]",
+	  "an IPv6 peer: peers pass IPv4 packets only for now; give the peer's IPv4 address" },
+	{ "v4_backend_v6_vip",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8:100::10]:80/tcp'\n"
+		 "    backends: [{address: '[2001:db8:1::11]:80'}, {address: 10.0.1.12:80}]\n",
+	  8, "services[0].backends[1].address",
+	  "an IPv4 backend behind an IPv6 VIP: a service's backends are of its VIP's family" },
+	{ "v6_vip_without_v6_lip",
+	  PORTS5 "services:\n"
+		 "  - vip: '[2001:db8:100::10]:80/tcp'\n",
+	  7, "services[0]",
+	  "fullnat needs dataplane.local_addresses (the LIPs that backends answer to): an IPv6 "
+	  "one for an IPv6 VIP" },
+	{ "v6_vip_in_port_subnet",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8:1::10]:80/tcp'\n",
+	  7, "services[0].vip",
+	  "2001:db8:1::10 is inside the subnet of port 'client' (2001:db8:1::/64): sluiced would "
+	  "answer neighbour solicitations for it there, taking it from that LAN; a VIP is routed "
+	  "to the node from outside the ports' subnets" },
+	{ "v6_vip_loopback",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[::1]:80/tcp'\n",
+	  7, "services[0].vip",
+	  "::1 is a loopback address (::1); no packet from the network can reach it" },
+	{ "v6_vip_link_local",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[fe80::1]:80/tcp'\n",
+	  7, "services[0].vip", "'[fe80::1]:80/tcp' is not a unicast address" },
+	{ "v6_persistence_netmask",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8:100::10]:80/tcp'\n"
+		 "    persistence_netmask: 129\n",
+	  8, "services[0].persistence_netmask", "129 is out of range (0..128)" },
+	{ "v4_persistence_netmask",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    persistence_netmask: 64\n",
+	  8, "services[0].persistence_netmask", "64 is out of range (0..32)" },
+	{ "v6_route_via_v4",
+	  PORTS5_V6 "  routes: [{to: '2001:db8:200::/48', via: 10.0.1.254}]\n",
+	  6, "dataplane.routes[0].via", "an IPv4 next hop for an IPv6 prefix" },
+	{ "v6_route_via_outside",
+	  PORTS5_V6 "  routes: [{to: '::/0', via: '2001:db8:9::1'}]\n",
+	  6, "dataplane.routes[0].via",
+	  "next hop 2001:db8:9::1 is not inside any port's IPv6 subnet (2001:db8:1::/64)" },
+	{ "v6_backend_is_lip",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8:100::10]:80/tcp'\n"
+		 "    backends: [{address: '[2001:db8:1::100]:80'}]\n",
+	  8, "services[0].backends[0].address",
+	  "2001:db8:1::100 is a local address (LIP) of this node; a backend must be another host" },
+	{ "v6_duplicate_backend",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8:100::10]:80/tcp'\n"
+		 "    backends: [{address: '[2001:db8:1::11]:80'}, {address: '[2001:db8:1:0::11]:80'}]\n",
+	  8, "services[0].backends[1].address",
+	  "duplicate backend [2001:db8:1::11]:80 (also backends[0])" },
 	{ "bad_announce",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"

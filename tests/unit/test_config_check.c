@@ -164,36 +164,36 @@ test_api(void **state)
 	svcs = c.services;
 	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "", &e), 0);
 	/* service 1 changed to take service 0's backend as its VIP */
-	svcs[1].vip = svcs[0].backends[0].addr;
+	svcs[1].vip = addr46_from_v4(svcs[0].backends[0].addr.w[3]);
 	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "", &e), -EINVAL);
 	assert_string_equal(e.field, "vip");
 	assert_non_null(strstr(e.msg, "10.0.2.11 is inside the subnet of port 'backend'"));
-	svcs[1].vip = htonl(0x7f000001);
+	svcs[1].vip = addr46_from_v4(htonl(0x7f000001));
 	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "body", &e), -EINVAL);
 	assert_string_equal(e.field, "body.vip");
-	svcs[1].vip = htonl(0x0a00000b); /* 10.0.0.11 again */
-	svcs[1].backends[0].addr = svcs[0].vip;
+	svcs[1].vip = addr46_from_v4(htonl(0x0a00000b)); /* 10.0.0.11 again */
+	svcs[1].backends[0].addr = addr46_from_v4(svcs[0].vip.w[3]);
 	assert_int_equal(cfg_service_check(&c, svcs, 2, 1, "", &e), -EINVAL);
 	assert_string_equal(e.field, "backends[0].address");
 	assert_string_equal(e.msg, "10.0.0.10 is the VIP of service 10.0.0.10:80/tcp; a backend "
 				   "must be another host");
-	svcs[1].backends[0].addr = htonl(0x0a00020c);
+	svcs[1].backends[0].addr = addr46_from_v4(htonl(0x0a00020c));
 	/* a backend about to join service 0 */
-	b.addr = htonl(0x0a000264); /* 10.0.2.100, the LIP */
+	b.addr = addr46_from_v4(htonl(0x0a000264)); /* 10.0.2.100, the LIP */
 	b.port = htons(80);
 	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), -EINVAL);
 	assert_string_equal(e.field, "address");
 	assert_string_equal(e.msg, "10.0.2.100 is a local address (LIP) of this node; a backend "
 				   "must be another host");
-	b.addr = svcs[1].vip;
+	b.addr = addr46_from_v4(svcs[1].vip.w[3]);
 	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), -EINVAL);
 	assert_string_equal(e.msg, "10.0.0.11 is the VIP of service 10.0.0.11:80/tcp; a backend "
 				   "must be another host");
-	b.addr = svcs[0].vip;
+	b.addr = addr46_from_v4(svcs[0].vip.w[3]);
 	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), -EINVAL);
 	assert_string_equal(e.msg, "10.0.0.10 is the VIP of this service; a backend must be "
 				   "another host");
-	b.addr = htonl(0x0a00020d);
+	b.addr = addr46_from_v4(htonl(0x0a00020d));
 	assert_int_equal(cfg_backend_check(&c, svcs, 2, 0, &b, "", &e), 0);
 	cfg_free(&c);
 }
@@ -240,7 +240,7 @@ test_node_backends(void **state)
 	if (cfg_from_json(doc, &c, &e) != 0)
 		fail_msg("%s: %s", e.field, e.msg);
 	/* the API: one backend more, or a service with one, is refused the same way */
-	b.addr = htonl(0x0a000263);
+	b.addr = addr46_from_v4(htonl(0x0a000263));
 	b.port = htons(80);
 	assert_int_equal(cfg_backend_check(&c, c.services, c.n_services, 0, &b, "", &e), -EINVAL);
 	assert_string_equal(e.field, "");

@@ -145,7 +145,7 @@ service(struct cfg_service *s, struct cfg_backend *b, uint8_t type, uint16_t por
 {
 	memset(s, 0, sizeof(*s));
 	memset(b, 0, sizeof(*b));
-	s->vip = htonl(0x0a00000a);
+	s->vip = addr46_from_v4(htonl(0x0a00000a));
 	s->port = htons(80);
 	s->proto = 6;
 	cfg_hc_defaults(&s->hc);
@@ -154,7 +154,7 @@ service(struct cfg_service *s, struct cfg_backend *b, uint8_t type, uint16_t por
 	s->hc.timeout_ms = 80;
 	s->hc.rise = 2;
 	s->hc.fall = 3;
-	b->addr = htonl(0x7f000001);
+	b->addr = addr46_from_v4(htonl(0x7f000001));
 	b->port = port;
 	b->weight = 1;
 	s->n_backends = 1;

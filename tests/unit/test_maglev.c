@@ -123,7 +123,7 @@ build(struct svc *v)
 static uint64_t
 be_key(const struct snap_backend *b)
 {
-	return (uint64_t)b->addr << 16 | b->port;
+	return (uint64_t)b->addr.w[3] << 16 | b->port;
 }
 
 /* The backend (address and port) of entry e. */
@@ -434,7 +434,7 @@ consistency(unsigned n, uint32_t size, int same_addr)
 		a.be[i].weight = 1 + i % 4;
 		if (same_addr) {
 			/* Pairs on one address, told apart by port: the order's second key. */
-			a.be[i].addr = rte_cpu_to_be_32(0x0a010000 + i / 2 + 1);
+			a.be[i].addr = addr46_from_v4(rte_cpu_to_be_32(0x0a010000 + i / 2 + 1));
 			a.be[i].port = rte_cpu_to_be_16((uint16_t)(8080 + (i % 2) * 0x101));
 		}
 	}

@@ -89,8 +89,8 @@ reader_main(void *arg)
 			uint32_t sum = 0;
 
 			for (i = 0; i < s->n_services; i++)
-				sum += s->services[i].vip + s->services[i].n_backends +
-				       s->services[i].backends[0].addr;
+				sum += s->services[i].vip.w[3] + s->services[i].n_backends +
+				       s->services[i].backends[0].addr.w[3];
 			if (*(volatile const uint64_t *)&s->version != version ||
 			    *(volatile const uint32_t *)&s->n_services != N_SERVICES || sum == 0)
 				r->torn++;

@@ -21,6 +21,8 @@
 #include "test_eal.h"
 
 #define IP(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+/* An IPv4 address as a route_spec holds it (::ffff:a.b.c.d). */
+#define V4(ip) { .w = { 0, 0, RTE_BE32(0xffff), (ip) } }
 
 static const struct route_port ports[] = {
 	{ .addr = IP(10, 0, 1, 1), .prefix_len = 24 }, /* 0: client side */
@@ -89,7 +91,7 @@ static void
 test_default_route(void **state)
 {
 	static const struct route_spec r[] = {
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(10, 0, 1, 254)) },
 	};
 	struct route_table *rt = create(ports, 2, r, 1);
 
@@ -110,15 +112,15 @@ static void
 test_longest_prefix(void **state)
 {
 	static const struct route_spec r[] = {
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
-		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 2, 254) },
-		{ .prefix = IP(192, 168, 5, 0), .depth = 24, .via = IP(10, 0, 1, 253) },
-		{ .prefix = IP(192, 168, 5, 128), .depth = 25, .via = IP(10, 0, 2, 253) },
-		{ .prefix = IP(192, 168, 5, 200), .depth = 32, .via = IP(10, 0, 1, 252) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(10, 0, 1, 254)) },
+		{ .prefix = V4(IP(192, 168, 0, 0)), .depth = 16, .via = V4(IP(10, 0, 2, 254)) },
+		{ .prefix = V4(IP(192, 168, 5, 0)), .depth = 24, .via = V4(IP(10, 0, 1, 253)) },
+		{ .prefix = V4(IP(192, 168, 5, 128)), .depth = 25, .via = V4(IP(10, 0, 2, 253)) },
+		{ .prefix = V4(IP(192, 168, 5, 200)), .depth = 32, .via = V4(IP(10, 0, 1, 252)) },
 		/* More specific than the connected /24 of the backend port: beats it. */
-		{ .prefix = IP(10, 0, 2, 128), .depth = 26, .via = IP(10, 0, 1, 254) },
+		{ .prefix = V4(IP(10, 0, 2, 128)), .depth = 26, .via = V4(IP(10, 0, 1, 254)) },
 		/* Host bits set in the prefix: they are ignored. */
-		{ .prefix = IP(172, 16, 77, 9), .depth = 12, .via = IP(10, 0, 2, 252) },
+		{ .prefix = V4(IP(172, 16, 77, 9)), .depth = 12, .via = V4(IP(10, 0, 2, 252)) },
 	};
 	struct route_table *rt = create(ports, 2, r, sizeof(r) / sizeof(r[0]));
 
@@ -148,9 +150,9 @@ static void
 test_order_independent(void **state)
 {
 	static const struct route_spec r[] = {
-		{ .prefix = IP(192, 168, 5, 0), .depth = 24, .via = IP(10, 0, 1, 253) },
-		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 2, 254) },
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
+		{ .prefix = V4(IP(192, 168, 5, 0)), .depth = 24, .via = V4(IP(10, 0, 1, 253)) },
+		{ .prefix = V4(IP(192, 168, 0, 0)), .depth = 16, .via = V4(IP(10, 0, 2, 254)) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(10, 0, 1, 254)) },
 	};
 	struct route_table *rt = create(ports, 2, r, 3);
 
@@ -167,11 +169,11 @@ static void
 test_via_outside_refused(void **state)
 {
 	static const struct route_spec bad[] = {
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
-		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 3, 1) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(10, 0, 1, 254)) },
+		{ .prefix = V4(IP(192, 168, 0, 0)), .depth = 16, .via = V4(IP(10, 0, 3, 1)) },
 	};
 	static const struct route_spec bad_default[] = {
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(192, 168, 1, 1) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(192, 168, 1, 1)) },
 	};
 
 	(void)state;
@@ -197,11 +199,11 @@ test_prefix_lengths(void **state)
 		{ .addr = IP(192, 0, 2, 77), .prefix_len = 32 },
 	};
 	static const struct route_spec far_in_16[] = {
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(172, 16, 200, 9) },
-		{ .prefix = IP(198, 51, 100, 0), .depth = 24, .via = IP(10, 0, 9, 2) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(172, 16, 200, 9)) },
+		{ .prefix = V4(IP(198, 51, 100, 0)), .depth = 24, .via = V4(IP(10, 0, 9, 2)) },
 	};
 	static const struct route_spec outside_30[] = {
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 9, 5) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(10, 0, 9, 5)) },
 	};
 	struct route_table *rt;
 
@@ -226,8 +228,8 @@ static void
 test_failed_create_cleans_up(void **state)
 {
 	static const struct route_spec bad[] = {
-		{ .prefix = IP(0, 0, 0, 0), .depth = 0, .via = IP(10, 0, 1, 254) },
-		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 3, 1) },
+		{ .prefix = V4(IP(0, 0, 0, 0)), .depth = 0, .via = V4(IP(10, 0, 1, 254)) },
+		{ .prefix = V4(IP(192, 168, 0, 0)), .depth = 16, .via = V4(IP(10, 0, 3, 1)) },
 	};
 	struct route_table *rt;
 
@@ -254,9 +256,9 @@ test_shared_next_hops(void **state)
 
 	(void)state;
 	for (i = 0; i < 600; i++) {
-		r[i].prefix = IP(100, i >> 8, i & 0xff, 0);
+		r[i].prefix = addr46_from_v4(IP(100, i >> 8, i & 0xff, 0));
 		r[i].depth = 24;
-		r[i].via = i % 2 ? IP(10, 0, 2, 254) : IP(10, 0, 1, 254);
+		r[i].via = addr46_from_v4(i % 2 ? IP(10, 0, 2, 254) : IP(10, 0, 1, 254));
 	}
 	rt = create(ports, 2, r, 600);
 	assert_non_null(rt);
@@ -272,7 +274,7 @@ static void
 test_no_route(void **state)
 {
 	static const struct route_spec r[] = {
-		{ .prefix = IP(192, 168, 0, 0), .depth = 16, .via = IP(10, 0, 2, 254) },
+		{ .prefix = V4(IP(192, 168, 0, 0)), .depth = 16, .via = V4(IP(10, 0, 2, 254)) },
 	};
 	struct route_table *rt = create(ports, 2, r, 1);
 	struct route_table *empty = create(NULL, 0, NULL, 0);

@@ -30,7 +30,7 @@ A(const char *s)
 }
 
 static struct route6_table *
-create(const struct route6_port *p, unsigned n_ports, const struct route6_spec *r,
+create(const struct route6_port *p, unsigned n_ports, const struct route_spec *r,
        unsigned n_routes)
 {
 	static unsigned n;
@@ -69,17 +69,17 @@ test_routes6(void **state)
 		{ .prefix_len = 64, .port = 0 },
 		{ .prefix_len = 64, .port = 1 },
 	};
-	struct route6_spec r[3];
+	struct route_spec r[3];
 	struct route6_table *rt;
 
 	(void)state;
 	ports[0].addr = A("2001:db8:1::1");
 	ports[1].addr = A("2001:db8:2::1");
-	r[0] = (struct route6_spec){ .prefix = A("::"), .depth = 0, .via = A("2001:db8:1::fe") };
+	r[0] = (struct route_spec){ .prefix = A("::"), .depth = 0, .via = A("2001:db8:1::fe") };
 	/* inside the client's /64, a longer prefix through the backend side's gateway */
-	r[1] = (struct route6_spec){ .prefix = A("2001:db8:1::8000:0"), .depth = 113,
+	r[1] = (struct route_spec){ .prefix = A("2001:db8:1::8000:0"), .depth = 113,
 				     .via = A("2001:db8:2::fe") };
-	r[2] = (struct route6_spec){ .prefix = A("2001:db8:99::"), .depth = 48,
+	r[2] = (struct route_spec){ .prefix = A("2001:db8:99::"), .depth = 48,
 				     .via = A("2001:db8:2::fe") };
 	rt = create(ports, 2, r, 3);
 	assert_non_null(rt);
@@ -101,18 +101,36 @@ static void
 test_refused6(void **state)
 {
 	struct route6_port ports[1] = { { .prefix_len = 64, .port = 0 } };
-	struct route6_spec r;
+	struct route_spec r;
 
 	(void)state;
 	ports[0].addr = A("2001:db8:1::1");
 	/* a next hop outside every connected subnet */
-	r = (struct route6_spec){ .prefix = A("::"), .depth = 0, .via = A("2001:db8:7::fe") };
+	r = (struct route_spec){ .prefix = A("::"), .depth = 0, .via = A("2001:db8:7::fe") };
 	errno = 0;
 	assert_null(create(ports, 1, &r, 1));
 	assert_int_equal(errno, EINVAL);
-	/* IPv4 has no place here */
-	r = (struct route6_spec){ .prefix = A("10.0.0.0"), .depth = 8, .via = A("2001:db8:1::fe") };
+	/* an IPv6 prefix through an IPv4 next hop */
+	r = (struct route_spec){ .prefix = A("2001:db8:9::"), .depth = 48, .via = A("10.0.0.1") };
 	assert_null(create(ports, 1, &r, 1));
+	/* IPv4 routes in the one list are route_create's: left out here, not routed */
+	{
+		struct route_spec both[2] = {
+			{ .prefix = A("10.0.0.0"), .depth = 8, .via = A("10.0.1.254") },
+			{ .prefix = A("2001:db8:9::"), .depth = 48, .via = A("2001:db8:1::fe") },
+		};
+		struct route6_table *rt = create(ports, 1, both, 2);
+		union addr46 dst, nh;
+		uint8_t port;
+
+		assert_non_null(rt);
+		dst = addr46_from_v4(htonl(0x0a010203));
+		assert_int_equal(route6_lookup(rt, &dst, &port, &nh), -ENOENT);
+		dst = A("2001:db8:9::5");
+		assert_int_equal(route6_lookup(rt, &dst, &port, &nh), 0);
+		route6_free(rt);
+	}
+	/* IPv4 has no place among the ports */
 	ports[0].addr = A("10.0.1.1");
 	assert_null(create(ports, 1, NULL, 0));
 	route6_free(NULL);
