@@ -3,6 +3,7 @@
 #define SLUICE_CSUM_H
 
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Incremental Internet checksum updates (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')).
@@ -40,6 +41,24 @@ csum_replace4(uint16_t csum, uint32_t old, uint32_t new)
 	sum += (uint16_t)~(old >> 16);
 	sum += new & 0xffff;
 	sum += new >> 16;
+	return (uint16_t)~csum_fold32(sum);
+}
+
+/**
+ * The checksum csum after a 16-byte field (an IPv6 address, at any alignment) changed from
+ * old to new: one pass over both, eight 16-bit words each.
+ */
+static inline uint16_t
+csum_replace16(uint16_t csum, const uint8_t old[16], const uint8_t new[16])
+{
+	uint32_t sum = (uint16_t)~csum;
+	uint16_t o[8], n[8];
+	unsigned i;
+
+	memcpy(o, old, 16);
+	memcpy(n, new, 16);
+	for (i = 0; i < 8; i++)
+		sum += (uint32_t)(uint16_t)~o[i] + n[i];
 	return (uint16_t)~csum_fold32(sum);
 }
 
