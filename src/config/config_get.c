@@ -450,21 +450,6 @@ cfgv_ip_is_unicast(uint32_t ip)
 }
 
 int
-cfgv_get_ip(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip)
-{
-	const char *s = NULL;
-	int rc = cfgv_get_str(v, j, l, 64, &s);
-
-	if (rc < 0)
-		return rc;
-	if (addr_parse_ip(s, ip) < 0)
-		return cfgv_verr(v, l, "'%s' is not an IPv4 address (a.b.c.d)", s);
-	if (!cfgv_ip_is_unicast(*ip))
-		return cfgv_verr(v, l, "'%s' is not a unicast address", s);
-	return 0;
-}
-
-int
 cfgv_get_prefix(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip, uint8_t *len)
 {
 	const char *s = NULL;
@@ -504,22 +489,6 @@ cfgv_get_prefix6(struct vctx *v, const json_t *j, const struct loc *l, union add
 		return cfgv_verr(v, l, "'%s' is the subnet's own address; give the port's own "
 				 "address (e.g. %s/%u)", s, addr_fmt_ip46(buf, &net), *len);
 	}
-	return 0;
-}
-
-int
-cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast, uint32_t *ip,
-	   uint16_t *port)
-{
-	const char *s = NULL;
-	int rc = cfgv_get_str(v, j, l, 64, &s);
-
-	if (rc < 0)
-		return rc;
-	if (addr_parse_ipport(s, ip, port) < 0)
-		return cfgv_verr(v, l, "'%s' is not an address with a port (a.b.c.d:port)", s);
-	if (unicast && !cfgv_ip_is_unicast(*ip))
-		return cfgv_verr(v, l, "'%s' is not a unicast address", s);
 	return 0;
 }
 
@@ -569,21 +538,41 @@ cfgv_get_prefix46(struct vctx *v, const json_t *j, const struct loc *l, union ad
 	return 0;
 }
 
-int
-cfgv_get_ipport46(struct vctx *v, const json_t *j, const struct loc *l, bool unicast,
-		  union addr46 *a, uint16_t *port)
+/* An address with a port, of either family or (v4_only) IPv4 alone. */
+static int
+get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast, bool v4_only,
+	   union addr46 *a, uint16_t *port)
 {
 	const char *s = NULL;
 	int rc = cfgv_get_str(v, j, l, 64, &s);
 
 	if (rc < 0)
 		return rc;
-	if (addr_parse_ipport46(s, a, port) < 0)
-		return cfgv_verr(v, l, "'%s' is not an address with a port (a.b.c.d:port or "
-				 "[2001:db8::1]:port)", s);
+	if (addr_parse_ipport46(s, a, port) < 0 || (v4_only && !addr46_is_v4(a)))
+		return cfgv_verr(v, l, "'%s' is not an address with a port (a.b.c.d:port%s)", s,
+				 v4_only ? "" : " or [2001:db8::1]:port");
 	if (unicast && !cfgv_ip46_is_unicast(a))
 		return cfgv_verr(v, l, "'%s' is not a unicast address", s);
 	return 0;
+}
+
+int
+cfgv_get_ipport46(struct vctx *v, const json_t *j, const struct loc *l, bool unicast,
+		  union addr46 *a, uint16_t *port)
+{
+	return get_ipport(v, j, l, unicast, false, a, port);
+}
+
+int
+cfgv_get_ipport(struct vctx *v, const json_t *j, const struct loc *l, bool unicast, uint32_t *ip,
+		uint16_t *port)
+{
+	union addr46 a;
+	int rc = get_ipport(v, j, l, unicast, true, &a, port);
+
+	if (rc == 0)
+		*ip = a.w[3];
+	return rc;
 }
 
 void

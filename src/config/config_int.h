@@ -80,7 +80,6 @@ int cfgv_get_list(struct vctx *v, const json_t *j, const struct loc *l, size_t m
 		  const char *what);
 /* One host: not 0.0.0.0, multicast or broadcast. */
 bool cfgv_ip_is_unicast(uint32_t ip);
-int cfgv_get_ip(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip);
 int cfgv_get_prefix(struct vctx *v, const json_t *j, const struct loc *l, uint32_t *ip,
 		    uint8_t *len);
 /* An IPv6 prefix a port may have: global or unique-local, not the subnet's own address. */

@@ -10,20 +10,12 @@
 
 #include <cmocka.h>
 
+#include "addr46_fixture.h"
 #include "env.h"
 #include "net/nd.h"
 #include "test_eal.h"
 
 #define PORT6 "2001:db8:1::1"
-
-static union addr46
-A(const char *s)
-{
-	union addr46 a;
-
-	assert_int_equal(addr_parse_ip46(s, &a), 0);
-	return a;
-}
 
 /* The ICMPv6 checksum, summed from scratch: 0xffff when a message is right. */
 static uint16_t

@@ -17,17 +17,8 @@
 
 #include "common/addr.h"
 #include "config/config.h"
+#include "addr46_fixture.h"
 #include "config_fixture.h"
-
-static union addr46
-A(const char *s)
-{
-	union addr46 a;
-
-	if (addr_parse_ip46(s, &a) != 0)
-		fail_msg("bad test address %s", s);
-	return a;
-}
 
 #define assert_addr(a, text) assert_memory_equal((a).b, A(text).b, 16)
 

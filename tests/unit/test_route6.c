@@ -17,17 +17,8 @@
 #include <rte_memory.h>
 
 #include "net/route6.h"
+#include "addr46_fixture.h"
 #include "test_eal.h"
-
-static union addr46
-A(const char *s)
-{
-	union addr46 a;
-
-	if (addr_parse_ip46(s, &a) != 0)
-		fail_msg("bad test address %s", s);
-	return a;
-}
 
 static struct route6_table *
 create(const struct route6_port *p, unsigned n_ports, const struct route_spec *r,
