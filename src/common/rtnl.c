@@ -94,16 +94,21 @@ addr_req(int fd, int ifindex, int af, const void *addr, unsigned alen, uint8_t p
 	return transact(fd, &r);
 }
 
-int
-rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr_op op)
+/*
+ * Delete, set or ensure an address of family af: what is already so is no error, the end
+ * state is what was asked (ENSURE: 1 when it was absent and is there now, 0 when it was
+ * there).
+ */
+static int
+addr_op(int fd, int ifindex, int af, const void *addr, unsigned alen, uint8_t prefix_len,
+	enum rtnl_addr_op op, uint8_t ifa_flags)
 {
 	static const uint16_t flags[] = { [RTNL_ADDR_DEL] = 0,
 					  [RTNL_ADDR_SET] = NLM_F_CREATE | NLM_F_REPLACE,
 					  [RTNL_ADDR_ENSURE] = NLM_F_CREATE | NLM_F_EXCL };
-	int e = addr_req(fd, ifindex, AF_INET, &addr, 4, prefix_len,
-			 op == RTNL_ADDR_DEL ? RTM_DELADDR : RTM_NEWADDR, flags[op], 0);
+	int e = addr_req(fd, ifindex, af, addr, alen, prefix_len,
+			 op == RTNL_ADDR_DEL ? RTM_DELADDR : RTM_NEWADDR, flags[op], ifa_flags);
 
-	/* What is already so is no error: the end state is what was asked. */
 	if (op == RTNL_ADDR_DEL && e == -EADDRNOTAVAIL)
 		return 0;
 	if (op == RTNL_ADDR_ENSURE)
@@ -112,25 +117,18 @@ rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr
 }
 
 int
+rtnl_addr(int fd, int ifindex, uint32_t addr, uint8_t prefix_len, enum rtnl_addr_op op)
+{
+	return addr_op(fd, ifindex, AF_INET, &addr, 4, prefix_len, op, 0);
+}
+
+int
 rtnl_host_addr(int fd, int ifindex, const uint8_t addr16[16], int v4, enum rtnl_addr_op op)
 {
-	static const uint16_t flags[] = { [RTNL_ADDR_DEL] = 0,
-					  [RTNL_ADDR_SET] = NLM_F_CREATE | NLM_F_REPLACE,
-					  [RTNL_ADDR_ENSURE] = NLM_F_CREATE | NLM_F_EXCL };
-	uint32_t a4;
-	int e;
-
-	if (v4) {
-		memcpy(&a4, addr16 + 12, 4);
-		return rtnl_addr(fd, ifindex, a4, 32, op);
-	}
-	e = addr_req(fd, ifindex, AF_INET6, addr16, 16, 128,
-		     op == RTNL_ADDR_DEL ? RTM_DELADDR : RTM_NEWADDR, flags[op], IFA_F_NODAD);
-	if (op == RTNL_ADDR_DEL && e == -EADDRNOTAVAIL)
-		return 0;
-	if (op == RTNL_ADDR_ENSURE)
-		return e == -EEXIST ? 0 : e == 0 ? 1 : e;
-	return e;
+	/* an IPv4 one is ::ffff:a.b.c.d: its last 4 bytes; IPv6 without DAD, as below */
+	if (v4)
+		return addr_op(fd, ifindex, AF_INET, addr16 + 12, 4, 32, op, 0);
+	return addr_op(fd, ifindex, AF_INET6, addr16, 16, 128, op, IFA_F_NODAD);
 }
 
 int
