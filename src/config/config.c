@@ -90,7 +90,7 @@ check_via(struct vctx *v, const struct loc *l, const struct cfg *c, const union 
 	  const char *what)
 {
 	const struct cfg_port *p = cfg_port_of46(c, via);
-	char buf[ADDR46_STR_MAX], list[256];
+	char buf[ADDR46_STR_MAX], net[ADDR46_STR_MAX + 4], list[256];
 	size_t off = 0;
 	unsigned i;
 
@@ -103,20 +103,11 @@ check_via(struct vctx *v, const struct loc *l, const struct cfg *c, const union 
 	list[0] = '\0';
 	for (i = 0; i < c->n_ports && off < sizeof(list); i++) {
 		const struct cfg_port *q = &c->ports[i];
-		union addr46 net;
-		uint8_t len;
 
-		if (addr46_is_v4(via)) {
-			len = q->prefix_len;
-			net = addr46_from_v4(q->addr & addr_prefix_mask(len));
-		} else if (q->has_addr6) {
-			len = q->prefix6_len;
-			net = addr46_masked(&q->addr6, len);
-		} else {
+		if (!addr46_is_v4(via) && !q->has_addr6)
 			continue;
-		}
-		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s/%u", off ? ", " : "",
-					addr_fmt_ip46(buf, &net), len);
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "",
+					cfg_port_subnet(q, via, net));
 	}
 	return cfgv_verr(v, l, "%s %s is not inside any port's %s subnet (%s)", what,
 			 addr_fmt_ip46(buf, via), addr46_is_v4(via) ? "IPv4" : "IPv6",

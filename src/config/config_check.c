@@ -167,9 +167,8 @@ cfg_port_has_addr(const struct cfg_port *p, const union addr46 *a)
 	return p->has_addr6 && addr46_eq(&p->addr6, a);
 }
 
-/* The port's subnet of a's family, "10.0.1.0/24" or "2001:db8:1::/64". */
-static const char *
-port_subnet(const struct cfg_port *p, const union addr46 *a, char *buf)
+const char *
+cfg_port_subnet(const struct cfg_port *p, const union addr46 *a, char *buf)
 {
 	char n[ADDR46_STR_MAX];
 	union addr46 net;
@@ -226,7 +225,7 @@ check_vip_node(struct vctx *v, const struct loc *l, const struct cfg *node,
 		return cfgv_verr(v, l, "%s is inside the subnet of port '%s' (%s): sluiced "
 				 "would answer %s for it there, taking it from that LAN; a VIP is "
 				 "routed to the node from outside the ports' subnets",
-				 addr_fmt_ip46(a, vip), p->name, port_subnet(p, vip, b),
+				 addr_fmt_ip46(a, vip), p->name, cfg_port_subnet(p, vip, b),
 				 addr46_is_v4(vip) ? "ARP" : "neighbour solicitations");
 	if (is_loopback(vip))
 		return cfgv_verr(v, l, "%s is a loopback address (%s); no packet from the "

@@ -144,6 +144,11 @@ const struct cfg_port *cfg_port_of(const struct cfg *c, uint32_t ip);
 const struct cfg_port *cfg_port_of46(const struct cfg *c, const union addr46 *a);
 /* Whether a is port p's own address (of either family). */
 bool cfg_port_has_addr(const struct cfg_port *p, const union addr46 *a);
+/*
+ * Port p's subnet of a's family as text, "10.0.1.0/24" or "2001:db8:1::/64", into buf
+ * (ADDR46_STR_MAX + 4 bytes); p has an IPv6 address when a is IPv6. Returns buf.
+ */
+const char *cfg_port_subnet(const struct cfg_port *p, const union addr46 *a, char *buf);
 
 /* config_port.c: the ports list of the dataplane dp (at dl) into c, at least one. */
 int cfg_parse_ports(struct vctx *v, const json_t *dp, const struct loc *dl, struct cfg *c);
