@@ -132,7 +132,6 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 	*ss = (struct snap_service){
 		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
 		.hash = s->hash, .persistence = s->persistence,
-		.persist_len = s->persistence_netmask,
 		.persist_mask = addr46_is_v4(&s->vip) ? addr_prefix_mask(s->persistence_netmask) : 0,
 		.maglev_size = s->maglev_size, .sched = ss->sched, .n_backends = s->n_backends,
 		.backends = b,

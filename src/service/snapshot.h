@@ -57,9 +57,8 @@ struct snap_service {
 	uint8_t mode;
 	uint16_t slot;
 	uint8_t hash;          /* enum sl_hash (maglev) */
-	uint8_t persist_len;   /* prefix length clients share an affinity by (32 or 128 = each) */
 	uint32_t persistence;  /* seconds of affinity, 0 = off */
-	uint32_t persist_mask; /* IPv4, network order: persist_len as a mask */
+	uint32_t persist_mask; /* IPv4, network order: the client bits that share an affinity */
 	uint32_t maglev_size;
 	const struct vs_gauge *gauges; /* the node's backend gauges, by backend slot */
 	const struct sched_ops *sched;
@@ -168,7 +167,7 @@ snap_backend_port6(const struct snapshot *s, const uint8_t addr[16])
 
 /*
  * What a snapshot is built from, one service: `svc` with its own fields (vip, vport, proto,
- * mode, slot, hash, persistence, persist_len, persist_mask, maglev_size) and its backends' (addr, port,
+ * mode, slot, hash, persistence, persist_mask, maglev_size) and its backends' (addr, port,
  * slot, weight, max_conns, inhibited: by the operator or its health check); the snapshot
  * copies them (each backend with its route: out_port and nh, SNAP_NO_PORT for none) and
  * builds the state of its scheduler, svc.sched. The control
