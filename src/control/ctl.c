@@ -17,8 +17,10 @@
 #include "control/spec.h"
 #include "forward/laddr.h"
 #include "net/arp.h"
+#include "net/nd.h"
 #include "net/neigh.h"
 #include "net/route.h"
+#include "net/route6.h"
 #include "worker/worker.h"
 
 /*
@@ -192,14 +194,46 @@ slots_rollback(struct slot_owner *tab, unsigned n, const uint8_t *taken)
 
 /* ---- commit ---- */
 
+/* Ask for a neighbour: ARP for IPv4, a solicitation for IPv6 (a neigh_send_fn). */
 static void
-send_arp(void *arg, uint32_t ip, uint8_t port)
+send_request(void *arg, const union addr46 *ip, uint8_t port)
 {
 	struct dp *dp = arg;
-	struct rte_mbuf *m = arp_request(dp, dp->ctl_pool, port, ip);
+	struct rte_mbuf *m;
 
+	if (addr46_is_v4(ip))
+		m = arp_request(dp, dp->ctl_pool, port, ip->w[3]);
+	else
+		m = nd_solicit(dp, dp->ctl_pool, port, ip->b);
 	if (m != NULL && rte_ring_enqueue(dp->workers[0]->ctl_tx, m) != 0)
 		rte_pktmbuf_free(m);
+}
+
+/* The neighbour table of ip's family. */
+static struct neigh_table *
+neigh_of(const struct dp *dp, const union addr46 *ip)
+{
+	return addr46_is_v4(ip) ? dp->neigh : dp->neigh6;
+}
+
+/* Pin the next hop toward dst (either family), asking for it when it is unresolved. */
+static void
+pin_toward(struct dp *dp, const union addr46 *dst, uint64_t now)
+{
+	union addr46 nh;
+	uint8_t port;
+	int r;
+
+	if (addr46_is_v4(dst)) {
+		uint32_t nh4;
+
+		r = route_lookup(dp->routes, dst->w[3], &port, &nh4);
+		nh = addr46_from_v4(nh4);
+	} else {
+		r = route6_lookup(dp->routes6, dst, &port, &nh);
+	}
+	if (r == 0 && neigh_pin46(neigh_of(dp, &nh), &nh, port, now) == 1)
+		send_request(dp, &nh, port);
 }
 
 /* Keep every backend's next hop resolved, so a first SYN finds its MAC. */
@@ -211,34 +245,22 @@ pin_backends(void)
 	unsigned i, j;
 
 	neigh_unpin_all(dp->neigh);
+	neigh_unpin_all(dp->neigh6);
 	/* the static routes' gateways, through which replies to clients go */
-	for (i = 0; i < g_ctl.cfg.n_routes; i++) {
-		uint8_t port;
-		uint32_t nh;
-
-		if (!addr46_is_v4(&g_ctl.cfg.routes[i].via))
-			continue;
-		if (route_lookup(dp->routes, g_ctl.cfg.routes[i].via.w[3], &port, &nh) == 0 &&
-		    neigh_pin(dp->neigh, nh, port, now) == 1)
-			send_arp(dp, nh, port);
-	}
+	for (i = 0; i < g_ctl.cfg.n_routes; i++)
+		pin_toward(dp, &g_ctl.cfg.routes[i].via, now);
 	/* and the peers', to whom packets of conns we do not know go */
-	for (i = 0; i < dp->n_peers; i++)
-		if (neigh_pin(dp->neigh, dp->peers[i].ip, dp->peers[i].port, now) == 1)
-			send_arp(dp, dp->peers[i].ip, dp->peers[i].port);
+	for (i = 0; i < dp->n_peers; i++) {
+		union addr46 a = addr46_from_v4(dp->peers[i].ip);
+
+		if (neigh_pin46(dp->neigh, &a, dp->peers[i].port, now) == 1)
+			send_request(dp, &a, dp->peers[i].port);
+	}
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
 
-		for (j = 0; j < s->n_backends; j++) {
-			uint8_t port;
-			uint32_t nh;
-
-			if (!addr46_is_v4(&s->backends[j].addr))
-				continue;
-			if (route_lookup(dp->routes, s->backends[j].addr.w[3], &port, &nh) == 0 &&
-			    neigh_pin(dp->neigh, nh, port, now) == 1)
-				send_arp(dp, nh, port);
-		}
+		for (j = 0; j < s->n_backends; j++)
+			pin_toward(dp, &s->backends[j].addr, now);
 	}
 }
 
@@ -523,10 +545,10 @@ drain_events(uint64_t now)
 			if (rte_ring_dequeue_elem(dp->workers[w]->s.events, &ev, sizeof(ev)) != 0)
 				break;
 			if (ev.type == NEIGH_EV_LEARN)
-				neigh_learn(dp->neigh, ev.ip, ev.port,
-					    (const struct rte_ether_addr *)ev.mac, now);
-			else if (neigh_want(dp->neigh, ev.ip, ev.port, now) == 1)
-				send_arp(dp, ev.ip, ev.port);
+				neigh_learn46(neigh_of(dp, &ev.ip), &ev.ip, ev.port,
+					      (const struct rte_ether_addr *)ev.mac, now);
+			else if (neigh_want46(neigh_of(dp, &ev.ip), &ev.ip, ev.port, now) == 1)
+				send_request(dp, &ev.ip, ev.port);
 		}
 	}
 }
@@ -632,19 +654,25 @@ recommit(uint64_t now)
 static void
 neigh_report(void)
 {
-	const struct neigh_stats *st = &g_ctl.dp->neigh->st;
+	const struct neigh_table *t[2] = { g_ctl.dp->neigh, g_ctl.dp->neigh6 };
+	static const char *const name[2] = { "neighbours", "neighbours6" };
+	unsigned i;
 
-	if (!g_ctl.neigh_full_logged && st->full > 0) {
-		LOG_W("neighbour table: a bucket full of needed entries refused an address the "
-		      "node needs (%u entries); see neighbours.full in sluicectl stats",
-		      (unsigned)st->entries);
-		g_ctl.neigh_full_logged = true;
-	}
-	if (!g_ctl.neigh_refused_logged && st->refused > 0) {
-		LOG_W("neighbour table: ARP from more sources than it keeps (%u entries); stray "
-		      "ones are not learned (neighbours.refused), needed ones always are",
-		      (unsigned)st->entries);
-		g_ctl.neigh_refused_logged = true;
+	for (i = 0; i < 2; i++) {
+		const struct neigh_stats *st = &t[i]->st;
+
+		if (!g_ctl.neigh_full_logged[i] && st->full > 0) {
+			LOG_W("%s table: a bucket full of needed entries refused an address the "
+			      "node needs (%u entries); see %s.full in sluicectl stats", name[i],
+			      (unsigned)st->entries, name[i]);
+			g_ctl.neigh_full_logged[i] = true;
+		}
+		if (!g_ctl.neigh_refused_logged[i] && st->refused > 0) {
+			LOG_W("%s table: more neighbours heard from than it keeps (%u entries); "
+			      "stray ones are not learned (%s.refused), needed ones always are",
+			      name[i], (unsigned)st->entries, name[i]);
+			g_ctl.neigh_refused_logged[i] = true;
+		}
 	}
 }
 
@@ -722,7 +750,8 @@ ctl_tick(uint64_t now)
 	if (now - g_ctl.last_sample_ms >= UPKEEP_MS) {
 		announce_update();
 		announce_refresh(g_ctl.announce);
-		neigh_upkeep(g_ctl.dp->neigh, now, send_arp, g_ctl.dp);
+		neigh_upkeep(g_ctl.dp->neigh, now, send_request, g_ctl.dp);
+		neigh_upkeep(g_ctl.dp->neigh6, now, send_request, g_ctl.dp);
 		neigh_report();
 		csum_report();
 		lip_report(now);

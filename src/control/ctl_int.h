@@ -49,8 +49,8 @@ struct ctl_state {
 	struct health *health;
 	struct announce *announce; /* NULL when control.announce_interface is false */
 	bool health_dirty;         /* a state changed that no snapshot has yet */
-	bool neigh_full_logged;    /* the neighbour table's refusals were logged */
-	bool neigh_refused_logged;
+	bool neigh_full_logged[2];    /* the neighbour tables' refusals were logged (v4, v6) */
+	bool neigh_refused_logged[2];
 	uint32_t csum_logged;        /* ports whose partial checksums were logged, a bit each */
 	uint64_t lip_exhausted_seen; /* the LIP-exhausted count last logged */
 	uint64_t lip_logged_ms;      /* when it was logged */

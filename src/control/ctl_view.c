@@ -254,6 +254,14 @@ drops_sum(uint64_t *out)
 			out[r] += g_ctl.dp->workers[w]->s.st.drops[r];
 }
 
+static json_t *
+neigh_stats_json(const struct neigh_stats *ns)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "entries", (json_int_t)ns->entries, "full",
+			 (json_int_t)ns->full, "refused", (json_int_t)ns->refused, "evicted",
+			 (json_int_t)ns->evicted, "aged", (json_int_t)ns->aged);
+}
+
 json_t *
 ctl_stats_json(void)
 {
@@ -261,7 +269,6 @@ ctl_stats_json(void)
 	uint64_t drops[DROP_MAX], created = 0, current = 0, cap = 0, to_k = 0, from_k = 0;
 	uint64_t to_peers = 0, icmp_sent = 0, icmp_limited = 0, icmp_relayed = 0;
 	struct laddr_stats lp = { 0 };
-	const struct neigh_stats *ns;
 	json_t *workers, *dj, *root;
 	unsigned w, r;
 
@@ -309,13 +316,9 @@ ctl_stats_json(void)
 			 (json_int_t)cap, "workers", workers, "ports", ctl_ports_json(), "kernel",
 			 "to", (json_int_t)to_k, "from", (json_int_t)from_k, "peers", "passed",
 			 (json_int_t)to_peers, "drops", dj);
-	ns = &dp->neigh->st;
 	if (root != NULL) {
-		json_object_set_new(root, "neighbours",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "entries",
-					      (json_int_t)ns->entries, "full", (json_int_t)ns->full,
-					      "refused", (json_int_t)ns->refused, "evicted",
-					      (json_int_t)ns->evicted, "aged", (json_int_t)ns->aged));
+		json_object_set_new(root, "neighbours", neigh_stats_json(&dp->neigh->st));
+		json_object_set_new(root, "neighbours6", neigh_stats_json(&dp->neigh6->st));
 		json_object_set_new(root, "local_ports",
 				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "kept_client_port",
 					      (json_int_t)lp.kept_port, "continued",

@@ -3,6 +3,7 @@
 #define SLUICE_NET_DP_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_hash.h>
@@ -70,7 +71,8 @@ struct dp {
 	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
 	struct route_table *routes;
 	struct route6_table *routes6;
-	struct neigh_table *neigh;
+	struct neigh_table *neigh;   /* IPv4 next hops (ARP) */
+	struct neigh_table *neigh6;  /* IPv6 next hops (neighbour discovery) */
 	struct persist_table *persist; /* source affinity, shared by the workers */
 	struct snapshot *snap;    /* RCU: load with __atomic_load_n(ACQUIRE) */
 	struct rte_rcu_qsbr *qsbr;
@@ -104,6 +106,18 @@ dp_local_kind(const struct dp *dp, uint32_t addr)
 	if (rte_hash_lookup_data(dp->local, &addr, &data) < 0)
 		return 0;
 	return (int)(uintptr_t)data;
+}
+
+/** Whether addr is one of the IPv6 LIPs (a few: a scan). Any thread. */
+static inline int
+dp_is_lip6(const struct dp *dp, const uint8_t addr[16])
+{
+	unsigned i;
+
+	for (i = 0; i < dp->n_laddrs6; i++)
+		if (memcmp(dp->laddrs6[i].b, addr, 16) == 0)
+			return 1;
+	return 0;
 }
 
 static inline struct vs_counters *

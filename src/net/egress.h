@@ -3,6 +3,7 @@
 #define SLUICE_EGRESS_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -16,9 +17,21 @@
  * neighbour table, or a hint the worker kept), or the kernel twin of the node's own address.
  */
 
-/** Report a learned or missed neighbour to the control thread; lossy when the ring is full. */
-void egress_neigh_event(struct stage *w, uint8_t type, uint32_t ip, uint8_t port,
-			const uint8_t *mac);
+/**
+ * Report a learned or missed neighbour of either family to the control thread; lossy when
+ * the ring is full. Worker.
+ */
+void egress_neigh_event46(struct stage *w, uint8_t type, const union addr46 *ip, uint8_t port,
+			  const uint8_t *mac);
+
+/** egress_neigh_event46() for an IPv4 neighbour. Worker. */
+static inline void
+egress_neigh_event(struct stage *w, uint8_t type, uint32_t ip, uint8_t port, const uint8_t *mac)
+{
+	union addr46 a = addr46_from_v4(ip);
+
+	egress_neigh_event46(w, type, &a, port, mac);
+}
 
 /**
  * The MAC of next hop ip on port: the neighbour table's, else the worker's hint (see
@@ -32,6 +45,19 @@ egress_resolve(struct stage *w, uint32_t ip, uint8_t port, struct rte_ether_addr
 		return 0;
 	egress_neigh_event(w, NEIGH_EV_MISS, ip, port, NULL);
 	return neigh_hint_get(w->hints, ip, port, mac, w->now_ms);
+}
+
+/** egress_resolve() for an IPv6 next hop (the control thread asks by solicitation). Worker. */
+static inline int
+egress_resolve6(struct stage *w, const uint8_t ip[16], uint8_t port, struct rte_ether_addr *mac)
+{
+	union addr46 a;
+
+	if (likely(neigh_lookup6(w->dp->neigh6, ip, mac) == 0))
+		return 0;
+	memcpy(a.b, ip, 16);
+	egress_neigh_event46(w, NEIGH_EV_MISS, &a, port, NULL);
+	return neigh_hint_get6(w->hints, ip, port, mac, w->now_ms);
 }
 
 /**

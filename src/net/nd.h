@@ -3,17 +3,23 @@
 #define SLUICE_ND_H
 
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "net/dp.h"
 #include "packet/pkt6.h"
 #include "packet/stage.h"
+#include "service/snapshot.h"
 
 /*
- * IPv6 for the node's own port addresses: neighbour discovery (RFC 4861) and echo. A
- * neighbour solicitation for a port's IPv6 address, arriving on that port, is answered with
- * an advertisement (solicited, override, the port's MAC), also a duplicate-address probe
- * (from ::, answered to all nodes); an echo request to it is answered in place. The data
- * plane does not forward IPv6 yet.
+ * IPv6 neighbour discovery (RFC 4861) and echo for the node's own addresses. A
+ * solicitation for a port's IPv6 address, a VIP or a LIP, arriving on that port, is
+ * answered with an advertisement (solicited, override, the port's MAC), also a
+ * duplicate-address probe (from ::, answered to all nodes); an echo request to a port
+ * address or a VIP is answered in place. What neighbours say of themselves is reported to
+ * the control thread (the IPv6 neighbour table, net/neigh.h): the source link-layer
+ * address of a solicitation for one of our addresses, and the target link-layer address of
+ * an advertisement for a neighbour the table has (we asked, or it moved). A neighbour is
+ * one on the port's IPv6 subnet or its link-local one.
  */
 
 enum {
@@ -27,10 +33,19 @@ enum {
 
 /**
  * Handle a parsed ICMPv6 packet m (p: its meta): 1 when it was answered or dropped here
- * (m consumed), 0 when it is none of the above: another solicitation (perhaps for the
- * twin's link-local address), an advertisement, an echo to another address (the caller
- * gives it to the twin or counts it). Worker.
+ * (m consumed), 0 when the caller goes on with it: another solicitation (perhaps for the
+ * twin's link-local address), an advertisement (learned from, and the twin may have asked
+ * too), an echo to another address (the caller gives it to the twin or counts it). Worker.
  */
-int nd_input(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p);
+int nd_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+	     const struct pkt6_meta *p);
+
+/**
+ * Build a neighbour solicitation for ip from port index `port` of dp (its IPv6 address,
+ * to ip's solicited-node multicast group). NULL when no mbuf, or the port has no IPv6
+ * address. Control thread.
+ */
+struct rte_mbuf *nd_solicit(const struct dp *dp, struct rte_mempool *mp, uint8_t port,
+			    const uint8_t ip[16]);
 
 #endif

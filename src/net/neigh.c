@@ -14,12 +14,12 @@
 
 enum { NS_NONE = 0, NS_INCOMPLETE, NS_REACHABLE, NS_STALE };
 
-struct neigh_table *
-neigh_create(uint32_t capacity)
+static struct neigh_table *
+table_create(uint32_t capacity, int v6)
 {
 	uint32_t buckets = capacity / NEIGH_WAYS;
 	struct neigh_table *t = NULL;
-	size_t sz = sizeof(*t) + sizeof(t->b[0]) * buckets;
+	size_t sz = sizeof(*t) + (v6 ? 0 : sizeof(t->b[0]) * buckets);
 
 	if (capacity < NEIGH_WAYS || (capacity & (capacity - 1))) {
 		errno = EINVAL;
@@ -31,13 +31,28 @@ neigh_create(uint32_t capacity)
 	}
 	memset(t, 0, sz);
 	t->bmask = buckets - 1;
+	t->v6 = (uint8_t)v6;
 	t->meta = calloc(capacity, sizeof(t->meta[0]));
-	if (t->meta == NULL) {
-		free(t);
+	if (v6 && posix_memalign((void **)&t->b6, 64, sizeof(t->b6[0]) * buckets) == 0)
+		memset(t->b6, 0, sizeof(t->b6[0]) * buckets);
+	if (t->meta == NULL || (v6 && t->b6 == NULL)) {
+		neigh_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return t;
+}
+
+struct neigh_table *
+neigh_create(uint32_t capacity)
+{
+	return table_create(capacity, 0);
+}
+
+struct neigh_table *
+neigh6_create(uint32_t capacity)
+{
+	return table_create(capacity, 1);
 }
 
 void
@@ -46,29 +61,80 @@ neigh_free(struct neigh_table *t)
 	if (t == NULL)
 		return;
 	free(t->meta);
+	free(t->b6);
 	free(t);
 }
 
-static inline struct neigh_bucket *
-bucket_of(const struct neigh_table *t, uint32_t ip, uint32_t *first)
+static uint32_t
+bucket_idx(const struct neigh_table *t, const union addr46 *ip)
 {
-	uint32_t bi = neigh_hash(ip) & t->bmask;
-
-	*first = bi * NEIGH_WAYS;
-	return (struct neigh_bucket *)&t->b[bi];
+	return (t->v6 ? neigh6_hash(ip->b) : neigh_hash(ip->w[3])) & t->bmask;
 }
 
-static inline struct neigh_bucket *
-bucket_at(const struct neigh_table *t, uint32_t idx)
+/* A usable key of t's family: 0.0.0.0 and :: mark empty slots, no neighbour has them. */
+static int
+key_ok(const struct neigh_table *t, const union addr46 *ip)
 {
-	return (struct neigh_bucket *)&t->b[idx / NEIGH_WAYS];
+	if (addr46_is_v4(ip))
+		return !t->v6 && ip->w[3] != 0;
+	return t->v6 && (ip->w[0] | ip->w[1] | ip->w[2] | ip->w[3]) != 0;
+}
+
+static uint8_t *
+used_of(const struct neigh_table *t, uint32_t idx)
+{
+	uint32_t bi = idx / NEIGH_WAYS, way = idx % NEIGH_WAYS;
+
+	return t->v6 ? &t->b6[bi].used[way] : (uint8_t *)&t->b[bi].used[way];
+}
+
+/* IPv6: a slot's sequence number is odd while it changes (see neigh_lookup6). */
+static void
+seq_begin(struct neigh6_bucket *b, uint32_t way)
+{
+	__atomic_store_n(&b->seq[way], b->seq[way] + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void
+seq_end(struct neigh6_bucket *b, uint32_t way)
+{
+	__atomic_store_n(&b->seq[way], b->seq[way] + 1, __ATOMIC_RELEASE);
 }
 
 static void
 set_mac(struct neigh_table *t, uint32_t idx, uint64_t word)
 {
+	uint32_t bi = idx / NEIGH_WAYS, way = idx % NEIGH_WAYS;
+
 	t->meta[idx].mac_word = word;
-	__atomic_store_n(&bucket_at(t, idx)->mac[idx % NEIGH_WAYS], word, __ATOMIC_RELEASE);
+	if (t->v6) {
+		seq_begin(&t->b6[bi], way);
+		__atomic_store_n(&t->b6[bi].mac[way], word, __ATOMIC_RELAXED);
+		seq_end(&t->b6[bi], way);
+	} else {
+		__atomic_store_n(&t->b[bi].mac[way], word, __ATOMIC_RELEASE);
+	}
+}
+
+/* Publish (or, with NULL, clear) the address of slot idx; its MAC word is 0. */
+static void
+set_addr(struct neigh_table *t, uint32_t idx, const union addr46 *ip)
+{
+	uint32_t bi = idx / NEIGH_WAYS, way = idx % NEIGH_WAYS;
+
+	if (t->v6) {
+		uint64_t a[2] = { 0, 0 };
+
+		if (ip != NULL)
+			memcpy(a, ip->b, 16);
+		seq_begin(&t->b6[bi], way);
+		__atomic_store_n(&t->b6[bi].ip[way][0], a[0], __ATOMIC_RELAXED);
+		__atomic_store_n(&t->b6[bi].ip[way][1], a[1], __ATOMIC_RELAXED);
+		seq_end(&t->b6[bi], way);
+	} else {
+		__atomic_store_n(&t->b[bi].ip[way], ip ? ip->w[3] : 0, __ATOMIC_RELEASE);
+	}
 }
 
 static int
@@ -77,34 +143,37 @@ needed(const struct neigh_entry *e, uint64_t now_ms)
 	return e->pinned || (e->wanted_ms && now_ms - e->wanted_ms < WANTED_MS);
 }
 
+static int
+empty(const struct neigh_entry *e)
+{
+	return (e->ip.w[0] | e->ip.w[1] | e->ip.w[2] | e->ip.w[3]) == 0;
+}
+
 /* Empty slot idx: the MAC goes first, so no reader can pair the old MAC with a new address. */
 static void
 slot_clear(struct neigh_table *t, uint32_t idx)
 {
-	struct neigh_bucket *b = bucket_at(t, idx);
-
 	set_mac(t, idx, 0);
-	__atomic_store_n(&b->ip[idx % NEIGH_WAYS], 0, __ATOMIC_RELEASE);
+	set_addr(t, idx, NULL);
 	memset(&t->meta[idx], 0, sizeof(t->meta[idx]));
 	t->st.entries--;
 }
 
 static int
-find(const struct neigh_table *t, uint32_t ip)
+find(const struct neigh_table *t, const union addr46 *ip)
 {
-	uint32_t first, i;
+	uint32_t first = bucket_idx(t, ip) * NEIGH_WAYS, i;
 
-	bucket_of(t, ip, &first);
 	for (i = 0; i < NEIGH_WAYS; i++)
-		if (t->meta[first + i].ip == ip)
+		if (addr46_eq(&t->meta[first + i].ip, ip))
 			return (int)(first + i);
 	return -1;
 }
 
 int
-neigh_known(const struct neigh_table *t, uint32_t ip)
+neigh_known46(const struct neigh_table *t, const union addr46 *ip)
 {
-	return ip != 0 && find(t, ip) >= 0;
+	return key_ok(t, ip) && find(t, ip) >= 0;
 }
 
 /*
@@ -113,22 +182,20 @@ neigh_known(const struct neigh_table *t, uint32_t ip)
  * MAC first, then the one heard from longest ago). -1 when there is no room.
  */
 static int
-entry_get(struct neigh_table *t, uint32_t ip, uint8_t port, int need, uint64_t now_ms)
+entry_get(struct neigh_table *t, const union addr46 *ip, uint8_t port, int need,
+	  uint64_t now_ms)
 {
-	struct neigh_bucket *b;
 	uint32_t first, i, learned = 0;
-	int idx = find(t, ip), free_idx = -1, victim = -1;
+	int idx, free_idx = -1, victim = -1;
 
-	/* 0.0.0.0 marks an empty slot: it can be no neighbour. */
-	if (ip == 0)
-		return -1;
+	idx = find(t, ip);
 	if (idx >= 0)
 		return idx;
-	b = bucket_of(t, ip, &first);
+	first = bucket_idx(t, ip) * NEIGH_WAYS;
 	for (i = first; i < first + NEIGH_WAYS; i++) {
 		const struct neigh_entry *e = &t->meta[i];
 
-		if (e->ip == 0) {
+		if (empty(e)) {
 			if (free_idx < 0)
 				free_idx = (int)i;
 			continue;
@@ -156,23 +223,26 @@ entry_get(struct neigh_table *t, uint32_t ip, uint8_t port, int need, uint64_t n
 	}
 	idx = free_idx;
 	memset(&t->meta[idx], 0, sizeof(t->meta[idx]));
-	t->meta[idx].ip = ip;
+	t->meta[idx].ip = *ip;
 	t->meta[idx].port = port;
 	t->st.entries++;
-	__atomic_store_n(&b->used[idx % NEIGH_WAYS], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(used_of(t, (uint32_t)idx), 0, __ATOMIC_RELAXED);
 	/* The MAC word is 0 already: publish the address. */
-	__atomic_store_n(&b->ip[idx % NEIGH_WAYS], ip, __ATOMIC_RELEASE);
+	set_addr(t, (uint32_t)idx, ip);
 	return idx;
 }
 
 int
-neigh_learn(struct neigh_table *t, uint32_t ip, uint8_t port, const struct rte_ether_addr *mac,
-	    uint64_t now_ms)
+neigh_learn46(struct neigh_table *t, const union addr46 *ip, uint8_t port,
+	      const struct rte_ether_addr *mac, uint64_t now_ms)
 {
-	int idx = entry_get(t, ip, port, 0, now_ms);
 	struct neigh_entry *e;
 	uint64_t w = 0;
+	int idx;
 
+	if (!key_ok(t, ip))
+		return -EAFNOSUPPORT;
+	idx = entry_get(t, ip, port, 0, now_ms);
 	if (idx < 0)
 		return -ENOSPC;
 	e = &t->meta[idx];
@@ -196,11 +266,14 @@ due(struct neigh_entry *e, uint64_t now_ms)
 }
 
 int
-neigh_want(struct neigh_table *t, uint32_t ip, uint8_t port, uint64_t now_ms)
+neigh_want46(struct neigh_table *t, const union addr46 *ip, uint8_t port, uint64_t now_ms)
 {
-	int idx = entry_get(t, ip, port, 1, now_ms);
 	struct neigh_entry *e;
+	int idx;
 
+	if (!key_ok(t, ip))
+		return -EAFNOSUPPORT;
+	idx = entry_get(t, ip, port, 1, now_ms);
 	if (idx < 0)
 		return -ENOSPC;
 	e = &t->meta[idx];
@@ -212,11 +285,14 @@ neigh_want(struct neigh_table *t, uint32_t ip, uint8_t port, uint64_t now_ms)
 }
 
 int
-neigh_pin(struct neigh_table *t, uint32_t ip, uint8_t port, uint64_t now_ms)
+neigh_pin46(struct neigh_table *t, const union addr46 *ip, uint8_t port, uint64_t now_ms)
 {
-	int idx = entry_get(t, ip, port, 1, now_ms);
 	struct neigh_entry *e;
+	int idx;
 
+	if (!key_ok(t, ip))
+		return -EAFNOSUPPORT;
+	idx = entry_get(t, ip, port, 1, now_ms);
 	if (idx < 0)
 		return -ENOSPC;
 	e = &t->meta[idx];
@@ -245,14 +321,14 @@ neigh_upkeep(struct neigh_table *t, uint64_t now_ms, neigh_send_fn send, void *a
 	/* The whole table each call: 4096 entries of plain loads, once a second. */
 	for (i = 0; i < n; i++) {
 		struct neigh_entry *e = &t->meta[i];
-		struct neigh_bucket *b = bucket_at(t, i);
+		uint8_t *used = used_of(t, i);
 		int need;
 
-		if (e->ip == 0)
+		if (empty(e))
 			continue;
 		/* A worker resolved through it since the last pass: it is in use. */
-		if (__atomic_load_n(&b->used[i % NEIGH_WAYS], __ATOMIC_RELAXED)) {
-			__atomic_store_n(&b->used[i % NEIGH_WAYS], 0, __ATOMIC_RELAXED);
+		if (__atomic_load_n(used, __ATOMIC_RELAXED)) {
+			__atomic_store_n(used, 0, __ATOMIC_RELAXED);
 			e->wanted_ms = now_ms;
 		}
 		need = needed(e, now_ms);
@@ -274,13 +350,13 @@ neigh_upkeep(struct neigh_table *t, uint64_t now_ms, neigh_send_fn send, void *a
 			e->state = NS_STALE;
 			if (due(e, now_ms)) {
 				e->tries++;
-				send(arg, e->ip, e->port);
+				send(arg, &e->ip, e->port);
 			}
 		} else if (!need) {
 			slot_clear(t, i); /* asked for once, no longer wanted */
 			t->st.aged++;
 		} else if (due(e, now_ms)) {
-			send(arg, e->ip, e->port);
+			send(arg, &e->ip, e->port);
 		}
 	}
 }
@@ -292,6 +368,6 @@ neigh_foreach(const struct neigh_table *t, void (*fn)(void *arg, const struct ne
 	uint32_t i, n = (t->bmask + 1) * NEIGH_WAYS;
 
 	for (i = 0; i < n; i++)
-		if (t->meta[i].ip != 0)
+		if (!empty(&t->meta[i]))
 			fn(arg, &t->meta[i]);
 }

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
+
+#include "common/addr.h"
 
 /*
  * The neighbour (ARP) table. The control thread alone writes it; workers read it without
@@ -24,6 +27,11 @@
  * entry nobody needs. Only a bucket full of needed entries refuses one, counted (`full`).
  * Workers report what they learn and miss through a ring to the control thread
  * (struct neigh_event), which does the ARP requests, the ageing and the refreshes.
+ *
+ * IPv6 (neighbour discovery, RFC 4861) has a table of its own with the same rules, so an
+ * IPv4 lookup still reads 16-byte keys nowhere. Its 16-byte address cannot be stored in one
+ * atomic word: a slot carries a sequence number the control thread makes odd while it
+ * changes the slot, and a reader that sees it change (or odd) takes the lookup for a miss.
  */
 
 #define NEIGH_VALID (1ull << 63)
@@ -32,7 +40,7 @@
 
 /* What the control thread keeps of an entry (neigh_foreach shows it). */
 struct neigh_entry {
-	uint32_t ip;        /* network order; 0 = empty slot */
+	union addr46 ip;    /* the table's family; all zero = empty slot */
 	uint8_t port;
 	uint8_t state;
 	uint8_t tries;
@@ -50,6 +58,14 @@ struct neigh_bucket {
 	uint64_t mac[NEIGH_WAYS];  /* MAC | NEIGH_VALID, or 0 */
 } __attribute__((aligned(64)));
 
+/* An IPv6 bucket: four cache lines. */
+struct neigh6_bucket {
+	uint32_t seq[NEIGH_WAYS];  /* odd while the control thread changes the slot */
+	uint8_t used[NEIGH_WAYS];
+	uint64_t mac[NEIGH_WAYS];
+	uint64_t ip[NEIGH_WAYS][2]; /* the address as two words; 0 = empty */
+} __attribute__((aligned(64)));
+
 struct neigh_stats {
 	uint64_t full;      /* a needed address found no room (a bucket of needed entries) */
 	uint64_t refused;   /* a learned address not kept: its bucket's learned share is full */
@@ -60,16 +76,18 @@ struct neigh_stats {
 
 struct neigh_table {
 	uint32_t bmask;     /* buckets - 1 */
+	uint8_t v6;         /* an IPv6 table: b6 holds the buckets, b[] is empty */
 	struct neigh_stats st;
 	struct neigh_entry *meta; /* [buckets * NEIGH_WAYS], control thread only */
+	struct neigh6_bucket *b6;
 	struct neigh_bucket b[];
 };
 
 enum neigh_event_type { NEIGH_EV_LEARN = 1, NEIGH_EV_MISS };
 
-/* 12 bytes: an rte_ring element. */
+/* 24 bytes: an rte_ring element. ip is either family (IPv4 mapped, common/addr.h). */
 struct neigh_event {
-	uint32_t ip;
+	union addr46 ip;
 	uint8_t port;
 	uint8_t type;
 	uint8_t mac[6];
@@ -110,6 +128,51 @@ neigh_lookup(struct neigh_table *t, uint32_t ip, struct rte_ether_addr *mac)
 	return -ENOENT;
 }
 
+static inline uint32_t
+neigh6_hash(const uint8_t ip[16])
+{
+	return rte_hash_crc(ip, 16, 0);
+}
+
+/**
+ * The MAC of an IPv6 next hop, as neigh_lookup(). A slot that changes while it is read
+ * (its sequence number odd, or not the same after) is a miss: the control thread only
+ * changes a slot to forget or replace its entry, so the miss is the truth a moment later.
+ * Any thread.
+ */
+static inline int
+neigh_lookup6(struct neigh_table *t, const uint8_t ip[16], struct rte_ether_addr *mac)
+{
+	struct neigh6_bucket *b = &t->b6[neigh6_hash(ip) & t->bmask];
+	uint64_t a0, a1;
+	unsigned i;
+
+	memcpy(&a0, ip, 8);
+	memcpy(&a1, ip + 8, 8);
+	for (i = 0; i < NEIGH_WAYS; i++) {
+		uint32_t s;
+		uint64_t w;
+
+		if (__atomic_load_n(&b->ip[i][1], __ATOMIC_RELAXED) != a1 ||
+		    __atomic_load_n(&b->ip[i][0], __ATOMIC_RELAXED) != a0)
+			continue;
+		s = __atomic_load_n(&b->seq[i], __ATOMIC_ACQUIRE);
+		w = __atomic_load_n(&b->mac[i], __ATOMIC_RELAXED);
+		if (__atomic_load_n(&b->ip[i][0], __ATOMIC_RELAXED) != a0 ||
+		    __atomic_load_n(&b->ip[i][1], __ATOMIC_RELAXED) != a1)
+			return -ENOENT;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if ((s & 1) || __atomic_load_n(&b->seq[i], __ATOMIC_RELAXED) != s ||
+		    !(w & NEIGH_VALID))
+			return -ENOENT;
+		if (!__atomic_load_n(&b->used[i], __ATOMIC_RELAXED))
+			__atomic_store_n(&b->used[i], 1, __ATOMIC_RELAXED);
+		memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /** Whether ip has an entry, resolved or not. Any thread; marks nothing. */
 static inline int
 neigh_has(const struct neigh_table *t, uint32_t ip)
@@ -120,6 +183,25 @@ neigh_has(const struct neigh_table *t, uint32_t ip)
 	for (i = 0; i < NEIGH_WAYS; i++)
 		if (__atomic_load_n(&b->ip[i], __ATOMIC_RELAXED) == ip)
 			return ip != 0;
+	return 0;
+}
+
+/** Whether IPv6 ip has an entry, resolved or not. Any thread; marks nothing. */
+static inline int
+neigh_has6(const struct neigh_table *t, const uint8_t ip[16])
+{
+	const struct neigh6_bucket *b = &t->b6[neigh6_hash(ip) & t->bmask];
+	uint64_t a0, a1;
+	unsigned i;
+
+	memcpy(&a0, ip, 8);
+	memcpy(&a1, ip + 8, 8);
+	if ((a0 | a1) == 0)
+		return 0;
+	for (i = 0; i < NEIGH_WAYS; i++)
+		if (__atomic_load_n(&b->ip[i][0], __ATOMIC_RELAXED) == a0 &&
+		    __atomic_load_n(&b->ip[i][1], __ATOMIC_RELAXED) == a1)
+			return 1;
 	return 0;
 }
 
@@ -143,6 +225,12 @@ struct neigh_hints {
 		uint8_t mac[RTE_ETHER_ADDR_LEN];
 		uint64_t until_ms;
 	} h[NEIGH_HINTS];
+	struct {
+		uint8_t ip[16];
+		uint8_t port;
+		uint8_t mac[RTE_ETHER_ADDR_LEN];
+		uint64_t until_ms;
+	} h6[NEIGH_HINTS];
 };
 
 /** Remember that ip on port was heard from mac at now_ms. The owning worker. */
@@ -171,33 +259,101 @@ neigh_hint_get(const struct neigh_hints *hs, uint32_t ip, uint8_t port,
 	return 0;
 }
 
-/** Whether ip has an entry, resolved or not (the control thread's view). Control thread. */
-int neigh_known(const struct neigh_table *t, uint32_t ip);
+/** neigh_hint_put() for an IPv6 next hop. The owning worker. */
+static inline void
+neigh_hint_put6(struct neigh_hints *hs, const uint8_t ip[16], uint8_t port,
+		const struct rte_ether_addr *mac, uint64_t now_ms)
+{
+	typeof(&hs->h6[0]) h = &hs->h6[neigh6_hash(ip) & (NEIGH_HINTS - 1)];
+
+	memcpy(h->ip, ip, 16);
+	h->port = port;
+	memcpy(h->mac, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	h->until_ms = now_ms + NEIGH_HINT_MS;
+}
+
+/** neigh_hint_get() for an IPv6 next hop. The owning worker. */
+static inline int
+neigh_hint_get6(const struct neigh_hints *hs, const uint8_t ip[16], uint8_t port,
+		struct rte_ether_addr *mac, uint64_t now_ms)
+{
+	const typeof(hs->h6[0]) *h = &hs->h6[neigh6_hash(ip) & (NEIGH_HINTS - 1)];
+
+	if (h->until_ms == 0 || memcmp(h->ip, ip, 16) != 0 || h->port != port ||
+	    now_ms >= h->until_ms)
+		return -ENOENT;
+	memcpy(mac->addr_bytes, h->mac, RTE_ETHER_ADDR_LEN);
+	return 0;
+}
+
+/*
+ * The control thread's side. An address is given as a union addr46 of the table's family
+ * (IPv4 mapped for the IPv4 table); one of the other family is refused with -EAFNOSUPPORT.
+ * The IPv4 table's callers pass a uint32_t through the wrappers further down.
+ */
 
 /**
- * A table of `capacity` entries, a power of two and at least NEIGH_WAYS; NULL + errno.
- * Control thread.
+ * A table of `capacity` entries, a power of two and at least NEIGH_WAYS, for IPv4
+ * (neigh_create) or IPv6 (neigh6_create); NULL + errno. Control thread.
  */
 struct neigh_table *neigh_create(uint32_t capacity);
+struct neigh_table *neigh6_create(uint32_t capacity);
 void neigh_free(struct neigh_table *t);
 
+/** Whether ip has an entry, resolved or not (the control thread's view). Control thread. */
+int neigh_known46(const struct neigh_table *t, const union addr46 *ip);
+
 /**
- * Record a MAC heard from ip on port (ARP reply or request). An address not yet known takes
- * a free slot within the bucket's learned share, else the slot of the stalest entry nobody
- * needs. 0, or -ENOSPC (counted as refused). Control thread.
+ * Record a MAC heard from ip on port (ARP, or a solicitation or advertisement). An address
+ * not yet known takes a free slot within the bucket's learned share, else the slot of the
+ * stalest entry nobody needs. 0, or -ENOSPC (counted as refused). Control thread.
  */
-int neigh_learn(struct neigh_table *t, uint32_t ip, uint8_t port,
-		const struct rte_ether_addr *mac, uint64_t now_ms);
+int neigh_learn46(struct neigh_table *t, const union addr46 *ip, uint8_t port,
+		  const struct rte_ether_addr *mac, uint64_t now_ms);
 /**
  * A worker needed ip: make sure it is being resolved. 1 when a request should go now, 0,
  * or -ENOSPC (counted as full). Control thread.
  */
-int neigh_want(struct neigh_table *t, uint32_t ip, uint8_t port, uint64_t now_ms);
-/** Keep ip resolved for as long as it is pinned (backends, gateways). As neigh_want. */
-int neigh_pin(struct neigh_table *t, uint32_t ip, uint8_t port, uint64_t now_ms);
+int neigh_want46(struct neigh_table *t, const union addr46 *ip, uint8_t port, uint64_t now_ms);
+/** Keep ip resolved for as long as it is pinned (backends, gateways). As neigh_want46. */
+int neigh_pin46(struct neigh_table *t, const union addr46 *ip, uint8_t port, uint64_t now_ms);
 void neigh_unpin_all(struct neigh_table *t);
 
-typedef void (*neigh_send_fn)(void *arg, uint32_t ip, uint8_t port);
+static inline int
+neigh_known(const struct neigh_table *t, uint32_t ip)
+{
+	union addr46 a = addr46_from_v4(ip);
+
+	return neigh_known46(t, &a);
+}
+
+static inline int
+neigh_learn(struct neigh_table *t, uint32_t ip, uint8_t port, const struct rte_ether_addr *mac,
+	    uint64_t now_ms)
+{
+	union addr46 a = addr46_from_v4(ip);
+
+	return neigh_learn46(t, &a, port, mac, now_ms);
+}
+
+static inline int
+neigh_want(struct neigh_table *t, uint32_t ip, uint8_t port, uint64_t now_ms)
+{
+	union addr46 a = addr46_from_v4(ip);
+
+	return neigh_want46(t, &a, port, now_ms);
+}
+
+static inline int
+neigh_pin(struct neigh_table *t, uint32_t ip, uint8_t port, uint64_t now_ms)
+{
+	union addr46 a = addr46_from_v4(ip);
+
+	return neigh_pin46(t, &a, port, now_ms);
+}
+
+/* A request to send: ARP for an IPv4 table, a solicitation for an IPv6 one. */
+typedef void (*neigh_send_fn)(void *arg, const union addr46 *ip, uint8_t port);
 
 /**
  * Ageing and resolution, once a second or so: send requests for entries that are needed

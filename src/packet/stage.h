@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "common/addr.h"
 #include "common/drop.h"
 #include "common/limits.h"
 #include "common/tbucket.h"
@@ -46,7 +47,8 @@ struct stage_stats {
 	uint64_t conns_expired;
 	uint64_t handoff_out;  /* replies passed to the worker owning their LIP port */
 	uint64_t arp_replied;
-	uint64_t nd_replied;     /* IPv6 neighbour advertisements for a port address */
+	uint64_t nd_replied;     /* IPv6 neighbour advertisements for our addresses */
+	uint64_t nd_learned;     /* IPv6 neighbours heard from, reported to the control thread */
 	uint64_t arp_learned;
 	uint64_t icmp_replied;
 	uint64_t icmp_err_sent;    /* ICMP errors the node sent (time exceeded) */
@@ -95,7 +97,7 @@ struct stage {
 	struct neigh_hints *hints; /* clients' MACs the neighbour table does not have yet */
 	struct rte_ring *events;   /* struct neigh_event, to the control thread */
 	struct rte_ring *icmp_next; /* struct stage_icmp_hop: the next worker's icmp ring */
-	uint32_t last_miss_ip;     /* rate-limits neighbour-miss events */
+	union addr46 last_miss;    /* rate-limits neighbour-miss events */
 	uint64_t last_miss_ms;
 	struct tbucket peer_tb;    /* packets of unknown conns it may still pass to peers */
 	struct tbucket icmp_tb;    /* ICMP errors it may still send */

@@ -150,6 +150,7 @@ dp_create(const struct dp_spec *spec)
 		goto fail;
 	}
 	dp->neigh = neigh_create(NEIGH_CAPACITY);
+	dp->neigh6 = neigh6_create(NEIGH_CAPACITY);
 	/* A binding per client a quarter of the conns could have, 64k at least: 16 bytes each. */
 	dp->persist = persist_create(RTE_MAX(65536u, rte_align32pow2(spec->conn_table_size / 4)));
 	sz = rte_rcu_qsbr_get_memsize(spec->workers);
@@ -165,7 +166,7 @@ dp_create(const struct dp_spec *spec)
 	snprintf(name, sizeof(name), "ctlpool%u", seq);
 	dp->ctl_pool = rte_pktmbuf_pool_create(name, CTL_POOL_SIZE, 32, 0,
 					       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (dp->neigh == NULL || dp->persist == NULL || dp->qsbr == NULL || dp->svc_stats == NULL ||
+	if (dp->neigh == NULL || dp->neigh6 == NULL || dp->persist == NULL || dp->qsbr == NULL || dp->svc_stats == NULL ||
 	    dp->be_stats == NULL || dp->svc_gauges == NULL || dp->be_gauges == NULL ||
 	    dp->ctl_pool == NULL)
 		goto fail;
@@ -206,6 +207,7 @@ dp_free(struct dp *dp)
 	route_free(dp->routes);
 	route6_free(dp->routes6);
 	neigh_free(dp->neigh);
+	neigh_free(dp->neigh6);
 	persist_free(dp->persist);
 	rte_free(dp->qsbr);
 	rte_free(dp->svc_stats);

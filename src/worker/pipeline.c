@@ -335,11 +335,12 @@ ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 
 /*
  * An IPv6 frame: checked to its L4 header, each fault counted under its reason; neighbour
- * discovery and echo for a port's IPv6 address answered (net/nd.c). The data plane does not
+ * discovery and echo for our IPv6 addresses answered and learned from (net/nd.c). The data plane does not
  * forward IPv6 yet: the rest of what parses is dropped as unsupported_l3.
  */
 static void
-ipv6_input(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p)
+ipv6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+	   const struct pkt_meta *p)
 {
 	struct pkt6_meta p6;
 	int r;
@@ -350,7 +351,7 @@ ipv6_input(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p)
 		return;
 	}
 	p6.in_port = p->in_port;
-	if (p6.key.proto == IP6_ICMPV6 && nd_input(w, m, &p6))
+	if (p6.key.proto == IP6_ICMPV6 && nd_input(w, snap, m, &p6))
 		return;
 	ipv6_to_kernel(w, m, &p6);
 }
@@ -387,7 +388,7 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV6)) {
-			ipv6_input(w, m, p);
+			ipv6_input(w, snap, m, p);
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV4 && pkt_csum_partial_fix(m, p)))

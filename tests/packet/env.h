@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "addr46_fixture.h"
 #include "config/config.h"
 #include "control/spec.h"
 #include "fixture.h"
@@ -75,30 +76,25 @@ fixture_dp(const struct cfg *c)
 	return dp_create(&spec);
 }
 
-/*
- * extra: lines for the dataplane section, e.g. "  peers: [10.0.1.12]\n"; from/to (may be
- * NULL): a change to the text of CONFIG, e.g. another tcp_established.
- */
+/* Replace the first `from` in text (of size sz) with `to`; the test fails when it is absent. */
+static inline void
+env_subst(char *text, size_t sz, const char *from, const char *to)
+{
+	char *at = strstr(text, from);
+
+	assert_non_null(at);
+	assert_true(strlen(text) - strlen(from) + strlen(to) < sz);
+	memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+	memcpy(at, to, strlen(to));
+}
+
+/* The node of a whole config text, its neighbours known (see below). */
 static inline struct env *
-env_new_sub(unsigned workers, unsigned conns, const char *extra, const char *from,
-	    const char *to)
+env_new_text(const char *text)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	struct cfg_error err;
-	char text[2048], *svcs, *at;
 
-	snprintf(text, sizeof(text), CONFIG, workers, conns);
-	if (from != NULL) {
-		at = strstr(text, from);
-		assert_non_null(at);
-		assert_true(strlen(text) - strlen(from) + strlen(to) < sizeof(text));
-		memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
-		memcpy(at, to, strlen(to));
-	}
-	svcs = strstr(text, "services:\n");
-	assert_true(strlen(text) + strlen(extra) < sizeof(text));
-	memmove(svcs + strlen(extra), svcs, strlen(svcs) + 1);
-	memcpy(svcs, extra, strlen(extra));
 	if (cfg_load_string(text, "fixture", &e->cfg, &err) != 0) {
 		char buf[512];
 
@@ -121,7 +117,73 @@ env_new_sub(unsigned workers, unsigned conns, const char *extra, const char *fro
 		snprintf(a, sizeof(a), "10.0.1.%u", k);
 		neigh_learn(e->dp->neigh, fx_ip(a), 0, &client_mac, 0);
 	}
+	/* The same for IPv6 (env_new6): backends 2001:db8:2::11, ::12, ::21, clients
+	 * 2001:db8:1::2-9, as neighbour discovery would have made them. */
+	{
+		static const char *const be6[] = { "2001:db8:2::11", "2001:db8:2::12",
+						   "2001:db8:2::21" };
+		union addr46 a;
+
+		for (unsigned k = 0; k < 3; k++) {
+			a = A(be6[k]);
+			neigh_learn46(e->dp->neigh6, &a, 1, &be_mac, 0);
+		}
+		for (unsigned k = 2; k < 10; k++) {
+			char t[40];
+
+			snprintf(t, sizeof(t), "2001:db8:1::%u", k);
+			a = A(t);
+			neigh_learn46(e->dp->neigh6, &a, 0, &client_mac, 0);
+		}
+	}
 	return e;
+}
+
+/*
+ * extra: lines for the dataplane section, e.g. "  peers: [10.0.1.12]\n"; from/to (may be
+ * NULL): a change to the text of CONFIG, e.g. another tcp_established.
+ */
+static inline struct env *
+env_new_sub(unsigned workers, unsigned conns, const char *extra, const char *from,
+	    const char *to)
+{
+	char text[2048], svc[1024];
+
+	snprintf(text, sizeof(text), CONFIG, workers, conns);
+	if (from != NULL)
+		env_subst(text, sizeof(text), from, to);
+	/* extra goes right before the services */
+	snprintf(svc, sizeof(svc), "%sservices:\n", extra);
+	env_subst(text, sizeof(text), "services:\n", svc);
+	return env_new_text(text);
+}
+
+/*
+ * The fixture node with IPv6 too: each port has an IPv6 address (client 2001:db8:1::1/64,
+ * backend 2001:db8:2::1/64), a LIP 2001:db8:2::100, and the services again on VIP
+ * [2001:db8:100::10] to backends 2001:db8:2::11, ::12 (TCP 80) and ::21 (UDP 53).
+ */
+#define ENV6_VIP "2001:db8:100::10"
+
+static inline struct env *
+env_new6(unsigned workers, unsigned conns)
+{
+	char text[3072];
+
+	snprintf(text, sizeof(text), CONFIG, workers, conns);
+	env_subst(text, sizeof(text), "address: 10.0.1.1/24}",
+		  "address: [10.0.1.1/24, \"2001:db8:1::1/64\"]}");
+	env_subst(text, sizeof(text), "address: 10.0.2.1/24}",
+		  "address: [10.0.2.1/24, \"2001:db8:2::1/64\"]}");
+	env_subst(text, sizeof(text), "[10.0.2.100]", "[10.0.2.100, \"2001:db8:2::100\"]");
+	strcat(text, "  - vip: '[" ENV6_VIP "]:80/tcp'\n"
+		     "    scheduler: rr\n"
+		     "    backends: [{address: '[2001:db8:2::11]:8080'},"
+		     " {address: '[2001:db8:2::12]:8080'}]\n"
+		     "  - vip: '[" ENV6_VIP "]:53/udp'\n"
+		     "    scheduler: rr\n"
+		     "    backends: [{address: '[2001:db8:2::21]:53'}]\n");
+	return env_new_text(text);
 }
 
 static inline struct env *

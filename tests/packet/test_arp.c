@@ -44,7 +44,7 @@ test_arp(void **state)
 		/* The asker is on the port's subnet: the control thread hears of it. */
 		assert_int_equal(rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)), 0);
 		assert_int_equal(ev.type, NEIGH_EV_LEARN);
-		assert_int_equal(ev.ip, fx_ip(sip));
+		assert_int_equal(ev.ip.w[3], fx_ip(sip));
 		assert_int_equal(ev.port, port);
 	}
 	assert_int_equal(e->w->s.st.arp_replied, 4);
@@ -60,7 +60,7 @@ test_arp(void **state)
 	run1(e->w, fx_arp(mp, &be_mac, RTE_ARP_OP_REPLY, "10.0.2.13", "10.0.2.1"), 1);
 	assert_int_equal(out_total(e->w), 0);
 	assert_int_equal(rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)), 0);
-	assert_int_equal(ev.ip, fx_ip("10.0.2.13"));
+	assert_int_equal(ev.ip.w[3], fx_ip("10.0.2.13"));
 	assert_memory_equal(ev.mac, &be_mac, 6);
 	assert_int_equal(e->w->s.st.drops[DROP_arp_ignored], 1);
 
@@ -94,7 +94,7 @@ test_neigh_unresolved(void **state)
 	assert_int_equal(e->w->s.st.drops[DROP_neigh_unresolved], 3);
 	while (rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)) == 0) {
 		assert_int_equal(ev.type, NEIGH_EV_MISS);
-		assert_int_equal(ev.ip, fx_ip("10.0.2.21"));
+		assert_int_equal(ev.ip.w[3], fx_ip("10.0.2.21"));
 		assert_int_equal(ev.port, 1);
 		misses++;
 	}

@@ -350,8 +350,8 @@ test_replies_follow_the_route(void **state)
 	run1(e->w, fx_arp(mp, &rb, RTE_ARP_OP_REQUEST, "10.0.1.254", "10.0.1.254"), 0);
 	assert_int_equal(rte_ring_dequeue_elem(e->w->s.events, &ev, sizeof(ev)), 0);
 	assert_int_equal(ev.type, NEIGH_EV_LEARN);
-	assert_int_equal(ev.ip, fx_ip("10.0.1.254"));
-	neigh_learn(e->dp->neigh, ev.ip, ev.port, (const struct rte_ether_addr *)ev.mac, 1);
+	assert_int_equal(ev.ip.w[3], fx_ip("10.0.1.254"));
+	neigh_learn46(e->dp->neigh, &ev.ip, ev.port, (const struct rte_ether_addr *)ev.mac, 1);
 	out_clear(e->w);
 	/* A burst of replies: every one to router B. */
 	for (i = 0; i < 32; i++) {

@@ -29,11 +29,11 @@ static struct {
 } sent;
 
 static void
-on_send(void *arg, uint32_t ip, uint8_t port)
+on_send(void *arg, const union addr46 *ip, uint8_t port)
 {
 	assert_ptr_equal(arg, &sent);
 	if (sent.n < 64) {
-		sent.ip[sent.n] = ip;
+		sent.ip[sent.n] = ip->w[3];
 		sent.port[sent.n] = port;
 	}
 	sent.n++;
@@ -376,7 +376,7 @@ count_entry(void *arg, const struct neigh_entry *e)
 {
 	unsigned *n = arg;
 
-	assert_int_not_equal(e->ip, 0);
+	assert_int_not_equal(e->ip.w[3], 0);
 	(*n)++;
 }
 
