@@ -13,38 +13,16 @@
 #include "net/arp.h"
 #include "net/egress.h"
 #include "net/icmp.h"
-#include "net/nd.h"
 #include "net/neigh.h"
 #include "net/route.h"
-#include "packet/pkt6.h"
 #include "sched/sched.h"
 #include "service/persist.h"
 #include "worker/pipeline.h"
-
-static inline enum gauge_kind
-conn_gauge(uint8_t state)
-{
-	return state == TCP_S_ESTABLISHED ? GAUGE_ACTIVE : GAUGE_INACTIVE;
-}
-
-static inline void
-conn_account(struct stage *w, const struct conn *c, enum conn_dir dir, uint32_t bytes)
-{
-	struct vs_counters *sc = dp_svc_counters(w->dp, w->id, c->svc_slot);
-	struct vs_counters *bc = dp_be_counters(w->dp, w->id, c->be_slot);
-
-	if (dir == CONN_DIR_IN) {
-		sc->in_pkts++, bc->in_pkts++;
-		sc->in_bytes += bytes, bc->in_bytes += bytes;
-	} else {
-		sc->out_pkts++, bc->out_pkts++;
-		sc->out_bytes += bytes, bc->out_bytes += bytes;
-	}
-}
+#include "worker/pipeline_int.h"
 
 /* Give back what a conn holds: what its mode took (a LIP port) and its place in the gauges. */
-static void
-conn_release_res(struct stage *w, struct conn *c)
+void
+pipeline_conn_release(struct stage *w, struct conn *c)
 {
 	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), GAUGE_NONE);
 	if (fwd_of(c)->release != NULL)
@@ -55,14 +33,7 @@ conn_release_res(struct stage *w, struct conn *c)
 void
 pipeline_conn_expired(void *arg, struct conn *c)
 {
-	conn_release_res(arg, c);
-}
-
-static inline int
-tcp_is_syn_only(uint8_t flags)
-{
-	return (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
-			 RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG;
+	pipeline_conn_release(arg, c);
 }
 
 /*
@@ -299,61 +270,9 @@ conn_reused(struct stage *w, struct conn *c, enum conn_dir dir, const struct pkt
 		return 0;
 	if (c->state != TCP_S_TIME_WAIT && c->state != TCP_S_CLOSE)
 		return 0;
-	conn_release_res(w, c);
+	pipeline_conn_release(w, c);
 	conn_remove(w->ct, c);
 	return 1;
-}
-
-/*
- * What of IPv6 is the node's own goes to the port's kernel twin, which has the port's IPv6
- * address: packets to that address (TCP, UDP, ICMPv6 sluiced does not answer: BGP, SSH,
- * health-check answers), to a link-local address of the link, and neighbour discovery the
- * twin's kernel takes part in (its link-local address, advertisements answering its
- * solicitations). The rest is not forwarded yet: unsupported_l3, or nd_ignored.
- */
-static void
-ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
-{
-	const struct dp_port *port = &w->dp->ports[p6->in_port];
-	const uint8_t *dst = p6->key.daddr;
-	int nd = 0;
-
-	if (p6->key.proto == IP6_ICMPV6) {
-		uint8_t type = *rte_pktmbuf_mtod_offset(m, uint8_t *, p6->l4_off);
-
-		nd = type >= ND_FIRST && type <= ND_LAST;
-	}
-	if (port->has_addr6 && port->has_twin &&
-	    (memcmp(dst, port->addr6.b, 16) == 0 || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
-	     (nd && dst[0] == 0xff))) {
-		w->st.to_kernel++;
-		stage_tx(w, STAGE_TWIN(p6->in_port), m);
-		return;
-	}
-	stage_drop(w, m, nd ? DROP_nd_ignored : DROP_unsupported_l3);
-}
-
-/*
- * An IPv6 frame: checked to its L4 header, each fault counted under its reason; neighbour
- * discovery and echo for our IPv6 addresses answered and learned from (net/nd.c). The data plane does not
- * forward IPv6 yet: the rest of what parses is dropped as unsupported_l3.
- */
-static void
-ipv6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
-	   const struct pkt_meta *p)
-{
-	struct pkt6_meta p6;
-	int r;
-
-	r = pkt_parse6(m, &p6); /* its MACs passed sanity_frame() */
-	if (r != 0) {
-		stage_drop(w, m, (unsigned)r);
-		return;
-	}
-	p6.in_port = p->in_port;
-	if (p6.key.proto == IP6_ICMPV6 && nd_input(w, snap, m, &p6))
-		return;
-	ipv6_to_kernel(w, m, &p6);
 }
 
 void
@@ -388,7 +307,7 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV6)) {
-			ipv6_input(w, snap, m, p);
+			pipeline6_input(w, snap, m, p);
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV4 && pkt_csum_partial_fix(m, p)))
