@@ -11,7 +11,7 @@
 	X(eth_truncated)     /* frame shorter than an Ethernet header */                  \
 	X(mac_bad_source)    /* source MAC is broadcast or multicast */                    \
 	X(mac_not_ours)      /* destination MAC is not the port's (ARP excepted) */        \
-	X(unsupported_l3)    /* neither IPv4 nor ARP; IPv6 that parses (not served yet) */ \
+	X(unsupported_l3)    /* neither IPv4, IPv6 nor ARP; or a mode without IPv6 */      \
 	X(ip_truncated)      /* frame too short for the IPv4 header it announces */       \
 	X(bad_ip_header)     /* version != 4 or IHL < 5 */                                 \
 	X(bad_ip_length)     /* total length beyond the frame or shorter than the header */ \

@@ -133,6 +133,7 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
 		.hash = s->hash, .persistence = s->persistence,
 		.persist_mask = addr46_is_v4(&s->vip) ? addr_prefix_mask(s->persistence_netmask) : 0,
+		.persist_len6 = addr46_is_v4(&s->vip) ? 0 : s->persistence_netmask,
 		.maglev_size = s->maglev_size, .sched = ss->sched, .n_backends = s->n_backends,
 		.backends = b,
 	};

@@ -189,8 +189,10 @@ conn_alloc(struct conn_table *ct)
 	c = &ct->conns[ct->free_stack[--ct->free_top]];
 	gen = c->gen;
 	memset(c, 0, sizeof(*c));
-	if (ct->addrs6 != NULL)
+	if (ct->addrs6 != NULL) {
 		memset(conn6_addrs(ct, c), 0, sizeof(*ct->addrs6));
+		c->flags = CONN_F_V6; /* what ends it (the modes' release) finds its table */
+	}
 	/* Even: in use. Readers see the new generation only after the fields are set. */
 	c->gen = gen;
 	return c;

@@ -45,6 +45,7 @@ conn_ticks(uint64_t ms)
 enum {
 	CONN_F_DEAD = 1 << 0, /* removed from the hash, waiting for the wheel to free it */
 	CONN_F_OUT = 1 << 1,  /* indexed under its OUT key too */
+	CONN_F_V6 = 1 << 2,   /* of an IPv6 table: its addresses are in conn6_addrs() */
 };
 
 /*

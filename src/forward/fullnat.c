@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "forward/fwd.h"
+#include "forward/fwd6.h"
 #include "forward/laddr.h"
 #include "net/egress.h"
 #include "net/neigh.h"
@@ -77,7 +78,68 @@ fullnat_out_key(const struct conn *c, struct conn_key *k)
 static void
 fullnat_release(struct stage *w, const struct conn *c)
 {
-	laddr_release(w->lips, c, w->now);
+	if (c->flags & CONN_F_V6)
+		laddr_release(w->lips6, w->ct6, c, w->now);
+	else
+		laddr_release(w->lips, w->ct, c, w->now);
+}
+
+/* IPv6: the same, with the addresses beside the conn (conn6_addrs). */
+static int
+fullnat_in6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p)
+{
+	const struct conn6_addrs *a = conn6_addrs(w->ct6, c);
+	struct rte_ether_hdr *eth = pkt_eth(m);
+	int r;
+
+	if (unlikely(egress_resolve6(w, a->out_nh, c->out_port, &eth->dst_addr) < 0))
+		return DROP_neigh_unresolved;
+	r = fwd_rewrite6(m, p, a->laddr, a->daddr, c->lport, c->dport);
+	if (unlikely(r))
+		return r;
+	rte_ether_addr_copy(&w->dp->ports[c->out_port].mac, &eth->src_addr);
+	stage_tx(w, c->out_port, m);
+	return 0;
+}
+
+static int
+fullnat_out6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p)
+{
+	const struct conn6_addrs *a = conn6_addrs(w->ct6, c);
+	struct rte_ether_hdr *eth = pkt_eth(m);
+	int r;
+
+	if (unlikely(egress_resolve6(w, a->c_nh, c->c_port, &eth->dst_addr) < 0))
+		return DROP_neigh_unresolved;
+	r = fwd_rewrite6(m, p, a->vaddr, a->caddr, c->vport, c->cport);
+	if (unlikely(r))
+		return r;
+	rte_ether_addr_copy(&w->dp->ports[c->c_port].mac, &eth->src_addr);
+	stage_tx(w, c->c_port, m);
+	return 0;
+}
+
+static unsigned
+fullnat_conn_init6(struct stage *w, struct conn *c)
+{
+	struct conn6_addrs *a = conn6_addrs(w->ct6, c);
+	uint8_t lip;
+	uint16_t lport;
+
+	if (unlikely(laddr_alloc6(w->lips6, w->ct6, a->caddr, c->cport, a->daddr, c->dport,
+				  c->proto, w->now, &lip, &lport) < 0))
+		return DROP_no_local_port;
+	memcpy(a->laddr, laddr_lip(w->lips6, lip)->b, 16);
+	c->lport = lport;
+	c->lip_idx = lip;
+	return 0;
+}
+
+static bool
+fullnat_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k)
+{
+	conn6_key_out(w->ct6, c, k);
+	return true;
 }
 
 /*
@@ -140,5 +202,8 @@ const struct fwd_ops fwd_fullnat_ops = {
 	.release = fullnat_release,
 	.xmit = { [CONN_DIR_IN] = fullnat_in, [CONN_DIR_OUT] = fullnat_out },
 	.icmp_xmit = { [CONN_DIR_IN] = fullnat_icmp_in, [CONN_DIR_OUT] = fullnat_icmp_out },
+	.conn_init6 = fullnat_conn_init6,
+	.out_key6 = fullnat_out_key6,
+	.xmit6 = { [CONN_DIR_IN] = fullnat_in6, [CONN_DIR_OUT] = fullnat_out6 },
 	.headroom = 0, /* addresses and ports change in place */
 };

@@ -11,6 +11,7 @@
 #include "net/dp.h"
 #include "packet/csum.h"
 #include "packet/pkt.h"
+#include "packet/pkt6.h"
 #include "packet/stage.h"
 
 /*
@@ -59,6 +60,14 @@ struct fwd_ops {
 	 */
 	int (*icmp_xmit[2])(struct stage *w, struct conn *c, struct rte_mbuf *m,
 			    struct pkt_meta *p, const struct fwd_icmp *q);
+	/*
+	 * IPv6 (NULL: the mode has none; the configuration refuses an IPv6 VIP with it). The
+	 * same as above for a conn of the worker's IPv6 table (CONN_F_V6), whose addresses are
+	 * in conn6_addrs(w->ct6, c); release serves both families.
+	 */
+	unsigned (*conn_init6)(struct stage *w, struct conn *c);
+	bool (*out_key6)(const struct stage *w, const struct conn *c, struct conn_key6 *k);
+	int (*xmit6[2])(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p);
 	/*
 	 * Bytes the mode may add in front of a packet (TUN: an outer IPv4 header, GUE its UDP
 	 * and GUE headers): the mbuf pools keep at least this much headroom (packet/grow.h).

@@ -13,10 +13,16 @@
 #include "flow/conn.h"
 #include "forward/laddr.h"
 
+/* A reply key of either family: the pool's (its hash takes that many bytes of it). */
+union q_key {
+	struct conn_key k4;
+	struct conn_key6 k6;
+};
+
 /* A tuple in quarantine: its reply key, who had it, and until when. */
 struct q_rec {
-	struct conn_key key;
-	uint32_t caddr;
+	union q_key key;
+	union addr46 caddr;
 	uint16_t cport;
 	uint16_t pad;
 	uint32_t until; /* ticks */
@@ -25,6 +31,7 @@ struct q_rec {
 struct laddr_pool {
 	unsigned n_lips;
 	unsigned worker;
+	uint8_t v6;        /* an IPv6 pool: lips6[], conn_key6 keys, an IPv6 conn table */
 	uint16_t mask;
 	uint32_t q_ticks;
 	uint64_t rng;
@@ -34,17 +41,17 @@ struct laddr_pool {
 	struct rte_hash *qh;
 	struct q_rec *ring;
 	uint32_t q_size, q_head, q_count;
-	uint32_t lips[]; /* network order */
+	union addr46 lips[]; /* network order; IPv4 ones mapped (w[3]) */
 };
 
-struct laddr_pool *
-laddr_pool_create(const uint32_t *lips, unsigned n_lips, unsigned worker, uint16_t mask,
-		  uint32_t q_capacity, uint32_t q_ticks, int socket)
+static struct laddr_pool *
+pool_create(const union addr46 *lips, unsigned n_lips, int v6, unsigned worker, uint16_t mask,
+	    uint32_t q_capacity, uint32_t q_ticks, int socket)
 {
 	char name[RTE_HASH_NAMESIZE];
 	struct laddr_pool *p;
 
-	if (n_lips > 256) { /* lip_idx is a byte */
+	if (n_lips > SL_MAX_LADDRS) { /* lip_idx's bits */
 		errno = EINVAL;
 		return NULL;
 	}
@@ -53,6 +60,7 @@ laddr_pool_create(const uint32_t *lips, unsigned n_lips, unsigned worker, uint16
 	if (p == NULL)
 		goto nomem;
 	p->n_lips = n_lips;
+	p->v6 = (uint8_t)v6;
 	p->worker = worker;
 	p->mask = mask;
 	p->q_ticks = q_ticks;
@@ -62,11 +70,11 @@ laddr_pool_create(const uint32_t *lips, unsigned n_lips, unsigned worker, uint16
 		return p;
 	p->q_size = q_capacity < 64 ? 64 : q_capacity;
 	p->ring = rte_malloc_socket("laddr_q", sizeof(p->ring[0]) * p->q_size, 0, socket);
-	snprintf(name, sizeof(name), "lq%u_%p", worker, (void *)p);
+	snprintf(name, sizeof(name), "lq%s%u_%p", v6 ? "6_" : "", worker, (void *)p);
 	p->qh = rte_hash_create(&(struct rte_hash_parameters){
 		.name = name,
 		.entries = p->q_size,
-		.key_len = sizeof(struct conn_key),
+		.key_len = v6 ? sizeof(struct conn_key6) : sizeof(struct conn_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
@@ -80,6 +88,29 @@ nomem:
 	return NULL;
 }
 
+struct laddr_pool *
+laddr_pool_create(const uint32_t *lips, unsigned n_lips, unsigned worker, uint16_t mask,
+		  uint32_t q_capacity, uint32_t q_ticks, int socket)
+{
+	union addr46 a[SL_MAX_LADDRS];
+	unsigned i;
+
+	if (n_lips > SL_MAX_LADDRS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (i = 0; i < n_lips; i++)
+		a[i] = addr46_from_v4(lips[i]);
+	return pool_create(a, n_lips, 0, worker, mask, q_capacity, q_ticks, socket);
+}
+
+struct laddr_pool *
+laddr_pool_create6(const union addr46 *lips, unsigned n_lips, unsigned worker, uint16_t mask,
+		   uint32_t q_capacity, uint32_t q_ticks, int socket)
+{
+	return pool_create(lips, n_lips, 1, worker, mask, q_capacity, q_ticks, socket);
+}
+
 void
 laddr_pool_free(struct laddr_pool *p)
 {
@@ -90,15 +121,29 @@ laddr_pool_free(struct laddr_pool *p)
 	rte_free(p);
 }
 
+/* The reply key (backend -> lip:port) of the pool's family. */
+static inline void
+key_set(const struct laddr_pool *p, union q_key *k, unsigned l, uint16_t port_be)
+{
+	if (p->v6) {
+		memcpy(k->k6.daddr, p->lips[l].b, 16);
+		k->k6.dport = port_be;
+	} else {
+		k->k4.daddr = p->lips[l].w[3];
+		k->k4.dport = port_be;
+	}
+}
+
 /* Whether (lip, port) -> backend may take a conn of the client (caddr, cport) now. */
 static inline int
-tuple_free(const struct laddr_pool *p, const struct conn_table *ct, struct conn_key *k,
-	   uint32_t caddr, uint16_t cport, uint32_t now, int *continued)
+tuple_free(const struct laddr_pool *p, const struct conn_table *ct, const union q_key *k,
+	   const union addr46 *caddr, uint16_t cport, uint32_t now, int *continued)
 {
+	struct conn_table *t = (struct conn_table *)(uintptr_t)ct;
 	enum conn_dir dir;
 	void *data;
 
-	if (conn_lookup((struct conn_table *)(uintptr_t)ct, k, &dir) != NULL)
+	if ((p->v6 ? conn6_lookup(t, &k->k6, &dir) : conn_lookup(t, &k->k4, &dir)) != NULL)
 		return 0;
 	*continued = 0;
 	if (p->q_count == 0 || rte_hash_lookup_data(p->qh, k, &data) < 0)
@@ -108,7 +153,7 @@ tuple_free(const struct laddr_pool *p, const struct conn_table *ct, struct conn_
 
 		if ((int32_t)(now - r->until) >= 0)
 			return 1; /* its time is up; the record goes at the next expiry */
-		if (r->caddr == caddr && r->cport == cport) {
+		if (addr46_eq(&r->caddr, caddr) && r->cport == cport) {
 			*continued = 1;
 			return 1;
 		}
@@ -116,12 +161,12 @@ tuple_free(const struct laddr_pool *p, const struct conn_table *ct, struct conn_
 	return 0;
 }
 
-int
-laddr_alloc(struct laddr_pool *p, const struct conn_table *ct, uint32_t caddr,
-	    uint16_t cport, uint32_t baddr, uint16_t bport, uint8_t proto, uint32_t now,
-	    uint8_t *lip_idx, uint16_t *port_be)
+/* laddr_alloc() of either family: k has the backend side filled in. */
+static int
+alloc(struct laddr_pool *p, const struct conn_table *ct, union q_key *k,
+      const union addr46 *caddr, uint16_t cport, uint32_t now, uint8_t *lip_idx,
+      uint16_t *port_be)
 {
-	struct conn_key k = { .saddr = baddr, .sport = bport, .proto = proto };
 	const uint32_t span = 65536u - LADDR_PORT_MIN;
 	unsigned i, first, tries = p->n_lips < 4 ? p->n_lips : 4;
 	uint16_t own = rte_be_to_cpu_16(cport);
@@ -130,19 +175,19 @@ laddr_alloc(struct laddr_pool *p, const struct conn_table *ct, uint32_t caddr,
 	if (p->n_lips == 0)
 		return -ENOSPC;
 	/* The client's own port, moved into this worker's slice, on the client's LIP. */
-	first = rte_hash_crc_4byte(caddr, 0) % p->n_lips;
+	first = (p->v6 ? rte_hash_crc(caddr->b, 16, 0) : rte_hash_crc_4byte(caddr->w[3], 0)) %
+		p->n_lips;
 	own = (uint16_t)((own & ~p->mask) | p->worker);
 	if (own >= LADDR_PORT_MIN) {
-		k.dport = rte_cpu_to_be_16(own);
 		for (i = 0; i < tries; i++) {
 			unsigned l = (first + i) % p->n_lips;
 
-			k.daddr = p->lips[l];
-			if (tuple_free(p, ct, &k, caddr, cport, now, &cont)) {
+			key_set(p, k, l, rte_cpu_to_be_16(own));
+			if (tuple_free(p, ct, k, caddr, cport, now, &cont)) {
 				p->st.kept_port++;
 				p->st.continued += (uint64_t)cont;
 				*lip_idx = (uint8_t)l;
-				*port_be = k.dport;
+				*port_be = rte_cpu_to_be_16(own);
 				return 0;
 			}
 		}
@@ -156,16 +201,49 @@ laddr_alloc(struct laddr_pool *p, const struct conn_table *ct, uint32_t caddr,
 		port = (uint16_t)((port & ~p->mask) | p->worker);
 		if (port < LADDR_PORT_MIN)
 			continue;
-		k.daddr = p->lips[l];
-		k.dport = rte_cpu_to_be_16(port);
-		if (tuple_free(p, ct, &k, caddr, cport, now, &cont)) {
+		key_set(p, k, l, rte_cpu_to_be_16(port));
+		if (tuple_free(p, ct, k, caddr, cport, now, &cont)) {
 			*lip_idx = (uint8_t)l;
-			*port_be = k.dport;
+			*port_be = rte_cpu_to_be_16(port);
 			return 0;
 		}
 	}
 	p->st.exhausted++;
 	return -ENOSPC;
+}
+
+int
+laddr_alloc(struct laddr_pool *p, const struct conn_table *ct, uint32_t caddr,
+	    uint16_t cport, uint32_t baddr, uint16_t bport, uint8_t proto, uint32_t now,
+	    uint8_t *lip_idx, uint16_t *port_be)
+{
+	union q_key k = { .k4 = { .saddr = baddr, .sport = bport, .proto = proto } };
+	union addr46 c = addr46_from_v4(caddr);
+
+	if (p->v6)
+		return -EINVAL;
+	return alloc(p, ct, &k, &c, cport, now, lip_idx, port_be);
+}
+
+int
+laddr_alloc6(struct laddr_pool *p, const struct conn_table *ct, const uint8_t caddr[16],
+	     uint16_t cport, const uint8_t baddr[16], uint16_t bport, uint8_t proto,
+	     uint32_t now, uint8_t *lip_idx, uint16_t *port_be)
+{
+	union q_key k = { .k6 = { .sport = bport, .proto = proto } };
+	union addr46 c;
+
+	if (!p->v6)
+		return -EINVAL;
+	memcpy(k.k6.saddr, baddr, 16);
+	memcpy(c.b, caddr, 16);
+	return alloc(p, ct, &k, &c, cport, now, lip_idx, port_be);
+}
+
+const union addr46 *
+laddr_lip(const struct laddr_pool *p, uint8_t lip_idx)
+{
+	return &p->lips[lip_idx];
 }
 
 /* Drop the oldest record; its key leaves the hash unless a newer record took it over. */
@@ -183,7 +261,8 @@ q_pop(struct laddr_pool *p)
 }
 
 void
-laddr_release(struct laddr_pool *p, const struct conn *c, uint32_t now)
+laddr_release(struct laddr_pool *p, const struct conn_table *ct, const struct conn *c,
+	      uint32_t now)
 {
 	struct q_rec *r;
 	uint32_t tail;
@@ -198,8 +277,14 @@ laddr_release(struct laddr_pool *p, const struct conn *c, uint32_t now)
 	if (tail >= p->q_size)
 		tail -= p->q_size;
 	r = &p->ring[tail];
-	conn_key_out(c, &r->key);
-	r->caddr = c->caddr;
+	memset(&r->key, 0, sizeof(r->key));
+	if (p->v6) {
+		conn6_key_out(ct, c, &r->key.k6);
+		memcpy(r->caddr.b, conn6_addrs(ct, c)->caddr, 16);
+	} else {
+		conn_key_out(c, &r->key.k4);
+		r->caddr = addr46_from_v4(c->caddr);
+	}
 	r->cport = c->cport;
 	r->pad = 0;
 	r->until = now + p->q_ticks;

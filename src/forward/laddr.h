@@ -6,6 +6,7 @@
 
 #include <rte_byteorder.h>
 
+#include "common/addr.h"
 #include "packet/pkt.h"
 
 /*
@@ -60,6 +61,10 @@ laddr_owner(uint16_t port_be, uint16_t mask)
 struct laddr_pool *laddr_pool_create(const uint32_t *lips, unsigned n_lips, unsigned worker,
 				     uint16_t mask, uint32_t q_capacity, uint32_t q_ticks,
 				     int socket);
+/** The same over IPv6 LIPs, for an IPv6 conn table. NULL + errno. Control thread, at start. */
+struct laddr_pool *laddr_pool_create6(const union addr46 *lips, unsigned n_lips,
+				      unsigned worker, uint16_t mask, uint32_t q_capacity,
+				      uint32_t q_ticks, int socket);
 void laddr_pool_free(struct laddr_pool *p);
 
 /**
@@ -72,8 +77,20 @@ int laddr_alloc(struct laddr_pool *p, const struct conn_table *ct, uint32_t cadd
 		uint16_t cport, uint32_t baddr, uint16_t bport, uint8_t proto, uint32_t now,
 		uint8_t *lip_idx, uint16_t *port_be);
 
-/** A conn ends: put its TCP tuple in quarantine. Owner worker. */
-void laddr_release(struct laddr_pool *p, const struct conn *c, uint32_t now);
+/**
+ * laddr_alloc() for an IPv6 conn, against the IPv6 table ct (an IPv6 pool only: -EINVAL
+ * otherwise, and laddr_alloc refuses an IPv6 pool). Owner worker.
+ */
+int laddr_alloc6(struct laddr_pool *p, const struct conn_table *ct, const uint8_t caddr[16],
+		 uint16_t cport, const uint8_t baddr[16], uint16_t bport, uint8_t proto,
+		 uint32_t now, uint8_t *lip_idx, uint16_t *port_be);
+
+/** The address of LIP lip_idx of the pool. Owner worker. */
+const union addr46 *laddr_lip(const struct laddr_pool *p, uint8_t lip_idx);
+
+/** A conn of table ct (the pool's family) ends: put its TCP tuple in quarantine. Owner worker. */
+void laddr_release(struct laddr_pool *p, const struct conn_table *ct, const struct conn *c,
+		   uint32_t now);
 
 /** Let quarantined tuples go whose time is up, at most `budget` of them. Owner worker. */
 void laddr_expire(struct laddr_pool *p, uint32_t now, unsigned budget);

@@ -94,6 +94,8 @@ struct stage {
 	struct dp *dp;    /* the node (net/dp.h) */
 	struct conn_table *ct;
 	struct laddr_pool *lips;
+	struct conn_table *ct6;    /* IPv6 conns; NULL on a node without IPv6 LIPs */
+	struct laddr_pool *lips6;
 	struct neigh_hints *hints; /* clients' MACs the neighbour table does not have yet */
 	struct rte_ring *events;   /* struct neigh_event, to the control thread */
 	struct rte_ring *icmp_next; /* struct stage_icmp_hop: the next worker's icmp ring */

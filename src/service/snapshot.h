@@ -57,6 +57,7 @@ struct snap_service {
 	uint8_t mode;
 	uint16_t slot;
 	uint8_t hash;          /* enum sl_hash (maglev) */
+	uint8_t persist_len6;  /* IPv6: the prefix length of the client bits that share one */
 	uint32_t persistence;  /* seconds of affinity, 0 = off */
 	uint32_t persist_mask; /* IPv4, network order: the client bits that share an affinity */
 	uint32_t maglev_size;

@@ -288,8 +288,10 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 	void *data[STAGE_BURST];
 	const struct conn_key *missed[STAGE_BURST];
 	struct conn_key made[STAGE_BURST]; /* OUT keys of the conns this burst made */
+	struct pkt6_meta meta6[STAGE_BURST]; /* the burst's IPv6 TCP and UDP, done apart */
+	struct rte_mbuf *l6[STAGE_BURST];
 	uint64_t hits = 0;
-	unsigned i, j, k, nl4 = 0, nmissed = 0, nmade = 0;
+	unsigned i, j, k, nl4 = 0, nmissed = 0, nmade = 0, n6 = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -307,7 +309,8 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV6)) {
-			pipeline6_input(w, snap, m, p);
+			if (pipeline6_input(w, snap, m, p, &meta6[n6]))
+				l6[n6++] = m;
 			continue;
 		}
 		if (unlikely(p->kind == PKT_IPV4 && pkt_csum_partial_fix(m, p)))
@@ -337,6 +340,8 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		l4meta[nl4] = p;
 		l4[nl4++] = m;
 	}
+	if (unlikely(n6 > 0))
+		pipeline6_l4(w, snap, l6, meta6, n6);
 	if (nl4 == 0)
 		return;
 	rte_hash_lookup_bulk_data(conn_table_hash(w->ct), keys, nl4, &hits, data);

@@ -1,17 +1,54 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_prefetch.h>
+
+#include "defense/sanity.h"
+#include "flow/conn.h"
+#include "forward/fwd.h"
+#include "forward/laddr.h"
 #include "net/dp.h"
+#include "net/egress.h"
 #include "net/nd.h"
+#include "net/neigh.h"
+#include "net/route6.h"
 #include "packet/pkt6.h"
+#include "sched/sched.h"
+#include "service/persist.h"
 #include "worker/pipeline_int.h"
+
+/*
+ * The IPv6 path: as pipeline.c for IPv4, over the worker's IPv6 conn table (struct stage
+ * ct6, keys struct conn_key6, addresses beside the conns) and the modes' IPv6 ops.
+ */
+
+/* 32 bits of an IPv6 address for what keys on 32 (schedulers' hashes, affinity). */
+static inline uint32_t
+addr6_fold(const uint8_t a[16])
+{
+	return rte_hash_crc(a, 16, 0);
+}
+
+/* The first prefix_len bits of a, the rest zero. */
+static inline void
+addr6_prefix(uint8_t out[16], const uint8_t a[16], uint8_t prefix_len)
+{
+	unsigned full = prefix_len / 8, rest = prefix_len % 8;
+
+	memset(out, 0, 16);
+	memcpy(out, a, full);
+	if (rest)
+		out[full] = (uint8_t)(a[full] & (0xff00u >> rest));
+}
 
 /*
  * What of IPv6 is the node's own goes to the port's kernel twin, which has the port's IPv6
  * address: packets to that address (TCP, UDP, ICMPv6 sluiced does not answer: BGP, SSH,
  * health-check answers), to a link-local address of the link, and neighbour discovery the
  * twin's kernel takes part in (its link-local address, advertisements answering its
- * solicitations). The rest is not forwarded yet: unsupported_l3, or nd_ignored.
+ * solicitations). The rest is for no address of ours: not_for_us, or nd_ignored.
  */
 static void
 ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
@@ -32,28 +69,326 @@ ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 		stage_tx(w, STAGE_TWIN(p6->in_port), m);
 		return;
 	}
-	stage_drop(w, m, nd ? DROP_nd_ignored : DROP_unsupported_l3);
+	stage_drop(w, m, nd ? DROP_nd_ignored : DROP_not_for_us);
+}
+
+/* A packet of an existing IPv6 conn: state, deadline, counters, then the mode's xmit6. */
+static inline void
+conn6_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
+	     struct pkt6_meta *p)
+{
+	const struct dp *dp = w->dp;
+	int r;
+
+	if (c->proto == PROTO_TCP) {
+		uint8_t next = tcp_state_next(c->state, dir, p->tcp_flags);
+
+		if (unlikely(next != c->state)) {
+			if (conn_gauge(next) != conn_gauge(c->state))
+				dp_gauge_move(dp, c->svc_slot, c->be_slot, conn_gauge(c->state),
+					      conn_gauge(next));
+			c->state = next;
+		}
+	}
+	conn_set_expire(w->ct6, c, w->now + dp->timeout_ticks[c->state]);
+	conn_account(w, c, dir, p->ip_len);
+	r = fwd_of(c)->xmit6[dir](w, c, m, p);
+	if (unlikely(r))
+		stage_drop(w, m, (unsigned)r);
 }
 
 /*
- * An IPv6 frame: checked to its L4 header, each fault counted under its reason; neighbour
- * discovery and echo for our IPv6 addresses answered and learned from (net/nd.c). The data
- * plane does not forward IPv6 yet: the rest of what parses is dropped as unsupported_l3.
+ * The backend of a new IPv6 conn, as conn_schedule() in pipeline.c. The schedulers hash
+ * an IPv4-shaped flow key: the addresses are folded to 32 bits each (the same fold on
+ * every node, so sh and maglev agree across the cluster); affinity keys on the fold of
+ * the client's persistence prefix.
  */
-void
-pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
-		const struct pkt_meta *p)
+static inline int
+conn6_schedule(struct stage *w, const struct snap_service *svc, const struct pkt6_meta *p)
 {
-	struct pkt6_meta p6;
-	int r;
+	struct persist_table *pt = w->dp->persist;
+	struct pkt_meta f = { .kind = PKT_IPV6, .in_port = p->in_port, .tcp_flags = p->tcp_flags };
+	uint8_t pre[16];
+	uint32_t src, now_s;
+	int i = -1, slot;
 
-	r = pkt_parse6(m, &p6); /* its MACs passed sanity_frame() */
-	if (r != 0) {
-		stage_drop(w, m, (unsigned)r);
+	f.key.saddr = addr6_fold(p->key.saddr);
+	f.key.daddr = addr6_fold(p->key.daddr);
+	f.key.sport = p->key.sport;
+	f.key.dport = p->key.dport;
+	f.key.proto = p->key.proto;
+	if (svc->persistence == 0)
+		return svc->sched->pick(svc, svc->sched_data, w->id, &f);
+	addr6_prefix(pre, p->key.saddr, svc->persist_len6);
+	src = addr6_fold(pre);
+	now_s = (uint32_t)(w->now_ms / 1000);
+	slot = persist_lookup(pt, svc->slot, src, now_s);
+	if (slot >= 0) {
+		i = snap_backend_by_slot(svc, (uint16_t)slot);
+		if (i >= 0 && !sched_available(svc, &svc->backends[i]))
+			i = -1;
+	}
+	if (i < 0)
+		i = svc->sched->pick(svc, svc->sched_data, w->id, &f);
+	if (i >= 0 && persist_bind(pt, svc->slot, src, svc->backends[i].slot,
+				   now_s + svc->persistence, now_s) < 0)
+		w->st.persist_full++;
+	return i;
+}
+
+/* Whether the first packet of a new IPv6 conn can leave now, as conn_can_send(). */
+static inline unsigned
+conn6_can_send(struct stage *w, const struct snap_backend *be, struct rte_mbuf *m,
+	       const struct pkt6_meta *p, uint8_t *c_port, union addr46 *c_nh)
+{
+	const struct dp *dp = w->dp;
+	struct rte_ether_addr mac;
+	union addr46 src;
+
+	if (unlikely(pkt_ip6(m)->hop_limits <= 1))
+		return DROP_ttl_exceeded;
+	memcpy(src.b, p->key.saddr, 16);
+	if (unlikely(be->out_port == SNAP_NO_PORT ||
+		     route6_lookup(dp->routes6, &src, c_port, c_nh) < 0))
+		return DROP_no_route;
+	if (unlikely(neigh_lookup6(dp->neigh6, be->nh.b, &mac) < 0)) {
+		egress_neigh_event46(w, NEIGH_EV_MISS, &be->nh, be->out_port, NULL);
+		return DROP_neigh_unresolved;
+	}
+	if (unlikely(neigh_lookup6(dp->neigh6, c_nh->b, &mac) < 0)) {
+		egress_neigh_event46(w, NEIGH_EV_MISS, c_nh, *c_port, NULL);
+		if (*c_port == p->in_port)
+			neigh_hint_put6(w->hints, c_nh->b, *c_port, &pkt_eth(m)->src_addr,
+					w->now_ms);
+	}
+	return 0;
+}
+
+/* A new IPv6 conn to svc for m, its first packet: the conn, or NULL when none was made. */
+static struct conn *
+conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
+	  struct pkt6_meta *p)
+{
+	const struct dp *dp = w->dp;
+	const struct snap_backend *be;
+	const struct fwd_ops *fwd;
+	struct conn6_addrs *a;
+	struct conn_key6 kout;
+	union addr46 c_nh;
+	struct conn *c;
+	uint8_t c_port;
+	unsigned r;
+	int i;
+
+	/* No IPv6 peers yet: a mid-stream packet of a conn we do not know goes nowhere. */
+	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
+		stage_drop(w, m, DROP_no_conn);
+		return NULL;
+	}
+	i = conn6_schedule(w, svc, p);
+	if (unlikely(i < 0)) {
+		stage_drop(w, m, DROP_no_backend);
+		return NULL;
+	}
+	be = &svc->backends[i];
+	r = conn6_can_send(w, be, m, p, &c_port, &c_nh);
+	if (unlikely(r)) {
+		stage_drop(w, m, r);
+		return NULL;
+	}
+	c = conn_alloc(w->ct6);
+	if (unlikely(c == NULL)) {
+		stage_drop(w, m, DROP_conn_table_full);
+		return NULL;
+	}
+	a = conn6_addrs(w->ct6, c);
+	memcpy(a->caddr, p->key.saddr, 16);
+	memcpy(a->vaddr, p->key.daddr, 16);
+	memcpy(a->daddr, be->addr.b, 16);
+	memcpy(a->c_nh, c_nh.b, 16);
+	memcpy(a->out_nh, be->nh.b, 16);
+	c->cport = p->key.sport;
+	c->vport = p->key.dport;
+	c->dport = be->port;
+	c->proto = p->key.proto;
+	c->mode = svc->mode;
+	fwd = fwd_of(c);
+	r = fwd->conn_init6 ? fwd->conn_init6(w, c) : DROP_unsupported_l3;
+	if (unlikely(r)) {
+		conn_abandon(w->ct6, c);
+		stage_drop(w, m, r);
+		return NULL;
+	}
+	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
+					 : CONN_S_UDP;
+	c->c_port = c_port;
+	c->out_port = be->out_port;
+	c->svc_slot = svc->slot;
+	c->be_slot = be->slot;
+	c->expire = w->now + dp->timeout_ticks[c->state];
+	if (unlikely(conn6_insert(w->ct6, c, fwd->out_key6(w, c, &kout) ? &kout : NULL,
+				  w->now) < 0)) {
+		stage_drop(w, m, DROP_conn_table_full);
+		return NULL;
+	}
+	w->st.conns_created++;
+	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
+	dp_be_counters(dp, w->id, c->be_slot)->conns++;
+	dp_gauge_move(dp, c->svc_slot, c->be_slot, GAUGE_NONE, conn_gauge(c->state));
+	conn_account(w, c, CONN_DIR_IN, p->ip_len);
+	i = fwd->xmit6[CONN_DIR_IN](w, c, m, p);
+	if (unlikely(i))
+		stage_drop(w, m, (unsigned)i);
+	return c;
+}
+
+/*
+ * Sources that cannot be real: multicast, unspecified, loopback, an address of this node
+ * (a port's, a LIP, a VIP), a backend's arriving where that backend is not. 0 or a reason.
+ */
+static inline unsigned
+sanity_source6(const struct dp *dp, const struct snapshot *snap, const struct pkt6_meta *p)
+{
+	static const uint8_t loop[16] = { [15] = 1 };
+	const uint8_t *s = p->key.saddr;
+	unsigned i;
+
+	if (s[0] == 0xff || memcmp(s, &(uint8_t[16]){ 0 }, 16) == 0 || memcmp(s, loop, 16) == 0)
+		return DROP_src_martian;
+	for (i = 0; i < dp->n_ports; i++)
+		if (dp->ports[i].has_addr6 && memcmp(s, dp->ports[i].addr6.b, 16) == 0)
+			return DROP_src_local;
+	if (dp_is_lip6(dp, s) || snap_is_vip6(snap, s))
+		return DROP_src_local;
+	i = (unsigned)snap_backend_port6(snap, s);
+	if ((int)i >= 0 && i != p->in_port)
+		return DROP_src_backend;
+	return 0;
+}
+
+/* No IPv6 conn for this packet: a new flow to a VIP, another worker's, or not ours. */
+static struct conn *
+conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+	   struct pkt6_meta *p)
+{
+	const struct dp *dp = w->dp;
+	const struct snap_service *svc;
+	unsigned r;
+
+	r = sanity_source6(dp, snap, p);
+	if (unlikely(r)) {
+		stage_drop(w, m, r);
+		return NULL;
+	}
+	svc = snap_service_find6(snap, p->key.daddr, p->key.dport, p->key.proto);
+	if (svc != NULL && w->ct6 != NULL)
+		return conn6_new(w, svc, m, p);
+	if (svc != NULL || snap_is_vip6(snap, p->key.daddr)) {
+		stage_drop(w, m, DROP_no_service);
+		return NULL;
+	}
+	if (dp_is_lip6(dp, p->key.daddr)) {
+		unsigned owner = laddr_owner(p->key.dport, dp->worker_mask);
+
+		/* Another worker's LIP port: its conn lives there. Hand the packet over. */
+		if (owner != w->id && owner < dp->n_workers)
+			stage_handoff(w, owner, m);
+		else
+			stage_drop(w, m, DROP_no_conn);
+		return NULL;
+	}
+	ipv6_to_kernel(w, m, p);
+	return NULL;
+}
+
+/* A TIME_WAIT or CLOSE conn met by a fresh SYN of the same tuple, as conn_reused(). */
+static inline int
+conn6_reused(struct stage *w, struct conn *c, enum conn_dir dir, const struct pkt6_meta *p)
+{
+	if (c->proto != PROTO_TCP || dir != CONN_DIR_IN || !tcp_is_syn_only(p->tcp_flags))
+		return 0;
+	if (c->state != TCP_S_TIME_WAIT && c->state != TCP_S_CLOSE)
+		return 0;
+	pipeline_conn_release(w, c);
+	conn_remove(w->ct6, c);
+	return 1;
+}
+
+void
+pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkts,
+	     struct pkt6_meta *meta, unsigned n)
+{
+	const void *keys[STAGE_BURST];
+	void *data[STAGE_BURST];
+	const struct conn_key6 *missed[STAGE_BURST];
+	struct conn_key6 made[STAGE_BURST];
+	unsigned i, j, k, nmissed = 0, nmade = 0;
+	uint64_t hits = 0;
+
+	if (w->ct6 == NULL) {
+		/* No IPv6 LIPs: no IPv6 conns. What is the node's goes to the kernel. */
+		for (i = 0; i < n; i++)
+			conn6_miss(w, snap, pkts[i], &meta[i]);
 		return;
 	}
-	p6.in_port = p->in_port;
-	if (p6.key.proto == IP6_ICMPV6 && nd_input(w, snap, m, &p6))
-		return;
-	ipv6_to_kernel(w, m, &p6);
+	for (i = 0; i < n; i++)
+		keys[i] = &meta[i].key;
+	rte_hash_lookup_bulk_data(conn_table_hash(w->ct6), keys, n, &hits, data);
+	for (i = 0; i < n; i++) {
+		enum conn_dir d;
+
+		if (hits & (1ull << i))
+			rte_prefetch0(conn_from_data(data[i], &d));
+	}
+	for (i = 0; i < n; i++) {
+		struct conn *c = NULL;
+		enum conn_dir dir = CONN_DIR_IN;
+
+		if (hits & (1ull << i))
+			c = conn_from_data(data[i], &dir);
+		/* A conn made or replaced earlier in this burst: look again (see pipeline.c). */
+		if (c == NULL) {
+			for (j = 0; j < nmissed; j++)
+				if (memcmp(missed[j], &meta[i].key, sizeof(struct conn_key6)) == 0)
+					break;
+			for (k = 0; j == nmissed && k < nmade; k++)
+				if (memcmp(&made[k], &meta[i].key, sizeof(struct conn_key6)) == 0)
+					break;
+			if (j < nmissed || k < nmade)
+				c = conn6_lookup(w->ct6, &meta[i].key, &dir);
+		} else if (c->flags & CONN_F_DEAD) {
+			c = conn6_lookup(w->ct6, &meta[i].key, &dir);
+		}
+		if (c != NULL && !conn6_reused(w, c, dir, &meta[i])) {
+			conn6_packet(w, c, dir, pkts[i], &meta[i]);
+			continue;
+		}
+		missed[nmissed++] = &meta[i].key;
+		c = conn6_miss(w, snap, pkts[i], &meta[i]);
+		if (c != NULL && (c->flags & CONN_F_OUT))
+			conn6_key_out(w->ct6, c, &made[nmade++]);
+	}
+}
+
+int
+pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+		const struct pkt_meta *p, struct pkt6_meta *p6)
+{
+	int r;
+
+	r = pkt_parse6(m, p6); /* its MACs passed sanity_frame() */
+	if (likely(r == 0) && p6->key.proto == PROTO_TCP)
+		r = (int)sanity_tcp_flags_reason(p6->tcp_flags);
+	if (unlikely(r != 0)) {
+		stage_drop(w, m, (unsigned)r);
+		return 0;
+	}
+	p6->in_port = p->in_port;
+	if (p6->key.proto == PROTO_TCP || p6->key.proto == PROTO_UDP)
+		return 1;
+	if (nd_input(w, snap, m, p6)) /* ICMPv6 */
+		return 0;
+	/* Echo and the rest to other addresses: the kernel's when they are the node's. */
+	ipv6_to_kernel(w, m, p6);
+	return 0;
 }

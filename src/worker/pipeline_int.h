@@ -7,6 +7,7 @@
 
 #include "flow/conn.h"
 #include "net/dp.h"
+#include "packet/pkt6.h"
 #include "packet/stage.h"
 #include "service/gauge.h"
 #include "service/snapshot.h"
@@ -48,10 +49,19 @@ tcp_is_syn_only(uint8_t flags)
 void pipeline_conn_release(struct stage *w, struct conn *c);
 
 /**
- * An IPv6 frame (its EtherType read, its MACs checked): parsed to its L4 header and
- * handled, every fault counted. Consumes m. Worker.
+ * An IPv6 frame (its EtherType read, its MACs checked): parsed to its L4 header, checked,
+ * neighbour discovery and echo handled (net/nd.c). 1 when it is TCP or UDP for the conn
+ * stage (p6 filled, pipeline6_l4 takes it), 0 when m was consumed. Worker.
  */
-void pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
-		     const struct pkt_meta *p);
+int pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+		    const struct pkt_meta *p, struct pkt6_meta *p6);
+
+/**
+ * The conn stage of a burst's IPv6 TCP and UDP packets (n <= STAGE_BURST), in order: one
+ * bulk lookup in the IPv6 conn table, then each packet's conn or new conn, as for IPv4.
+ * Consumes them. Worker.
+ */
+void pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkts,
+		  struct pkt6_meta *meta, unsigned n);
 
 #endif

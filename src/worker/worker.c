@@ -48,6 +48,17 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 				    dp->lip_quarantine_ticks, socket);
 	if (w->s.lips == NULL)
 		goto fail;
+	/* IPv6 conns in a table of their own (an IPv4 conn stays one cache line, its key 12
+	 * bytes), as large, on a node that has IPv6 LIPs to open them with. */
+	if (dp->n_laddrs6 > 0) {
+		snprintf(name, sizeof(name), "conn6_%u_%p", id, (void *)dp);
+		w->s.ct6 = conn_table_create6(name, capacity, socket, pipeline_conn_expired,
+					      &w->s);
+		w->s.lips6 = laddr_pool_create6(dp->laddrs6, dp->n_laddrs6, id, dp->worker_mask,
+						capacity / 2, dp->lip_quarantine_ticks, socket);
+		if (w->s.ct6 == NULL || w->s.lips6 == NULL)
+			goto fail;
+	}
 	snprintf(name, sizeof(name), "hoff%u_%p", id, (void *)dp);
 	w->handoff = rte_ring_create(name, RING_SIZE, socket, RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "ctx%u_%p", id, (void *)dp);
@@ -94,6 +105,8 @@ worker_free(struct worker *w)
 		rte_rcu_qsbr_thread_unregister(w->s.dp->qsbr, w->s.id);
 	conn_table_free(w->s.ct);
 	laddr_pool_free(w->s.lips);
+	conn_table_free(w->s.ct6);
+	laddr_pool_free(w->s.lips6);
 	if (w->handoff)
 		ring_drain_free(w->handoff);
 	if (w->ctl_tx)
@@ -126,6 +139,10 @@ worker_expire(struct worker *w)
 {
 	conn_expire(w->s.ct, w->s.now, EXPIRE_BUDGET);
 	laddr_expire(w->s.lips, w->s.now, EXPIRE_BUDGET);
+	if (w->s.ct6 != NULL) {
+		conn_expire(w->s.ct6, w->s.now, EXPIRE_BUDGET);
+		laddr_expire(w->s.lips6, w->s.now, EXPIRE_BUDGET);
+	}
 }
 
 unsigned

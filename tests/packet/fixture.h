@@ -108,6 +108,60 @@ fx_frame(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
 	return m;
 }
 
+/* fx_frame() over IPv6: f->src and f->dst are IPv6 texts, f->ttl the hop limit; TCP or UDP. */
+static inline struct rte_mbuf *
+fx_frame6(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
+	  const struct rte_ether_addr *dst_mac, const struct fx_l4 *f)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	unsigned l4len = f->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) + f->opts_len
+						 : sizeof(struct rte_udp_hdr);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip;
+	uint8_t *p;
+
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + sizeof(*ip) + l4len +
+						       f->payload_len));
+	if (p == NULL)
+		return m;
+	memset(p, 0, sizeof(*eth) + sizeof(*ip) + l4len);
+	eth = (struct rte_ether_hdr *)p;
+	eth->src_addr = *src_mac;
+	eth->dst_addr = *dst_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip = (struct rte_ipv6_hdr *)(eth + 1);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4len + f->payload_len));
+	ip->proto = f->proto;
+	ip->hop_limits = f->ttl ? f->ttl : 64;
+	inet_pton(AF_INET6, f->src, ip->src_addr);
+	inet_pton(AF_INET6, f->dst, ip->dst_addr);
+	if (f->payload_len)
+		memcpy((uint8_t *)(ip + 1) + l4len, f->payload, f->payload_len);
+	if (f->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+		th->src_port = rte_cpu_to_be_16(f->sport);
+		th->dst_port = rte_cpu_to_be_16(f->dport);
+		th->sent_seq = RTE_BE32(1000);
+		th->recv_ack = (f->tcp_flags & RTE_TCP_ACK_FLAG) ? RTE_BE32(2000) : 0;
+		th->data_off = (uint8_t)((l4len / 4) << 4);
+		th->tcp_flags = f->tcp_flags;
+		th->rx_win = RTE_BE16(64240);
+		if (f->opts_len)
+			memcpy(th + 1, f->opts, f->opts_len);
+		th->cksum = rte_ipv6_udptcp_cksum(ip, th);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+		uh->src_port = rte_cpu_to_be_16(f->sport);
+		uh->dst_port = rte_cpu_to_be_16(f->dport);
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4len + f->payload_len));
+		uh->dgram_cksum = rte_ipv6_udptcp_cksum(ip, uh);
+	}
+	return m;
+}
+
 static inline struct rte_mbuf *
 fx_arp(struct rte_mempool *mp, const struct rte_ether_addr *src_mac, uint16_t op,
        const char *sip, const char *tip)

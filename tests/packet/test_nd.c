@@ -219,11 +219,11 @@ test_echo6(void **state)
 	assert_int_equal(sum6(b + 22, b + 38, b + 54, sizeof(echo)), 0xffff);
 	out_clear(e->w);
 	assert_int_equal(e->w->s.st.icmp_replied, 1);
-	/* to another address: not ours to answer (IPv6 is not forwarded yet) */
+	/* to another address: not ours to answer, nor to forward */
 	run1(e->w, icmp6("2001:db8:1::2", "2001:db8::10", &port_mac[0], 64, echo, sizeof(echo)),
 	     0);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->s.st.drops[DROP_unsupported_l3], 1);
+	assert_int_equal(e->w->s.st.drops[DROP_not_for_us], 1);
 	env_free(e);
 }
 

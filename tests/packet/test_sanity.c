@@ -407,8 +407,8 @@ v6_frame(const struct rte_ether_addr *dst, int frag)
 }
 
 /*
- * IPv6 is parsed and every frame counted under what is wrong with it; what parses is not
- * served yet (unsupported_l3). A burst of them, mixed, and nothing leaves.
+ * IPv6 is parsed and every frame counted under what is wrong with it; what parses is for
+ * no address of this node (not_for_us). A burst of them, mixed, and nothing leaves.
  */
 static void
 test_ipv6_counted(void **state)
@@ -425,7 +425,7 @@ test_ipv6_counted(void **state)
 				    i % 4 == 2 ? &other : &port_mac[0], i % 4 == 3);
 	pipeline_run(e->w, burst, 24);
 	assert_int_equal(out_total(e->w), 0);
-	assert_int_equal(e->w->s.st.drops[DROP_unsupported_l3], 12);
+	assert_int_equal(e->w->s.st.drops[DROP_not_for_us], 12);
 	assert_int_equal(e->w->s.st.drops[DROP_mac_not_ours], 6);
 	assert_int_equal(e->w->s.st.drops[DROP_ip_fragment], 6);
 	assert_int_equal(conn_count(e->w->s.ct), 0);

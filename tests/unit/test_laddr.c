@@ -196,7 +196,7 @@ test_quarantine(void **state)
 	(void)state;
 	a = open_conn(p, ct, ip("10.0.1.2"), 40000, be, PROTO_TCP, &err);
 	assert_int_equal(rte_be_to_cpu_16(a->lport), 40000);
-	laddr_release(p, a, NOW);
+	laddr_release(p, ct, a, NOW);
 	conn_remove(ct, a);
 	assert_int_equal(laddr_stats(p)->q_entries, 1);
 	/* Another client with the same port: not that tuple. */
@@ -216,7 +216,7 @@ test_quarantine(void **state)
 	assert_int_equal(rte_be_to_cpu_16(port), 40000);
 	/* UDP: no quarantine. */
 	a = open_conn(p, ct, ip("10.0.1.2"), 5353, be, PROTO_UDP, &err);
-	laddr_release(p, a, NOW);
+	laddr_release(p, ct, a, NOW);
 	conn_remove(ct, a);
 	assert_int_equal(laddr_stats(p)->q_entries, 0);
 	laddr_pool_free(p);
@@ -238,7 +238,7 @@ test_quarantine_full(void **state)
 	for (i = 0; i < 70; i++) {
 		c = open_conn(p, ct, ip("10.0.1.2"), (uint16_t)(2000 + i), ip("10.0.2.11"),
 			      PROTO_TCP, &err);
-		laddr_release(p, c, NOW);
+		laddr_release(p, ct, c, NOW);
 		conn_remove(ct, c);
 	}
 	assert_int_equal(laddr_stats(p)->q_entries, 64);
