@@ -8,7 +8,8 @@
  *   est-in     established flows, client -> backend, flows drawn at random
  *   est-out    established flows, backend -> client (the reply path)
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
- * usage: sluice-bench [conns ...]   (default: 1000 1000000)
+ * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
+ * usage: sluice-bench [conns | v6:conns ...]   (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -48,11 +49,20 @@ xorshift(void)
 	return xorshift64(&rng);
 }
 
-/* Flow i: client 10.64.0.0 + i / 50000, port 10000 + i % 50000, to 10.0.0.10:80. */
-static inline uint32_t
-flow_addr(uint64_t i)
+/*
+ * Flow i: client 10.64.0.0 + i / 50000 (IPv6: 2001:db8:40:: + i / 50000), port
+ * 10000 + i % 50000, to the VIP 10.0.0.10:80 ([2001:db8:100::10]:80).
+ */
+static inline union addr46
+flow_addr(uint64_t i, int v6)
 {
-	return rte_cpu_to_be_32(0x0a400000u + (uint32_t)(i / 50000));
+	union addr46 a = addr46_from_v4(rte_cpu_to_be_32(0x0a400000u + (uint32_t)(i / 50000)));
+
+	if (v6) {
+		inet_pton(AF_INET6, "2001:db8:40::", a.b);
+		a.w[3] = rte_cpu_to_be_32((uint32_t)(i / 50000) + 1);
+	}
+	return a;
 }
 
 static inline uint16_t
@@ -61,32 +71,45 @@ flow_port(uint64_t i)
 	return rte_cpu_to_be_16((uint16_t)(10000 + i % 50000));
 }
 
-/* A 64-byte TCP frame with a valid IP checksum; TCP's is not checked by the pipeline. */
+/* A 64-byte (IPv6: 74-byte) TCP frame with a valid IP checksum; TCP's is not checked. */
 static inline void
-fill(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
-     uint8_t flags, uint16_t port)
+fill(struct rte_mbuf *m, const union addr46 *saddr, const union addr46 *daddr, uint16_t sport,
+     uint16_t dport, uint8_t flags, uint16_t port, int v6)
 {
 	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 
 	rte_pktmbuf_reset(m);
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 60);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, v6 ? 74 : 60);
 	if (eth == NULL)
 		abort();
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	th = (struct rte_tcp_hdr *)(ip + 1);
-	memset((void *)eth, 0, 60);
+	memset((void *)eth, 0, v6 ? 74 : 60);
 	eth->src_addr = peer_mac;
 	eth->dst_addr = port_mac[port];
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = 0x45;
-	ip->total_length = RTE_BE16(40);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = saddr;
-	ip->dst_addr = daddr;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (v6) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		ip->vtc_flow = RTE_BE32(6u << 28);
+		ip->payload_len = RTE_BE16(20);
+		ip->proto = IPPROTO_TCP;
+		ip->hop_limits = 64;
+		memcpy(ip->src_addr, saddr->b, 16);
+		memcpy(ip->dst_addr, daddr->b, 16);
+		th = (struct rte_tcp_hdr *)(ip + 1);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = 0x45;
+		ip->total_length = RTE_BE16(40);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->src_addr = saddr->w[3];
+		ip->dst_addr = daddr->w[3];
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		th = (struct rte_tcp_hdr *)(ip + 1);
+	}
 	th->src_port = sport;
 	th->dst_port = dport;
 	th->data_off = 0x50;
@@ -94,32 +117,56 @@ fill(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_
 	m->port = port;
 }
 
+static const char *const node4 =
+	"dataplane:\n"
+	"  conn_table_size: %u\n"
+	"  ports:\n"
+	"    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
+	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
+	"  routes: [{to: 10.64.0.0/10, via: 10.0.1.254}]\n"
+	"  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"
+	"                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"
+	"                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"
+	"                    10.0.2.112, 10.0.2.113, 10.0.2.114, 10.0.2.115,\n"
+	"                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
+	"services:\n"
+	"  - vip: 10.0.0.10:80/tcp\n"
+	"    scheduler: wrr\n"
+	"    backends: [{address: 10.0.2.11:8080, weight: 1},"
+	" {address: 10.0.2.12:8080, weight: 2}]\n";
+
+/* The same node in IPv6 (its ports keep their IPv4 addresses: the IPv4 table is there). */
+static const char *const node6 =
+	"dataplane:\n"
+	"  conn_table_size: %u\n"
+	"  ports:\n"
+	"    - {name: client, device: net_null0, address: [10.0.1.1/24, '2001:db8:1::1/64']}\n"
+	"    - {name: backend, device: net_null1, address: [10.0.2.1/24, '2001:db8:2::1/64']}\n"
+	"  routes: [{to: '2001:db8:40::/48', via: '2001:db8:1::fe'}]\n"
+	"  local_addresses: ['2001:db8:2::100', '2001:db8:2::101', '2001:db8:2::102',\n"
+	"                    '2001:db8:2::103', '2001:db8:2::104', '2001:db8:2::105',\n"
+	"                    '2001:db8:2::106', '2001:db8:2::107', '2001:db8:2::108',\n"
+	"                    '2001:db8:2::109', '2001:db8:2::10a', '2001:db8:2::10b',\n"
+	"                    '2001:db8:2::10c', '2001:db8:2::10d', '2001:db8:2::10e',\n"
+	"                    '2001:db8:2::10f', '2001:db8:2::110', '2001:db8:2::111',\n"
+	"                    '2001:db8:2::112', '2001:db8:2::113']\n"
+	"services:\n"
+	"  - vip: '[2001:db8:100::10]:80/tcp'\n"
+	"    scheduler: wrr\n"
+	"    backends: [{address: '[2001:db8:2::11]:8080', weight: 1},"
+	" {address: '[2001:db8:2::12]:8080', weight: 2}]\n";
+
 static struct dp *
-node(uint32_t conns, struct cfg *c)
+node(uint32_t conns, struct cfg *c, int v6)
 {
-	char text[1024];
+	char text[2048];
 	struct cfg_error err;
 	struct dp_spec spec;
+	union addr46 gw;
 	struct dp *dp;
+	unsigned i;
 
-	snprintf(text, sizeof(text),
-		 "dataplane:\n"
-		 "  conn_table_size: %u\n"
-		 "  ports:\n"
-		 "    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
-		 "    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
-		 "  routes: [{to: 10.64.0.0/10, via: 10.0.1.254}]\n"
-		 "  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"
-		 "                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"
-		 "                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"
-		 "                    10.0.2.112, 10.0.2.113, 10.0.2.114, 10.0.2.115,\n"
-		 "                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
-		 "services:\n"
-		 "  - vip: 10.0.0.10:80/tcp\n"
-		 "    scheduler: wrr\n"
-		 "    backends: [{address: 10.0.2.11:8080, weight: 1},"
-		 " {address: 10.0.2.12:8080, weight: 2}]\n",
-		 conns);
+	snprintf(text, sizeof(text), v6 ? node6 : node4, conns);
 	if (cfg_load_string(text, "bench", c, &err) < 0) {
 		fprintf(stderr, "bench: config: %s\n", err.msg);
 		exit(1);
@@ -131,10 +178,12 @@ node(uint32_t conns, struct cfg *c)
 		exit(1);
 	}
 	dp_publish(dp, spec_snapshot(dp, c->services, 1, NULL, 1));
-	neigh_learn(dp->neigh, c->services[0].backends[0].addr.w[3], 1, &peer_mac, 0);
-	neigh_learn(dp->neigh, c->services[0].backends[1].addr.w[3], 1, &peer_mac, 0);
 	/* The clients are behind a router, as in production: replies go through it. */
-	neigh_learn(dp->neigh, inet_addr("10.0.1.254"), 0, &peer_mac, 0);
+	gw = c->routes[0].via;
+	for (i = 0; i < 2; i++)
+		neigh_learn46(v6 ? dp->neigh6 : dp->neigh, &c->services[0].backends[i].addr, 1,
+			      &peer_mac, 0);
+	neigh_learn46(v6 ? dp->neigh6 : dp->neigh, &gw, 0, &peer_mac, 0);
 	worker_set_time(dp->workers[0], 1000);
 	return dp;
 }
@@ -162,19 +211,48 @@ report(const char *name, uint64_t conns, uint64_t pkts, uint64_t cycles)
 
 /* The backend-side tuple of flow i, read back from its conn. */
 struct reply {
-	uint32_t daddr, laddr;
+	union addr46 daddr, laddr;
 	uint16_t dport, lport;
 };
 
+/* A conn key of either family. */
+union any_key {
+	struct conn_key k4;
+	struct conn_key6 k6;
+};
+
+/* The key of flow i as the client sends it. */
 static void
-run(uint64_t conns)
+flow_key(uint64_t i, int v6, const union addr46 *vip, union any_key *k)
+{
+	union addr46 a = flow_addr(i, v6);
+
+	memset(k, 0, sizeof(*k));
+	if (v6) {
+		memcpy(k->k6.saddr, a.b, 16);
+		memcpy(k->k6.daddr, vip->b, 16);
+		k->k6.sport = flow_port(i);
+		k->k6.dport = RTE_BE16(80);
+		k->k6.proto = IPPROTO_TCP;
+	} else {
+		k->k4 = (struct conn_key){ .saddr = a.w[3], .daddr = vip->w[3],
+					   .sport = flow_port(i), .dport = RTE_BE16(80),
+					   .proto = IPPROTO_TCP };
+	}
+}
+
+static void
+run(uint64_t conns, int v6)
 {
 	struct cfg c;
-	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c);
+	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6);
 	struct worker *w = dp->workers[0];
+	struct conn_table *ct = v6 ? w->s.ct6 : w->s.ct;
 	struct rte_mbuf *pkts[BURST];
 	struct reply *rep = malloc(sizeof(*rep) * conns);
-	const uint32_t vip = rte_cpu_to_be_32(0x0a00000a);
+	union addr46 vip = c.services[0].vip;
+	const char *sfx = v6 ? "6" : "";
+	char name[16];
 	uint64_t i, t, cycles = 0;
 	unsigned k;
 
@@ -184,27 +262,37 @@ run(uint64_t conns)
 
 		if (rte_pktmbuf_alloc_bulk(mp, pkts, n) < 0)
 			exit(1);
-		for (k = 0; k < n; k++)
-			fill(pkts[k], flow_addr(i + k), vip, flow_port(i + k), RTE_BE16(80),
-			     RTE_TCP_SYN_FLAG, 0);
+		for (k = 0; k < n; k++) {
+			union addr46 a = flow_addr(i + k, v6);
+
+			fill(pkts[k], &a, &vip, flow_port(i + k), RTE_BE16(80), RTE_TCP_SYN_FLAG,
+			     0, v6);
+		}
 		t = rte_rdtsc_precise();
 		pipeline_run(w, pkts, (uint16_t)n);
 		cycles += rte_rdtsc_precise() - t;
 		out_free(w);
 	}
-	report("new", conns, conns, cycles);
-	if (conn_count(w->s.ct) != conns) {
+	snprintf(name, sizeof(name), "new%s", sfx);
+	report(name, conns, conns, cycles);
+	if (conn_count(ct) != conns) {
 		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted (drops?)\n",
-			conn_count(w->s.ct), conns);
+			conn_count(ct), conns);
 		exit(1);
 	}
 	for (i = 0; i < conns; i++) {
-		struct conn_key key = { .saddr = flow_addr(i), .daddr = vip, .sport = flow_port(i),
-					.dport = RTE_BE16(80), .proto = IPPROTO_TCP };
+		union any_key key;
 		enum conn_dir dir;
-		struct conn *cn = conn_lookup(w->s.ct, &key, &dir);
+		struct conn *cn;
 
-		rep[i] = (struct reply){ cn->daddr, cn->laddr, cn->dport, cn->lport };
+		flow_key(i, v6, &vip, &key);
+		cn = v6 ? conn6_lookup(ct, &key.k6, &dir) : conn_lookup(ct, &key.k4, &dir);
+		rep[i] = (struct reply){ addr46_from_v4(cn->daddr), addr46_from_v4(cn->laddr),
+					 cn->dport, cn->lport };
+		if (v6) {
+			memcpy(rep[i].daddr.b, conn6_addrs(ct, cn)->daddr, 16);
+			memcpy(rep[i].laddr.b, conn6_addrs(ct, cn)->laddr, 16);
+		}
 	}
 
 	/* est-in: random established flows, client -> backend. */
@@ -214,16 +302,17 @@ run(uint64_t conns)
 			exit(1);
 		for (k = 0; k < BURST; k++) {
 			uint64_t f = xorshift() % conns;
+			union addr46 a = flow_addr(f, v6);
 
-			fill(pkts[k], flow_addr(f), vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG,
-			     0);
+			fill(pkts[k], &a, &vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, v6);
 		}
 		t = rte_rdtsc_precise();
 		pipeline_run(w, pkts, BURST);
 		cycles += rte_rdtsc_precise() - t;
 		out_free(w);
 	}
-	report("est-in", conns, PKTS_EST, cycles);
+	snprintf(name, sizeof(name), "est-in%s", sfx);
+	report(name, conns, PKTS_EST, cycles);
 
 	/* est-out: random established flows, backend -> client. */
 	cycles = 0;
@@ -233,18 +322,20 @@ run(uint64_t conns)
 		for (k = 0; k < BURST; k++) {
 			const struct reply *r = &rep[xorshift() % conns];
 
-			fill(pkts[k], r->daddr, r->laddr, r->dport, r->lport, RTE_TCP_ACK_FLAG, 1);
+			fill(pkts[k], &r->daddr, &r->laddr, r->dport, r->lport, RTE_TCP_ACK_FLAG, 1,
+			     v6);
 		}
 		t = rte_rdtsc_precise();
 		pipeline_run(w, pkts, BURST);
 		cycles += rte_rdtsc_precise() - t;
 		out_free(w);
 	}
-	report("est-out", conns, PKTS_EST, cycles);
+	snprintf(name, sizeof(name), "est-out%s", sfx);
+	report(name, conns, PKTS_EST, cycles);
 
 	/* lookup: the bulk conn lookup alone, for the breakdown. */
 	{
-		struct conn_key keys[BURST];
+		union any_key keys[BURST];
 		const void *kp[BURST];
 		void *data[BURST];
 		uint64_t hits;
@@ -253,21 +344,16 @@ run(uint64_t conns)
 		for (k = 0; k < BURST; k++)
 			kp[k] = &keys[k];
 		for (i = 0; i < PKTS_EST; i += BURST) {
-			for (k = 0; k < BURST; k++) {
-				uint64_t f = xorshift() % conns;
-
-				keys[k] = (struct conn_key){ .saddr = flow_addr(f), .daddr = vip,
-							     .sport = flow_port(f),
-							     .dport = RTE_BE16(80),
-							     .proto = IPPROTO_TCP };
-			}
+			for (k = 0; k < BURST; k++)
+				flow_key(xorshift() % conns, v6, &vip, &keys[k]);
 			t = rte_rdtsc_precise();
-			rte_hash_lookup_bulk_data(conn_table_hash(w->s.ct), kp, BURST, &hits, data);
+			rte_hash_lookup_bulk_data(conn_table_hash(ct), kp, BURST, &hits, data);
 			cycles += rte_rdtsc_precise() - t;
 			if (hits != UINT32_MAX)
 				exit(2);
 		}
-		report("lookup", conns, PKTS_EST, cycles);
+		snprintf(name, sizeof(name), "lookup%s", sfx);
+		report(name, conns, PKTS_EST, cycles);
 	}
 	if (w->s.st.drops[0] || w->s.st.conns_created != conns) {
 		fprintf(stderr, "bench: unexpected drops\n");
@@ -301,16 +387,22 @@ main(int argc, char **argv)
 	mp = rte_pktmbuf_pool_create("bench", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (mp == NULL)
 		return 1;
-	printf("# sluice pipeline benchmark: 1 worker, FULLNAT, 64-byte TCP frames, bursts of %u\n"
+	printf("# sluice pipeline benchmark: 1 worker, FULLNAT, 64-byte TCP frames (IPv6: 74),"
+	       " bursts of %u\n"
 	       "# memory: %s; TSC %.2f GHz\n",
 	       BURST, eal_argc == 7 ? "hugepages" : "no hugepages", rte_get_tsc_hz() / 1e9);
 	printf("%-9s %10s %11s %9s %8s\n", "test", "conns", "packets", "ns/pkt", "Mpps");
 	if (argc == 1) {
-		run(1000);
-		run(1000000);
+		run(1000, 0);
+		run(1000000, 0);
+		run(1000, 1);
+		run(1000000, 1);
 	}
-	for (i = 1; i < argc; i++)
-		run(strtoull(argv[i], NULL, 10));
+	for (i = 1; i < argc; i++) {
+		int v6 = strncmp(argv[i], "v6:", 3) == 0;
+
+		run(strtoull(argv[i] + (v6 ? 3 : 0), NULL, 10), v6);
+	}
 	rte_eal_cleanup();
 	return 0;
 }
