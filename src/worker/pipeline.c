@@ -53,21 +53,9 @@ static inline void
 conn_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
 	    struct pkt_meta *p)
 {
-	const struct dp *dp = w->dp;
 	int r;
 
-	if (c->proto == PROTO_TCP) {
-		uint8_t next = tcp_state_next(c->state, dir, p->tcp_flags);
-
-		if (unlikely(next != c->state)) {
-			if (conn_gauge(next) != conn_gauge(c->state))
-				dp_gauge_move(dp, c->svc_slot, c->be_slot, conn_gauge(c->state),
-					      conn_gauge(next));
-			c->state = next;
-		}
-	}
-	conn_set_expire(w->ct, c, w->now + dp->timeout_ticks[c->state]);
-	conn_account(w, c, dir, p->ip_len);
+	conn_touch(w, w->ct, c, dir, p->tcp_flags, p->ip_len);
 	r = fwd_of(c)->xmit[dir](w, c, m, p);
 	if (unlikely(r))
 		pipeline_drop(w, m, p, (unsigned)r);
@@ -81,26 +69,9 @@ conn_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf 
 static inline int
 conn_schedule(struct stage *w, const struct snap_service *svc, const struct pkt_meta *p)
 {
-	struct persist_table *pt = w->dp->persist;
-	uint32_t src, now_s;
-	int i = -1, slot;
-
 	if (svc->persistence == 0)
 		return svc->sched->pick(svc, svc->sched_data, w->id, p);
-	src = p->key.saddr & svc->persist_mask;
-	now_s = (uint32_t)(w->now_ms / 1000);
-	slot = persist_lookup(pt, svc->slot, src, now_s);
-	if (slot >= 0) {
-		i = snap_backend_by_slot(svc, (uint16_t)slot);
-		if (i >= 0 && !sched_available(svc, &svc->backends[i]))
-			i = -1;
-	}
-	if (i < 0)
-		i = svc->sched->pick(svc, svc->sched_data, w->id, p);
-	if (i >= 0 && persist_bind(pt, svc->slot, src, svc->backends[i].slot,
-				   now_s + svc->persistence, now_s) < 0)
-		w->st.persist_full++;
-	return i;
+	return conn_pick_bound(w, svc, p->key.saddr & svc->persist_mask, p);
 }
 
 /*
@@ -202,11 +173,7 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		stage_drop(w, m, DROP_conn_table_full);
 		return NULL;
 	}
-	w->st.conns_created++;
-	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
-	dp_be_counters(dp, w->id, c->be_slot)->conns++;
-	dp_gauge_move(dp, c->svc_slot, c->be_slot, GAUGE_NONE, conn_gauge(c->state));
-	conn_account(w, c, CONN_DIR_IN, p->ip_len);
+	conn_created(w, c, p->ip_len);
 	i = fwd->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
 		pipeline_drop(w, m, p, (unsigned)i);
@@ -256,23 +223,6 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		return NULL;
 	stage_drop(w, m, kind == DP_LOCAL_PORT ? DROP_no_service : DROP_not_for_us);
 	return NULL;
-}
-
-/*
- * A TIME_WAIT or CLOSE conn met by a fresh SYN from the same client port: the client
- * reuses the tuple for a new connection. The old conn goes and the SYN is scheduled
- * anew, as IPVS's conn_reuse_mode does.
- */
-static inline int
-conn_reused(struct stage *w, struct conn *c, enum conn_dir dir, const struct pkt_meta *p)
-{
-	if (c->proto != PROTO_TCP || dir != CONN_DIR_IN || !tcp_is_syn_only(p->tcp_flags))
-		return 0;
-	if (c->state != TCP_S_TIME_WAIT && c->state != TCP_S_CLOSE)
-		return 0;
-	pipeline_conn_release(w, c);
-	conn_remove(w->ct, c);
-	return 1;
 }
 
 void
@@ -378,7 +328,7 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		} else if (c->flags & CONN_F_DEAD) {
 			c = conn_lookup(w->ct, &l4meta[i]->key, &dir);
 		}
-		if (c != NULL && !conn_reused(w, c, dir, l4meta[i])) {
+		if (c != NULL && !conn_reused(w, w->ct, c, dir, l4meta[i]->tcp_flags)) {
 			conn_packet(w, c, dir, l4[i], l4meta[i]);
 			continue;
 		}

@@ -77,21 +77,9 @@ static inline void
 conn6_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
 	     struct pkt6_meta *p)
 {
-	const struct dp *dp = w->dp;
 	int r;
 
-	if (c->proto == PROTO_TCP) {
-		uint8_t next = tcp_state_next(c->state, dir, p->tcp_flags);
-
-		if (unlikely(next != c->state)) {
-			if (conn_gauge(next) != conn_gauge(c->state))
-				dp_gauge_move(dp, c->svc_slot, c->be_slot, conn_gauge(c->state),
-					      conn_gauge(next));
-			c->state = next;
-		}
-	}
-	conn_set_expire(w->ct6, c, w->now + dp->timeout_ticks[c->state]);
-	conn_account(w, c, dir, p->ip_len);
+	conn_touch(w, w->ct6, c, dir, p->tcp_flags, p->ip_len);
 	r = fwd_of(c)->xmit6[dir](w, c, m, p);
 	if (unlikely(r))
 		stage_drop(w, m, (unsigned)r);
@@ -106,11 +94,8 @@ conn6_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 static inline int
 conn6_schedule(struct stage *w, const struct snap_service *svc, const struct pkt6_meta *p)
 {
-	struct persist_table *pt = w->dp->persist;
 	struct pkt_meta f = { .kind = PKT_IPV6, .in_port = p->in_port, .tcp_flags = p->tcp_flags };
 	uint8_t pre[16];
-	uint32_t src, now_s;
-	int i = -1, slot;
 
 	f.key.saddr = addr6_fold(p->key.saddr);
 	f.key.daddr = addr6_fold(p->key.daddr);
@@ -120,20 +105,7 @@ conn6_schedule(struct stage *w, const struct snap_service *svc, const struct pkt
 	if (svc->persistence == 0)
 		return svc->sched->pick(svc, svc->sched_data, w->id, &f);
 	addr6_prefix(pre, p->key.saddr, svc->persist_len6);
-	src = addr6_fold(pre);
-	now_s = (uint32_t)(w->now_ms / 1000);
-	slot = persist_lookup(pt, svc->slot, src, now_s);
-	if (slot >= 0) {
-		i = snap_backend_by_slot(svc, (uint16_t)slot);
-		if (i >= 0 && !sched_available(svc, &svc->backends[i]))
-			i = -1;
-	}
-	if (i < 0)
-		i = svc->sched->pick(svc, svc->sched_data, w->id, &f);
-	if (i >= 0 && persist_bind(pt, svc->slot, src, svc->backends[i].slot,
-				   now_s + svc->persistence, now_s) < 0)
-		w->st.persist_full++;
-	return i;
+	return conn_pick_bound(w, svc, addr6_fold(pre), &f);
 }
 
 /* Whether the first packet of a new IPv6 conn can leave now, as conn_can_send(). */
@@ -231,11 +203,7 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		stage_drop(w, m, DROP_conn_table_full);
 		return NULL;
 	}
-	w->st.conns_created++;
-	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
-	dp_be_counters(dp, w->id, c->be_slot)->conns++;
-	dp_gauge_move(dp, c->svc_slot, c->be_slot, GAUGE_NONE, conn_gauge(c->state));
-	conn_account(w, c, CONN_DIR_IN, p->ip_len);
+	conn_created(w, c, p->ip_len);
 	i = fwd->xmit6[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
 		stage_drop(w, m, (unsigned)i);
@@ -301,19 +269,6 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	return NULL;
 }
 
-/* A TIME_WAIT or CLOSE conn met by a fresh SYN of the same tuple, as conn_reused(). */
-static inline int
-conn6_reused(struct stage *w, struct conn *c, enum conn_dir dir, const struct pkt6_meta *p)
-{
-	if (c->proto != PROTO_TCP || dir != CONN_DIR_IN || !tcp_is_syn_only(p->tcp_flags))
-		return 0;
-	if (c->state != TCP_S_TIME_WAIT && c->state != TCP_S_CLOSE)
-		return 0;
-	pipeline_conn_release(w, c);
-	conn_remove(w->ct6, c);
-	return 1;
-}
-
 void
 pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkts,
 	     struct pkt6_meta *meta, unsigned n)
@@ -364,7 +319,7 @@ pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkt
 		} else if (c->flags & CONN_F_DEAD) {
 			c = conn6_lookup(w->ct6, &meta[i].key, &dir);
 		}
-		if (c != NULL && !conn6_reused(w, c, dir, &meta[i])) {
+		if (c != NULL && !conn_reused(w, w->ct6, c, dir, meta[i].tcp_flags)) {
 			conn6_packet(w, c, dir, pkts[i], &meta[i]);
 			continue;
 		}

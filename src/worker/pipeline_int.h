@@ -8,6 +8,8 @@
 #include "flow/conn.h"
 #include "net/dp.h"
 #include "packet/pkt6.h"
+#include "sched/sched.h"
+#include "service/persist.h"
 #include "packet/stage.h"
 #include "service/gauge.h"
 #include "service/snapshot.h"
@@ -47,6 +49,88 @@ tcp_is_syn_only(uint8_t flags)
 
 /** Give back what conn c holds (its mode's resources, its gauge place) as it ends. Worker. */
 void pipeline_conn_release(struct stage *w, struct conn *c);
+
+/**
+ * A packet of conn c (of table ct) in direction dir: its TCP state and the gauges the state
+ * moves, its deadline, its counters. The mode's xmit follows. Worker.
+ */
+static inline void
+conn_touch(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_dir dir,
+	   uint8_t tcp_flags, uint32_t bytes)
+{
+	const struct dp *dp = w->dp;
+
+	if (c->proto == PROTO_TCP) {
+		uint8_t next = tcp_state_next(c->state, dir, tcp_flags);
+
+		if (unlikely(next != c->state)) {
+			if (conn_gauge(next) != conn_gauge(c->state))
+				dp_gauge_move(dp, c->svc_slot, c->be_slot, conn_gauge(c->state),
+					      conn_gauge(next));
+			c->state = next;
+		}
+	}
+	conn_set_expire(ct, c, w->now + dp->timeout_ticks[c->state]);
+	conn_account(w, c, dir, bytes);
+}
+
+/**
+ * The backend of a new conn to svc: the one the client's affinity key src binds it to
+ * while the binding lives and the backend takes conns, else the scheduler's pick for flow
+ * f, which then becomes (or refreshes) the binding. -1 when no backend takes it. Worker.
+ */
+static inline int
+conn_pick_bound(struct stage *w, const struct snap_service *svc, uint32_t src,
+		const struct pkt_meta *f)
+{
+	struct persist_table *pt = w->dp->persist;
+	uint32_t now_s = (uint32_t)(w->now_ms / 1000);
+	int i = -1, slot;
+
+	slot = persist_lookup(pt, svc->slot, src, now_s);
+	if (slot >= 0) {
+		i = snap_backend_by_slot(svc, (uint16_t)slot);
+		if (i >= 0 && !sched_available(svc, &svc->backends[i]))
+			i = -1;
+	}
+	if (i < 0)
+		i = svc->sched->pick(svc, svc->sched_data, w->id, f);
+	if (i >= 0 && persist_bind(pt, svc->slot, src, svc->backends[i].slot,
+				   now_s + svc->persistence, now_s) < 0)
+		w->st.persist_full++;
+	return i;
+}
+
+/** A conn just inserted, its first packet of `bytes` on the way: counters and gauges. */
+static inline void
+conn_created(struct stage *w, const struct conn *c, uint32_t bytes)
+{
+	const struct dp *dp = w->dp;
+
+	w->st.conns_created++;
+	dp_svc_counters(dp, w->id, c->svc_slot)->conns++;
+	dp_be_counters(dp, w->id, c->be_slot)->conns++;
+	dp_gauge_move(dp, c->svc_slot, c->be_slot, GAUGE_NONE, conn_gauge(c->state));
+	conn_account(w, c, CONN_DIR_IN, bytes);
+}
+
+/*
+ * A TIME_WAIT or CLOSE conn (of table ct) met by a fresh SYN from the same client port: the
+ * client reuses the tuple for a new connection. The old conn goes and the SYN is scheduled
+ * anew, as IPVS's conn_reuse_mode does. 1 when c went.
+ */
+static inline int
+conn_reused(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_dir dir,
+	    uint8_t tcp_flags)
+{
+	if (c->proto != PROTO_TCP || dir != CONN_DIR_IN || !tcp_is_syn_only(tcp_flags))
+		return 0;
+	if (c->state != TCP_S_TIME_WAIT && c->state != TCP_S_CLOSE)
+		return 0;
+	pipeline_conn_release(w, c);
+	conn_remove(ct, c);
+	return 1;
+}
 
 /**
  * An IPv6 frame (its EtherType read, its MACs checked): parsed to its L4 header, checked,
