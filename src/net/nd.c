@@ -2,8 +2,10 @@
 #include <string.h>
 
 #include "net/egress.h"
+#include "net/icmp.h"
 #include "net/nd.h"
 #include "net/neigh.h"
+#include "net/route6.h"
 #include "packet/csum.h"
 
 #define ND_NS_LEN 24 /* type, code, checksum, reserved, target */
@@ -221,6 +223,68 @@ nd_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	w->st.icmp_replied++;
 	stage_tx(w, p->in_port, m);
 	return 1;
+}
+
+#define ICMP6_ERR_MAX 1280u /* the IPv6 minimum MTU: an error fits every link */
+
+void
+icmp6_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p, uint8_t type,
+		 uint8_t code, uint32_t info)
+{
+	const struct dp *dp = w->dp;
+	const struct dp_port *in = &dp->ports[p->in_port];
+	const struct rte_ipv6_hdr *oip = pkt_ip6(m);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip;
+	union addr46 src, nh;
+	struct rte_mbuf *e;
+	unsigned quote, len;
+	uint8_t *ic, port;
+	uint16_t cs;
+
+	if (p->key.proto == IP6_ICMPV6 &&
+	    *rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off) < ICMP6_ECHO_REQUEST)
+		return; /* never an error about an error (RFC 4443 2.4 e.1) */
+	if (!in->has_addr6)
+		return;
+	if (!tbucket_take(&w->icmp_tb, w->now_ms, ICMP_ERR_PPS, ICMP_ERR_BURST)) {
+		w->st.icmp_err_limited++;
+		return;
+	}
+	memcpy(src.b, oip->src_addr, 16);
+	if (route6_lookup(dp->routes6, &src, &port, &nh) < 0)
+		return;
+	e = rte_pktmbuf_alloc(m->pool);
+	if (e == NULL)
+		return;
+	quote = RTE_MIN((unsigned)p->ip_len, ICMP6_ERR_MAX - PKT6_IP_LEN - 8u);
+	len = PKT_IP_OFF + PKT6_IP_LEN + 8u + quote;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(e, (uint16_t)len);
+	if (eth == NULL || egress_resolve6(w, nh.b, port, &eth->dst_addr) < 0) {
+		rte_pktmbuf_free(e);
+		return;
+	}
+	rte_ether_addr_copy(&dp->ports[port].mac, &eth->src_addr);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip = (struct rte_ipv6_hdr *)(eth + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->vtc_flow = RTE_BE32(6u << 28 | 0xc0u << 20); /* internetwork control, as routers */
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(8u + quote));
+	ip->proto = IP6_ICMPV6;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, in->addr6.b, 16);
+	memcpy(ip->dst_addr, oip->src_addr, 16);
+	ic = (uint8_t *)(ip + 1);
+	ic[0] = type;
+	ic[1] = code;
+	ic[2] = ic[3] = 0;
+	info = rte_cpu_to_be_32(info);
+	memcpy(ic + 4, &info, 4);
+	memcpy(ic + 8, oip, quote);
+	cs = (uint16_t)~icmp6_sum(ip, ic, 8u + quote);
+	memcpy(ic + 2, &cs, 2);
+	w->st.icmp_err_sent++;
+	stage_tx(w, port, e);
 }
 
 struct rte_mbuf *

@@ -40,6 +40,18 @@ enum {
 int nd_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	     const struct pkt6_meta *p);
 
+enum { ICMP6_TIME_EXCEEDED = 3 };
+
+/**
+ * Answer m (p: its meta), which the node cannot forward, with an ICMPv6 error of type and
+ * code from the address of the port it came in on, routed back to its source: as much of m
+ * as fits in 1280 bytes (RFC 4443 2.4), never about an ICMPv6 error, at most the worker's
+ * ICMP error rate (counted in icmp_err_sent / icmp_err_limited). m is left to the caller.
+ * Worker.
+ */
+void icmp6_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p,
+		      uint8_t type, uint8_t code, uint32_t info);
+
 /**
  * Build a neighbour solicitation for ip from port index `port` of dp (its IPv6 address,
  * to ip's solicited-node multicast group). NULL when no mbuf, or the port has no IPv6

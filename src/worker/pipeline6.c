@@ -72,6 +72,18 @@ ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 	stage_drop(w, m, nd ? DROP_nd_ignored : DROP_not_for_us);
 }
 
+/*
+ * Drop m, which could not be forwarded; a hop limit that ran out is answered with ICMPv6
+ * time exceeded, as a router does (RFC 4443 3.3), so traceroute6 shows the node.
+ */
+static inline void
+pipeline6_drop(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p, unsigned reason)
+{
+	if (reason == DROP_ttl_exceeded)
+		icmp6_send_error(w, m, p, ICMP6_TIME_EXCEEDED, 0, 0);
+	stage_drop(w, m, reason);
+}
+
 /* A packet of an existing IPv6 conn: state, deadline, counters, then the mode's xmit6. */
 static inline void
 conn6_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf *m,
@@ -82,7 +94,7 @@ conn6_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 	conn_touch(w, w->ct6, c, dir, p->tcp_flags, p->ip_len);
 	r = fwd_of(c)->xmit6[dir](w, c, m, p);
 	if (unlikely(r))
-		stage_drop(w, m, (unsigned)r);
+		pipeline6_drop(w, m, p, (unsigned)r);
 }
 
 /*
@@ -165,7 +177,7 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	be = &svc->backends[i];
 	r = conn6_can_send(w, be, m, p, &c_port, &c_nh);
 	if (unlikely(r)) {
-		stage_drop(w, m, r);
+		pipeline6_drop(w, m, p, r);
 		return NULL;
 	}
 	c = conn_alloc(w->ct6);
@@ -206,7 +218,7 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	conn_created(w, c, p->ip_len);
 	i = fwd->xmit6[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
-		stage_drop(w, m, (unsigned)i);
+		pipeline6_drop(w, m, p, (unsigned)i);
 	return c;
 }
 

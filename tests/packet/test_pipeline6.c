@@ -262,8 +262,40 @@ test_drops6(void **state)
 			   .dport = 9 };
 
 	(void)state;
+	/* hop limit 1: time exceeded back to the client, from the port, quoting the packet */
 	run1(e->w, tcp6(CL, 43000, ENV6_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0, 1), 0);
 	assert_int_equal(e->w->s.st.drops[DROP_ttl_exceeded], 1);
+	{
+		struct rte_mbuf *m = out_one(e->w, 0);
+		const struct rte_ipv6_hdr *ip = ip6_of(m);
+		const uint8_t *ic = (const uint8_t *)(ip + 1);
+		union addr46 me = A("2001:db8:1::1"), cl = A(CL), vip = A(ENV6_VIP);
+		uint32_t sum = 0;
+		unsigned k, len = rte_be_to_cpu_16(ip->payload_len);
+
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), &client_mac, 6);
+		assert_int_equal(ip->proto, 58);
+		assert_memory_equal(ip->src_addr, me.b, 16);
+		assert_memory_equal(ip->dst_addr, cl.b, 16);
+		assert_int_equal(ic[0], 3);
+		assert_int_equal(ic[1], 0);
+		assert_int_equal(len, 8 + 40 + 20 + 5);
+		assert_memory_equal(ic + 8 + 24, vip.b, 16); /* the quoted destination */
+		assert_int_equal(ic[8 + 7], 1);              /* its hop limit as it came */
+		for (k = 0; k < 16; k += 2)
+			sum += (uint32_t)(ip->src_addr[k] << 8 | ip->src_addr[k + 1]) +
+			       (uint32_t)(ip->dst_addr[k] << 8 | ip->dst_addr[k + 1]);
+		sum += len + 58;
+		for (k = 0; k + 1 < len; k += 2)
+			sum += (uint32_t)(ic[k] << 8 | ic[k + 1]);
+		if (len & 1)
+			sum += (uint32_t)ic[len - 1] << 8;
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		assert_int_equal(sum, 0xffff);
+		out_clear(e->w);
+		assert_int_equal(e->w->s.st.icmp_err_sent, 1);
+	}
 	run1(e->w, tcp6(CL, 43001, ENV6_VIP, 80, RTE_TCP_ACK_FLAG, &client_mac, 0, 64), 0);
 	assert_int_equal(e->w->s.st.drops[DROP_no_conn], 1);
 	run1(e->w, fx_frame6(mp, &client_mac, &port_mac[0], &f), 0);
