@@ -42,9 +42,9 @@ static const char config[] =
 	"  workers: 2\n"
 	"  conn_table_size: 4096\n"
 	"  ports:\n"
-	"    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
-	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
-	"  local_addresses: [10.0.2.100, 10.0.2.101]\n"
+	"    - {name: client, device: net_null0, address: [10.0.1.1/24, '2001:db8:1::1/64']}\n"
+	"    - {name: backend, device: net_null1, address: [10.0.2.1/24, '2001:db8:2::1/64']}\n"
+	"  local_addresses: [10.0.2.100, 10.0.2.101, '2001:db8:2::100']\n"
 	"  peers: [10.0.1.12, 10.0.1.13]\n" /* one resolved below, one not */
 	"  timeouts: {tcp_established: 5, tcp_time_wait: 1, udp: 2}\n"
 	"services:\n"
@@ -52,7 +52,14 @@ static const char config[] =
 	"    backends: [{address: 10.0.2.11:8080}, {address: 10.0.2.12:8080, weight: 3}]\n"
 	"  - vip: 10.0.0.10:53/udp\n"
 	"    scheduler: rr\n"
-	"    backends: [{address: 10.0.2.21:53}]\n";
+	"    backends: [{address: 10.0.2.21:53}]\n"
+	"  - vip: '[2001:db8:100::10]:80/tcp'\n"
+	"    scheduler: maglev\n"
+	"    persistence: 60\n"
+	"    persistence_netmask: 64\n"
+	"    backends: [{address: '[2001:db8:2::11]:8080'}, {address: '[2001:db8:2::12]:8080'}]\n"
+	"  - vip: '[2001:db8:100::10]:53/udp'\n"
+	"    backends: [{address: '[2001:db8:2::21]:53'}]\n";
 
 static void
 setup(void)
@@ -77,13 +84,22 @@ setup(void)
 	mp = rte_pktmbuf_pool_create("fuzz", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (dp == NULL || mp == NULL)
 		abort();
-	snap = spec_snapshot(dp, c.services, 2, NULL, 1);
+	snap = spec_snapshot(dp, c.services, c.n_services, NULL, 1);
 	if (snap == NULL)
 		abort();
 	dp_publish(dp, snap);
 	neigh_learn(dp->neigh, c.services[0].backends[0].addr.w[3], 1, &be, 0);
 	neigh_learn(dp->neigh, c.services[1].backends[0].addr.w[3], 1, &be, 0);
 	neigh_learn(dp->neigh, c.peers[0].w[3], 0, &peer, 0);
+	/* IPv6: the backends resolved, and a client of 2001:db8:1::/64 (others are asked for) */
+	for (i = 2; i < c.n_services; i++)
+		neigh_learn46(dp->neigh6, &c.services[i].backends[0].addr, 1, &be, 0);
+	{
+		union addr46 cl = c.services[2].backends[0].addr;
+
+		cl.b[5] = 1, cl.b[15] = 2; /* 2001:db8:1::2 */
+		neigh_learn46(dp->neigh6, &cl, 0, &peer, 0);
+	}
 	for (i = 0; i < dp->n_workers; i++)
 		worker_set_time(dp->workers[i], 1000000);
 	pool_full = rte_mempool_avail_count(mp);
