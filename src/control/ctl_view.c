@@ -185,57 +185,95 @@ ctl_backends_json(const char *svc_key)
 	return j;
 }
 
+/* A conn's addresses in either family (an IPv6 conn's from the table's side array). */
+struct conn_view {
+	union addr46 caddr, vaddr, laddr, daddr;
+};
+
 static json_t *
-conn_json(const struct conn *c, const struct worker *w)
+conn_json(const struct conn *c, const struct conn_view *v, const struct worker *w)
 {
 	char cl[ADDR46_STR_MAX], vip[ADDR46_STR_MAX], lip[ADDR46_STR_MAX], be[ADDR46_STR_MAX];
 	int32_t left = (int32_t)(c->expire - __atomic_load_n(&w->s.now, __ATOMIC_RELAXED));
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i}", "proto", addr_proto_name(c->proto),
-			 "client", addr_fmt_ipport(cl, c->caddr, c->cport), "vip",
-			 addr_fmt_ipport(vip, c->vaddr, c->vport), "local",
-			 addr_fmt_ipport(lip, c->laddr, c->lport), "backend",
-			 addr_fmt_ipport(be, c->daddr, c->dport), "state", conn_state_name(c->state),
-			 "expires_in",
+			 "client", addr_fmt_ipport46(cl, &v->caddr, c->cport), "vip",
+			 addr_fmt_ipport46(vip, &v->vaddr, c->vport), "local",
+			 addr_fmt_ipport46(lip, &v->laddr, c->lport), "backend",
+			 addr_fmt_ipport46(be, &v->daddr, c->dport), "state",
+			 conn_state_name(c->state), "expires_in",
 			 (json_int_t)(left > 0 ? (int64_t)left * CONN_TICK_MS / 1000 : 0), "worker",
 			 (int)w->s.id);
+}
+
+/* Conn i of ct, consistent (conn_snapshot), with its addresses: 0 or -ENOENT. */
+static int
+conn_view_of(const struct conn_table *ct, int v6, uint32_t i, struct conn *c,
+	     struct conn_view *v)
+{
+	struct conn6_addrs a;
+
+	if (!v6) {
+		if (conn_snapshot(ct, i, c) < 0)
+			return -ENOENT;
+		v->caddr = addr46_from_v4(c->caddr);
+		v->vaddr = addr46_from_v4(c->vaddr);
+		v->laddr = addr46_from_v4(c->laddr);
+		v->daddr = addr46_from_v4(c->daddr);
+		return 0;
+	}
+	if (conn6_snapshot(ct, i, c, &a) < 0)
+		return -ENOENT;
+	memcpy(v->caddr.b, a.caddr, 16);
+	memcpy(v->vaddr.b, a.vaddr, 16);
+	memcpy(v->laddr.b, a.laddr, 16);
+	memcpy(v->daddr.b, a.daddr, 16);
+	return 0;
 }
 
 json_t *
 ctl_conns_json(const char *svc_key, unsigned limit)
 {
-	uint32_t vip = 0;
+	union addr46 vip = { { 0 } };
 	uint16_t port = 0;
 	uint8_t proto = 0;
 	json_t *arr = json_array();
-	int truncated = 0;
+	int truncated = 0, fam;
 	unsigned w, rows = 0;
+	struct conn_view v;
 	struct conn c;
 
 	if (arr == NULL)
 		return NULL;
-	if (svc_key && addr_parse_service(svc_key, &vip, &port, &proto) < 0) {
+	if (svc_key && addr_parse_service46(svc_key, &vip, &port, &proto) < 0) {
 		json_decref(arr);
 		errno = EINVAL;
 		return NULL;
 	}
 	pthread_mutex_lock(&g_ctl.lock);
-	for (w = 0; w < g_ctl.dp->n_workers && !truncated; w++) {
-		const struct worker *wk = g_ctl.dp->workers[w];
-		uint32_t i, cap = conn_capacity(wk->s.ct);
+	/* Each family's table of each worker; a service key names one family's. */
+	for (fam = 0; fam < 2 && !truncated; fam++) {
+		if (svc_key && fam != !addr46_is_v4(&vip))
+			continue;
+		for (w = 0; w < g_ctl.dp->n_workers && !truncated; w++) {
+			const struct worker *wk = g_ctl.dp->workers[w];
+			const struct conn_table *ct = fam ? wk->s.ct6 : wk->s.ct;
+			uint32_t i, cap = ct ? conn_capacity(ct) : 0;
 
-		/* The whole table is scanned: bounded by its capacity, read without locks. */
-		for (i = 0; i < cap; i++) {
-			if (conn_snapshot(wk->s.ct, i, &c) < 0)
-				continue;
-			if (svc_key && (c.vaddr != vip || c.vport != port || c.proto != proto))
-				continue;
-			if (limit && rows >= limit) {
-				truncated = 1;
-				break;
+			/* The whole table is scanned: bounded by its capacity, without locks. */
+			for (i = 0; i < cap; i++) {
+				if (conn_view_of(ct, fam, i, &c, &v) < 0)
+					continue;
+				if (svc_key && (!addr46_eq(&v.vaddr, &vip) || c.vport != port ||
+						c.proto != proto))
+					continue;
+				if (limit && rows >= limit) {
+					truncated = 1;
+					break;
+				}
+				json_array_append_new(arr, conn_json(&c, &v, wk));
+				rows++;
 			}
-			json_array_append_new(arr, conn_json(&c, wk));
-			rows++;
 		}
 	}
 	pthread_mutex_unlock(&g_ctl.lock);
@@ -294,8 +332,8 @@ ctl_stats_json(void)
 			lp.q_evicted += l->q_evicted;
 			lp.q_entries += l->q_entries;
 		}
-		current += conn_count(wk->s.ct);
-		cap += conn_capacity(wk->s.ct);
+		current += conn_count(wk->s.ct) + (wk->s.ct6 ? conn_count(wk->s.ct6) : 0);
+		cap += conn_capacity(wk->s.ct) + (wk->s.ct6 ? conn_capacity(wk->s.ct6) : 0);
 		json_array_append_new(
 			workers, json_pack("{s:i,s:i,s:f,s:f,s:f,s:I,s:I,s:I,s:I}", "id", (int)w,
 					   "lcore", (int)wk->lcore, "busy_percent", g_ctl.busy_pct[w],
@@ -303,7 +341,9 @@ ctl_stats_json(void)
 					   (double)worker_cpu_ns(wk) / 1e9,
 					   "rx_packets", (json_int_t)wk->s.st.rx_pkts, "tx_packets",
 					   (json_int_t)wk->s.st.tx_pkts, "conns",
-					   (json_int_t)conn_count(wk->s.ct), "handoffs",
+					   (json_int_t)(conn_count(wk->s.ct) +
+							(wk->s.ct6 ? conn_count(wk->s.ct6) : 0)),
+					   "handoffs",
 					   (json_int_t)wk->s.st.handoff_out));
 	}
 	drops_sum(drops);

@@ -9,7 +9,9 @@ import hashlib
 import os
 import time
 
-from conftest import VIP, wait_http
+import urllib.parse
+
+from conftest import VIP, api, wait_http
 
 VIP6 = "2001:db8:100::10"
 CLIENT6 = "2001:db8:1::2"
@@ -107,5 +109,15 @@ def test_fullnat6_http_two_workers(make_lab, sluiced, tmp_path):
     for reason in ("bad_icmp_checksum", "neigh_unresolved", "conn_table_full"):
         assert st["drops"].get(reason, 0) <= 1, st["drops"]
     assert sum(1 for w in st["workers"] if w["conns"] > 0 or w["handoffs"] > 0) >= 1
+    # the conn table lists them with their IPv6 tuples, filtered by the IPv6 service key
+    key = urllib.parse.quote(f"[{VIP6}]:80/tcp", safe="")
+    status, doc = api(d, "GET", f"/v1/conns?service={key}")
+    assert status == 200, doc
+    assert doc["conns"], doc
+    for c in doc["conns"]:
+        assert c["vip"] == f"[{VIP6}]:80" and c["client"].startswith(f"[{CLIENT6}]:"), c
+        assert c["local"].startswith(f"[{LIP6}]:"), c
+        assert c["backend"] in (f"[{backend6(1)}]:8080", f"[{backend6(2)}]:8080"), c
+    assert st["conns"]["current"] >= len(doc["conns"]), st["conns"]
     # and IPv4 still goes
     wait_http(lb, d)
