@@ -113,7 +113,6 @@ static struct conn *
 conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	 struct pkt_meta *p)
 {
-	const struct dp *dp = w->dp;
 	const struct snap_backend *be;
 	const struct fwd_ops *fwd;
 	struct conn_key kout;
@@ -160,15 +159,9 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		stage_drop(w, m, r);
 		return NULL;
 	}
-	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
-					 : CONN_S_UDP;
-	c->c_port = c_port;
+	conn_settle(w, c, svc, be, c_port, p->tcp_flags);
 	c->c_nh = c_nh;
-	c->out_port = be->out_port;
 	c->out_nh = be->nh.w[3];
-	c->svc_slot = svc->slot;
-	c->be_slot = be->slot;
-	c->expire = w->now + dp->timeout_ticks[c->state];
 	if (unlikely(conn_insert(w->ct, c, fwd->out_key(c, &kout) ? &kout : NULL, w->now) < 0)) {
 		stage_drop(w, m, DROP_conn_table_full);
 		return NULL;

@@ -153,7 +153,6 @@ static struct conn *
 conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	  struct pkt6_meta *p)
 {
-	const struct dp *dp = w->dp;
 	const struct snap_backend *be;
 	const struct fwd_ops *fwd;
 	struct conn6_addrs *a;
@@ -203,13 +202,7 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		stage_drop(w, m, r);
 		return NULL;
 	}
-	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, p->tcp_flags)
-					 : CONN_S_UDP;
-	c->c_port = c_port;
-	c->out_port = be->out_port;
-	c->svc_slot = svc->slot;
-	c->be_slot = be->slot;
-	c->expire = w->now + dp->timeout_ticks[c->state];
+	conn_settle(w, c, svc, be, c_port, p->tcp_flags);
 	if (unlikely(conn6_insert(w->ct6, c, fwd->out_key6(w, c, &kout) ? &kout : NULL,
 				  w->now) < 0)) {
 		stage_drop(w, m, DROP_conn_table_full);

@@ -101,6 +101,24 @@ conn_pick_bound(struct stage *w, const struct snap_service *svc, uint32_t src,
 	return i;
 }
 
+/**
+ * The rest of a new conn c to backend be of svc, once its mode took what it needs: the TCP
+ * state of its first packet, the ports toward the client and the backend, the counters'
+ * slots, the deadline. Worker.
+ */
+static inline void
+conn_settle(struct stage *w, struct conn *c, const struct snap_service *svc,
+	    const struct snap_backend *be, uint8_t c_port, uint8_t tcp_flags)
+{
+	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, tcp_flags)
+					 : CONN_S_UDP;
+	c->c_port = c_port;
+	c->out_port = be->out_port;
+	c->svc_slot = svc->slot;
+	c->be_slot = be->slot;
+	c->expire = w->now + w->dp->timeout_ticks[c->state];
+}
+
 /** A conn just inserted, its first packet of `bytes` on the way: counters and gauges. */
 static inline void
 conn_created(struct stage *w, const struct conn *c, uint32_t bytes)
