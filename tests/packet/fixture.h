@@ -40,6 +40,34 @@ fx_ip(const char *s)
 	return a.s_addr;
 }
 
+/* The TCP or UDP header of f at l4 (l4len bytes, options included), then its payload; the
+ * checksum is the caller's, over its own IP header. */
+static inline void
+fx_l4_fill(uint8_t *l4, const struct fx_l4 *f, unsigned l4len)
+{
+	if (f->payload_len)
+		memcpy(l4 + l4len, f->payload, f->payload_len);
+	if (f->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4;
+
+		th->src_port = rte_cpu_to_be_16(f->sport);
+		th->dst_port = rte_cpu_to_be_16(f->dport);
+		th->sent_seq = RTE_BE32(1000);
+		th->recv_ack = (f->tcp_flags & RTE_TCP_ACK_FLAG) ? RTE_BE32(2000) : 0;
+		th->data_off = (uint8_t)((l4len / 4) << 4);
+		th->tcp_flags = f->tcp_flags;
+		th->rx_win = RTE_BE16(64240);
+		if (f->opts_len)
+			memcpy(th + 1, f->opts, f->opts_len);
+	} else if (f->proto == IPPROTO_UDP) {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4;
+
+		uh->src_port = rte_cpu_to_be_16(f->sport);
+		uh->dst_port = rte_cpu_to_be_16(f->dport);
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4len + f->payload_len));
+	}
+}
+
 static inline struct rte_mbuf *
 fx_frame(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
 	 const struct rte_ether_addr *dst_mac, const struct fx_l4 *f)
@@ -74,27 +102,14 @@ fx_frame(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
 	ip->next_proto_id = f->proto;
 	ip->src_addr = fx_ip(f->src);
 	ip->dst_addr = fx_ip(f->dst);
-	if (f->payload_len)
-		memcpy((uint8_t *)(ip + 1) + l4len, f->payload, f->payload_len);
+	fx_l4_fill((uint8_t *)(ip + 1), f, l4len);
 	if (f->proto == IPPROTO_TCP) {
 		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 
-		th->src_port = rte_cpu_to_be_16(f->sport);
-		th->dst_port = rte_cpu_to_be_16(f->dport);
-		th->sent_seq = RTE_BE32(1000);
-		th->recv_ack = (f->tcp_flags & RTE_TCP_ACK_FLAG) ? RTE_BE32(2000) : 0;
-		th->data_off = (uint8_t)((l4len / 4) << 4);
-		th->tcp_flags = f->tcp_flags;
-		th->rx_win = RTE_BE16(64240);
-		if (f->opts_len)
-			memcpy(th + 1, f->opts, f->opts_len);
 		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	} else if (f->proto == IPPROTO_UDP) {
 		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
 
-		uh->src_port = rte_cpu_to_be_16(f->sport);
-		uh->dst_port = rte_cpu_to_be_16(f->dport);
-		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4len + f->payload_len));
 		uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
 	} else {
 		struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
@@ -136,27 +151,14 @@ fx_frame6(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
 	ip->hop_limits = f->ttl ? f->ttl : 64;
 	inet_pton(AF_INET6, f->src, ip->src_addr);
 	inet_pton(AF_INET6, f->dst, ip->dst_addr);
-	if (f->payload_len)
-		memcpy((uint8_t *)(ip + 1) + l4len, f->payload, f->payload_len);
+	fx_l4_fill((uint8_t *)(ip + 1), f, l4len);
 	if (f->proto == IPPROTO_TCP) {
 		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 
-		th->src_port = rte_cpu_to_be_16(f->sport);
-		th->dst_port = rte_cpu_to_be_16(f->dport);
-		th->sent_seq = RTE_BE32(1000);
-		th->recv_ack = (f->tcp_flags & RTE_TCP_ACK_FLAG) ? RTE_BE32(2000) : 0;
-		th->data_off = (uint8_t)((l4len / 4) << 4);
-		th->tcp_flags = f->tcp_flags;
-		th->rx_win = RTE_BE16(64240);
-		if (f->opts_len)
-			memcpy(th + 1, f->opts, f->opts_len);
 		th->cksum = rte_ipv6_udptcp_cksum(ip, th);
 	} else {
 		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
 
-		uh->src_port = rte_cpu_to_be_16(f->sport);
-		uh->dst_port = rte_cpu_to_be_16(f->dport);
-		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4len + f->payload_len));
 		uh->dgram_cksum = rte_ipv6_udptcp_cksum(ip, uh);
 	}
 	return m;
