@@ -15,19 +15,6 @@
 
 static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 
-/* The ICMPv6 checksum of len bytes at l4, with the pseudo header of ip (RFC 8200 8.1). */
-static uint16_t
-icmp6_sum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
-{
-	uint32_t sum = 0, hdr[2] = { rte_cpu_to_be_32(len), rte_cpu_to_be_32(IP6_ICMPV6) };
-
-	sum = __rte_raw_cksum(ip->src_addr, 16, sum);
-	sum = __rte_raw_cksum(ip->dst_addr, 16, sum);
-	sum = __rte_raw_cksum(hdr, sizeof(hdr), sum);
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)__rte_raw_cksum_reduce(sum);
-}
-
 /* Ours to advertise on this port: its address, a VIP, a LIP. */
 static int
 nd_is_ours(const struct stage *w, const struct snapshot *snap, const struct dp_port *port,
@@ -129,7 +116,7 @@ nd_advertise(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p,
 	na[24] = ND_OPT_TLLA;
 	na[25] = 1; /* 8 bytes */
 	memcpy(na + 26, port->mac.addr_bytes, 6);
-	cs = (uint16_t)~icmp6_sum(ip, na, ND_NA_LEN);
+	cs = (uint16_t)~pkt6_icmp_sum(ip, na, ND_NA_LEN);
 	memcpy(na + 2, &cs, 2);
 	w->st.nd_replied++;
 	stage_tx(w, p->in_port, m);
@@ -154,7 +141,7 @@ nd_solicit_or_advert(struct stage *w, const struct snapshot *snap, struct rte_mb
 		stage_drop(w, m, DROP_nd_malformed);
 		return 1;
 	}
-	if (icmp6_sum(ip, ic, len) != 0xffff) {
+	if (pkt6_icmp_sum(ip, ic, len) != 0xffff) {
 		stage_drop(w, m, DROP_bad_icmp_checksum);
 		return 1;
 	}
@@ -205,7 +192,7 @@ nd_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	/* An echo request: answered when it is to this port's address or a VIP. */
 	if (memcmp(ip->dst_addr, port->addr6.b, 16) != 0 && !snap_is_vip6(snap, ip->dst_addr))
 		return 0;
-	if (ic[1] != 0 || icmp6_sum(ip, ic, len) != 0xffff) {
+	if (ic[1] != 0 || pkt6_icmp_sum(ip, ic, len) != 0xffff) {
 		stage_drop(w, m, DROP_bad_icmp_checksum);
 		return 1;
 	}
@@ -282,7 +269,7 @@ icmp6_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p,
 	info = rte_cpu_to_be_32(info);
 	memcpy(ic + 4, &info, 4);
 	memcpy(ic + 8, oip, quote);
-	cs = (uint16_t)~icmp6_sum(ip, ic, 8u + quote);
+	cs = (uint16_t)~pkt6_icmp_sum(ip, ic, 8u + quote);
 	memcpy(ic + 2, &cs, 2);
 	w->st.icmp_err_sent++;
 	stage_tx(w, port, e);
@@ -332,7 +319,7 @@ nd_solicit(const struct dp *dp, struct rte_mempool *mp, uint8_t port, const uint
 	ns[24] = ND_OPT_SLLA;
 	ns[25] = 1;
 	memcpy(ns + 26, pt->mac.addr_bytes, 6);
-	cs = (uint16_t)~icmp6_sum(ip, ns, ND_NA_LEN);
+	cs = (uint16_t)~pkt6_icmp_sum(ip, ns, ND_NA_LEN);
 	memcpy(ns + 2, &cs, 2);
 	m->port = port; /* a port index, as arp_request() */
 	return m;

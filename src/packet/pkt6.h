@@ -64,6 +64,23 @@ pkt6_is_ext(uint8_t t)
 	       t == 254;
 }
 
+/**
+ * The one's-complement sum of len bytes of ICMPv6 at l4 with the pseudo header of ip (RFC
+ * 8200 8.1): 0xffff when the message's checksum is right; its complement is the checksum
+ * to store in a message whose checksum field is zero. Any thread.
+ */
+static inline uint16_t
+pkt6_icmp_sum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
+{
+	uint32_t sum = 0, hdr[2] = { rte_cpu_to_be_32(len), rte_cpu_to_be_32(IP6_ICMPV6) };
+
+	sum = __rte_raw_cksum(ip->src_addr, 16, sum);
+	sum = __rte_raw_cksum(ip->dst_addr, 16, sum);
+	sum = __rte_raw_cksum(hdr, sizeof(hdr), sum);
+	sum = __rte_raw_cksum(l4, len, sum);
+	return (uint16_t)__rte_raw_cksum_reduce(sum);
+}
+
 static inline struct rte_ipv6_hdr *
 pkt_ip6(struct rte_mbuf *m)
 {
@@ -71,32 +88,17 @@ pkt_ip6(struct rte_mbuf *m)
 }
 
 /**
- * Parse and check one IPv6 frame (its EtherType already read as IPv6). Fills p on success.
- * @return 0, or the drop reason of the first check that failed. Any thread.
+ * Walk the extension headers of the IPv6 packet at base, of which tot bytes are there (its
+ * length, or what an ICMPv6 error quotes of it), to its L4 header, by the rules above.
+ * @return 0 with *l4 the L4 protocol and *off its offset from base, or a drop reason. Any
+ * thread.
  */
 static inline int
-pkt_parse6(struct rte_mbuf *m, struct pkt6_meta *p)
+pkt6_walk(const uint8_t *base, unsigned tot, uint8_t *l4, unsigned *off_out)
 {
-	const unsigned len = rte_pktmbuf_data_len(m);
-	const struct rte_ipv6_hdr *ip;
-	const uint8_t *base;
-	unsigned tot, off, n;
-	uint8_t next;
+	uint8_t next = ((const struct rte_ipv6_hdr *)base)->proto;
+	unsigned off = PKT6_IP_LEN, n;
 
-	memset(&p->key, 0, sizeof(p->key));
-	p->tcp_flags = 0;
-	if (len < PKT_IP_OFF + PKT6_IP_LEN)
-		return DROP_ip_truncated;
-	ip = pkt_ip6(m);
-	base = (const uint8_t *)ip;
-	if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6)
-		return DROP_bad_ip_header;
-	tot = PKT6_IP_LEN + rte_be_to_cpu_16(ip->payload_len);
-	/* A payload length of 0 with a hop-by-hop header is a jumbogram: not on these links. */
-	if (PKT_IP_OFF + tot > len || tot == PKT6_IP_LEN)
-		return DROP_bad_ip_length;
-	next = ip->proto;
-	off = PKT6_IP_LEN;
 	for (n = 0;; n++) {
 		const uint8_t *h = base + off;
 		unsigned hlen;
@@ -130,6 +132,40 @@ pkt_parse6(struct rte_mbuf *m, struct pkt6_meta *p)
 		next = h[0];
 		off += hlen;
 	}
+	*l4 = next;
+	*off_out = off;
+	return 0;
+}
+
+/**
+ * Parse and check one IPv6 frame (its EtherType already read as IPv6). Fills p on success.
+ * @return 0, or the drop reason of the first check that failed. Any thread.
+ */
+static inline int
+pkt_parse6(struct rte_mbuf *m, struct pkt6_meta *p)
+{
+	const unsigned len = rte_pktmbuf_data_len(m);
+	const struct rte_ipv6_hdr *ip;
+	const uint8_t *base;
+	unsigned tot, off;
+	uint8_t next;
+	int r;
+
+	memset(&p->key, 0, sizeof(p->key));
+	p->tcp_flags = 0;
+	if (len < PKT_IP_OFF + PKT6_IP_LEN)
+		return DROP_ip_truncated;
+	ip = pkt_ip6(m);
+	base = (const uint8_t *)ip;
+	if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6)
+		return DROP_bad_ip_header;
+	tot = PKT6_IP_LEN + rte_be_to_cpu_16(ip->payload_len);
+	/* A payload length of 0 with a hop-by-hop header is a jumbogram: not on these links. */
+	if (PKT_IP_OFF + tot > len || tot == PKT6_IP_LEN)
+		return DROP_bad_ip_length;
+	r = pkt6_walk(base, tot, &next, &off);
+	if (r != 0)
+		return r;
 	/* Trailing Ethernet padding is not part of the packet; forwarding must not carry it. */
 	if (PKT_IP_OFF + tot < len)
 		rte_pktmbuf_trim(m, (uint16_t)(len - PKT_IP_OFF - tot));
