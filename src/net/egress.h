@@ -76,4 +76,26 @@ egress_to_kernel(struct stage *w, uint32_t addr, struct rte_mbuf *m)
 	return 0;
 }
 
+/**
+ * Hand m, an IPv6 packet to dst that arrived on port `in`, to that port's kernel twin when
+ * it is the node's own: to the port's IPv6 address, to a link-local address (the twin's),
+ * or (nd: it is neighbour discovery, which the twin's kernel takes part in) to a multicast
+ * group. 0, or -1 when it is none of those or the port has no twin (the caller drops m).
+ * Worker.
+ */
+static inline int
+egress_to_kernel6(struct stage *w, uint8_t in, const uint8_t dst[16], int nd,
+		  struct rte_mbuf *m)
+{
+	const struct dp_port *port = &w->dp->ports[in];
+
+	if (!port->has_addr6 || !port->has_twin ||
+	    (memcmp(dst, port->addr6.b, 16) != 0 && !(dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) &&
+	     !(nd && dst[0] == 0xff)))
+		return -1;
+	w->st.to_kernel++;
+	stage_tx(w, STAGE_TWIN(in), m);
+	return 0;
+}
+
 #endif

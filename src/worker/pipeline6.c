@@ -53,8 +53,6 @@ addr6_prefix(uint8_t out[16], const uint8_t a[16], uint8_t prefix_len)
 static void
 ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 {
-	const struct dp_port *port = &w->dp->ports[p6->in_port];
-	const uint8_t *dst = p6->key.daddr;
 	int nd = 0;
 
 	if (p6->key.proto == IP6_ICMPV6) {
@@ -62,14 +60,8 @@ ipv6_to_kernel(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p6)
 
 		nd = type >= ND_FIRST && type <= ND_LAST;
 	}
-	if (port->has_addr6 && port->has_twin &&
-	    (memcmp(dst, port->addr6.b, 16) == 0 || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
-	     (nd && dst[0] == 0xff))) {
-		w->st.to_kernel++;
-		stage_tx(w, STAGE_TWIN(p6->in_port), m);
-		return;
-	}
-	stage_drop(w, m, nd ? DROP_nd_ignored : DROP_not_for_us);
+	if (egress_to_kernel6(w, p6->in_port, p6->key.daddr, nd, m) < 0)
+		stage_drop(w, m, nd ? DROP_nd_ignored : DROP_not_for_us);
 }
 
 /*
