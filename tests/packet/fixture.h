@@ -123,6 +123,54 @@ fx_frame(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
 	return m;
 }
 
+/* The ICMPv6 checksum, summed from scratch: 0xffff when a message is right. */
+static inline uint16_t
+fx_sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *l4, unsigned len)
+{
+	uint32_t s = 0;
+	unsigned i;
+
+	for (i = 0; i < 16; i += 2)
+		s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
+	s += len + 58;
+	for (i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(l4[i] << 8 | l4[i + 1]);
+	if (len & 1)
+		s += (uint32_t)l4[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* An ICMPv6 frame from src to dst (IPv6 texts), body of len bytes, its checksum set. */
+static inline struct rte_mbuf *
+fx_icmp6(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
+	 const struct rte_ether_addr *dst_mac, const char *src, const char *dst, uint8_t hlim,
+	 const uint8_t *body, unsigned len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + 40 + len));
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)b;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(b + 14);
+	uint16_t cs;
+
+	memset(b, 0, 14 + 40);
+	eth->dst_addr = *dst_mac;
+	eth->src_addr = *src_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+	ip->proto = 58;
+	ip->hop_limits = hlim;
+	inet_pton(AF_INET6, src, ip->src_addr);
+	inet_pton(AF_INET6, dst, ip->dst_addr);
+	memcpy(b + 54, body, len);
+	b[56] = b[57] = 0;
+	cs = rte_cpu_to_be_16((uint16_t)~fx_sum6(ip->src_addr, ip->dst_addr, b + 54, len));
+	memcpy(b + 56, &cs, 2);
+	return m;
+}
+
 /* fx_frame() over IPv6: f->src and f->dst are IPv6 texts, f->ttl the hop limit; TCP or UDP. */
 static inline struct rte_mbuf *
 fx_frame6(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,

@@ -17,51 +17,13 @@
 
 #define PORT6 "2001:db8:1::1"
 
-/* The ICMPv6 checksum, summed from scratch: 0xffff when a message is right. */
-static uint16_t
-sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *l4, unsigned len)
-{
-	uint32_t s = 0;
-	unsigned i;
-
-	for (i = 0; i < 16; i += 2)
-		s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	s += len + 58;
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(l4[i] << 8 | l4[i + 1]);
-	if (len & 1)
-		s += (uint32_t)l4[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* An ICMPv6 frame from src to dst (and eth dst), body of len bytes, checksum right. */
+/* An ICMPv6 frame from a client-side neighbour to dst (and eth dst), on port 0. */
 static struct rte_mbuf *
 icmp6(const char *src, const char *dst, const struct rte_ether_addr *edst, uint8_t hlim,
       const uint8_t *body, unsigned len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	uint8_t *b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + 40 + len));
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)b;
-	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(b + 14);
-	union addr46 s = A(src), d = A(dst);
-	uint16_t cs;
+	struct rte_mbuf *m = fx_icmp6(mp, &client_mac, edst, src, dst, hlim, body, len);
 
-	memset(b, 0, 14 + 40);
-	eth->dst_addr = *edst;
-	eth->src_addr = client_mac;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
-	ip->vtc_flow = RTE_BE32(6u << 28);
-	ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
-	ip->proto = 58;
-	ip->hop_limits = hlim;
-	memcpy(ip->src_addr, s.b, 16);
-	memcpy(ip->dst_addr, d.b, 16);
-	memcpy(b + 54, body, len);
-	b[56] = b[57] = 0;
-	cs = rte_cpu_to_be_16((uint16_t)~sum6(ip->src_addr, ip->dst_addr, b + 54, len));
-	memcpy(b + 56, &cs, 2);
 	m->port = 0;
 	return m;
 }
@@ -110,7 +72,7 @@ check_na_of(struct rte_mbuf *m, const char *target, unsigned port, const char *d
 	assert_int_equal(b[78], 2);
 	assert_int_equal(b[79], 1);
 	assert_memory_equal(b + 80, &port_mac[port], 6);
-	assert_int_equal(sum6(ip->src_addr, ip->dst_addr, b + 54, 32), 0xffff);
+	assert_int_equal(fx_sum6(ip->src_addr, ip->dst_addr, b + 54, 32), 0xffff);
 }
 
 static void
@@ -216,7 +178,7 @@ test_echo6(void **state)
 	assert_memory_equal(b + 38, cl.b, 16);
 	assert_int_equal(b[54], 129);
 	assert_memory_equal(b + 58, echo + 4, sizeof(echo) - 4);
-	assert_int_equal(sum6(b + 22, b + 38, b + 54, sizeof(echo)), 0xffff);
+	assert_int_equal(fx_sum6(b + 22, b + 38, b + 54, sizeof(echo)), 0xffff);
 	out_clear(e->w);
 	assert_int_equal(e->w->s.st.icmp_replied, 1);
 	/* to another address: not ours to answer, nor to forward */
@@ -285,7 +247,7 @@ test_solicitation_learned(void **state)
 
 		b[54 + 25] = 0;
 		b[56] = b[57] = 0;
-		cs = rte_cpu_to_be_16((uint16_t)~sum6(b + 22, b + 38, b + 54, 32));
+		cs = rte_cpu_to_be_16((uint16_t)~fx_sum6(b + 22, b + 38, b + 54, 32));
 		memcpy(b + 56, &cs, 2);
 	}
 	run1(e->w, m, 0);
@@ -359,7 +321,7 @@ test_echo6_vip(void **state)
 	b = rte_pktmbuf_mtod(out_one(e->w, 0), const uint8_t *);
 	assert_int_equal(b[54], 129);
 	assert_memory_equal(b + 22, vip.b, 16);
-	assert_int_equal(sum6(b + 22, b + 38, b + 54, sizeof(echo)), 0xffff);
+	assert_int_equal(fx_sum6(b + 22, b + 38, b + 54, sizeof(echo)), 0xffff);
 	out_clear(e->w);
 	env_free(e);
 }
@@ -389,7 +351,7 @@ test_solicit_built(void **state)
 	assert_int_equal(b[78], 1);
 	assert_int_equal(b[79], 1);
 	assert_memory_equal(b + 80, &port_mac[1], 6);
-	assert_int_equal(sum6(b + 22, b + 38, b + 54, 32), 0xffff);
+	assert_int_equal(fx_sum6(b + 22, b + 38, b + 54, 32), 0xffff);
 	assert_int_equal(m->port, 1);
 	rte_pktmbuf_free(m);
 	/* a port without an IPv6 address asks nobody */
