@@ -195,6 +195,55 @@ fullnat_icmp_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt
 			    c->caddr, c->c_port, c->c_nh);
 }
 
+/* IPv6: the same over an ICMPv6 error, whose checksum covers the pseudo header. */
+static int
+fullnat_icmp6(struct stage *w, struct rte_mbuf *m, const struct fwd_icmp *q,
+	      const uint8_t qsrc[16], const uint8_t qdst[16], uint16_t qsport, uint16_t qdport,
+	      const uint8_t osrc[16], const uint8_t odst[16], uint8_t port, const uint8_t nh[16])
+{
+	struct rte_ether_hdr *eth = pkt_eth(m);
+	struct rte_ipv6_hdr *ip = pkt_ip6(m);
+
+	if (unlikely(fwd_hop_dec6(ip) != 0))
+		return DROP_ttl_exceeded;
+	fwd_quote_set16(q->in + offsetof(struct rte_ipv6_hdr, src_addr), qsrc, q->l4sum);
+	fwd_quote_set16(q->in + offsetof(struct rte_ipv6_hdr, dst_addr), qdst, q->l4sum);
+	fwd_quote_set2(q->ports, qsport, q->l4sum);
+	fwd_quote_set2(q->ports + 2, qdport, q->l4sum);
+	memcpy(ip->src_addr, osrc, 16);
+	memcpy(ip->dst_addr, odst, 16);
+	q->ic->icmp_cksum = 0;
+	q->ic->icmp_cksum = (uint16_t)~pkt6_icmp_sum(ip, q->ic, q->room);
+	if (unlikely(egress_resolve6(w, nh, port, &eth->dst_addr) < 0))
+		return DROP_neigh_unresolved;
+	rte_ether_addr_copy(&w->dp->ports[port].mac, &eth->src_addr);
+	w->st.icmp_relayed++;
+	stage_tx(w, port, m);
+	return 0;
+}
+
+static int
+fullnat_icmp_in6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p,
+		 const struct fwd_icmp *q)
+{
+	const struct conn6_addrs *a = conn6_addrs(w->ct6, c);
+
+	(void)p;
+	return fullnat_icmp6(w, m, q, a->daddr, a->laddr, c->dport, c->lport, a->laddr,
+			     a->daddr, c->out_port, a->out_nh);
+}
+
+static int
+fullnat_icmp_out6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p,
+		  const struct fwd_icmp *q)
+{
+	const struct conn6_addrs *a = conn6_addrs(w->ct6, c);
+
+	(void)p;
+	return fullnat_icmp6(w, m, q, a->caddr, a->vaddr, c->cport, c->vport, a->vaddr,
+			     a->caddr, c->c_port, a->c_nh);
+}
+
 const struct fwd_ops fwd_fullnat_ops = {
 	.name = "fullnat",
 	.conn_init = fullnat_conn_init,
@@ -205,5 +254,6 @@ const struct fwd_ops fwd_fullnat_ops = {
 	.conn_init6 = fullnat_conn_init6,
 	.out_key6 = fullnat_out_key6,
 	.xmit6 = { [CONN_DIR_IN] = fullnat_in6, [CONN_DIR_OUT] = fullnat_out6 },
+	.icmp_xmit6 = { [CONN_DIR_IN] = fullnat_icmp_in6, [CONN_DIR_OUT] = fullnat_icmp_out6 },
 	.headroom = 0, /* addresses and ports change in place */
 };

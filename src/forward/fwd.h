@@ -22,13 +22,14 @@
  * mode (forward/fullnat.c, ...), listed in forward/fwd.c.
  */
 /*
- * An ICMP error about a conn, as icmp.c found it: the error and the header of the packet the
- * node sent that it quotes (at any alignment: reach its fields by offset), the quoted L4
- * ports, and the quoted L4 checksum when the quote reaches it (else NULL).
+ * An ICMP or ICMPv6 error about a conn, as fwd_icmp.c or fwd_icmp6.c found it: the error
+ * (both families' headers have the same 8 bytes) and the header of the packet the node sent
+ * that it quotes (at any alignment: reach its fields by offset), the quoted L4 ports, and
+ * the quoted L4 checksum when the quote reaches it (else NULL).
  */
 struct fwd_icmp {
 	struct rte_icmp_hdr *ic;
-	uint8_t *in;    /* the quoted IPv4 header */
+	uint8_t *in;    /* the quoted IPv4 or IPv6 header */
 	uint8_t *ports; /* its source and destination ports */
 	uint8_t *l4sum;
 	unsigned room;  /* bytes of the ICMP message, from its header on */
@@ -68,6 +69,8 @@ struct fwd_ops {
 	unsigned (*conn_init6)(struct stage *w, struct conn *c);
 	bool (*out_key6)(const struct stage *w, const struct conn *c, struct conn_key6 *k);
 	int (*xmit6[2])(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p);
+	int (*icmp_xmit6[2])(struct stage *w, struct conn *c, struct rte_mbuf *m,
+			     struct pkt6_meta *p, const struct fwd_icmp *q);
 	/*
 	 * Bytes the mode may add in front of a packet (TUN: an outer IPv4 header, GUE its UDP
 	 * and GUE headers): the mbuf pools keep at least this much headroom (packet/grow.h).
@@ -110,6 +113,22 @@ fwd_quote_set4(uint8_t *field, uint32_t v, uint8_t *sum)
 		}
 	}
 	memcpy(field, &v, 4);
+}
+
+/* The same for a 16-byte field (an IPv6 address): IPv6's L4 checksums cover the addresses. */
+static inline void
+fwd_quote_set16(uint8_t *field, const uint8_t v[16], uint8_t *sum)
+{
+	uint16_t cs;
+
+	if (sum != NULL) {
+		memcpy(&cs, sum, 2);
+		if (cs != 0) {
+			cs = csum_replace16(cs, field, v);
+			memcpy(sum, &cs, 2);
+		}
+	}
+	memcpy(field, v, 16);
 }
 
 extern const struct fwd_ops fwd_fullnat_ops;

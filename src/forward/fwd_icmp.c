@@ -141,9 +141,21 @@ fwd_icmp_search(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m
 
 	/* It parsed on the worker that received it; parse again for this one's view. */
 	p.in_port = w->dp->port_idx[m->port];
-	if (pkt_parse(m, &p) != 0 || p.key.proto != IPPROTO_ICMP) {
-		stage_drop(w, m, DROP_icmp_unhandled);
+	if (pkt_parse(m, &p) != 0)
+		goto unhandled;
+	if (p.kind == PKT_IPV6) {
+		struct pkt6_meta p6;
+
+		if (pkt_parse6(m, &p6) != 0 || p6.key.proto != IP6_ICMPV6)
+			goto unhandled;
+		p6.in_port = p.in_port;
+		fwd_icmp6_error(w, snap, m, &p6, hops);
 		return;
 	}
+	if (p.key.proto != IPPROTO_ICMP)
+		goto unhandled;
 	fwd_icmp_error(w, snap, m, &p, hops);
+	return;
+unhandled:
+	stage_drop(w, m, DROP_icmp_unhandled);
 }

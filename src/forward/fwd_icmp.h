@@ -8,6 +8,7 @@
 
 #include "net/dp.h"
 #include "packet/pkt.h"
+#include "packet/pkt6.h"
 #include "packet/stage.h"
 #include "service/snapshot.h"
 
@@ -22,8 +23,16 @@ void fwd_icmp_error(struct stage *w, const struct snapshot *snap, struct rte_mbu
 		    struct pkt_meta *p, uint32_t hops);
 
 /**
- * An ICMP error another worker passed on (worker.h, the icmp ring) after `hops` tries:
- * parsed again for this worker and given to fwd_icmp_error(). Consumes m. Worker.
+ * fwd_icmp_error() for an ICMPv6 error (icmp6_is_error()) about an IPv6 conn: errors
+ * about the node's own traffic go to the receiving port's twin. Consumes m. Worker.
+ */
+void fwd_icmp6_error(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+		     struct pkt6_meta *p, uint32_t hops);
+
+/**
+ * An ICMP or ICMPv6 error another worker passed on (worker.h, the icmp ring) after `hops` tries:
+ * parsed again for this worker and given to fwd_icmp_error() or
+ * fwd_icmp6_error(). Consumes m. Worker.
  */
 void fwd_icmp_search(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		     uint32_t hops);

@@ -40,7 +40,19 @@ enum {
 int nd_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	     const struct pkt6_meta *p);
 
-enum { ICMP6_TIME_EXCEEDED = 3 };
+enum {
+	ICMP6_DEST_UNREACH = 1,
+	ICMP6_PACKET_TOO_BIG = 2,
+	ICMP6_TIME_EXCEEDED = 3,
+	ICMP6_PARAM_PROBLEM = 4,
+};
+
+/** Whether an ICMPv6 message of this type is an error that may be about a conn. */
+static inline int
+icmp6_is_error(uint8_t type)
+{
+	return type >= ICMP6_DEST_UNREACH && type <= ICMP6_PARAM_PROBLEM;
+}
 
 /**
  * Answer m (p: its meta), which the node cannot forward, with an ICMPv6 error of type and

@@ -8,6 +8,7 @@
 #include "defense/sanity.h"
 #include "flow/conn.h"
 #include "forward/fwd.h"
+#include "forward/fwd_icmp.h"
 #include "forward/laddr.h"
 #include "net/dp.h"
 #include "net/egress.h"
@@ -343,6 +344,10 @@ pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m
 	p6->in_port = p->in_port;
 	if (p6->key.proto == PROTO_TCP || p6->key.proto == PROTO_UDP)
 		return 1;
+	if (icmp6_is_error(*rte_pktmbuf_mtod_offset(m, uint8_t *, p6->l4_off))) {
+		fwd_icmp6_error(w, snap, m, p6, 0);
+		return 0;
+	}
 	if (nd_input(w, snap, m, p6)) /* ICMPv6 */
 		return 0;
 	/* Echo and the rest to other addresses: the kernel's when they are the node's. */

@@ -154,6 +154,8 @@ fx_icmp6(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(b + 14);
 	uint16_t cs;
 
+	if (b == NULL)
+		return m;
 	memset(b, 0, 14 + 40);
 	eth->dst_addr = *dst_mac;
 	eth->src_addr = *src_mac;
