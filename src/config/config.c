@@ -284,14 +284,6 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 				     &c->n_peers);
 		if (rc < 0)
 			return rc;
-		for (size_t i = 0; i < c->n_peers; i++)
-			if (!addr46_is_v4(&c->peers[i])) {
-				struct loc el;
-
-				cfgv_loc_elem(&el, &l, j, i);
-				return cfgv_verr(v, &el, "an IPv6 peer: peers pass IPv4 packets only "
-						 "for now; give the peer's IPv4 address");
-			}
 	}
 	j = cfgv_member(dp, dl, "timeouts", &l);
 	if (j != NULL)

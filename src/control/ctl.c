@@ -251,10 +251,10 @@ pin_backends(void)
 		pin_toward(dp, &g_ctl.cfg.routes[i].via, now);
 	/* and the peers', to whom packets of conns we do not know go */
 	for (i = 0; i < dp->n_peers; i++) {
-		union addr46 a = addr46_from_v4(dp->peers[i].ip);
+		const union addr46 *a = &dp->peers[i].ip;
 
-		if (neigh_pin46(dp->neigh, &a, dp->peers[i].port, now) == 1)
-			send_request(dp, &a, dp->peers[i].port);
+		if (neigh_pin46(neigh_of(dp, a), a, dp->peers[i].port, now) == 1)
+			send_request(dp, a, dp->peers[i].port);
 	}
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		const struct cfg_service *s = &g_ctl.svcs[i].cfg;

@@ -10,6 +10,7 @@
 #include "common/drop.h"
 #include "common/tbucket.h"
 #include "forward/fwd.h"
+#include "forward/fwd6.h"
 #include "net/dp.h"
 #include "net/neigh.h"
 #include "packet/pkt.h"
@@ -31,16 +32,17 @@
 #define PEER_BURST 1024u
 
 /**
- * Pass m, a TCP packet that starts no conn and matches none here, to every peer.
+ * Pass m, a TCP packet (of the IPv6 family when v6) that starts no conn and matches none
+ * here, to every peer: once to each node, even one listed by both its addresses.
  * @return 0 when m went (it is consumed), else the reason to drop it.
  */
 static inline unsigned
-peer_pass(struct stage *w, struct rte_mbuf *m)
+peer_pass(struct stage *w, struct rte_mbuf *m, bool v6)
 {
 	const struct dp *dp = w->dp;
 	const struct rte_ether_addr *src = &pkt_eth(m)->src_addr;
 	struct rte_ether_addr mac[SL_MAX_PEERS];
-	unsigned i, n = 0, sent = 0;
+	unsigned i, j, n = 0, sent = 0;
 	uint8_t port[SL_MAX_PEERS];
 	int r;
 
@@ -52,11 +54,18 @@ peer_pass(struct stage *w, struct rte_mbuf *m)
 	 * these packets.
 	 */
 	for (i = 0; i < dp->n_peers; i++) {
-		if (neigh_lookup(dp->neigh, dp->peers[i].ip, &mac[n]) != 0)
+		const struct dp_peer *pr = &dp->peers[i];
+
+		if ((pr->v6 ? neigh_lookup6(dp->neigh6, pr->ip.b, &mac[n])
+			    : neigh_lookup(dp->neigh, pr->ip.w[3], &mac[n])) != 0)
 			continue;
 		if (rte_is_same_ether_addr(&mac[n], src))
 			return DROP_no_conn;
-		port[n++] = dp->peers[i].port;
+		for (j = 0; j < n; j++)
+			if (port[j] == pr->port && rte_is_same_ether_addr(&mac[j], &mac[n]))
+				break;
+		if (j == n)
+			port[n++] = pr->port;
 	}
 	if (dp->n_peers == 0)
 		return DROP_no_conn;
@@ -68,7 +77,7 @@ peer_pass(struct stage *w, struct rte_mbuf *m)
 	 * A hop like any router's: should nodes ever pass a packet round in a circle (one that
 	 * does not yet know the sender's MAC at start-up), the TTL ends it.
 	 */
-	r = fwd_ttl_dec(m);
+	r = v6 ? fwd_hop_dec6(pkt_ip6(m)) : fwd_ttl_dec(m);
 	if (r != 0)
 		return (unsigned)r;
 	for (i = 0; i < n; i++) {

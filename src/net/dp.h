@@ -48,10 +48,14 @@ struct dp_port {
 
 enum dp_local_kind { DP_LOCAL_PORT = 1, DP_LOCAL_LIP = 2 };
 
-/* Another node of the cluster, and the port it is reached on. */
+/*
+ * Another node of the cluster by one of its addresses, and the port it is reached on. It is
+ * resolved in the table of its address's family; packets of both families go to it.
+ */
 struct dp_peer {
-	uint32_t ip;
+	union addr46 ip;
 	uint8_t port;
+	bool v6;
 };
 
 struct dp {

@@ -117,16 +117,23 @@ dp_create(const struct dp_spec *spec)
 	}
 	/* Peers are neighbours (the config checked it): on the port whose subnet holds them. */
 	for (i = 0; i < spec->n_peers; i++) {
-		uint32_t ip = spec->peers[i].w[3];
+		const union addr46 *a = &spec->peers[i];
+		bool v6 = !addr46_is_v4(a);
 		unsigned k;
 
-		if (!addr46_is_v4(&spec->peers[i]))
-			continue; /* the config refuses IPv6 peers for now */
-		for (k = 0; k < dp->n_ports; k++)
-			if ((ip & dp->ports[k].mask) == (dp->ports[k].addr & dp->ports[k].mask))
+		for (k = 0; k < dp->n_ports; k++) {
+			const struct dp_port *pt = &dp->ports[k];
+
+			union addr46 x = addr46_masked(a, pt->prefix6_len);
+			union addr46 y = addr46_masked(&pt->addr6, pt->prefix6_len);
+
+			if (v6 ? pt->has_addr6 && addr46_eq(&x, &y)
+			       : (a->w[3] & pt->mask) == (pt->addr & pt->mask))
 				break;
+		}
 		if (k < dp->n_ports)
-			dp->peers[dp->n_peers++] = (struct dp_peer){ .ip = ip, .port = (uint8_t)k };
+			dp->peers[dp->n_peers++] =
+				(struct dp_peer){ .ip = *a, .port = (uint8_t)k, .v6 = v6 };
 	}
 	for (i = 0; i < CONN_S_MAX; i++)
 		dp->timeout_ticks[i] = secs_to_ticks(spec->timeout_s[i]);

@@ -36,7 +36,7 @@ struct dp_spec {
 	unsigned n_laddrs;
 	union addr46 laddrs[SL_MAX_LADDRS]; /* both families: IPv4 LIPs and IPv6 LIPs */
 	unsigned n_peers;
-	union addr46 peers[SL_MAX_PEERS]; /* each inside a port's subnet (IPv4 for now) */
+	union addr46 peers[SL_MAX_PEERS]; /* each inside a port's subnet of its family */
 	unsigned n_routes;
 	const struct route_spec *routes; /* both families; read during dp_create only */
 	uint32_t timeout_s[CONN_S_MAX];  /* idle timeout of each conn state, seconds */

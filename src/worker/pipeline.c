@@ -123,7 +123,7 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	int i;
 
 	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
-		r = peer_pass(w, m); /* perhaps another node's conn */
+		r = peer_pass(w, m, false); /* perhaps another node's conn */
 		if (r != 0)
 			stage_drop(w, m, r);
 		return NULL;

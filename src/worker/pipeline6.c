@@ -10,6 +10,7 @@
 #include "forward/fwd.h"
 #include "forward/fwd_icmp.h"
 #include "forward/laddr.h"
+#include "forward/peer.h"
 #include "net/dp.h"
 #include "net/egress.h"
 #include "net/nd.h"
@@ -156,9 +157,10 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	unsigned r;
 	int i;
 
-	/* No IPv6 peers yet: a mid-stream packet of a conn we do not know goes nowhere. */
 	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
-		stage_drop(w, m, DROP_no_conn);
+		r = peer_pass(w, m, true); /* perhaps another node's conn */
+		if (r != 0)
+			stage_drop(w, m, r);
 		return NULL;
 	}
 	i = conn6_schedule(w, svc, p);

@@ -166,11 +166,14 @@ env_new_sub(unsigned workers, unsigned conns, const char *extra, const char *fro
 #define ENV6_VIP "2001:db8:100::10"
 
 static inline struct env *
-env_new6(unsigned workers, unsigned conns)
+env_new6_extra(unsigned workers, unsigned conns, const char *extra)
 {
-	char text[3072];
+	char text[3072], svc[1024];
 
 	snprintf(text, sizeof(text), CONFIG, workers, conns);
+	/* extra goes right before the services, as env_new_sub()'s */
+	snprintf(svc, sizeof(svc), "%sservices:\n", extra);
+	env_subst(text, sizeof(text), "services:\n", svc);
 	env_subst(text, sizeof(text), "address: 10.0.1.1/24}",
 		  "address: [10.0.1.1/24, \"2001:db8:1::1/64\"]}");
 	env_subst(text, sizeof(text), "address: 10.0.2.1/24}",
@@ -184,6 +187,12 @@ env_new6(unsigned workers, unsigned conns)
 		     "    scheduler: rr\n"
 		     "    backends: [{address: '[2001:db8:2::21]:53'}]\n");
 	return env_new_text(text);
+}
+
+static inline struct env *
+env_new6(unsigned workers, unsigned conns)
+{
+	return env_new6_extra(workers, conns, "");
 }
 
 static inline struct env *

@@ -253,6 +253,69 @@ test_handoff6(void **state)
 	env_free(e);
 }
 
+/*
+ * Peers by either family. A TCP packet of an IPv6 conn this node does not know, from the
+ * router, is passed (one hop: hop limit - 1, a new Ethernet header) once to each other node:
+ * node A listed by its IPv4 and its IPv6 address gets one copy, node B listed by its IPv6
+ * address one; an IPv4 packet goes to B too, by B's IPv6 neighbour entry. What a peer
+ * passed goes no further.
+ */
+static void
+test_peer_pass6(void **state)
+{
+	static const struct rte_ether_addr mac_a = { { 2, 0, 0, 0, 1, 12 } };
+	static const struct rte_ether_addr mac_b = { { 2, 0, 0, 0, 1, 13 } };
+	struct env *e = env_new6_extra(1, 1024, "  peers: [10.0.1.12, '2001:db8:1::12',"
+						" '2001:db8:1::13']\n");
+	struct fx_l4 f4 = { .proto = IPPROTO_TCP, .src = "10.0.1.2", .dst = "10.0.0.10",
+			    .sport = 40000, .dport = 80, .tcp_flags = RTE_TCP_ACK_FLAG };
+	union addr46 a6 = A("2001:db8:1::12"), b6 = A("2001:db8:1::13");
+	struct rte_mbuf *m, *o;
+	uint8_t in[128];
+	uint16_t len;
+	unsigned k;
+
+	(void)state;
+	neigh_learn(e->dp->neigh, fx_ip("10.0.1.12"), 0, &mac_a, 0);
+	neigh_learn46(e->dp->neigh6, &a6, 0, &mac_a, 0);
+	neigh_learn46(e->dp->neigh6, &b6, 0, &mac_b, 0);
+	m = tcp6(CL, 43000, ENV6_VIP, 80, RTE_TCP_ACK_FLAG, &client_mac, 0, 64);
+	len = rte_pktmbuf_data_len(m);
+	memcpy(in, rte_pktmbuf_mtod(m, void *), len);
+	run1(e->w, m, 0);
+	assert_int_equal(out_total(e->w), 2);
+	assert_int_equal(e->w->s.out.n[0], 2);
+	for (k = 0; k < 2; k++) {
+		o = e->w->s.out.pkts[0][k];
+		assert_int_equal(rte_pktmbuf_data_len(o), len);
+		assert_int_equal(ip6_of(o)->hop_limits, 63);
+		/* the rest of the IPv6 packet as it came: addresses, ports, checksum, payload */
+		assert_memory_equal(rte_pktmbuf_mtod_offset(o, uint8_t *, 14 + 8), in + 14 + 8,
+				    len - 14u - 8u);
+		assert_memory_equal(rte_pktmbuf_mtod(o, uint8_t *), k == 0 ? &mac_a : &mac_b, 6);
+		assert_memory_equal(rte_pktmbuf_mtod_offset(o, uint8_t *, 6), &port_mac[0], 6);
+	}
+	assert_int_equal(e->w->s.st.to_peers, 2);
+	assert_int_equal(conn_count(e->w->s.ct6), 0);
+	out_clear(e->w);
+	/* IPv4: to A (its IPv4 entry) and B (its IPv6 one), once each */
+	run1(e->w, fx_frame(mp, &client_mac, &port_mac[0], &f4), 0);
+	assert_int_equal(e->w->s.out.n[0], 2);
+	assert_memory_equal(rte_pktmbuf_mtod(e->w->s.out.pkts[0][0], uint8_t *), &mac_a, 6);
+	assert_memory_equal(rte_pktmbuf_mtod(e->w->s.out.pkts[0][1], uint8_t *), &mac_b, 6);
+	out_clear(e->w);
+	assert_int_equal(e->w->s.st.to_peers, 4);
+	/* what B passed us and we do not know either stops here */
+	run1(e->w, tcp6(CL, 43000, ENV6_VIP, 80, RTE_TCP_ACK_FLAG, &mac_b, 0, 63), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->s.st.drops[DROP_no_conn], 1);
+	/* a hop limit that runs out on the way is not passed */
+	run1(e->w, tcp6(CL, 43000, ENV6_VIP, 80, RTE_TCP_ACK_FLAG, &client_mac, 0, 1), 0);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->s.st.drops[DROP_ttl_exceeded], 1);
+	env_free(e);
+}
+
 /* What cannot go is dropped under its reason and holds no conn. */
 static void
 test_drops6(void **state)
@@ -270,8 +333,7 @@ test_drops6(void **state)
 		const struct rte_ipv6_hdr *ip = ip6_of(m);
 		const uint8_t *ic = (const uint8_t *)(ip + 1);
 		union addr46 me = A("2001:db8:1::1"), cl = A(CL), vip = A(ENV6_VIP);
-		uint32_t sum = 0;
-		unsigned k, len = rte_be_to_cpu_16(ip->payload_len);
+		unsigned len = rte_be_to_cpu_16(ip->payload_len);
 
 		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), &client_mac, 6);
 		assert_int_equal(ip->proto, 58);
@@ -282,17 +344,7 @@ test_drops6(void **state)
 		assert_int_equal(len, 8 + 40 + 20 + 5);
 		assert_memory_equal(ic + 8 + 24, vip.b, 16); /* the quoted destination */
 		assert_int_equal(ic[8 + 7], 1);              /* its hop limit as it came */
-		for (k = 0; k < 16; k += 2)
-			sum += (uint32_t)(ip->src_addr[k] << 8 | ip->src_addr[k + 1]) +
-			       (uint32_t)(ip->dst_addr[k] << 8 | ip->dst_addr[k + 1]);
-		sum += len + 58;
-		for (k = 0; k + 1 < len; k += 2)
-			sum += (uint32_t)(ic[k] << 8 | ic[k + 1]);
-		if (len & 1)
-			sum += (uint32_t)ic[len - 1] << 8;
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		assert_int_equal(sum, 0xffff);
+		assert_int_equal(fx_sum6(ip->src_addr, ip->dst_addr, ic, len), 0xffff);
 		out_clear(e->w);
 		assert_int_equal(e->w->s.st.icmp_err_sent, 1);
 	}
@@ -353,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_udp6),
 		cmocka_unit_test(test_burst6_mixed),
 		cmocka_unit_test(test_handoff6),
+		cmocka_unit_test(test_peer_pass6),
 		cmocka_unit_test(test_drops6),
 		cmocka_unit_test(test_reuse6),
 	};

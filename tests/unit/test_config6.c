@@ -23,7 +23,8 @@
 #define assert_addr(a, text) assert_memory_equal((a).b, A(text).b, 16)
 
 static const char doc6[] =
-	PORTS5_V6 "  routes:\n"
+	PORTS5_V6 "  peers: [10.0.1.12, '2001:db8:1::13']\n"
+	"  routes:\n"
 	"    - {to: 0.0.0.0/0, via: 10.0.1.254}\n"
 	"    - {to: '::/0', via: '2001:db8:1::fe'}\n"
 	"    - {to: '2001:db8:300::/40', via: '2001:db8:1::fd'}\n"
@@ -53,6 +54,9 @@ test_parse(void **state)
 	assert_int_equal(c.n_laddrs, 2);
 	assert_true(addr46_is_v4(&c.laddrs[0]));
 	assert_addr(c.laddrs[1], "2001:db8:1::100");
+	assert_int_equal(c.n_peers, 2);
+	assert_true(addr46_is_v4(&c.peers[0]));
+	assert_addr(c.peers[1], "2001:db8:1::13");
 	assert_int_equal(c.n_routes, 3);
 	assert_true(addr46_is_v4(&c.routes[0].prefix));
 	assert_addr(c.routes[1].prefix, "::");

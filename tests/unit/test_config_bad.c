@@ -356,10 +356,13 @@ static const struct bad_case bad_cases[] = {
 	{ "peer_duplicate",
 	  PORTS5 "  peers: [10.0.1.12, 10.0.1.12]\n",
 	  6, "dataplane.peers[1]", "duplicate peer 10.0.1.12 (also peers[0])" },
-	{ "v6_peer",
-	  PORTS5_V6 "  peers: [2001:db8:1::12]\n",
-	  6, "dataplane.peers[0]",
-	  "an IPv6 peer: peers pass IPv4 packets only for now; give the peer's IPv4 address" },
+	{ "v6_peer_not_a_neighbour",
+	  PORTS5_V6 "  peers: [10.0.1.12, '2001:db8:9::12']\n",
+	  6, "dataplane.peers[1]",
+	  "peer 2001:db8:9::12 is not inside any port's IPv6 subnet (2001:db8:1::/64)" },
+	{ "v6_peer_duplicate",
+	  PORTS5_V6 "  peers: ['2001:db8:1::12', '2001:DB8:1:0::12']\n",
+	  6, "dataplane.peers[1]", "duplicate peer 2001:DB8:1:0::12 (also peers[0])" },
 	{ "v4_backend_v6_vip",
 	  PORTS5_V6 "services:\n"
 		 "  - vip: '[2001:db8:100::10]:80/tcp'\n"
