@@ -235,7 +235,7 @@ def api(d, method, path, body=None):
 def http_many(lb, n, url=f"http://{VIP}/", each=3):
     """n sequential HTTP GETs from NAME-cl, each a new connection with its own deadline.
     Returns the list of bodies (stripped), "FAIL" for a request that failed."""
-    script = (f"for i in $(seq {int(n)}); do out=$(curl -sS -m {each} '{url}' 2>/dev/null) "
+    script = (f"for i in $(seq {int(n)}); do out=$(curl -sS -g -m {each} '{url}' 2>/dev/null) "
               f"&& echo \"$out\" || echo FAIL; done")
     p = lb.run("cl", ["sh", "-c", script], check=False, timeout=n * (each + 1) + 30)
     out = p.stdout.splitlines()
@@ -248,7 +248,7 @@ def wait_http(lb, d=None, url=f"http://{VIP}/", timeout=30):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        p = lb.run("cl", ["curl", "-sS", "-m", "2", url], check=False, timeout=10)
+        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "2", url], check=False, timeout=10)
         if p.returncode == 0 and re.fullmatch(r"b\d+", p.stdout.strip()):
             return p.stdout.strip()
         last = p.stderr.strip() or p.stdout.strip()

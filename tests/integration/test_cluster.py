@@ -76,10 +76,11 @@ def vip_addrs(c, k):
 
 # --- helpers -------------------------------------------------------------------------------------
 
-def start_node(c, sluiced, k):
+def start_node(c, sluiced, k, ipv6=False):
     """sluiced in node k (conftest's Sluiced, through the cluster's view of the node), the VIP
-    on sl-vip, and the node's BIRD (once: it outlives a sluiced restart, as in production)."""
-    d = sluiced(c.node(k), c.node_config(k), tag=f"sluiced-n{k}")
+    on sl-vip, and the node's BIRD (once: it outlives a sluiced restart, as in production).
+    ipv6: the IPv6 service too, and the peers by their IPv6 addresses."""
+    d = sluiced(c.node(k), c.node_config(k, ipv6=ipv6), tag=f"sluiced-n{k}")
     if not c.alive(f"bird-n{k}"):
         c.start_bird(f"n{k}")
     return d
@@ -301,11 +302,12 @@ def test_clean_stop_withdraws_at_once(make_cluster, sluiced):
 
 # --- conns that the router moves between nodes ---------------------------------------------------
 
-def start_downloads(c, n, each=60):
+def start_downloads(c, n, each=60, vip=VIP):
     """n concurrent downloads of /big from the client, each its own conn; a Popen whose
     output is one line per download: "<bytes> <http code>" ("FAIL" when curl failed)."""
-    script = (f"for i in $(seq {int(n)}); do (curl -sS -m {each} -o /dev/null "
-              f"-w '%{{size_download}} %{{http_code}}\\n' http://{VIP}/big || echo FAIL) & "
+    host = f"[{vip}]" if ":" in vip else vip
+    script = (f"for i in $(seq {int(n)}); do (curl -sS -g -m {each} -o /dev/null "
+              f"-w '%{{size_download}} %{{http_code}}\\n' http://{host}/big || echo FAIL) & "
               f"done; wait")
     return subprocess.Popen(["ip", "netns", "exec", c.ns("cl"), "sh", "-c", script],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -322,21 +324,31 @@ def active(d):
     return d.service(SERVICE)["stats"]["active_conns"]
 
 
-def test_drain_and_rejoin_keep_established_conns(make_cluster, sluiced):
+@pytest.mark.parametrize("family", [4, 6])
+def test_drain_and_rejoin_keep_established_conns(make_cluster, sluiced, family):
     """Draining node 1 (its BGP session disabled) makes the router send its flows to node 2,
     which has no conn for them and passes them to its peer node 1, which does: every
     download running through node 1 completes. Node 1 back in the route takes some of node
-    2's flows; it passes them to node 2: every download completes again."""
+    2's flows; it passes them to node 2: every download completes again. IPv6: the same
+    through the IPv6 VIP, announced as a /128 over the same BGP session, the peers named
+    by their IPv6 addresses (found by neighbour discovery)."""
     c = make_cluster(big_mb=3)  # 3 MiB at 400 kB/s: about 8 s a download
-    nodes = {k: start_node(c, sluiced, k) for k in NODES}
-    front = {k: cluster.node_front_addr(k) for k in NODES}
-    c.wait_nexthops(sorted(front.values()), timeout=30)
-    wait_http(c)
+    v6 = family == 6
+    nodes = {k: start_node(c, sluiced, k, ipv6=v6) for k in NODES}
+    vip, service = (cluster.VIP6, cluster.NODE_SERVICE6) if v6 else (VIP, SERVICE)
+    prefix = f"{vip}/128" if v6 else f"{vip}/32"
+    front = {k: (cluster.node_front_addr6 if v6 else cluster.node_front_addr)(k)
+             for k in NODES}
+    c.wait_nexthops(sorted(front.values()), prefix=prefix, timeout=30)
+    wait_http(c, url=f"http://[{vip}]/" if v6 else f"http://{vip}/")
     size, n = c.big_mb << 20, 8
+
+    def active(d):
+        return d.service(service)["stats"]["active_conns"]
 
     def while_downloading(what, running, change):
         """n downloads; once running() holds, change(); then every download must complete."""
-        p = start_downloads(c, n)
+        p = start_downloads(c, n, vip=vip)
         try:
             wait_for(what, running, timeout=10)
             change()
@@ -349,7 +361,7 @@ def test_drain_and_rejoin_keep_established_conns(make_cluster, sluiced):
     def drain():
         on_n1.append(active(nodes[1]))
         c.birdc("n1", "disable", "uplink")
-        c.wait_nexthops([front[2]], timeout=5)
+        c.wait_nexthops([front[2]], prefix=prefix, timeout=5)
 
     while_downloading("downloads on both nodes", lambda: active(nodes[1]) and active(nodes[2])
                       and active(nodes[1]) + active(nodes[2]) == n, drain)
@@ -357,13 +369,13 @@ def test_drain_and_rejoin_keep_established_conns(make_cluster, sluiced):
     passed = nodes[2].stats()["peers"]["passed"]
     print(f"drain: {on_n1} of {n} downloads were on node 1; node 2 passed {passed} packets")
     assert passed > 0
-    assert nodes[1].service(SERVICE)["stats"]["conns"] >= on_n1
+    assert nodes[1].service(service)["stats"]["conns"] >= on_n1
     wait_for("node 1 idle", lambda: active(nodes[1]) == 0, timeout=10)
 
     # Rejoin: everything runs through node 2 when node 1 comes back.
     def rejoin():
         c.birdc("n1", "enable", "uplink")
-        c.wait_nexthops(sorted(front.values()), timeout=10)
+        c.wait_nexthops(sorted(front.values()), prefix=prefix, timeout=10)
 
     while_downloading("downloads on node 2", lambda: active(nodes[2]) == n, rejoin)
     passed = nodes[1].stats()["peers"]["passed"]
