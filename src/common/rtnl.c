@@ -141,24 +141,26 @@ rtnl_addr6_add(int fd, int ifindex, const uint8_t addr[16], uint8_t prefix_len)
 }
 
 int
-rtnl_route_add(int fd, int ifindex, uint32_t prefix, uint8_t depth, uint32_t via,
-	       uint32_t metric)
+rtnl_route_add(int fd, int ifindex, const uint8_t prefix16[16], uint8_t depth,
+	       const uint8_t via16[16], int v4, uint32_t metric)
 {
+	/* IPv4 addresses are ::ffff:a.b.c.d: their last 4 bytes, as rtnl_host_addr()'s */
+	unsigned off = v4 ? 12 : 0, alen = v4 ? 4 : 16;
 	struct req r;
 
 	memset(&r, 0, sizeof(r));
 	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.rt));
 	r.nh.nlmsg_type = RTM_NEWROUTE;
 	r.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	r.rt.rtm_family = AF_INET;
+	r.rt.rtm_family = v4 ? AF_INET : AF_INET6;
 	r.rt.rtm_dst_len = depth;
 	r.rt.rtm_table = RT_TABLE_MAIN;
 	r.rt.rtm_protocol = RTPROT_STATIC;
 	r.rt.rtm_scope = RT_SCOPE_UNIVERSE;
 	r.rt.rtm_type = RTN_UNICAST;
 	if (depth > 0)
-		add_u32(&r, RTA_DST, prefix);
-	add_u32(&r, RTA_GATEWAY, via);
+		add_bytes(&r, RTA_DST, prefix16 + off, alen);
+	add_bytes(&r, RTA_GATEWAY, via16 + off, alen);
 	add_u32(&r, RTA_OIF, (uint32_t)ifindex);
 	add_u32(&r, RTA_PRIORITY, metric);
 	return transact(fd, &r);

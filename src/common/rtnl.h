@@ -33,9 +33,10 @@ int rtnl_addr6_add(int fd, int ifindex, const uint8_t addr[16], uint8_t prefix_l
 
 /**
  * Add a route prefix/depth via gateway out of ifindex with `metric`, in the main table
- * (protocol static); never replaces a route the kernel has: -EEXIST then.
+ * (protocol static), of either family (v4: both addresses are ::ffff:a.b.c.d, as
+ * rtnl_host_addr()'s); never replaces a route the kernel has: -EEXIST then.
  */
-int rtnl_route_add(int fd, int ifindex, uint32_t prefix, uint8_t depth, uint32_t via,
-		   uint32_t metric);
+int rtnl_route_add(int fd, int ifindex, const uint8_t prefix16[16], uint8_t depth,
+		   const uint8_t via16[16], int v4, uint32_t metric);
 
 #endif

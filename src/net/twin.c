@@ -66,27 +66,35 @@ fence_kernel(const struct port_spec *p)
  * that a route the host has already (a management default route) stays first; they go with
  * the twin.
  */
+/* Whether a is on the port's IPv6 subnet. */
+static bool
+twin_on_link6(const struct port_spec *p, const union addr46 *a)
+{
+	union addr46 x = addr46_masked(a, p->prefix6_len);
+	union addr46 y = addr46_masked(&p->addr6, p->prefix6_len);
+
+	return p->has_addr6 && addr46_eq(&x, &y);
+}
+
 static void
 twin_routes(const struct port_set *ps, unsigned i, const char *ifname)
 {
 	const struct port_spec *p = &ps->ports[i];
 	uint32_t mask = addr_prefix_mask(p->prefix_len);
-	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	char a[ADDR46_STR_MAX], b[ADDR46_STR_MAX];
 	int fd = rtnl_open(), idx = (int)if_nametoindex(ifname);
 	unsigned k;
 
 	for (k = 0; fd >= 0 && idx > 0 && k < ps->n_routes; k++) {
 		const struct route_spec *r = &ps->routes[k];
-		int e;
+		int v4 = addr46_is_v4(&r->via), e;
 
-		/* IPv6 routes stay the data plane's: the twin's own IPv6 traffic is on-link. */
-		if (!addr46_is_v4(&r->via) || (r->via.w[3] & mask) != (p->addr & mask))
+		if (v4 ? (r->via.w[3] & mask) != (p->addr & mask) : !twin_on_link6(p, &r->via))
 			continue;
-		e = rtnl_route_add(fd, idx, r->prefix.w[3], r->depth, r->via.w[3],
-				   TWIN_ROUTE_METRIC);
+		e = rtnl_route_add(fd, idx, r->prefix.b, r->depth, r->via.b, v4, TWIN_ROUTE_METRIC);
 		if (e < 0)
 			LOG_W("port '%s': kernel route %s/%u via %s on %s: %s", p->name,
-			      addr_fmt_ip(a, r->prefix.w[3]), r->depth, addr_fmt_ip(b, r->via.w[3]),
+			      addr_fmt_ip46(a, &r->prefix), r->depth, addr_fmt_ip46(b, &r->via),
 			      ifname, strerror(-e));
 	}
 	if (fd >= 0)

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """A port with an IPv6 address beside its IPv4 one answers the client's kernel: neighbour
 discovery (the kernel's solicitation to the solicited-node multicast address) and ping, on
-af_packet and af_xdp. IPv6 is not forwarded yet; IPv4 keeps working beside it."""
+af_packet and af_xdp; TCP to it reaches the kernel twin, and the twin's own IPv6 traffic
+follows the config's IPv6 routes. IPv4 keeps working beside it."""
 
 import re
 import time
@@ -90,3 +91,35 @@ def test_tcp6_to_the_port_reaches_the_kernel_twin(make_lab, sluiced):
             break
         time.sleep(0.5)
     assert out.strip() == f"twin {CLIENT6}", out
+
+
+def test_ipv6_routes_reach_the_kernel_twin(make_lab, sluiced):
+    """An IPv6 route of the config whose next hop is on a port is the kernel's too, through
+    that port's twin (metric 1000, as the IPv4 ones): the node's own IPv6 traffic to a far
+    network (a health check to a backend behind a router, say) follows it."""
+    lb = make_lab(backends=1)
+    conf = lb.sluiced_config().replace(
+        "      address: 10.0.1.1/24", f"      address: [10.0.1.1/24, {PORT6}/64]", 1).replace(
+        "  local_addresses:", f"  routes: [{{to: '2001:db8:9::/64', via: '{CLIENT6}'}}]\n"
+                              "  local_addresses:", 1)
+    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
+    lb.run("cl", ["sysctl", "-qw", "net.ipv6.conf.lo.disable_ipv6=0"])
+    lb.run("cl", ["ip", "-6", "addr", "add", f"{CLIENT6}/64", "dev", lb.client_if, "nodad"])
+    # the client stands in for a router to 2001:db8:9::/64, holding one of its addresses
+    lb.run("cl", ["ip", "-6", "addr", "add", "2001:db8:9::1/128", "dev", "lo"])
+    d = sluiced(lb, conf)
+    wait_http(lb, d)
+    routes = lb.run("lb", ["ip", "-6", "route", "show", "2001:db8:9::/64"]).stdout
+    assert f"via {CLIENT6} dev sl-client" in routes and "metric 1000" in routes, routes
+    lb.spawn("cl", ["/usr/bin/python3", "-c", SERVE, "2001:db8:9::1"], "serve6-far")
+    out = ""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        p = lb.run("lb", ["/usr/bin/python3", "-c", CONNECT, "2001:db8:9::1"], check=False,
+                   timeout=20)
+        out = p.stdout + p.stderr
+        if p.returncode == 0:
+            break
+        time.sleep(0.5)
+    # the far end saw the node's port address: the route's source, through the twin
+    assert out.strip() == f"twin {PORT6}", out
