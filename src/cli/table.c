@@ -97,19 +97,27 @@ print_counters(FILE *f, const json_t *obj, enum table_view view, bool exact)
 	fputc('\n', f);
 }
 
+/*
+ * The columns' widths: ipvsadm's, which fit IPv4, or the longest address and port of the
+ * list (IPv6): `name` the service column of the counter views, `be` the backends'.
+ */
+struct widths {
+	int name, be;
+};
+
 static void
-print_title(FILE *f, enum table_view view)
+print_title(FILE *f, enum table_view view, const struct widths *w)
 {
 	if (view == TABLE_CONNS) {
 		fprintf(f, "Prot LocalAddress:Port Scheduler Flags\n"
-			   "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn "
-			   "State     Health check\n");
+			   "  -> %-*s Forward Weight ActiveConn InActConn State     Health check\n",
+			w->be, "RemoteAddress:Port");
 	} else if (view == TABLE_STATS) {
-		fprintf(f, "%-33s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n",
+		fprintf(f, "%-*s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n", w->name,
 			"Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes",
 			"OutBytes");
 	} else {
-		fprintf(f, "%-33s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n",
+		fprintf(f, "%-*s%9s%9s%9s%9s%9s\n  -> RemoteAddress:Port\n", w->name,
 			"Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS");
 	}
 }
@@ -138,7 +146,8 @@ print_health(FILE *f, const json_t *h)
 }
 
 static void
-print_service(FILE *f, const json_t *svc, enum table_view view, bool exact)
+print_service(FILE *f, const json_t *svc, enum table_view view, bool exact,
+	      const struct widths *w)
 {
 	const char *fwd = forward_name(str(svc, "mode"));
 	const json_t *b;
@@ -155,19 +164,19 @@ print_service(FILE *f, const json_t *svc, enum table_view view, bool exact)
 									       : " withdrawn", f);
 		fputc('\n', f);
 	} else {
-		fprintf(f, "%-33s", name);
+		fprintf(f, "%-*s", w->name, name);
 		print_counters(f, svc, view, exact);
 	}
 	json_array_foreach(json_object_get(svc, "backends"), i, b) {
 		const json_t *st = json_object_get(b, "stats");
 
 		if (view != TABLE_CONNS) {
-			fprintf(f, "  -> %-28s", str(b, "address"));
+			fprintf(f, "  -> %-*s", w->name - 5, str(b, "address"));
 			print_counters(f, b, view, exact);
 			continue;
 		}
-		fprintf(f, "  -> %-28s %-7s %-6llu %-10llu %-9llu %-9s ", str(b, "address"), fwd,
-			num(b, "weight"), num(st, "active_conns"), num(st, "inactive_conns"),
+		fprintf(f, "  -> %-*s %-7s %-6llu %-10llu %-9llu %-9s ", w->be, str(b, "address"),
+			fwd, num(b, "weight"), num(st, "active_conns"), num(st, "inactive_conns"),
 			str(b, "state"));
 		print_health(f, json_object_get(b, "health"));
 		fputc('\n', f);
@@ -177,41 +186,71 @@ print_service(FILE *f, const json_t *svc, enum table_view view, bool exact)
 void
 table_services(FILE *f, const json_t *services, enum table_view view, bool exact)
 {
-	const json_t *svc;
-	size_t i;
+	struct widths w = { 33, 28 };
+	const json_t *svc, *b;
+	size_t i, k;
+	char name[64];
 
-	print_title(f, view);
+	json_array_foreach(services, i, svc) {
+		service_name(name, sizeof(name), str(svc, "vip"));
+		if ((int)strlen(name) + 1 > w.name)
+			w.name = (int)strlen(name) + 1;
+		json_array_foreach(json_object_get(svc, "backends"), k, b) {
+			int n = (int)strlen(str(b, "address"));
+
+			if (n > w.be)
+				w.be = n;
+			if (n + 6 > w.name)
+				w.name = n + 6;
+		}
+	}
+	print_title(f, view, &w);
 	json_array_foreach(services, i, svc)
-		print_service(f, svc, view, exact);
+		print_service(f, svc, view, exact, &w);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* ipvsadm -Lnc */
 
+/* The conn's local address, "-" for a conn without one (only FULLNAT conns have one). */
+static const char *
+conn_local(const json_t *c)
+{
+	const char *local = str(c, "local");
+
+	if (strncmp(local, "0.0.0.0:", 8) == 0 || strncmp(local, "[::]:", 5) == 0)
+		return "-";
+	return local;
+}
+
 void
 table_conns(FILE *f, const json_t *conns)
 {
+	/* ipvsadm's widths fit IPv4; a column widens to its longest IPv6 address and port. */
+	int w[3] = { 21, 21, 21 }; /* source, virtual, local; the destination ends the line */
 	const json_t *c;
 	size_t i;
+	unsigned k;
 
-	fprintf(f, "%-3s %-6s %-11s %-21s %-21s %-21s %s\n", "pro", "expire", "state", "source",
-		"virtual", "local", "destination");
+	json_array_foreach(conns, i, c) {
+		const char *v[3] = { str(c, "client"), str(c, "vip"), conn_local(c) };
+
+		for (k = 0; k < 3; k++)
+			if ((int)strlen(v[k]) > w[k])
+				w[k] = (int)strlen(v[k]);
+	}
+	fprintf(f, "%-3s %-6s %-11s %-*s %-*s %-*s %s\n", "pro", "expire", "state", w[0],
+		"source", w[1], "virtual", w[2], "local", "destination");
 	json_array_foreach(conns, i, c) {
 		unsigned long long exp = num(c, "expires_in");
-		const char *local;
 		char proto[8];
-		size_t k;
 
 		snprintf(proto, sizeof(proto), "%s", str(c, "proto"));
 		for (k = 0; proto[k] != '\0'; k++)
 			proto[k] = (char)toupper((unsigned char)proto[k]);
-		/* Only FULLNAT conns have a local address; others may show it as 0.0.0.0:0. */
-		local = str(c, "local");
-		if (strncmp(local, "0.0.0.0:", 8) == 0)
-			local = "-";
-		fprintf(f, "%-3s %02llu:%02llu  %-11s %-21s %-21s %-21s %s\n", proto, exp / 60,
-			exp % 60, str(c, "state"), str(c, "client"), str(c, "vip"), local,
-			str(c, "backend"));
+		fprintf(f, "%-3s %02llu:%02llu  %-11s %-*s %-*s %-*s %s\n", proto, exp / 60,
+			exp % 60, str(c, "state"), w[0], str(c, "client"), w[1], str(c, "vip"), w[2],
+			conn_local(c), str(c, "backend"));
 	}
 }
 
