@@ -33,18 +33,6 @@ addr6_fold(const uint8_t a[16])
 	return rte_hash_crc(a, 16, 0);
 }
 
-/* The first prefix_len bits of a, the rest zero. */
-static inline void
-addr6_prefix(uint8_t out[16], const uint8_t a[16], uint8_t prefix_len)
-{
-	unsigned full = prefix_len / 8, rest = prefix_len % 8;
-
-	memset(out, 0, 16);
-	memcpy(out, a, full);
-	if (rest)
-		out[full] = (uint8_t)(a[full] & (0xff00u >> rest));
-}
-
 /*
  * What of IPv6 is the node's own goes to the port's kernel twin, which has the port's IPv6
  * address: packets to that address (TCP, UDP, ICMPv6 sluiced does not answer: BGP, SSH,
@@ -101,7 +89,7 @@ static inline int
 conn6_schedule(struct stage *w, const struct snap_service *svc, const struct pkt6_meta *p)
 {
 	struct pkt_meta f = { .kind = PKT_IPV6, .in_port = p->in_port, .tcp_flags = p->tcp_flags };
-	uint8_t pre[16];
+	union addr46 src;
 
 	f.key.saddr = addr6_fold(p->key.saddr);
 	f.key.daddr = addr6_fold(p->key.daddr);
@@ -110,8 +98,10 @@ conn6_schedule(struct stage *w, const struct snap_service *svc, const struct pkt
 	f.key.proto = p->key.proto;
 	if (svc->persistence == 0)
 		return svc->sched->pick(svc, svc->sched_data, w->id, &f);
-	addr6_prefix(pre, p->key.saddr, svc->persist_len6);
-	return conn_pick_bound(w, svc, addr6_fold(pre), &f);
+	/* never IPv4-mapped (sanity_source6), so masked as IPv6 */
+	memcpy(src.b, p->key.saddr, 16);
+	src = addr46_masked(&src, svc->persist_len6);
+	return conn_pick_bound(w, svc, addr6_fold(src.b), &f);
 }
 
 /* Whether the first packet of a new IPv6 conn can leave now, as conn_can_send(). */
@@ -211,17 +201,21 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 }
 
 /*
- * Sources that cannot be real: multicast, unspecified, loopback, an address of this node
- * (a port's, a LIP, a VIP), a backend's arriving where that backend is not. 0 or a reason.
+ * Sources that cannot be real: multicast, unspecified, loopback, IPv4-mapped (RFC 4291
+ * 2.5.5.2: never on the wire; and sluice's own form of an IPv4 address, union addr46), an
+ * address of this node (a port's, a LIP, a VIP), a backend's arriving where that backend is
+ * not. 0 or a reason.
  */
 static inline unsigned
 sanity_source6(const struct dp *dp, const struct snapshot *snap, const struct pkt6_meta *p)
 {
 	static const uint8_t loop[16] = { [15] = 1 };
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const uint8_t *s = p->key.saddr;
 	unsigned i;
 
-	if (s[0] == 0xff || memcmp(s, &(uint8_t[16]){ 0 }, 16) == 0 || memcmp(s, loop, 16) == 0)
+	if (s[0] == 0xff || memcmp(s, &(uint8_t[16]){ 0 }, 16) == 0 || memcmp(s, loop, 16) == 0 ||
+	    memcmp(s, v4mapped, 12) == 0)
 		return DROP_src_martian;
 	for (i = 0; i < dp->n_ports; i++)
 		if (dp->ports[i].has_addr6 && memcmp(s, dp->ports[i].addr6.b, 16) == 0)

@@ -159,16 +159,17 @@ env_new_sub(unsigned workers, unsigned conns, const char *extra, const char *fro
 }
 
 /*
- * The fixture node with IPv6 too: each port has an IPv6 address (client 2001:db8:1::1/64,
+ * The fixture node with IPv6 too (env_new6_extra: `extra` lines for the dataplane section,
+ * `services` more services after these): each port has an IPv6 address (client 2001:db8:1::1/64,
  * backend 2001:db8:2::1/64), a LIP 2001:db8:2::100, and the services again on VIP
  * [2001:db8:100::10] to backends 2001:db8:2::11, ::12 (TCP 80) and ::21 (UDP 53).
  */
 #define ENV6_VIP "2001:db8:100::10"
 
 static inline struct env *
-env_new6_extra(unsigned workers, unsigned conns, const char *extra)
+env_new6_extra(unsigned workers, unsigned conns, const char *extra, const char *services)
 {
-	char text[3072], svc[1024];
+	char text[4096], svc[1024];
 
 	snprintf(text, sizeof(text), CONFIG, workers, conns);
 	/* extra goes right before the services, as env_new_sub()'s */
@@ -186,13 +187,14 @@ env_new6_extra(unsigned workers, unsigned conns, const char *extra)
 		     "  - vip: '[" ENV6_VIP "]:53/udp'\n"
 		     "    scheduler: rr\n"
 		     "    backends: [{address: '[2001:db8:2::21]:53'}]\n");
+	strcat(text, services);
 	return env_new_text(text);
 }
 
 static inline struct env *
 env_new6(unsigned workers, unsigned conns)
 {
-	return env_new6_extra(workers, conns, "");
+	return env_new6_extra(workers, conns, "", "");
 }
 
 static inline struct env *

@@ -266,7 +266,7 @@ test_peer_pass6(void **state)
 	static const struct rte_ether_addr mac_a = { { 2, 0, 0, 0, 1, 12 } };
 	static const struct rte_ether_addr mac_b = { { 2, 0, 0, 0, 1, 13 } };
 	struct env *e = env_new6_extra(1, 1024, "  peers: [10.0.1.12, '2001:db8:1::12',"
-						" '2001:db8:1::13']\n");
+						" '2001:db8:1::13']\n", "");
 	struct fx_l4 f4 = { .proto = IPPROTO_TCP, .src = "10.0.1.2", .dst = "10.0.0.10",
 			    .sport = 40000, .dport = 80, .tcp_flags = RTE_TCP_ACK_FLAG };
 	union addr46 a6 = A("2001:db8:1::12"), b6 = A("2001:db8:1::13");
@@ -316,6 +316,61 @@ test_peer_pass6(void **state)
 	env_free(e);
 }
 
+/*
+ * Persistence by IPv6 prefix: on a service with persistence_netmask 64 the conns of eight
+ * clients of one /64 all reach one backend, on either worker; with the default /128 each
+ * client keeps its own backend and rr spreads the clients over both.
+ */
+static void
+test_persistence6(void **state)
+{
+	struct env *e = env_new6_extra(2, 4096, "",
+				       "  - vip: '[" ENV6_VIP "]:81/tcp'\n"
+				       "    scheduler: rr\n"
+				       "    persistence: 60\n"
+				       "    persistence_netmask: 64\n"
+				       "    backends: [{address: '[2001:db8:2::11]:8080'},"
+				       " {address: '[2001:db8:2::12]:8080'}]\n"
+				       "  - vip: '[" ENV6_VIP "]:82/tcp'\n"
+				       "    scheduler: rr\n"
+				       "    persistence: 60\n"
+				       "    backends: [{address: '[2001:db8:2::11]:8080'},"
+				       " {address: '[2001:db8:2::12]:8080'}]\n");
+	const char *first = NULL, *per_client[10] = { 0 };
+	unsigned k, c, seen11 = 0;
+
+	(void)state;
+	worker_set_time(e->dp->workers[1], e->w->s.now_ms);
+	for (k = 0; k < 3; k++)
+		for (c = 2; c < 10; c++) {
+			struct worker *w = e->dp->workers[(k + c) & 1];
+			char cl[40];
+			struct rte_mbuf *m;
+
+			snprintf(cl, sizeof(cl), "2001:db8:1::%u", c);
+			/* port 81: one /64, one backend */
+			run1(w, tcp6(cl, (uint16_t)(40000 + 10 * k + c), ENV6_VIP, 81,
+				     RTE_TCP_SYN_FLAG, &client_mac, 0, 64), 0);
+			m = out_one(w, 1);
+			if (first == NULL)
+				first = be_of(m);
+			assert_string_equal(be_of(m), first);
+			out_clear(w);
+			/* port 82: per client */
+			run1(w, tcp6(cl, (uint16_t)(41000 + 10 * k + c), ENV6_VIP, 82,
+				     RTE_TCP_SYN_FLAG, &client_mac, 0, 64), 0);
+			m = out_one(w, 1);
+			if (per_client[c] == NULL) {
+				per_client[c] = be_of(m);
+				seen11 += strcmp(be_of(m), "2001:db8:2::11") == 0;
+			}
+			assert_string_equal(be_of(m), per_client[c]);
+			out_clear(w);
+		}
+	assert_true(seen11 >= 2 && seen11 <= 6);
+	env_free(e);
+}
+
 /* What cannot go is dropped under its reason and holds no conn. */
 static void
 test_drops6(void **state)
@@ -356,6 +411,10 @@ test_drops6(void **state)
 	assert_int_equal(e->w->s.st.drops[DROP_src_local], 1);
 	run1(e->w, tcp6("ff02::1", 43003, ENV6_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0, 64), 0);
 	assert_int_equal(e->w->s.st.drops[DROP_src_martian], 1);
+	/* IPv4-mapped is never on the wire (and is how sluice writes an IPv4 address) */
+	run1(e->w, tcp6("::ffff:10.0.1.2", 43003, ENV6_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0,
+			64), 0);
+	assert_int_equal(e->w->s.st.drops[DROP_src_martian], 2);
 	run1(e->w, tcp6("2001:db8:2::11", 43004, ENV6_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0,
 			64), 0);
 	assert_int_equal(e->w->s.st.drops[DROP_src_backend], 1);
@@ -406,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_burst6_mixed),
 		cmocka_unit_test(test_handoff6),
 		cmocka_unit_test(test_peer_pass6),
+		cmocka_unit_test(test_persistence6),
 		cmocka_unit_test(test_drops6),
 		cmocka_unit_test(test_reuse6),
 	};
