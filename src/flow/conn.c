@@ -18,9 +18,7 @@
 _Static_assert(sizeof(struct conn) == 64, "struct conn must stay one cache line");
 
 struct conn_table {
-	struct rte_hash *h;
-	struct conn *conns;
-	struct conn6_addrs *addrs6; /* IPv6 tables: the addresses, by conn index; else NULL */
+	struct conn_table_view v;   /* first: what conn.h's inline accessors read */
 	uint8_t family;             /* 4 or 6 */
 	uint32_t *free_stack;
 	uint32_t free_top;
@@ -64,21 +62,21 @@ table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
 	if (ct == NULL)
 		goto nomem;
 	ct->family = family;
-	ct->conns = rte_zmalloc_socket("conns", sizeof(struct conn) * capacity,
+	ct->v.conns = rte_zmalloc_socket("conns", sizeof(struct conn) * capacity,
 				       RTE_CACHE_LINE_SIZE, socket);
 	ct->free_stack = rte_malloc_socket("conn_free", sizeof(uint32_t) * capacity, 0, socket);
 	if (family == 6)
-		ct->addrs6 = rte_zmalloc_socket("conn_addrs6", sizeof(*ct->addrs6) * capacity,
+		ct->v.addrs6 = rte_zmalloc_socket("conn_addrs6", sizeof(*ct->v.addrs6) * capacity,
 						RTE_CACHE_LINE_SIZE, socket);
-	if (ct->conns == NULL || ct->free_stack == NULL || (family == 6 && ct->addrs6 == NULL))
+	if (ct->v.conns == NULL || ct->free_stack == NULL || (family == 6 && ct->v.addrs6 == NULL))
 		goto nomem;
-	ct->h = rte_hash_create(&hp);
-	if (ct->h == NULL)
+	ct->v.h = rte_hash_create(&hp);
+	if (ct->v.h == NULL)
 		goto fail;
 	/* Hand out low indexes first: a lightly loaded table stays in few pages. */
 	for (i = 0; i < capacity; i++) {
 		ct->free_stack[i] = capacity - 1 - i;
-		ct->conns[i].gen = 1;
+		ct->v.conns[i].gen = 1;
 	}
 	ct->free_top = capacity;
 	ct->capacity = capacity;
@@ -113,25 +111,20 @@ conn_table_free(struct conn_table *ct)
 {
 	if (ct == NULL)
 		return;
-	rte_hash_free(ct->h);
-	rte_free(ct->addrs6);
-	rte_free(ct->conns);
+	rte_hash_free(ct->v.h);
+	rte_free(ct->v.addrs6);
+	rte_free(ct->v.conns);
 	rte_free(ct->free_stack);
 	rte_free(ct);
 }
 
-struct rte_hash *
-conn_table_hash(struct conn_table *ct)
-{
-	return ct->h;
-}
 
 struct conn *
 conn_lookup(struct conn_table *ct, const struct conn_key *k, enum conn_dir *dir)
 {
 	void *data;
 
-	if (rte_hash_lookup_data(ct->h, k, &data) < 0)
+	if (rte_hash_lookup_data(ct->v.h, k, &data) < 0)
 		return NULL;
 	return conn_from_data(data, dir);
 }
@@ -141,16 +134,11 @@ conn6_lookup(struct conn_table *ct, const struct conn_key6 *k, enum conn_dir *di
 {
 	void *data;
 
-	if (rte_hash_lookup_data(ct->h, k, &data) < 0)
+	if (rte_hash_lookup_data(ct->v.h, k, &data) < 0)
 		return NULL;
 	return conn_from_data(data, dir);
 }
 
-struct conn6_addrs *
-conn6_addrs(const struct conn_table *ct, const struct conn *c)
-{
-	return &ct->addrs6[c - ct->conns];
-}
 
 void
 conn6_key_in(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k)
@@ -186,11 +174,11 @@ conn_alloc(struct conn_table *ct)
 
 	if (ct->free_top == 0)
 		return NULL;
-	c = &ct->conns[ct->free_stack[--ct->free_top]];
+	c = &ct->v.conns[ct->free_stack[--ct->free_top]];
 	gen = c->gen;
 	memset(c, 0, sizeof(*c));
-	if (ct->addrs6 != NULL) {
-		memset(conn6_addrs(ct, c), 0, sizeof(*ct->addrs6));
+	if (ct->v.addrs6 != NULL) {
+		memset(conn6_addrs(ct, c), 0, sizeof(*ct->v.addrs6));
 		c->flags = CONN_F_V6; /* what ends it (the modes' release) finds its table */
 	}
 	/* Even: in use. Readers see the new generation only after the fields are set. */
@@ -202,18 +190,18 @@ static void
 conn_release(struct conn_table *ct, struct conn *c)
 {
 	__atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELEASE);
-	ct->free_stack[ct->free_top++] = (uint32_t)(c - ct->conns);
+	ct->free_stack[ct->free_top++] = (uint32_t)(c - ct->v.conns);
 }
 
 static void
 wheel_link(struct conn_table *ct, struct conn *c, uint32_t slot)
 {
-	uint32_t idx = (uint32_t)(c - ct->conns), head = ct->wheel[slot];
+	uint32_t idx = (uint32_t)(c - ct->v.conns), head = ct->wheel[slot];
 
 	c->wheel_next = head;
 	c->wheel_prev = HEAD | slot;
 	if (head != NIL)
-		ct->conns[head].wheel_prev = idx;
+		ct->v.conns[head].wheel_prev = idx;
 	ct->wheel[slot] = idx;
 }
 
@@ -223,9 +211,9 @@ wheel_unlink(struct conn_table *ct, struct conn *c)
 	if (c->wheel_prev & HEAD)
 		ct->wheel[c->wheel_prev & ~HEAD] = c->wheel_next;
 	else
-		ct->conns[c->wheel_prev].wheel_next = c->wheel_next;
+		ct->v.conns[c->wheel_prev].wheel_next = c->wheel_next;
 	if (c->wheel_next != NIL)
-		ct->conns[c->wheel_next].wheel_prev = c->wheel_prev;
+		ct->v.conns[c->wheel_next].wheel_prev = c->wheel_prev;
 }
 
 static void
@@ -271,10 +259,10 @@ keys_del(struct conn_table *ct, const struct conn *c)
 	struct conn_key6 k;
 
 	key_of(ct, c, CONN_DIR_IN, &k);
-	rte_hash_del_key(ct->h, &k);
+	rte_hash_del_key(ct->v.h, &k);
 	if (c->flags & CONN_F_OUT) {
 		key_of(ct, c, CONN_DIR_OUT, &k);
-		rte_hash_del_key(ct->h, &k);
+		rte_hash_del_key(ct->v.h, &k);
 	}
 }
 
@@ -303,17 +291,17 @@ insert(struct conn_table *ct, struct conn *c, const void *kout, size_t klen, uin
 		}
 	}
 	/* rte_hash_add_key_data() overwrites an existing key; a taken tuple must fail instead. */
-	if (rte_hash_lookup(ct->h, &kin) >= 0 || (kout && rte_hash_lookup(ct->h, kout) >= 0)) {
+	if (rte_hash_lookup(ct->v.h, &kin) >= 0 || (kout && rte_hash_lookup(ct->v.h, kout) >= 0)) {
 		ret = -EEXIST;
 		goto fail;
 	}
-	ret = rte_hash_add_key_data(ct->h, &kin, (void *)((uintptr_t)c | CONN_DIR_IN));
+	ret = rte_hash_add_key_data(ct->v.h, &kin, (void *)((uintptr_t)c | CONN_DIR_IN));
 	if (ret < 0)
 		goto fail;
 	if (kout != NULL) {
-		ret = rte_hash_add_key_data(ct->h, kout, (void *)((uintptr_t)c | CONN_DIR_OUT));
+		ret = rte_hash_add_key_data(ct->v.h, kout, (void *)((uintptr_t)c | CONN_DIR_OUT));
 		if (ret < 0) {
-			rte_hash_del_key(ct->h, &kin);
+			rte_hash_del_key(ct->v.h, &kin);
 			goto fail;
 		}
 		c->flags |= CONN_F_OUT;
@@ -373,7 +361,7 @@ conn_expire(struct conn_table *ct, uint32_t now, unsigned budget)
 
 		work++;
 		while (*head != NIL && work < budget) {
-			struct conn *c = &ct->conns[*head];
+			struct conn *c = &ct->v.conns[*head];
 
 			wheel_unlink(ct, c);
 			work++;
@@ -419,15 +407,15 @@ int
 conn6_snapshot(const struct conn_table *ct, uint32_t i, struct conn *out,
 	       struct conn6_addrs *addrs)
 {
-	const struct conn *c = &ct->conns[i];
+	const struct conn *c = &ct->v.conns[i];
 	uint16_t g1, g2;
 
 	g1 = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
 	if ((g1 & 1) || (c->flags & CONN_F_DEAD))
 		return -ENOENT;
 	memcpy(out, c, sizeof(*out));
-	if (addrs != NULL && ct->addrs6 != NULL)
-		memcpy(addrs, &ct->addrs6[i], sizeof(*addrs));
+	if (addrs != NULL && ct->v.addrs6 != NULL)
+		memcpy(addrs, &ct->v.addrs6[i], sizeof(*addrs));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	g2 = __atomic_load_n(&c->gen, __ATOMIC_RELAXED);
 	return g1 == g2 ? 0 : -ENOENT;

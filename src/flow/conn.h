@@ -120,8 +120,23 @@ struct conn_table *conn_table_create6(const char *name, uint32_t capacity, int s
 				      conn_expire_cb cb, void *cb_arg);
 void conn_table_free(struct conn_table *ct);
 
+/*
+ * What the per-packet path reads of a table, inline: the first member of the opaque struct
+ * conn_table (conn.c), so a table pointer is a pointer to it (C11 6.7.2.1p15). Nothing but
+ * the accessors below touches it.
+ */
+struct conn_table_view {
+	struct rte_hash *h;
+	struct conn *conns;
+	struct conn6_addrs *addrs6; /* IPv6 tables: the addresses, by conn index; else NULL */
+};
+
 /** The rte_hash to run bulk lookups on; data is (uintptr_t)conn | dir. Owner worker. */
-struct rte_hash *conn_table_hash(struct conn_table *ct);
+static inline struct rte_hash *
+conn_table_hash(struct conn_table *ct)
+{
+	return ((const struct conn_table_view *)(const void *)ct)->h;
+}
 
 static inline struct conn *
 conn_from_data(void *data, enum conn_dir *dir)
@@ -175,7 +190,13 @@ int conn_insert(struct conn_table *ct, struct conn *c, const struct conn_key *ko
 		uint32_t now);
 
 /** An IPv6 conn's addresses (IPv6 tables only). Owner worker. */
-struct conn6_addrs *conn6_addrs(const struct conn_table *ct, const struct conn *c);
+static inline struct conn6_addrs *
+conn6_addrs(const struct conn_table *ct, const struct conn *c)
+{
+	const struct conn_table_view *v = (const struct conn_table_view *)(const void *)ct;
+
+	return &v->addrs6[c - v->conns];
+}
 void conn6_key_in(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k);
 void conn6_key_out(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k);
 /** conn_lookup and conn_insert for an IPv6 table (the IPv4 ones refuse it: -EINVAL). */
