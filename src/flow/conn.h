@@ -98,13 +98,20 @@ _Static_assert(sizeof(struct conn) == RTE_CACHE_LINE_SIZE, "a conn is one cache 
 /*
  * The addresses of an IPv6 conn. An IPv6 table keeps them beside its conns, by index, so a
  * conn stays one cache line in both families (and IPv4 conns pay nothing for IPv6); the
- * uint32 address fields of such a conn are unused.
+ * uint32 address fields of such a conn are unused. One cache line per direction: what a
+ * packet from the client needs to leave toward the backend, then what a reply needs to
+ * leave toward the client, so a packet touches the conn and one line of these (the one
+ * the lookup's direction names: conn6_addrs_line()).
  */
 struct conn6_addrs {
-	uint8_t caddr[16], vaddr[16]; /* client side: the IN key (caddr, vaddr, cport, vport) */
-	uint8_t daddr[16], laddr[16]; /* backend side: the OUT key (daddr, laddr, dport, lport) */
-	uint8_t c_nh[16], out_nh[16]; /* next hops toward the client and the backend */
-};
+	/* toward the backend: the OUT key (daddr, laddr, dport, lport) and the next hop */
+	uint8_t daddr[16], laddr[16], out_nh[16], pad_out[16];
+	/* toward the client: the IN key (caddr, vaddr, cport, vport) and the next hop */
+	uint8_t caddr[16], vaddr[16], c_nh[16], pad_in[16];
+} __attribute__((aligned(RTE_CACHE_LINE_SIZE)));
+
+_Static_assert(sizeof(struct conn6_addrs) == 2 * RTE_CACHE_LINE_SIZE,
+	       "a line of addresses per direction");
 
 /* Called by conn_expire() for every conn that times out, before it is freed. */
 typedef void (*conn_expire_cb)(void *arg, struct conn *c);
@@ -196,6 +203,15 @@ conn6_addrs(const struct conn_table *ct, const struct conn *c)
 	const struct conn_table_view *v = (const struct conn_table_view *)(const void *)ct;
 
 	return &v->addrs6[c - v->conns];
+}
+
+/** The line of c's addresses a packet that came from side dir reads. Owner worker. */
+static inline const void *
+conn6_addrs_line(const struct conn_table *ct, const struct conn *c, enum conn_dir dir)
+{
+	const uint8_t *a = (const uint8_t *)conn6_addrs(ct, c);
+
+	return dir == CONN_DIR_IN ? a : a + RTE_CACHE_LINE_SIZE;
 }
 void conn6_key_in(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k);
 void conn6_key_out(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k);

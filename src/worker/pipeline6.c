@@ -283,7 +283,10 @@ pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkt
 	for (i = 0; i < n; i++)
 		keys[i] = &meta[i].key;
 	rte_hash_lookup_bulk_data(conn_table_hash(w->ct6), keys, n, &hits, data);
-	/* The conns and their addresses (a second line, beside them): misses overlapped. */
+	/*
+	 * The conns and the line of their addresses this packet's direction reads (beside
+	 * them): the misses overlapped.
+	 */
 	for (i = 0; i < n; i++) {
 		enum conn_dir d;
 
@@ -291,7 +294,7 @@ pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkt
 			struct conn *c = conn_from_data(data[i], &d);
 
 			rte_prefetch0(c);
-			rte_prefetch0(conn6_addrs(w->ct6, c));
+			rte_prefetch0(conn6_addrs_line(w->ct6, c, d));
 		}
 	}
 	for (i = 0; i < n; i++) {
