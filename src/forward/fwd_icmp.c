@@ -74,17 +74,10 @@ icmp_handoff(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p)
 	const struct rte_ipv4_hdr *in = (const struct rte_ipv4_hdr *)(ic + 1);
 	const struct rte_udp_hdr *ports =
 		(const struct rte_udp_hdr *)((const uint8_t *)in + (in->version_ihl & 0xf) * 4);
-	unsigned owner;
 
 	if (dp->n_workers < 2 || dp_local_kind(dp, in->src_addr) != DP_LOCAL_LIP)
 		return 0;
-	owner = laddr_owner(ports->src_port, dp->worker_mask);
-	if (owner == w->id || owner >= dp->n_workers ||
-	    w->out.n_handoff[owner] >= STAGE_BURST)
-		return 0;
-	w->out.handoff[owner][w->out.n_handoff[owner]++] = m;
-	w->st.handoff_out++;
-	return 1;
+	return fwd_icmp_hand_to(w, m, laddr_owner(ports->src_port, dp->worker_mask));
 }
 
 /*
@@ -100,16 +93,10 @@ icmp_pass_on(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	const struct dp *dp = w->dp;
 	const struct rte_icmp_hdr *ic = pkt_l4(m, p);
 	const struct rte_ipv4_hdr *in = (const struct rte_ipv4_hdr *)(ic + 1);
-	struct stage_icmp_hop h = { .m = m, .hops = hops + 1 };
 
 	if (dp->n_workers < 2 || hops + 1 >= dp->n_workers || !snap_is_vip(snap, in->src_addr))
 		return 0;
-	if (rte_ring_enqueue_elem(w->icmp_next, &h, sizeof(h)) != 0) {
-		stage_drop(w, m, DROP_handoff_full);
-		return 1;
-	}
-	w->st.handoff_out++;
-	return 1;
+	return fwd_icmp_pass_next(w, m, hops);
 }
 
 void

@@ -5,12 +5,42 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_ring_elem.h>
 
 #include "net/dp.h"
 #include "packet/pkt.h"
 #include "packet/pkt6.h"
 #include "packet/stage.h"
 #include "service/snapshot.h"
+
+/*
+ * The two ways an error about a conn of another worker travels, both families': handed to
+ * the worker that owns the quoted LIP port (1 when it went: another worker, with room in
+ * this burst's hand-offs), or passed to the next worker's ICMP ring after `hops` tries (1:
+ * it went, or was dropped as handoff_full). Worker.
+ */
+static inline int
+fwd_icmp_hand_to(struct stage *w, struct rte_mbuf *m, unsigned owner)
+{
+	if (owner == w->id || owner >= w->dp->n_workers || w->out.n_handoff[owner] >= STAGE_BURST)
+		return 0;
+	w->out.handoff[owner][w->out.n_handoff[owner]++] = m;
+	w->st.handoff_out++;
+	return 1;
+}
+
+static inline int
+fwd_icmp_pass_next(struct stage *w, struct rte_mbuf *m, uint32_t hops)
+{
+	struct stage_icmp_hop h = { .m = m, .hops = hops + 1 };
+
+	if (rte_ring_enqueue_elem(w->icmp_next, &h, sizeof(h)) != 0) {
+		stage_drop(w, m, DROP_handoff_full);
+		return 1;
+	}
+	w->st.handoff_out++;
+	return 1;
+}
 
 /**
  * An ICMP error (icmp_is_relayable()) received by this worker, `hops` workers having tried

@@ -83,17 +83,10 @@ static int
 icmp6_handoff(struct stage *w, struct rte_mbuf *m, const struct conn_key6 *k)
 {
 	const struct dp *dp = w->dp;
-	unsigned owner;
 
 	if (dp->n_workers < 2 || !dp_is_lip6(dp, k->daddr))
 		return 0;
-	owner = laddr_owner(k->dport, dp->worker_mask);
-	if (owner == w->id || owner >= dp->n_workers ||
-	    w->out.n_handoff[owner] >= STAGE_BURST)
-		return 0;
-	w->out.handoff[owner][w->out.n_handoff[owner]++] = m;
-	w->st.handoff_out++;
-	return 1;
+	return fwd_icmp_hand_to(w, m, laddr_owner(k->dport, dp->worker_mask));
 }
 
 /*
@@ -105,16 +98,10 @@ icmp6_pass_on(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	      const struct conn_key6 *k, uint32_t hops)
 {
 	const struct dp *dp = w->dp;
-	struct stage_icmp_hop h = { .m = m, .hops = hops + 1 };
 
 	if (dp->n_workers < 2 || hops + 1 >= dp->n_workers || !snap_is_vip6(snap, k->daddr))
 		return 0;
-	if (rte_ring_enqueue_elem(w->icmp_next, &h, sizeof(h)) != 0) {
-		stage_drop(w, m, DROP_handoff_full);
-		return 1;
-	}
-	w->st.handoff_out++;
-	return 1;
+	return fwd_icmp_pass_next(w, m, hops);
 }
 
 void
