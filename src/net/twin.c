@@ -59,13 +59,6 @@ fence_kernel(const struct port_spec *p)
 		      "traffic for this node's addresses itself", p->name, ifname, strerror(-r));
 }
 
-/*
- * The config's static routes whose next hop is on this port, in the kernel too, through
- * the twin: what the node itself sends (health checks to backends behind a router, answers
- * to an SSH client on another network) follows the data plane's routes. A high metric, so
- * that a route the host has already (a management default route) stays first; they go with
- * the twin.
- */
 /* Whether a is on the port's IPv6 subnet. */
 static bool
 twin_on_link6(const struct port_spec *p, const union addr46 *a)
@@ -76,6 +69,13 @@ twin_on_link6(const struct port_spec *p, const union addr46 *a)
 	return p->has_addr6 && addr46_eq(&x, &y);
 }
 
+/*
+ * The config's static routes whose next hop is on this port, in the kernel too, through
+ * the twin: what the node itself sends (health checks to backends behind a router, answers
+ * to an SSH client on another network) follows the data plane's routes. A high metric, so
+ * that a route the host has already (a management default route) stays first; they go with
+ * the twin.
+ */
 static void
 twin_routes(const struct port_set *ps, unsigned i, const char *ifname)
 {

@@ -123,12 +123,16 @@ dp_create(const struct dp_spec *spec)
 
 		for (k = 0; k < dp->n_ports; k++) {
 			const struct dp_port *pt = &dp->ports[k];
+			union addr46 x, y;
 
-			union addr46 x = addr46_masked(a, pt->prefix6_len);
-			union addr46 y = addr46_masked(&pt->addr6, pt->prefix6_len);
-
-			if (v6 ? pt->has_addr6 && addr46_eq(&x, &y)
-			       : (a->w[3] & pt->mask) == (pt->addr & pt->mask))
+			if (!v6) {
+				if ((a->w[3] & pt->mask) == (pt->addr & pt->mask))
+					break;
+				continue;
+			}
+			x = addr46_masked(a, pt->prefix6_len);
+			y = addr46_masked(&pt->addr6, pt->prefix6_len);
+			if (pt->has_addr6 && addr46_eq(&x, &y))
 				break;
 		}
 		if (k < dp->n_ports)
