@@ -123,16 +123,17 @@ fx_frame(struct rte_mempool *mp, const struct rte_ether_addr *src_mac,
 	return m;
 }
 
-/* The ICMPv6 checksum, summed from scratch: 0xffff when a message is right. */
+/* An IPv6 L4 checksum (of protocol proto) summed from scratch: 0xffff when it is right. */
 static inline uint16_t
-fx_sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *l4, unsigned len)
+fx_l4_sum6(const uint8_t *src, const uint8_t *dst, uint8_t proto, const uint8_t *l4,
+	   unsigned len)
 {
 	uint32_t s = 0;
 	unsigned i;
 
 	for (i = 0; i < 16; i += 2)
 		s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	s += len + 58;
+	s += len + proto;
 	for (i = 0; i + 1 < len; i += 2)
 		s += (uint32_t)(l4[i] << 8 | l4[i + 1]);
 	if (len & 1)
@@ -140,6 +141,13 @@ fx_sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *l4, unsigned len)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
+}
+
+/* The ICMPv6 checksum, summed from scratch: 0xffff when a message is right. */
+static inline uint16_t
+fx_sum6(const uint8_t *src, const uint8_t *dst, const uint8_t *l4, unsigned len)
+{
+	return fx_l4_sum6(src, dst, 58, l4, len);
 }
 
 /* An ICMPv6 frame from src to dst (IPv6 texts), body of len bytes, its checksum set. */

@@ -62,25 +62,6 @@ icmp6_error(const char *src, const char *dst, uint8_t type, uint8_t code, uint32
 	return m;
 }
 
-/* The L4 checksum of the len bytes at l4 summed with its IPv6 pseudo header: 0xffff if right. */
-static unsigned
-l4_sum6(const uint8_t *src, const uint8_t *dst, uint8_t proto, const uint8_t *l4, unsigned len)
-{
-	uint32_t s = 0;
-	unsigned i;
-
-	for (i = 0; i < 16; i += 2)
-		s += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	s += len + proto;
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(l4[i] << 8 | l4[i + 1]);
-	if (len & 1)
-		s += (uint32_t)l4[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
 static uint16_t
 be16_at(const uint8_t *p)
 {
@@ -174,7 +155,7 @@ test_too_big_reaches_backend6(void **state)
 				    &port_mac[1], 6);
 		assert_int_equal(be16_at(in - 2), 1400);
 		assert_quote6(in, be[i], 8080, LIP6, lport[i], 40);
-		assert_int_equal(l4_sum6(in + 8, in + 24, IPPROTO_TCP, in + 40, 25), 0xffff);
+		assert_int_equal(fx_l4_sum6(in + 8, in + 24, IPPROTO_TCP, in + 40, 25), 0xffff);
 	}
 	assert_int_equal(e->w->s.st.icmp_relayed, 16);
 	env_free(e);
@@ -223,7 +204,7 @@ test_backend_side_errors_reach_client6(void **state)
 		assert_int_equal(rte_be_to_cpu_32(*(const unaligned_uint32_t *)(in - 4)),
 				 err[i].info);
 		assert_quote6(in, CL, (uint16_t)(5353 + i), ENV6_VIP, 53, 40);
-		assert_int_equal(l4_sum6(in + 8, in + 24, IPPROTO_UDP, in + 40, 13), 0xffff);
+		assert_int_equal(fx_l4_sum6(in + 8, in + 24, IPPROTO_UDP, in + 40, 13), 0xffff);
 		(void)lport;
 		out_clear(e->w);
 	}
@@ -270,7 +251,7 @@ test_short_and_extended_quotes6(void **state)
 	assert_quote6(in, CL, 5353, ENV6_VIP, 53, 48);
 	memcpy(&ul, in + 48 + 4, 2);
 	assert_int_equal(rte_be_to_cpu_16(ul), 13);
-	assert_int_equal(l4_sum6(in + 8, in + 24, IPPROTO_UDP, in + 48, 13), 0xffff);
+	assert_int_equal(fx_l4_sum6(in + 8, in + 24, IPPROTO_UDP, in + 48, 13), 0xffff);
 	out_clear(e->w);
 	assert_int_equal(e->w->s.st.icmp_relayed, 2);
 	env_free(e);
