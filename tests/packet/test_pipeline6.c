@@ -371,6 +371,65 @@ test_persistence6(void **state)
 	env_free(e);
 }
 
+/*
+ * Every scheduler over IPv6 (they hash the addresses folded to 32 bits): 32 new conns from
+ * 8 clients on each of seven services reach both backends, and sh and maglev by source,
+ * which hash the client, send each client's conns to one backend.
+ */
+static void
+test_schedulers6(void **state)
+{
+	static const struct {
+		const char *name, *extra;
+		int by_client;
+	} sched[] = { { "rr", "", 0 },	   { "wrr", "", 0 }, { "lc", "", 0 },
+		      { "wlc", "", 0 },	   { "sh", "", 1 },  { "maglev", "", 0 },
+		      { "maglev", "    maglev: {hash: source}\n", 1 } };
+	char svcs[2048] = "";
+	struct env *e;
+	unsigned s, i;
+
+	(void)state;
+	for (s = 0; s < RTE_DIM(sched); s++) {
+		size_t n = strlen(svcs);
+
+		snprintf(svcs + n, sizeof(svcs) - n,
+			 "  - vip: '[" ENV6_VIP "]:%u/tcp'\n"
+			 "    scheduler: %s\n%s"
+			 "    backends: [{address: '[2001:db8:2::11]:8080'},"
+			 " {address: '[2001:db8:2::12]:8080'}]\n", 90 + s, sched[s].name,
+			 sched[s].extra);
+	}
+	e = env_new6_extra(1, 4096, "", svcs);
+	for (s = 0; s < RTE_DIM(sched); s++) {
+		const char *per_client[10] = { 0 };
+		unsigned to11 = 0;
+
+		for (i = 0; i < 32; i++) {
+			unsigned c = 2 + i % 8;
+			char cl[40];
+			struct rte_mbuf *m;
+
+			snprintf(cl, sizeof(cl), "2001:db8:1::%u", c);
+			run1(e->w, tcp6(cl, (uint16_t)(20000 + 100 * s + i), ENV6_VIP,
+					(uint16_t)(90 + s), RTE_TCP_SYN_FLAG, &client_mac, 0, 64), 0);
+			m = out_one(e->w, 1);
+			assert_tuple6(m, LIP6, port_at(m, 0), be_of(m), 8080);
+			to11 += strcmp(be_of(m), "2001:db8:2::11") == 0;
+			if (sched[s].by_client) {
+				if (per_client[c] == NULL)
+					per_client[c] = be_of(m);
+				assert_string_equal(be_of(m), per_client[c]);
+			}
+			out_clear(e->w);
+		}
+		if (to11 == 0 || to11 == 32)
+			fail_msg("%s sent all 32 conns to one backend", sched[s].name);
+	}
+	assert_int_equal(conn_count(e->w->s.ct6), 32 * RTE_DIM(sched));
+	env_free(e);
+}
+
 /* What cannot go is dropped under its reason and holds no conn. */
 static void
 test_drops6(void **state)
@@ -466,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_handoff6),
 		cmocka_unit_test(test_peer_pass6),
 		cmocka_unit_test(test_persistence6),
+		cmocka_unit_test(test_schedulers6),
 		cmocka_unit_test(test_drops6),
 		cmocka_unit_test(test_reuse6),
 	};
