@@ -242,6 +242,14 @@ addr_fmt_service46(char *buf, const union addr46 *a, uint16_t port, uint8_t prot
 	return buf;
 }
 
+bool
+addr46_same_prefix(const union addr46 *a, const union addr46 *b, uint8_t len)
+{
+	union addr46 x = addr46_masked(a, len), y = addr46_masked(b, len);
+
+	return addr46_eq(&x, &y);
+}
+
 union addr46
 addr46_masked(const union addr46 *a, uint8_t len)
 {

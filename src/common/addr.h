@@ -97,4 +97,7 @@ char *addr_fmt_service46(char *buf, const union addr46 *a, uint16_t port, uint8_
 /** The mask of prefix length len over a's family, applied to a: the prefix's network. */
 union addr46 addr46_masked(const union addr46 *a, uint8_t len);
 
+/** Whether a and b share their first len bits (each masked over its own family). */
+bool addr46_same_prefix(const union addr46 *a, const union addr46 *b, uint8_t len);
+
 #endif

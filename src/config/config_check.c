@@ -147,13 +147,8 @@ cfg_port_of46(const struct cfg *node, const union addr46 *a)
 		return cfg_port_of(node, a->w[3]);
 	for (i = 0; i < node->n_ports; i++) {
 		const struct cfg_port *p = &node->ports[i];
-		union addr46 x, y;
 
-		if (!p->has_addr6)
-			continue;
-		x = addr46_masked(a, p->prefix6_len);
-		y = addr46_masked(&p->addr6, p->prefix6_len);
-		if (addr46_eq(&x, &y))
+		if (p->has_addr6 && addr46_same_prefix(a, &p->addr6, p->prefix6_len))
 			return p;
 	}
 	return NULL;

@@ -28,7 +28,7 @@ nd_is_ours(const struct stage *w, const struct snapshot *snap, const struct dp_p
 static int
 nd_on_link(const struct dp_port *port, const uint8_t a[16])
 {
-	union addr46 x, net, mine;
+	union addr46 x;
 
 	if (a[0] == 0xff || memcmp(a, port->addr6.b, 16) == 0 ||
 	    memcmp(a, &(uint8_t[16]){ 0 }, 16) == 0)
@@ -36,9 +36,7 @@ nd_on_link(const struct dp_port *port, const uint8_t a[16])
 	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
 		return 1;
 	memcpy(x.b, a, 16);
-	net = addr46_masked(&x, port->prefix6_len);
-	mine = addr46_masked(&port->addr6, port->prefix6_len);
-	return addr46_eq(&net, &mine);
+	return addr46_same_prefix(&x, &port->addr6, port->prefix6_len);
 }
 
 /*

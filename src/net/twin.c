@@ -59,16 +59,6 @@ fence_kernel(const struct port_spec *p)
 		      "traffic for this node's addresses itself", p->name, ifname, strerror(-r));
 }
 
-/* Whether a is on the port's IPv6 subnet. */
-static bool
-twin_on_link6(const struct port_spec *p, const union addr46 *a)
-{
-	union addr46 x = addr46_masked(a, p->prefix6_len);
-	union addr46 y = addr46_masked(&p->addr6, p->prefix6_len);
-
-	return p->has_addr6 && addr46_eq(&x, &y);
-}
-
 /*
  * The config's static routes whose next hop is on this port, in the kernel too, through
  * the twin: what the node itself sends (health checks to backends behind a router, answers
@@ -89,7 +79,8 @@ twin_routes(const struct port_set *ps, unsigned i, const char *ifname)
 		const struct route_spec *r = &ps->routes[k];
 		int v4 = addr46_is_v4(&r->via), e;
 
-		if (v4 ? (r->via.w[3] & mask) != (p->addr & mask) : !twin_on_link6(p, &r->via))
+		if (v4 ? (r->via.w[3] & mask) != (p->addr & mask)
+		       : !p->has_addr6 || !addr46_same_prefix(&r->via, &p->addr6, p->prefix6_len))
 			continue;
 		e = rtnl_route_add(fd, idx, r->prefix.b, r->depth, r->via.b, v4, TWIN_ROUTE_METRIC);
 		if (e < 0)

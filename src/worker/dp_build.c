@@ -123,16 +123,9 @@ dp_create(const struct dp_spec *spec)
 
 		for (k = 0; k < dp->n_ports; k++) {
 			const struct dp_port *pt = &dp->ports[k];
-			union addr46 x, y;
 
-			if (!v6) {
-				if ((a->w[3] & pt->mask) == (pt->addr & pt->mask))
-					break;
-				continue;
-			}
-			x = addr46_masked(a, pt->prefix6_len);
-			y = addr46_masked(&pt->addr6, pt->prefix6_len);
-			if (pt->has_addr6 && addr46_eq(&x, &y))
+			if (v6 ? pt->has_addr6 && addr46_same_prefix(a, &pt->addr6, pt->prefix6_len)
+			       : (a->w[3] & pt->mask) == (pt->addr & pt->mask))
 				break;
 		}
 		if (k < dp->n_ports)
