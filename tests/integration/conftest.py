@@ -259,6 +259,19 @@ def wait_http(lb, d=None, url=f"http://{VIP}/", timeout=30):
                 + (f"\n{d.log_tail()}" if d is not None else ""))
 
 
+def dual_stack(conf, lip6, dataplane=""):
+    """A lab's sluiced config (scripts/lab's) with IPv6 beside IPv4: the client port
+    2001:db8:1::1/64, the backend port 2001:db8:2::1/64 and the LIP lip6; `dataplane`: more
+    lines of that section, written before local_addresses."""
+    for old, new in (("address: 10.0.1.1/24", 'address: [10.0.1.1/24, "2001:db8:1::1/64"]'),
+                     ("address: 10.0.2.1/24", 'address: [10.0.2.1/24, "2001:db8:2::1/64"]'),
+                     ("  local_addresses: [10.0.2.100]",
+                      f'{dataplane}  local_addresses: [10.0.2.100, "{lip6}"]')):
+        assert old in conf, conf
+        conf = conf.replace(old, new, 1)
+    return conf
+
+
 def dig_many(lb, n, name=lab.DNS_NAME, qtype="A", server=VIP):
     """n dig queries from NAME-cl, each on a fresh UDP socket; returns one answer per query
     (the +short lines joined by spaces, "FAIL" when dig failed)."""

@@ -11,7 +11,7 @@ import time
 
 import urllib.parse
 
-from conftest import VIP, api, wait_http
+from conftest import VIP, api, dual_stack, wait_http
 
 VIP6 = "2001:db8:100::10"
 CLIENT6 = "2001:db8:1::2"
@@ -59,14 +59,7 @@ def config6(lb):
                  "backends": [("10.0.2.11:8080", 1), ("10.0.2.12:8080", 1)]},
                 {"vip": f"'[{VIP6}]:80/tcp'", "scheduler": "rr",
                  "backends": [(f"'[{backend6(k)}]:8080'", 1) for k in (1, 2)]}]
-    conf = lb.sluiced_config(services=services, workers=2)
-    for old, new in (("address: 10.0.1.1/24", 'address: [10.0.1.1/24, "2001:db8:1::1/64"]'),
-                     ("address: 10.0.2.1/24", 'address: [10.0.2.1/24, "2001:db8:2::1/64"]'),
-                     ("local_addresses: [10.0.2.100]",
-                      f'local_addresses: [10.0.2.100, "{LIP6}"]')):
-        assert old in conf, conf
-        conf = conf.replace(old, new, 1)
-    return conf
+    return dual_stack(lb.sluiced_config(services=services, workers=2), LIP6)
 
 
 def curl6(lb, path, timeout=10, out="-"):

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import VIP, lab
+from conftest import VIP, dual_stack, lab
 
 VIP6 = "2001:db8:100::10"
 CLIENT6 = "2001:db8:1::2"
@@ -80,6 +80,20 @@ def up(ns, dev, *addrs, mtu=None):
     sh(ns, "ip", "link", "set", dev, "up")
 
 
+def far_end(r, rtag, far, ftag, near, farnet, host, mtu=1400):
+    """Router namespace r (whose link toward the node, rtag-n, exists) linked to namespace
+    far by rtag-f (of `mtu`; far's end, ftag-n, keeps 1500 bytes): near and farnet the
+    router's IPv4 and IPv6 addresses on each side, host the far end's pair, whose default
+    routes go via the router."""
+    veth(f"{rtag}-f", r, f"{ftag}-n", far)
+    up(r, f"{rtag}-n", *near)
+    up(r, f"{rtag}-f", *farnet, mtu=mtu)
+    up(far, f"{ftag}-n", f"{host[0]}/24", f"{host[1]}/64")
+    gw4, gw6 = (a.split("/")[0] for a in farnet)
+    sh(far, "ip", "route", "add", "default", "via", gw4)
+    sh(far, "ip", "-6", "route", "add", "default", "via", gw6)
+
+
 @contextlib.contextmanager
 def topology(lb, tmp_path):
     """The routers and far ends above; yields the file's SHA-256. Removed afterwards."""
@@ -103,22 +117,14 @@ def topology(lb, tmp_path):
         up(cl, "br-seg", "10.0.1.2/24", f"{CLIENT6}/64")
         sh(cl, "ip", "route", "add", "10.0.0.0/24", "via", "10.0.1.1")
         sh(cl, "ip", "-6", "route", "add", "2001:db8:100::/64", "via", "2001:db8:1::1")
-        veth("rc-f", rc, "fc-n", fc)
-        up(rc, "rc-n", "10.0.1.254/24", "2001:db8:1::fe/64")
-        up(rc, "rc-f", "192.168.50.1/24", "2001:db8:50::1/64", mtu=1400)
-        up(fc, "fc-n", f"{FAR_CLIENT[0]}/24", f"{FAR_CLIENT[1]}/64")
-        sh(fc, "ip", "route", "add", "default", "via", "192.168.50.1")
-        sh(fc, "ip", "-6", "route", "add", "default", "via", "2001:db8:50::1")
+        far_end(rc, "rc", fc, "fc", ("10.0.1.254/24", "2001:db8:1::fe/64"),
+                ("192.168.50.1/24", "2001:db8:50::1/64"), FAR_CLIENT)
         # The far backend behind rb, on the backends' switch.
         veth("rb-n", rb, "sw-rb", sw)
         sh(sw, "ip", "link", "set", "sw-rb", "master", lb.bridge)
         up(sw, "sw-rb")
-        veth("rb-f", rb, "fb-n", fb)
-        up(rb, "rb-n", "10.0.2.254/24", "2001:db8:2::fe/64")
-        up(rb, "rb-f", "10.0.60.1/24", "2001:db8:60::1/64", mtu=1400)
-        up(fb, "fb-n", f"{FAR_BACKEND[0]}/24", f"{FAR_BACKEND[1]}/64")
-        sh(fb, "ip", "route", "add", "default", "via", "10.0.60.1")
-        sh(fb, "ip", "-6", "route", "add", "default", "via", "2001:db8:60::1")
+        far_end(rb, "rb", fb, "fb", ("10.0.2.254/24", "2001:db8:2::fe/64"),
+                ("10.0.60.1/24", "2001:db8:60::1/64"), FAR_BACKEND)
         for ns, via4, via6 in ((rc, "10.0.1.1", "2001:db8:1::1"),
                                (rb, "10.0.2.1", "2001:db8:2::1")):
             sh(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
@@ -147,18 +153,11 @@ def config(lb):
                  "backends": [(f"{FAR_BACKEND[0]}:8080", 1)]},
                 {"vip": f"'[{VIP6}]:81/tcp'", "scheduler": "rr",
                  "backends": [(f"'[{FAR_BACKEND[1]}]:8080'", 1)]}]
-    conf = lb.sluiced_config(services=services, workers=2)
     routes = ("  routes: [{to: 192.168.50.0/24, via: 10.0.1.254},"
               " {to: '2001:db8:50::/64', via: '2001:db8:1::fe'},"
               " {to: 10.0.60.0/24, via: 10.0.2.254},"
               " {to: '2001:db8:60::/64', via: '2001:db8:2::fe'}]\n")
-    for old, new in (("address: 10.0.1.1/24", 'address: [10.0.1.1/24, "2001:db8:1::1/64"]'),
-                     ("address: 10.0.2.1/24", 'address: [10.0.2.1/24, "2001:db8:2::1/64"]'),
-                     ("  local_addresses: [10.0.2.100]",
-                      f'{routes}  local_addresses: [10.0.2.100, "{LIP6}"]')):
-        assert old in conf, conf
-        conf = conf.replace(old, new, 1)
-    return conf
+    return dual_stack(lb.sluiced_config(services=services, workers=2), LIP6, routes)
 
 
 def url(family, port, path=""):
