@@ -119,7 +119,7 @@ main(int argc, char **argv)
 	struct bpf_map *rodata;
 	unsigned long gue = 0;
 	unsigned ifindex;
-	int c, rc = 1, created = 0, attached = 0, err;
+	int c, rc = 1, created = 0, attached = 0, err, addrs_fd;
 	char *endp;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -204,14 +204,17 @@ main(int argc, char **argv)
 		attached = 1;
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		sync_addrs(bpf_map__fd(bpf_object__find_map_by_name(obj, "local_addrs")), 0);
-		printf("sluice-decap: decapsulating on %s (IPIP, IPv6-in-IPv6%s%lu)\n",
-		       argv[optind], gue ? ", GUE on UDP " : "", gue);
+		addrs_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "local_addrs"));
+		sync_addrs(addrs_fd, 0); /* the addresses known before it says it runs */
+		printf("sluice-decap: decapsulating on %s (IPIP, IPv6-in-IPv6", argv[optind]);
+		if (gue)
+			printf(", GUE on UDP %lu", gue);
+		printf(")\n");
 		fflush(stdout);
 		for (__u32 gen = 1; !stop; gen++) {
-			sync_addrs(bpf_map__fd(bpf_object__find_map_by_name(obj, "local_addrs")),
-				   gen);
 			sleep(1); /* a signal ends it early */
+			if (!stop)
+				sync_addrs(addrs_fd, gen);
 		}
 		rc = 0;
 		if (read_counters(bpf_map__fd(bpf_object__find_map_by_name(obj, "counters")),

@@ -106,6 +106,7 @@ def test_decap_ipip_ip6ip6_gue(tmp_path):
         while "decapsulating" not in dout.read_text() and time.monotonic() < deadline:
             assert decap.poll() is None, dout.read_text()
             time.sleep(0.1)
+        assert "(IPIP, IPv6-in-IPv6, GUE on UDP 6080)" in dout.read_text(), dout.read_text()
         assert "clsact" in sh(nb, "tc", "qdisc", "show", "dev", "dcb").stdout
         send("ipip", "ip6ip6", "gue0", "gue1", "gue6", "far")
         assert sorted(got()) == ["gue0", "gue1", "gue6", "ip6ip6", "ipip"], out.read_text()
