@@ -12,38 +12,9 @@
 #include <cmocka.h>
 
 #include "env.h"
+#include "errors.h"
 #include "net/icmp.h"
 #include "test_eal.h"
-
-static const struct rte_ether_addr router_mac = { { 2, 0, 0, 0, 1, 0xfe } };
-
-/*
- * An ICMP error of type/code from src to dst, arriving on port `in`, quoting the IP packet
- * `q` (its IP header and `qlen` bytes of it). info: the 32 bits after the checksum.
- */
-static struct rte_mbuf *
-icmp_error(const char *src, const char *dst, uint8_t type, uint8_t code, uint32_t info,
-	   struct rte_mbuf *q, unsigned qlen, unsigned in)
-{
-	uint8_t body[600];
-	struct fx_l4 f = { .proto = IPPROTO_ICMP, .src = src, .dst = dst, .payload = body,
-			   .payload_len = qlen };
-	const struct rte_ether_addr *mac = in == 0 ? &router_mac : &be_mac;
-	struct rte_mbuf *m;
-	struct rte_icmp_hdr *ic;
-
-	assert_true(qlen <= sizeof(body));
-	memcpy(body, ip_of(q), qlen);
-	rte_pktmbuf_free(q);
-	m = fx_frame(mp, mac, &port_mac[in], &f);
-	ic = (struct rte_icmp_hdr *)(ip_of(m) + 1);
-	ic->icmp_type = type;
-	ic->icmp_code = code;
-	memcpy(&ic->icmp_ident, &info, 4);
-	ic->icmp_cksum = 0;
-	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + qlen);
-	return m;
-}
 
 /* A quoted segment's checksum summed with its pseudo header: 0xffff when it is right. */
 static unsigned

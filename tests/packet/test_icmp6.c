@@ -13,54 +13,13 @@
 #include <cmocka.h>
 
 #include "env.h"
+#include "errors.h"
 #include "net/nd.h"
 #include "test_eal.h"
 
 #define CL "2001:db8:1::2"
 #define LIP6 "2001:db8:2::100"
 #define RTR "2001:db8:1::fe" /* a router on the client's side */
-
-static const struct rte_ether_addr router_mac = { { 2, 0, 0, 0, 1, 0xfe } };
-
-static struct rte_mbuf *
-seg6(uint8_t proto, const char *src, uint16_t sport, const char *dst, uint16_t dport,
-     const struct rte_ether_addr *smac, unsigned port)
-{
-	struct fx_l4 f = { .proto = proto, .src = src, .dst = dst, .sport = sport, .dport = dport,
-			   .tcp_flags = proto == IPPROTO_TCP ? RTE_TCP_SYN_FLAG : 0,
-			   .payload = "hello", .payload_len = 5 };
-
-	return fx_frame6(mp, smac, &port_mac[port], &f);
-}
-
-static const uint8_t *
-ip6b(struct rte_mbuf *m)
-{
-	return rte_pktmbuf_mtod_offset(m, const uint8_t *, PKT_IP_OFF);
-}
-
-/*
- * An ICMPv6 error of type/code from src to dst, arriving on port `in`, quoting qlen bytes
- * of the IPv6 packet in q (q is freed). info: the 32 bits after the checksum.
- */
-static struct rte_mbuf *
-icmp6_error(const char *src, const char *dst, uint8_t type, uint8_t code, uint32_t info,
-	    struct rte_mbuf *q, unsigned qlen)
-{
-	uint8_t body[600] = { type, code };
-	int in = memcmp(src, "2001:db8:1:", 11) == 0 ? 0 : 1;
-	struct rte_mbuf *m;
-
-	assert_true(qlen + 8 <= sizeof(body) && qlen + PKT_IP_OFF <= rte_pktmbuf_data_len(q));
-	info = rte_cpu_to_be_32(info);
-	memcpy(body + 4, &info, 4);
-	memcpy(body + 8, ip6b(q), qlen);
-	rte_pktmbuf_free(q);
-	m = fx_icmp6(mp, in == 0 ? &router_mac : &be_mac, &port_mac[in], src, dst, 64, body,
-		     8 + qlen);
-	m->port = (uint16_t)in;
-	return m;
-}
 
 static uint16_t
 be16_at(const uint8_t *p)
