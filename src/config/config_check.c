@@ -11,6 +11,7 @@
  * - A backend is of its VIP's family (NAT64, an IPv6 VIP over IPv4 backends, is a mode of
  *   its own).
  * - A backend is another host: never a VIP, a LIP, a port address or loopback.
+ * - A backend suits its service's mode: the VIP port in dr and tun, on-link in dr.
  *
  * The loader runs them over the whole document (errors with lines); the API runs the same
  * ones over the service or backend it is about to add (cfg_service_check,
@@ -250,6 +251,31 @@ check_backend_node(struct vctx *v, const struct loc *l, const struct cfg *node,
 	return 0;
 }
 
+/*
+ * What the service's mode asks of a backend (at bl, its address). DR and TUN forward the
+ * client's packet with its header as it came, so the backend listens on the VIP port; a DR
+ * backend is reached by its MAC, so it is on a port's subnet (one hop, no router between).
+ */
+static int
+check_backend_mode(struct vctx *v, const struct loc *bl, const struct cfg *node,
+		   const struct cfg_service *s, const struct cfg_backend *b)
+{
+	char a[ADDR46_STR_MAX];
+	const char *mode = cfg_mode_name(s->mode);
+
+	if ((s->mode == SL_MODE_DR || s->mode == SL_MODE_TUN) && b->port != s->port)
+		return cfgv_verr(v, bl, "%s: in mode %s the backend port must be the VIP port "
+				 "(%u): the packet reaches the backend with the client's header, "
+				 "addresses and ports as they came", addr_fmt_ipport46(a, &b->addr,
+										   b->port),
+				 mode, ntohs(s->port));
+	if (s->mode == SL_MODE_DR && cfg_port_of46(node, &b->addr) == NULL)
+		return cfgv_verr(v, bl, "%s is on no port's subnet: in mode dr a backend is "
+				 "reached by its MAC, so it must be on a LAN of the node (use mode "
+				 "tun or fullnat for a routed backend)", addr_fmt_ip46(a, &b->addr));
+	return 0;
+}
+
 /* "service 10.0.0.10:80/tcp", the other service a use belongs to. */
 static const char *
 svc_name(const struct cfg_service *s, char *buf, size_t len)
@@ -290,7 +316,7 @@ check_backend(struct vctx *v, const struct loc *bl, const struct cfg *node,
 		return cfgv_verr(v, bl, "%s is the VIP of %s; a backend must be another host",
 				 addr_fmt_ip46(a, &b->addr),
 				 svc_name(&svcs[x->svc], who, sizeof(who)));
-	return 0;
+	return check_backend_mode(v, bl, node, s, b);
 }
 
 /*

@@ -26,7 +26,7 @@
 
 static const struct name_tab mode_tab[SL_MODE_MAX] = {
 	[SL_MODE_FULLNAT] = { "fullnat", true },
-	[SL_MODE_DR] = { "dr", false },
+	[SL_MODE_DR] = { "dr", true },
 	[SL_MODE_TUN] = { "tun", false },
 	[SL_MODE_NAT] = { "nat", false },
 };

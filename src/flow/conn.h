@@ -46,7 +46,17 @@ enum {
 	CONN_F_DEAD = 1 << 0, /* removed from the hash, waiting for the wheel to free it */
 	CONN_F_OUT = 1 << 1,  /* indexed under its OUT key too */
 	CONN_F_V6 = 1 << 2,   /* of an IPv6 table: its addresses are in conn6_addrs() */
+	/* seen one way (DR, TUN): its TCP states are of TCP_ROW_IN_ONLY (conn_tcp_row()) */
+	CONN_F_IN_ONLY = 1 << 3,
 };
+
+/* The row of the TCP state table for c's packets from side dir: a shift, no branch. */
+static inline unsigned
+conn_tcp_row(uint16_t flags, enum conn_dir dir)
+{
+	_Static_assert(CONN_F_IN_ONLY >> 2 == TCP_ROW_IN_ONLY, "IN_ONLY is the row's bit");
+	return (unsigned)dir | ((flags & CONN_F_IN_ONLY) >> 2);
+}
 
 /*
  * One cache line: everything the established path reads is here, and a mode's per-conn

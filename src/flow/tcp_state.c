@@ -14,12 +14,14 @@
 #define sSA TCP_S_SYNACK
 
 /*
- * [direction][event: syn fin ack rst][current state]. IN is what the client sends, OUT
- * what the backend sends. The values are those of Linux IPVS today (a bare ACK to no conn
- * closes it, as IPVS has done since 2.6.x dropped the old ES there); the layout is ours.
- * Columns: sNO sES sSS sSR sFW sTW sCL sCW sLA sLI sSA.
+ * [row][event: syn fin ack rst][current state]. IN is what the client sends, OUT what the
+ * backend sends, IN_ONLY what the client sends to a conn whose backend answers it directly
+ * (DR, TUN: the node never sees the other half, so a client's FIN means FIN_WAIT, not
+ * CLOSE_WAIT, and its RST closes even a SYNACK conn). The values are those of Linux IPVS
+ * today (a bare ACK to no conn closes it, as IPVS has done since 2.6.x dropped the old ES
+ * there); the layout is ours. Columns: sNO sES sSS sSR sFW sTW sCL sCW sLA sLI sSA.
  */
-const uint8_t tcp_state_table[2][4][TCP_S_MAX] = {
+const uint8_t tcp_state_table[TCP_ROWS][4][TCP_S_MAX] = {
 	[CONN_DIR_IN] = {
 		/* syn */ { sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR },
 		/* fin */ { sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW },
@@ -31,6 +33,12 @@ const uint8_t tcp_state_table[2][4][TCP_S_MAX] = {
 		/* fin */ { sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW },
 		/* ack */ { sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES },
 		/* rst */ { sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL },
+	},
+	[TCP_ROW_IN_ONLY] = {
+		/* syn */ { sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR },
+		/* fin */ { sCL, sFW, sSS, sTW, sFW, sTW, sCL, sCW, sLA, sLI, sTW },
+		/* ack */ { sCL, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES },
+		/* rst */ { sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL },
 	},
 };
 

@@ -31,15 +31,22 @@ enum tcp_state {
 
 enum conn_dir { CONN_DIR_IN = 0, CONN_DIR_OUT = 1 }; /* IN: client -> backend */
 
-extern const uint8_t tcp_state_table[2][4][TCP_S_MAX];
+/*
+ * The rows of the table: a direction (enum conn_dir), or the client's packets of a conn
+ * the node sees one way only (IPVS's INPUT_ONLY, for DR and TUN).
+ */
+#define TCP_ROW_IN_ONLY 2
+#define TCP_ROWS 3
+
+extern const uint8_t tcp_state_table[TCP_ROWS][4][TCP_S_MAX];
 
 /**
- * The next state for a packet with `flags` going in direction `dir`.
+ * The next state for a packet with `flags` in row `row` (its direction, or TCP_ROW_IN_ONLY).
  * RST wins over SYN, SYN over FIN, FIN over ACK, as in IPVS; a packet with none of them
  * leaves the state as it is. Any thread.
  */
 static inline uint8_t
-tcp_state_next(uint8_t cur, enum conn_dir dir, uint8_t flags)
+tcp_state_next(uint8_t cur, unsigned row, uint8_t flags)
 {
 	unsigned ev;
 
@@ -53,7 +60,7 @@ tcp_state_next(uint8_t cur, enum conn_dir dir, uint8_t flags)
 		ev = 2;
 	else
 		return cur;
-	return tcp_state_table[dir][ev][cur];
+	return tcp_state_table[row][ev][cur];
 }
 
 /** "ESTABLISHED", "SYN_RECV", ..., "UDP"; as ipvsadm -Lnc prints them. */

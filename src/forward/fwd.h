@@ -72,6 +72,13 @@ struct fwd_ops {
 	int (*icmp_xmit6[2])(struct stage *w, struct conn *c, struct rte_mbuf *m,
 			     struct pkt6_meta *p, const struct fwd_icmp *q);
 	/*
+	 * The backend answers the client itself (DR, TUN): the node sees the client's side
+	 * only, so the conn has no OUT key, needs no route back to the client, and keeps the
+	 * TCP states of IPVS's INPUT_ONLY (CONN_F_IN_ONLY); the client's IP header is
+	 * forwarded as it came (no TTL to run out: the backend is its next hop at L3).
+	 */
+	bool one_way;
+	/*
 	 * Bytes the mode may add in front of a packet (TUN: an outer IPv4 header, GUE its UDP
 	 * and GUE headers): the mbuf pools keep at least this much headroom (packet/grow.h).
 	 */
@@ -132,6 +139,7 @@ fwd_quote_set16(uint8_t *field, const uint8_t v[16], uint8_t *sum)
 }
 
 extern const struct fwd_ops fwd_fullnat_ops;
+extern const struct fwd_ops fwd_dr_ops;
 
 /* The modes by enum sl_mode; NULL for one not built in. */
 extern const struct fwd_ops *const fwd_modes[SL_MODE_MAX];

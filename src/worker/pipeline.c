@@ -75,26 +75,36 @@ conn_schedule(struct stage *w, const struct snap_service *svc, const struct pkt_
 }
 
 /*
- * Whether the first packet of a new conn to backend `be` can leave now: its TTL, the route
- * back to the client (the reply's way, looked up once: routes are fixed while sluiced runs)
- * and the backend's next hop. A conn is only made for a packet that can be sent, so what
- * cannot be forwarded never holds a conn slot or a LIP port. 0 or a drop reason.
+ * Whether the first packet of a new conn to backend `be` in mode fwd can leave now: its
+ * TTL, the route back to the client (the reply's way, looked up once: routes are fixed
+ * while sluiced runs) and the backend's next hop. A one-way mode (DR, TUN) forwards the
+ * client's header as it came and sends nothing back: the backend's next hop alone. A conn
+ * is only made for a packet that can be sent, so what cannot be forwarded never holds a
+ * conn slot or a LIP port. 0 or a drop reason.
  */
 static inline unsigned
-conn_can_send(struct stage *w, const struct snap_backend *be, struct rte_mbuf *m,
-	      const struct pkt_meta *p, uint8_t *c_port, uint32_t *c_nh)
+conn_can_send(struct stage *w, const struct fwd_ops *fwd, const struct snap_backend *be,
+	      struct rte_mbuf *m, const struct pkt_meta *p, uint8_t *c_port, uint32_t *c_nh)
 {
 	const struct dp *dp = w->dp;
 	struct rte_ether_addr mac;
 
-	if (unlikely(pkt_ip(m)->time_to_live <= 1))
-		return DROP_ttl_exceeded;
-	if (unlikely(be->out_port == SNAP_NO_PORT ||
-		     route_lookup(dp->routes, p->key.saddr, c_port, c_nh) < 0))
+	if (!fwd->one_way) {
+		if (unlikely(pkt_ip(m)->time_to_live <= 1))
+			return DROP_ttl_exceeded;
+		if (unlikely(route_lookup(dp->routes, p->key.saddr, c_port, c_nh) < 0))
+			return DROP_no_route;
+	}
+	if (unlikely(be->out_port == SNAP_NO_PORT))
 		return DROP_no_route;
 	if (unlikely(neigh_lookup(dp->neigh, be->nh.w[3], &mac) < 0)) {
 		egress_neigh_event(w, NEIGH_EV_MISS, be->nh.w[3], be->out_port, NULL);
 		return DROP_neigh_unresolved;
+	}
+	if (fwd->one_way) {
+		*c_port = p->in_port; /* where the conn's client came from, for the views */
+		*c_nh = 0;
+		return 0;
 	}
 	/*
 	 * The reply needs the client's next hop: have it resolved before the answer comes, and
@@ -134,7 +144,8 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		return NULL;
 	}
 	be = &svc->backends[i];
-	r = conn_can_send(w, be, m, p, &c_port, &c_nh);
+	fwd = fwd_modes[svc->mode]; /* checked when the snapshot was built */
+	r = conn_can_send(w, fwd, be, m, p, &c_port, &c_nh);
 	if (unlikely(r)) {
 		pipeline_drop(w, m, p, r);
 		return NULL;
@@ -152,7 +163,6 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->dport = be->port;
 	c->proto = p->key.proto;
 	c->mode = svc->mode;
-	fwd = fwd_of(c);
 	r = fwd->conn_init(w, c);
 	if (unlikely(r)) {
 		conn_abandon(w->ct, c);

@@ -106,22 +106,31 @@ conn6_schedule(struct stage *w, const struct snap_service *svc, const struct pkt
 
 /* Whether the first packet of a new IPv6 conn can leave now, as conn_can_send(). */
 static inline unsigned
-conn6_can_send(struct stage *w, const struct snap_backend *be, struct rte_mbuf *m,
-	       const struct pkt6_meta *p, uint8_t *c_port, union addr46 *c_nh)
+conn6_can_send(struct stage *w, const struct fwd_ops *fwd, const struct snap_backend *be,
+	       struct rte_mbuf *m, const struct pkt6_meta *p, uint8_t *c_port,
+	       union addr46 *c_nh)
 {
 	const struct dp *dp = w->dp;
 	struct rte_ether_addr mac;
 	union addr46 src;
 
-	if (unlikely(pkt_ip6(m)->hop_limits <= 1))
-		return DROP_ttl_exceeded;
-	memcpy(src.b, p->key.saddr, 16);
-	if (unlikely(be->out_port == SNAP_NO_PORT ||
-		     route6_lookup(dp->routes6, &src, c_port, c_nh) < 0))
+	if (!fwd->one_way) {
+		if (unlikely(pkt_ip6(m)->hop_limits <= 1))
+			return DROP_ttl_exceeded;
+		memcpy(src.b, p->key.saddr, 16);
+		if (unlikely(route6_lookup(dp->routes6, &src, c_port, c_nh) < 0))
+			return DROP_no_route;
+	}
+	if (unlikely(be->out_port == SNAP_NO_PORT))
 		return DROP_no_route;
 	if (unlikely(neigh_lookup6(dp->neigh6, be->nh.b, &mac) < 0)) {
 		egress_neigh_event46(w, NEIGH_EV_MISS, &be->nh, be->out_port, NULL);
 		return DROP_neigh_unresolved;
+	}
+	if (fwd->one_way) {
+		*c_port = p->in_port;
+		memset(c_nh, 0, sizeof(*c_nh));
+		return 0;
 	}
 	if (unlikely(neigh_lookup6(dp->neigh6, c_nh->b, &mac) < 0)) {
 		egress_neigh_event46(w, NEIGH_EV_MISS, c_nh, *c_port, NULL);
@@ -159,7 +168,8 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		return NULL;
 	}
 	be = &svc->backends[i];
-	r = conn6_can_send(w, be, m, p, &c_port, &c_nh);
+	fwd = fwd_modes[svc->mode]; /* checked when the snapshot was built */
+	r = conn6_can_send(w, fwd, be, m, p, &c_port, &c_nh);
 	if (unlikely(r)) {
 		pipeline6_drop(w, m, p, r);
 		return NULL;
@@ -180,7 +190,6 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->dport = be->port;
 	c->proto = p->key.proto;
 	c->mode = svc->mode;
-	fwd = fwd_of(c);
 	r = fwd->conn_init6 ? fwd->conn_init6(w, c) : DROP_unsupported_l3;
 	if (unlikely(r)) {
 		conn_abandon(w->ct6, c);

@@ -6,6 +6,7 @@
 #include <rte_tcp.h>
 
 #include "flow/conn.h"
+#include "forward/fwd.h"
 #include "net/dp.h"
 #include "packet/pkt6.h"
 #include "sched/sched.h"
@@ -61,7 +62,7 @@ conn_touch(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_dir
 	const struct dp *dp = w->dp;
 
 	if (c->proto == PROTO_TCP) {
-		uint8_t next = tcp_state_next(c->state, dir, tcp_flags);
+		uint8_t next = tcp_state_next(c->state, conn_tcp_row(c->flags, dir), tcp_flags);
 
 		if (unlikely(next != c->state)) {
 			if (conn_gauge(next) != conn_gauge(c->state))
@@ -110,8 +111,11 @@ static inline void
 conn_settle(struct stage *w, struct conn *c, const struct snap_service *svc,
 	    const struct snap_backend *be, uint8_t c_port, uint8_t tcp_flags)
 {
-	c->state = c->proto == PROTO_TCP ? tcp_state_next(TCP_S_NONE, CONN_DIR_IN, tcp_flags)
-					 : CONN_S_UDP;
+	if (fwd_of(c)->one_way)
+		c->flags |= CONN_F_IN_ONLY;
+	c->state = c->proto == PROTO_TCP
+			   ? tcp_state_next(TCP_S_NONE, conn_tcp_row(c->flags, CONN_DIR_IN), tcp_flags)
+			   : CONN_S_UDP;
 	c->c_port = c_port;
 	c->out_port = be->out_port;
 	c->svc_slot = svc->slot;

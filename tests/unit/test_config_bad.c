@@ -143,13 +143,40 @@ static const struct bad_case bad_cases[] = {
 	{ "unsupported_mode",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
-		 "    mode: dr\n",
-	  8, "services[0].mode", "mode 'dr' is not implemented yet (supported: fullnat)" },
+		 "    mode: tun\n",
+	  8, "services[0].mode", "mode 'tun' is not implemented yet (supported: fullnat, dr)" },
+	{ "dr_backend_port_not_vip_port",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: dr\n"
+		 "    backends:\n"
+		 "      - address: 10.0.1.11:80\n"
+		 "      - address: 10.0.1.12:8080\n",
+	  11, "services[0].backends[1].address",
+	  "10.0.1.12:8080: in mode dr the backend port must be the VIP port (80): the packet "
+	  "reaches the backend with the client's header, addresses and ports as they came" },
+	{ "dr_backend_not_on_link",
+	  PORTS5_NOLIP "services:\n"
+		 "  - vip: 10.0.0.10:53/udp\n"
+		 "    mode: dr\n"
+		 "    backends: [{address: 10.0.9.11:53}]\n",
+	  9, "services[0].backends[0].address",
+	  "10.0.9.11 is on no port's subnet: in mode dr a backend is reached by its MAC, so it "
+	  "must be on a LAN of the node (use mode tun or fullnat for a routed backend)" },
+	{ "dr6_backend_port_not_vip_port",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8::10]:443/tcp'\n"
+		 "    mode: dr\n"
+		 "    backends: [{address: '[2001:db8:1::11]:8443'}]\n",
+	  9, "services[0].backends[0].address",
+	  "[2001:db8:1::11]:8443: in mode dr the backend port must be the VIP port (443): the "
+	  "packet reaches the backend with the client's header, addresses and ports as they "
+	  "came" },
 	{ "unknown_mode",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
 		 "    mode: fullnatt\n",
-	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat)" },
+	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat, dr)" },
 	{ "maglev_size_not_prime",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"

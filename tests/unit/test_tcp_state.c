@@ -228,7 +228,7 @@ test_ipvs_table(void **state)
 	       sSR = TCP_S_SYN_RECV, sFW = TCP_S_FIN_WAIT, sTW = TCP_S_TIME_WAIT,
 	       sCL = TCP_S_CLOSE, sCW = TCP_S_CLOSE_WAIT, sLA = TCP_S_LAST_ACK,
 	       sLI = TCP_S_LISTEN, sSA = TCP_S_SYNACK };
-	static const uint8_t ipvs[2][4][TCP_S_MAX] = {
+	static const uint8_t ipvs[TCP_ROWS][4][TCP_S_MAX] = {
 		{ /* INPUT:  sNO  sES  sSS  sSR  sFW  sTW  sCL  sCW  sLA  sLI  sSA */
 		  /* syn */ { sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR },
 		  /* fin */ { sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW },
@@ -239,27 +239,32 @@ test_ipvs_table(void **state)
 		  /* fin */ { sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW },
 		  /* ack */ { sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES },
 		  /* rst */ { sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL } },
+		{ /* INPUT-ONLY (DR, TUN) */
+		  /* syn */ { sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR },
+		  /* fin */ { sCL, sFW, sSS, sTW, sFW, sTW, sCL, sCW, sLA, sLI, sTW },
+		  /* ack */ { sCL, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES },
+		  /* rst */ { sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sCL } },
 	};
+	static const char *const rows[TCP_ROWS] = { "in", "out", "in-only" };
 	static const uint8_t ev_flags[4] = { SYN, FIN, ACK, RST };
 	static const char *const ev_names[4] = { "syn", "fin", "ack", "rst" };
 	unsigned d, e, s;
 
 	(void)state;
-	for (d = 0; d < 2; d++)
+	for (d = 0; d < TCP_ROWS; d++)
 		for (e = 0; e < 4; e++)
 			for (s = 0; s < TCP_S_MAX; s++) {
-				uint8_t got = tcp_state_next((uint8_t)s, (enum conn_dir)d,
-							     ev_flags[e]);
+				uint8_t got = tcp_state_next((uint8_t)s, d, ev_flags[e]);
 
 				if (got != ipvs[d][e][s])
 					fail_msg("%s %s from %s: got %s, IPVS %s",
-						 d ? "out" : "in", ev_names[e],
+						 rows[d], ev_names[e],
 						 conn_state_name((uint8_t)s),
 						 conn_state_name(got),
 						 conn_state_name(ipvs[d][e][s]));
 			}
 	/* Every cell names a real state. */
-	for (d = 0; d < 2; d++)
+	for (d = 0; d < TCP_ROWS; d++)
 		for (e = 0; e < 4; e++)
 			for (s = 0; s < TCP_S_MAX; s++)
 				assert_true(tcp_state_table[d][e][s] < TCP_S_MAX);
