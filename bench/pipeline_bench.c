@@ -9,7 +9,9 @@
  *   est-out    established flows, backend -> client (the reply path)
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
  * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
- * usage: sluice-bench [conns | v6:conns ...]   (default: 1000 1000000 v6:1000 v6:1000000)
+ * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; DR has no est-out: the
+ * backend answers the client itself).
+ * usage: sluice-bench [[dr:][v6:]conns ...]   (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -131,9 +133,10 @@ static const char *const node4 =
 	"                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
 	"services:\n"
 	"  - vip: 10.0.0.10:80/tcp\n"
+	"    mode: %s\n"
 	"    scheduler: wrr\n"
-	"    backends: [{address: 10.0.2.11:8080, weight: 1},"
-	" {address: 10.0.2.12:8080, weight: 2}]\n";
+	"    backends: [{address: 10.0.2.11:%u, weight: 1},"
+	" {address: 10.0.2.12:%u, weight: 2}]\n";
 
 /* The same node in IPv6 (its ports keep their IPv4 addresses: the IPv4 table is there). */
 static const char *const node6 =
@@ -152,13 +155,17 @@ static const char *const node6 =
 	"                    '2001:db8:2::112', '2001:db8:2::113']\n"
 	"services:\n"
 	"  - vip: '[2001:db8:100::10]:80/tcp'\n"
+	"    mode: %s\n"
 	"    scheduler: wrr\n"
-	"    backends: [{address: '[2001:db8:2::11]:8080', weight: 1},"
-	" {address: '[2001:db8:2::12]:8080', weight: 2}]\n";
+	"    backends: [{address: '[2001:db8:2::11]:%u', weight: 1},"
+	" {address: '[2001:db8:2::12]:%u', weight: 2}]\n";
 
+/* mode: "fullnat" or "dr" (whose backends listen on the VIP port). */
 static struct dp *
-node(uint32_t conns, struct cfg *c, int v6)
+node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 {
+	unsigned bport = strcmp(mode, "fullnat") == 0 ? 8080 : 80;
+
 	char text[2048];
 	struct cfg_error err;
 	struct dp_spec spec;
@@ -166,7 +173,7 @@ node(uint32_t conns, struct cfg *c, int v6)
 	struct dp *dp;
 	unsigned i;
 
-	snprintf(text, sizeof(text), v6 ? node6 : node4, conns);
+	snprintf(text, sizeof(text), v6 ? node6 : node4, conns, mode, bport, bport);
 	if (cfg_load_string(text, "bench", c, &err) < 0) {
 		fprintf(stderr, "bench: config: %s\n", err.msg);
 		exit(1);
@@ -204,7 +211,7 @@ report(const char *name, uint64_t conns, uint64_t pkts, uint64_t cycles)
 {
 	double ns = (double)cycles * 1e9 / (double)rte_get_tsc_hz() / (double)pkts;
 
-	printf("%-9s %10" PRIu64 " %11" PRIu64 " %9.1f %8.2f\n", name, conns, pkts, ns,
+	printf("%-11s %10" PRIu64 " %11" PRIu64 " %9.1f %8.2f\n", name, conns, pkts, ns,
 	       1e3 / ns);
 	fflush(stdout);
 }
@@ -242,17 +249,19 @@ flow_key(uint64_t i, int v6, const union addr46 *vip, union any_key *k)
 }
 
 static void
-run(uint64_t conns, int v6)
+run(uint64_t conns, int v6, const char *mode)
 {
 	struct cfg c;
-	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6);
+	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, mode);
+	int one_way = strcmp(mode, "dr") == 0;
+	const char *pfx = strcmp(mode, "fullnat") == 0 ? "" : one_way ? "dr-" : mode;
 	struct worker *w = dp->workers[0];
 	struct conn_table *ct = v6 ? w->s.ct6 : w->s.ct;
 	struct rte_mbuf *pkts[BURST];
 	struct reply *rep = malloc(sizeof(*rep) * conns);
 	union addr46 vip = c.services[0].vip;
 	const char *sfx = v6 ? "6" : "";
-	char name[16];
+	char name[24];
 	uint64_t i, t, cycles = 0;
 	unsigned k;
 
@@ -273,7 +282,7 @@ run(uint64_t conns, int v6)
 		cycles += rte_rdtsc_precise() - t;
 		out_free(w);
 	}
-	snprintf(name, sizeof(name), "new%s", sfx);
+	snprintf(name, sizeof(name), "%snew%s", pfx, sfx);
 	report(name, conns, conns, cycles);
 	if (conn_count(ct) != conns) {
 		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted (drops?)\n",
@@ -311,12 +320,12 @@ run(uint64_t conns, int v6)
 		cycles += rte_rdtsc_precise() - t;
 		out_free(w);
 	}
-	snprintf(name, sizeof(name), "est-in%s", sfx);
+	snprintf(name, sizeof(name), "%sest-in%s", pfx, sfx);
 	report(name, conns, PKTS_EST, cycles);
 
 	/* est-out: random established flows, backend -> client. */
 	cycles = 0;
-	for (i = 0; i < PKTS_EST; i += BURST) {
+	for (i = 0; i < PKTS_EST && !one_way; i += BURST) {
 		if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
 			exit(1);
 		for (k = 0; k < BURST; k++) {
@@ -330,8 +339,9 @@ run(uint64_t conns, int v6)
 		cycles += rte_rdtsc_precise() - t;
 		out_free(w);
 	}
-	snprintf(name, sizeof(name), "est-out%s", sfx);
-	report(name, conns, PKTS_EST, cycles);
+	snprintf(name, sizeof(name), "%sest-out%s", pfx, sfx);
+	if (!one_way)
+		report(name, conns, PKTS_EST, cycles);
 
 	/* lookup: the bulk conn lookup alone, for the breakdown. */
 	{
@@ -352,7 +362,7 @@ run(uint64_t conns, int v6)
 			if (hits != UINT32_MAX)
 				exit(2);
 		}
-		snprintf(name, sizeof(name), "lookup%s", sfx);
+		snprintf(name, sizeof(name), "%slookup%s", pfx, sfx);
 		report(name, conns, PKTS_EST, cycles);
 	}
 	if (w->s.st.drops[0] || w->s.st.conns_created != conns) {
@@ -387,21 +397,25 @@ main(int argc, char **argv)
 	mp = rte_pktmbuf_pool_create("bench", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (mp == NULL)
 		return 1;
-	printf("# sluice pipeline benchmark: 1 worker, FULLNAT, 64-byte TCP frames (IPv6: 74),"
+	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR), 64-byte TCP frames (IPv6: 74),"
 	       " bursts of %u\n"
 	       "# memory: %s; TSC %.2f GHz\n",
 	       BURST, eal_argc == 7 ? "hugepages" : "no hugepages", rte_get_tsc_hz() / 1e9);
-	printf("%-9s %10s %11s %9s %8s\n", "test", "conns", "packets", "ns/pkt", "Mpps");
+	printf("%-11s %10s %11s %9s %8s\n", "test", "conns", "packets", "ns/pkt", "Mpps");
 	if (argc == 1) {
-		run(1000, 0);
-		run(1000000, 0);
-		run(1000, 1);
-		run(1000000, 1);
+		run(1000, 0, "fullnat");
+		run(1000000, 0, "fullnat");
+		run(1000, 1, "fullnat");
+		run(1000000, 1, "fullnat");
 	}
 	for (i = 1; i < argc; i++) {
-		int v6 = strncmp(argv[i], "v6:", 3) == 0;
+		const char *a = argv[i], *mode = "fullnat";
+		int v6;
 
-		run(strtoull(argv[i] + (v6 ? 3 : 0), NULL, 10), v6);
+		if (strncmp(a, "dr:", 3) == 0)
+			mode = "dr", a += 3;
+		v6 = strncmp(a, "v6:", 3) == 0;
+		run(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6, mode);
 	}
 	rte_eal_cleanup();
 	return 0;

@@ -461,6 +461,16 @@ health_metrics(FILE *f)
 					st.state == HEALTH_UP);
 		}
 	}
+	/* The mode and scheduler as labels of a constant, node_exporter's *_info style: a
+	 * query joins them onto any service metric (`* on(service) group_left(mode)`). */
+	metric_head(f, "service_info", "gauge", "1 per service; its forwarding mode and scheduler.");
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
+
+		fprintf(f, "sluice_service_info{service=\"%s\",mode=\"%s\",scheduler=\"%s\"} 1\n",
+			addr_fmt_service46(key, &s->vip, s->port, s->proto), cfg_mode_name(s->mode),
+			cfg_sched_name(s->sched));
+	}
 	metric_head(f, "service_announced", "gauge", "1 while the service's VIP is announced.");
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		const struct cfg_service *s = &g_ctl.svcs[i].cfg;
