@@ -49,28 +49,28 @@ dr_in6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p)
  * changes and the backend's kernel learns its path MTU. Nothing comes from the backend's
  * side: it answers the client straight.
  */
-static int
-dr_icmp_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
-	   const struct fwd_icmp *q)
+static inline int
+dr_relayed(struct stage *w, int r)
 {
-	int r = dr_in(w, c, m, p);
-
-	(void)q;
 	if (r == 0)
 		w->st.icmp_relayed++;
 	return r;
 }
 
 static int
+dr_icmp_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
+	   const struct fwd_icmp *q)
+{
+	(void)q;
+	return dr_relayed(w, dr_in(w, c, m, p));
+}
+
+static int
 dr_icmp_in6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p,
 	    const struct fwd_icmp *q)
 {
-	int r = dr_in6(w, c, m, p);
-
 	(void)q;
-	if (r == 0)
-		w->st.icmp_relayed++;
-	return r;
+	return dr_relayed(w, dr_in6(w, c, m, p));
 }
 
 /* Nothing to take: the conn is keyed by the client's tuple alone. */

@@ -6,7 +6,8 @@ link of their own (scripts/lab's bypass: the client's second leg on the backends
 their answers never cross the node: the node's backend port receives next to nothing while a
 download runs, and the bypass carries the data. Two workers; rr spreads requests over both
 backends; a weight change and a new backend during a download keep the download whole; the
-health checks, to each backend's own address, take a backend whose nginx stops out."""
+health checks, to each backend's own address, take a backend whose nginx stops out. The same
+over IPv6 (the VIP a /128 on the backends' lo, the backends found by neighbour discovery)."""
 
 import hashlib
 import json
@@ -14,7 +15,7 @@ import subprocess
 import time
 from collections import Counter
 
-from conftest import SLUICECTL, VIP, lab, wait_http
+from conftest import SLUICECTL, VIP, dual_stack, lab, wait_http
 
 PORT = 8080  # DR forwards the client's header as it came: the VIP port is the backends'
 URL = f"http://{VIP}:{PORT}"
@@ -110,3 +111,46 @@ def test_dr_answers_bypass_the_node(make_lab, sluiced, tmp_path):
     assert b3[0]["state"] == "down", b3
     seen = names(lb, 6)
     assert len(seen) == 1 and drained not in seen, seen
+
+
+VIP6 = "2001:db8:100::10"
+SVC6 = f"[{VIP6}]:{PORT}/tcp"
+
+
+def test_dr6_answers_bypass_the_node(make_lab, sluiced, tmp_path):
+    """The same over IPv6: the backends found by neighbour discovery, the VIP a /128 on
+    their lo, their answers over the bypass."""
+    lb = make_lab(backends=2, big_mb=8, rate="0")
+    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
+    lb.run("cl", ["ip", "-6", "addr", "add", f"{lab.CLIENT_ADDR6}/64", "dev", lb.client_if,
+                  "nodad"])
+    lb.run("cl", ["ip", "-6", "route", "add", "2001:db8:100::/64", "via", "2001:db8:1::1"])
+    for k in (1, 2):
+        lb.run(f"b{k}", ["sysctl", "-qw", f"net.ipv6.conf.{lb.backend_if(k)}.disable_ipv6=0"])
+        lb.run(f"b{k}", ["ip", "-6", "addr", "add", f"2001:db8:2::{10 + k}/64", "dev",
+                         lb.backend_if(k), "nodad"])
+    lb.direct_return([], vips6=[VIP6])
+    conf = lb.sluiced_config(workers=2, services=[{
+        "vip": f"'{SVC6}'", "mode": "dr", "scheduler": "rr",
+        "backends": [(f"'[2001:db8:2::{10 + k}]:{PORT}'", 1) for k in (1, 2)]}])
+    d = sluiced(lb, dual_stack(conf, "2001:db8:2::100"))
+    url = f"http://[{VIP6}]:{PORT}"
+    seen, deadline = Counter(), time.monotonic() + 20
+    while time.monotonic() < deadline and sum(seen.values()) < 10:
+        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "3", f"{url}/"], check=False, timeout=10)
+        if p.returncode == 0:
+            seen[p.stdout.strip()] += 1
+        else:
+            time.sleep(0.3)  # neighbour discovery of the backends
+    assert seen == Counter({"b1": 5, "b2": 5}), seen
+    assert d.service(SVC6)["mode"] == "dr"
+    rx_node0 = node_port(d, "backend")["rx_packets"]
+    rx_bypass0 = iface_rx(lb, "cl", lb.bypass_if)
+    out = tmp_path / "big6"
+    p = lb.run("cl", ["curl", "-sS", "-g", "-m", "60", "-o", out, f"{url}/big"], timeout=70)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == \
+        hashlib.sha256(lb.big_file.read_bytes()).hexdigest(), "the download is damaged"
+    rx_node = node_port(d, "backend")["rx_packets"] - rx_node0
+    rx_bypass = iface_rx(lb, "cl", lb.bypass_if) - rx_bypass0
+    assert rx_bypass > (8 << 20) // 1428, rx_bypass
+    assert rx_node < 300, f"{rx_node} packets from the backends reached the node"
