@@ -30,6 +30,7 @@
 #include "config/config.h"
 #include "control/spec.h"
 #include "flow/conn.h"
+#include "forward/fwd.h"
 #include "net/neigh.h"
 #include "worker/dp_build.h"
 #include "worker/pipeline.h"
@@ -164,8 +165,7 @@ static const char *const node6 =
 static struct dp *
 node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 {
-	unsigned bport = strcmp(mode, "fullnat") == 0 ? 8080 : 80;
-
+	unsigned bport = strcmp(mode, "fullnat") == 0 ? 8080 : 80; /* dr: the VIP port */
 	char text[2048];
 	struct cfg_error err;
 	struct dp_spec spec;
@@ -253,17 +253,21 @@ run(uint64_t conns, int v6, const char *mode)
 {
 	struct cfg c;
 	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, mode);
-	int one_way = strcmp(mode, "dr") == 0;
-	const char *pfx = strcmp(mode, "fullnat") == 0 ? "" : one_way ? "dr-" : mode;
+	/* A one-way mode's backend answers the client itself: no reply path to time. */
+	int one_way = fwd_get(c.services[0].mode)->one_way;
+	char pfx[16] = "";
 	struct worker *w = dp->workers[0];
 	struct conn_table *ct = v6 ? w->s.ct6 : w->s.ct;
 	struct rte_mbuf *pkts[BURST];
 	struct reply *rep = malloc(sizeof(*rep) * conns);
 	union addr46 vip = c.services[0].vip;
 	const char *sfx = v6 ? "6" : "";
-	char name[24];
+	char name[40];
 	uint64_t i, t, cycles = 0;
 	unsigned k;
+
+	if (strcmp(mode, "fullnat") != 0)
+		snprintf(pfx, sizeof(pfx), "%s-", mode); /* dr-new, dr-est-in, ... */
 
 	/* new: every flow's SYN, in order. */
 	for (i = 0; i < conns; i += BURST) {
@@ -323,25 +327,26 @@ run(uint64_t conns, int v6, const char *mode)
 	snprintf(name, sizeof(name), "%sest-in%s", pfx, sfx);
 	report(name, conns, PKTS_EST, cycles);
 
-	/* est-out: random established flows, backend -> client. */
-	cycles = 0;
-	for (i = 0; i < PKTS_EST && !one_way; i += BURST) {
-		if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
-			exit(1);
-		for (k = 0; k < BURST; k++) {
-			const struct reply *r = &rep[xorshift() % conns];
+	/* est-out: random established flows, backend -> client; a one-way mode has none. */
+	if (!one_way) {
+		cycles = 0;
+		for (i = 0; i < PKTS_EST; i += BURST) {
+			if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
+				exit(1);
+			for (k = 0; k < BURST; k++) {
+				const struct reply *r = &rep[xorshift() % conns];
 
-			fill(pkts[k], &r->daddr, &r->laddr, r->dport, r->lport, RTE_TCP_ACK_FLAG, 1,
-			     v6);
+				fill(pkts[k], &r->daddr, &r->laddr, r->dport, r->lport,
+				     RTE_TCP_ACK_FLAG, 1, v6);
+			}
+			t = rte_rdtsc_precise();
+			pipeline_run(w, pkts, BURST);
+			cycles += rte_rdtsc_precise() - t;
+			out_free(w);
 		}
-		t = rte_rdtsc_precise();
-		pipeline_run(w, pkts, BURST);
-		cycles += rte_rdtsc_precise() - t;
-		out_free(w);
-	}
-	snprintf(name, sizeof(name), "%sest-out%s", pfx, sfx);
-	if (!one_way)
+		snprintf(name, sizeof(name), "%sest-out%s", pfx, sfx);
 		report(name, conns, PKTS_EST, cycles);
+	}
 
 	/* lookup: the bulk conn lookup alone, for the breakdown. */
 	{
