@@ -166,6 +166,10 @@ class Sluiced:
     def stats(self):
         return self.ctl("stats")
 
+    def port(self, name):
+        """The stats of the node's port `name` (rx_packets, tx_packets, ...)."""
+        return next(p for p in self.stats()["ports"] if p["name"] == name)
+
     def drops(self, reason):
         return int(self.stats().get("drops", {}).get(reason, 0))
 

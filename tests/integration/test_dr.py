@@ -36,10 +36,6 @@ def iface_rx(lb, role, ifname):
     return j[0]["stats64"]["rx"]["packets"]
 
 
-def node_port(d, name):
-    return next(p for p in d.stats()["ports"] if p["name"] == name)
-
-
 def names(lb, n):
     seen = Counter()
     for _ in range(n):
@@ -68,7 +64,7 @@ def test_dr_answers_bypass_the_node(make_lab, sluiced, tmp_path):
 
     digest = hashlib.sha256(lb.big_file.read_bytes()).hexdigest()
     out = tmp_path / "big"
-    rx_node0 = node_port(d, "backend")["rx_packets"]
+    rx_node0 = d.port("backend")["rx_packets"]
     rx_bypass0 = iface_rx(lb, "cl", lb.bypass_if)
     dl = lb.spawn("cl", ["curl", "-sS", "-m", "60", "-o", out, f"{URL}/big"], "download",
                   log=tmp_path / "download.log")
@@ -88,7 +84,7 @@ def test_dr_answers_bypass_the_node(make_lab, sluiced, tmp_path):
             dl.kill()
     assert dl.returncode == 0, (tmp_path / "download.log").read_text()
     assert hashlib.sha256(out.read_bytes()).hexdigest() == digest, "the download is damaged"
-    rx_node = node_port(d, "backend")["rx_packets"] - rx_node0
+    rx_node = d.port("backend")["rx_packets"] - rx_node0
     rx_bypass = iface_rx(lb, "cl", lb.bypass_if) - rx_bypass0
     # 16 MiB in segments of at most 1448 bytes: at least ~11600 packets came over the bypass;
     # the node's backend port saw only ARP and the health checks' answers.
@@ -144,13 +140,13 @@ def test_dr6_answers_bypass_the_node(make_lab, sluiced, tmp_path):
             time.sleep(0.3)  # neighbour discovery of the backends
     assert seen == Counter({"b1": 5, "b2": 5}), seen
     assert d.service(SVC6)["mode"] == "dr"
-    rx_node0 = node_port(d, "backend")["rx_packets"]
+    rx_node0 = d.port("backend")["rx_packets"]
     rx_bypass0 = iface_rx(lb, "cl", lb.bypass_if)
     out = tmp_path / "big6"
     p = lb.run("cl", ["curl", "-sS", "-g", "-m", "60", "-o", out, f"{url}/big"], timeout=70)
     assert hashlib.sha256(out.read_bytes()).hexdigest() == \
         hashlib.sha256(lb.big_file.read_bytes()).hexdigest(), "the download is damaged"
-    rx_node = node_port(d, "backend")["rx_packets"] - rx_node0
+    rx_node = d.port("backend")["rx_packets"] - rx_node0
     rx_bypass = iface_rx(lb, "cl", lb.bypass_if) - rx_bypass0
     assert rx_bypass > (8 << 20) // 1428, rx_bypass
     assert rx_node < 300, f"{rx_node} packets from the backends reached the node"
