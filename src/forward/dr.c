@@ -49,20 +49,12 @@ dr_in6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p)
  * changes and the backend's kernel learns its path MTU. Nothing comes from the backend's
  * side: it answers the client straight.
  */
-static inline int
-dr_relayed(struct stage *w, int r)
-{
-	if (r == 0)
-		w->st.icmp_relayed++;
-	return r;
-}
-
 static int
 dr_icmp_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
 	   const struct fwd_icmp *q)
 {
 	(void)q;
-	return dr_relayed(w, dr_in(w, c, m, p));
+	return fwd_relayed(w, dr_in(w, c, m, p));
 }
 
 static int
@@ -70,39 +62,26 @@ dr_icmp_in6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_met
 	    const struct fwd_icmp *q)
 {
 	(void)q;
-	return dr_relayed(w, dr_in6(w, c, m, p));
+	return fwd_relayed(w, dr_in6(w, c, m, p));
 }
 
 /* Nothing to take: the conn is keyed by the client's tuple alone. */
 static unsigned
-dr_conn_init(struct stage *w, struct conn *c)
+dr_conn_init(struct stage *w, struct conn *c, const struct snap_service *svc,
+	     const struct snap_backend *be)
 {
-	(void)w, (void)c;
+	(void)w, (void)c, (void)svc, (void)be;
 	return 0;
-}
-
-static bool
-dr_out_key(const struct conn *c, struct conn_key *k)
-{
-	(void)c, (void)k;
-	return false;
-}
-
-static bool
-dr_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k)
-{
-	(void)w, (void)c, (void)k;
-	return false;
 }
 
 const struct fwd_ops fwd_dr_ops = {
 	.name = "dr",
 	.conn_init = dr_conn_init,
-	.out_key = dr_out_key,
+	.out_key = fwd_no_out_key,
 	.xmit = { [CONN_DIR_IN] = dr_in },
 	.icmp_xmit = { [CONN_DIR_IN] = dr_icmp_in },
 	.conn_init6 = dr_conn_init,
-	.out_key6 = dr_out_key6,
+	.out_key6 = fwd_no_out_key6,
 	.xmit6 = { [CONN_DIR_IN] = dr_in6 },
 	.icmp_xmit6 = { [CONN_DIR_IN] = dr_icmp_in6 },
 	.one_way = true,

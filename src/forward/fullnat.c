@@ -53,11 +53,13 @@ fullnat_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta
 
 /* A LIP and port toward the backend: the conn's reply tuple (see forward/laddr.h). */
 static unsigned
-fullnat_conn_init(struct stage *w, struct conn *c)
+fullnat_conn_init(struct stage *w, struct conn *c, const struct snap_service *svc,
+		  const struct snap_backend *be)
 {
 	uint8_t lip;
 	uint16_t lport;
 
+	(void)svc, (void)be;
 	if (unlikely(laddr_alloc(w->lips, w->ct, c->caddr, c->cport, c->daddr, c->dport,
 				 c->proto, w->now, &lip, &lport) < 0))
 		return DROP_no_local_port;
@@ -120,12 +122,14 @@ fullnat_out6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_me
 }
 
 static unsigned
-fullnat_conn_init6(struct stage *w, struct conn *c)
+fullnat_conn_init6(struct stage *w, struct conn *c, const struct snap_service *svc,
+		   const struct snap_backend *be)
 {
 	struct conn6_addrs *a = conn6_addrs(w->ct6, c);
 	uint8_t lip;
 	uint16_t lport;
 
+	(void)svc, (void)be;
 	if (unlikely(laddr_alloc6(w->lips6, w->ct6, a->caddr, c->cport, a->daddr, c->dport,
 				  c->proto, w->now, &lip, &lport) < 0))
 		return DROP_no_local_port;

@@ -6,6 +6,20 @@ const struct fwd_ops *const fwd_modes[SL_MODE_MAX] = {
 	[SL_MODE_DR] = &fwd_dr_ops,
 };
 
+bool
+fwd_no_out_key(const struct conn *c, struct conn_key *k)
+{
+	(void)c, (void)k;
+	return false;
+}
+
+bool
+fwd_no_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k)
+{
+	(void)w, (void)c, (void)k;
+	return false;
+}
+
 const struct fwd_ops *
 fwd_get(uint8_t mode)
 {

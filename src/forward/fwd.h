@@ -38,11 +38,13 @@ struct fwd_icmp {
 struct fwd_ops {
 	const char *name;
 	/**
-	 * Complete a new conn c (both sides' tuples from the packet and the backend are in)
-	 * with what the mode needs before it is inserted: FULLNAT takes a LIP port. 0 or a
+	 * Complete a new conn c (both sides' tuples from the packet and the backend are in,
+	 * and its next hops) with what the mode needs before it is inserted, from its service
+	 * svc and backend be: FULLNAT takes a LIP port. 0 or a
 	 * drop reason; on failure nothing is held. Worker.
 	 */
-	unsigned (*conn_init)(struct stage *w, struct conn *c);
+	unsigned (*conn_init)(struct stage *w, struct conn *c, const struct snap_service *svc,
+			      const struct snap_backend *be);
 	/**
 	 * The key the backend side's packets carry, into k (it is always conn_key_out(c):
 	 * conn_init set laddr and lport to what the replies are addressed to: FULLNAT its LIP
@@ -66,7 +68,8 @@ struct fwd_ops {
 	 * same as above for a conn of the worker's IPv6 table (CONN_F_V6), whose addresses are
 	 * in conn6_addrs(w->ct6, c); release serves both families.
 	 */
-	unsigned (*conn_init6)(struct stage *w, struct conn *c);
+	unsigned (*conn_init6)(struct stage *w, struct conn *c, const struct snap_service *svc,
+			       const struct snap_backend *be);
 	bool (*out_key6)(const struct stage *w, const struct conn *c, struct conn_key6 *k);
 	int (*xmit6[2])(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p);
 	int (*icmp_xmit6[2])(struct stage *w, struct conn *c, struct rte_mbuf *m,
@@ -140,6 +143,19 @@ fwd_quote_set16(uint8_t *field, const uint8_t v[16], uint8_t *sum)
 
 extern const struct fwd_ops fwd_fullnat_ops;
 extern const struct fwd_ops fwd_dr_ops;
+
+/** out_key and out_key6 of the one-way modes (DR, TUN): replies never come through. */
+bool fwd_no_out_key(const struct conn *c, struct conn_key *k);
+bool fwd_no_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k);
+
+/** Count an ICMP error a one-way mode relayed to the backend (r: its xmit's result). */
+static inline int
+fwd_relayed(struct stage *w, int r)
+{
+	if (r == 0)
+		w->st.icmp_relayed++;
+	return r;
+}
 
 /* The modes by enum sl_mode; NULL for one not built in. */
 extern const struct fwd_ops *const fwd_modes[SL_MODE_MAX];

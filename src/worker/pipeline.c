@@ -163,15 +163,15 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->dport = be->port;
 	c->proto = p->key.proto;
 	c->mode = svc->mode;
-	r = fwd->conn_init(w, c);
+	c->c_nh = c_nh;
+	c->out_nh = be->nh.w[3];
+	r = fwd->conn_init(w, c, svc, be);
 	if (unlikely(r)) {
 		conn_abandon(w->ct, c);
 		stage_drop(w, m, r);
 		return NULL;
 	}
 	conn_settle(w, c, svc, be, c_port, p->tcp_flags);
-	c->c_nh = c_nh;
-	c->out_nh = be->nh.w[3];
 	if (unlikely(conn_insert(w->ct, c, fwd->out_key(c, &kout) ? &kout : NULL, w->now) < 0)) {
 		stage_drop(w, m, DROP_conn_table_full);
 		return NULL;

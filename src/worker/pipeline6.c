@@ -190,7 +190,7 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 	c->dport = be->port;
 	c->proto = p->key.proto;
 	c->mode = svc->mode;
-	r = fwd->conn_init6 ? fwd->conn_init6(w, c) : DROP_unsupported_l3;
+	r = fwd->conn_init6 ? fwd->conn_init6(w, c, svc, be) : DROP_unsupported_l3;
 	if (unlikely(r)) {
 		conn_abandon(w->ct6, c);
 		stage_drop(w, m, r);
