@@ -13,6 +13,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
@@ -359,8 +360,13 @@ main(int argc, char **argv)
 	}
 	twins_up = 1;
 	for (i = 0; i < dp->n_ports; i++) {
+		uint16_t mtu;
+
 		dp->ports[i].twin_id = twins[i];
 		dp->ports[i].has_twin = 1;
+		/* What the modes that add headers (tun) measure a packet against. */
+		if (rte_eth_dev_get_mtu(ids[i], &mtu) == 0 && mtu >= RTE_ETHER_MIN_MTU)
+			dp->ports[i].mtu = mtu;
 	}
 	if (ctl_init(dp, &cfg, &cerr) < 0) {
 		cfg_error_fmt(&cerr, msg, sizeof(msg));

@@ -73,6 +73,13 @@ addr46_eq(const union addr46 *a, const union addr46 *b)
 		(a->w[3] ^ b->w[3])) == 0;
 }
 
+/** Whether a is all zero (::): no address of either family, an "unset" that no host has. */
+static inline bool
+addr46_is_zero(const union addr46 *a)
+{
+	return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0;
+}
+
 /** The longest prefix length of a's family: 32 or 128. */
 static inline uint8_t
 addr46_max_len(const union addr46 *a)

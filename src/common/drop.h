@@ -48,6 +48,10 @@
 	X(no_local_port)     /* every LIP port of this worker is in use */                \
 	X(no_route)                                                                        \
 	X(neigh_unresolved)  /* next hop MAC not known yet; resolution was asked for */   \
+	X(too_big)           /* over the egress MTU once the mode's headers are on, DF set or \
+				IPv6: fragmentation-needed / packet-too-big sent back */ \
+	X(too_big_no_df)     /* the same without DF: sluice does not fragment */           \
+	X(no_room)           /* no room in the frame for the mode's headers (segmented) */  \
 	X(handoff_full)      /* the owning worker's ring was full */                       \
 	X(peer_limit)        /* unknown conn: over the rate at which peers get such packets */ \
 	X(tx_full)           /* the port's TX queue did not take the packet */

@@ -13,5 +13,8 @@ enum sl_sched { SL_SCHED_RR = 0, SL_SCHED_WRR, SL_SCHED_LC, SL_SCHED_WLC, SL_SCH
 		SL_SCHED_MAGLEV, SL_SCHED_MAX };
 /* What Maglev (and sh) hash: the 5-tuple, or the source address alone. */
 enum sl_hash { SL_HASH_TUPLE = 0, SL_HASH_SOURCE, SL_HASH_MAX };
+/* How mode tun wraps a client's packet: an IP header of the packet's family (IPIP, IPv6 in
+ * IPv6), or UDP to the GUE port and a GUE header (version 0, RFC draft-ietf-intarea-gue). */
+enum sl_tunnel { SL_TUNNEL_IPIP = 0, SL_TUNNEL_GUE, SL_TUNNEL_MAX };
 
 #endif

@@ -123,6 +123,10 @@ struct cfg_service {
 	uint8_t hash;         /* enum sl_hash, for maglev */
 	uint32_t maglev_size; /* Maglev lookup table entries, a prime */
 	uint8_t announce;     /* enum cfg_announce */
+	uint8_t tunnel;       /* mode tun: enum sl_tunnel */
+	uint16_t tunnel_port; /* mode tun, gue: the outer UDP destination port, network order */
+	union addr46 tunnel_source; /* mode tun: the outer source; all zero: the address of
+				     * the port toward the backend */
 	struct cfg_hc hc;     /* every member filled (defaults); type NONE = no checks */
 	unsigned n_backends;
 	struct cfg_backend *backends; /* malloc'd, n_backends long */

@@ -12,6 +12,7 @@
  *   its own).
  * - A backend is another host: never a VIP, a LIP, a port address or loopback.
  * - A backend suits its service's mode: the VIP port in dr and tun, on-link in dr.
+ * - A tun service's tunnel_source is an address of this node: a port's or a LIP.
  *
  * The loader runs them over the whole document (errors with lines); the API runs the same
  * ones over the service or backend it is about to add (cfg_service_check,
@@ -193,6 +194,17 @@ is_lip(const struct cfg *node, const union addr46 *a)
 }
 
 static bool
+is_port_addr(const struct cfg *node, const union addr46 *a)
+{
+	unsigned i;
+
+	for (i = 0; i < node->n_ports; i++)
+		if (cfg_port_has_addr(&node->ports[i], a))
+			return true;
+	return false;
+}
+
+static bool
 has_lip_of_family(const struct cfg *node, bool v4)
 {
 	unsigned i;
@@ -352,6 +364,14 @@ check_service(struct vctx *v, const struct loc *sl, const json_t *so, const stru
 		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "
 				 "backends answer to)%s", addr46_is_v4(&s->vip) ? "" :
 				 ": an IPv6 one for an IPv6 VIP");
+	}
+	if (s->mode == SL_MODE_TUN && !addr46_is_zero(&s->tunnel_source) &&
+	    !is_lip(node, &s->tunnel_source) && !is_port_addr(node, &s->tunnel_source)) {
+		cfgv_loc_member(&l, sl, so, "tunnel_source");
+		return cfgv_verr(v, &l, "%s is no address of this node: tunnel_source names a "
+				 "port's address or a local address (LIP), which the backends' "
+				 "answers about the tunnel come back to",
+				 addr_fmt_ip46(a, &s->tunnel_source));
 	}
 	cfgv_loc_member(&al, sl, so, "backends");
 	for (j = 0; j < s->n_backends; j++) {

@@ -27,7 +27,7 @@
 static const struct name_tab mode_tab[SL_MODE_MAX] = {
 	[SL_MODE_FULLNAT] = { "fullnat", true },
 	[SL_MODE_DR] = { "dr", true },
-	[SL_MODE_TUN] = { "tun", false },
+	[SL_MODE_TUN] = { "tun", true },
 	[SL_MODE_NAT] = { "nat", false },
 };
 
@@ -51,10 +51,20 @@ static const struct name_tab announce_tab[CFG_ANNOUNCE_MAX] = {
 	[CFG_ANNOUNCE_NEVER] = { "never", true },
 };
 
+static const struct name_tab tunnel_tab[SL_TUNNEL_MAX] = {
+	[SL_TUNNEL_IPIP] = { "ipip", true },
+	[SL_TUNNEL_GUE] = { "gue", true },
+};
+
+/* GUE's port when the service names none: the one IPVS and Katran examples use. */
+#define TUNNEL_GUE_PORT_DEFAULT 6080
+
 static const char *const service_keys[] = { "vip", "mode", "scheduler", "persistence",
 					    "persistence_netmask", "maglev", "backends",
-					    "health_check", "announce", NULL };
+					    "health_check", "announce", "tunnel",
+					    "tunnel_source", NULL };
 static const char *const maglev_keys[] = { "table_size", "hash", NULL };
+static const char *const tunnel_keys[] = { "type", "port", NULL };
 static const char *const backend_keys[] = { "address", "weight", "max_conns", "inhibited",
 					    "health_check", NULL };
 
@@ -139,6 +149,82 @@ parse_maglev(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_s
 	j = cfgv_member(o, ol, "hash", &l);
 	if (j != NULL)
 		return cfgv_get_name(v, j, &l, "hash", hash_tab, SL_HASH_MAX, &s->hash);
+	return 0;
+}
+
+/*
+ * tunnel: "ipip" | "gue" | {type: ipip | gue, port: N}. GUE's port defaults to 6080; IPIP
+ * has none to give.
+ */
+static int
+parse_tunnel(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_service *s)
+{
+	const json_t *j;
+	struct loc l;
+	uint64_t u;
+	int rc;
+
+	if (json_is_string(o)) {
+		rc = cfgv_get_name(v, o, ol, "tunnel", tunnel_tab, SL_TUNNEL_MAX, &s->tunnel);
+	} else {
+		rc = cfgv_get_object(v, o, ol, tunnel_keys);
+		if (rc < 0)
+			return rc;
+		j = cfgv_required(v, o, ol, "type", &l);
+		if (j == NULL)
+			return -EINVAL;
+		rc = cfgv_get_name(v, j, &l, "tunnel type", tunnel_tab, SL_TUNNEL_MAX, &s->tunnel);
+	}
+	if (rc < 0)
+		return rc;
+	if (s->tunnel == SL_TUNNEL_GUE)
+		s->tunnel_port = htons(TUNNEL_GUE_PORT_DEFAULT);
+	j = json_is_object(o) ? cfgv_member(o, ol, "port", &l) : NULL;
+	if (j == NULL)
+		return 0;
+	if (s->tunnel != SL_TUNNEL_GUE)
+		return cfgv_verr(v, &l, "an ipip tunnel has no port (port is GUE's UDP port)");
+	rc = cfgv_get_uint(v, j, &l, 1, 65535, &u);
+	if (rc < 0)
+		return rc;
+	s->tunnel_port = htons((uint16_t)u);
+	return 0;
+}
+
+/*
+ * The keys only mode tun reads (tunnel, tunnel_source): refused, naming the key, in any
+ * other mode, where they would silently mean nothing.
+ */
+static int
+parse_tunnel_keys(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_service *s)
+{
+	const json_t *j;
+	struct loc l;
+	int rc;
+
+	j = cfgv_member(o, ol, "tunnel", &l);
+	if (j != NULL) {
+		if (s->mode != SL_MODE_TUN)
+			return cfgv_verr(v, &l, "tunnel is for mode tun (this service is mode %s)",
+					 cfg_mode_name(s->mode));
+		rc = parse_tunnel(v, j, &l, s);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(o, ol, "tunnel_source", &l);
+	if (j == NULL)
+		return 0;
+	if (s->mode != SL_MODE_TUN)
+		return cfgv_verr(v, &l, "tunnel_source is for mode tun (this service is mode %s)",
+				 cfg_mode_name(s->mode));
+	rc = cfgv_get_ip46(v, j, &l, &s->tunnel_source);
+	if (rc < 0)
+		return rc;
+	if (addr46_is_v4(&s->tunnel_source) != addr46_is_v4(&s->vip))
+		return cfgv_verr(v, &l, "an IPv%c tunnel_source for an IPv%c VIP: the outer header "
+				 "is of the client's packet's family",
+				 addr46_is_v4(&s->tunnel_source) ? '4' : '6',
+				 addr46_is_v4(&s->vip) ? '4' : '6');
 	return 0;
 }
 
@@ -246,6 +332,9 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 		if (rc < 0)
 			return rc;
 	}
+	rc = parse_tunnel_keys(v, o, ol, s);
+	if (rc < 0)
+		return rc;
 	j = cfgv_member(o, ol, "scheduler", &l);
 	if (j != NULL) {
 		rc = cfgv_get_name(v, j, &l, "scheduler", sched_tab, SL_SCHED_MAX, &s->sched);
@@ -402,6 +491,14 @@ cfg_service_to_json(const struct cfg_service *s)
 	bad |= cfgv_put(o, "maglev", json_pack("{s:I,s:s}", "table_size", (json_int_t)s->maglev_size,
 					  "hash", cfg_hash_name(s->hash)));
 	bad |= cfgv_put(o, "announce", json_string(cfg_announce_name(s->announce)));
+	if (s->mode == SL_MODE_TUN) {
+		bad |= cfgv_put(o, "tunnel", s->tunnel == SL_TUNNEL_GUE ?
+			json_pack("{s:s,s:i}", "type", "gue", "port", ntohs(s->tunnel_port)) :
+			json_pack("{s:s}", "type", "ipip"));
+		if (!addr46_is_zero(&s->tunnel_source))
+			bad |= cfgv_put(o, "tunnel_source",
+					json_string(addr_fmt_ip46(buf, &s->tunnel_source)));
+	}
 	if (s->hc.type != CFG_HC_NONE || s->hc.set)
 		bad |= cfgv_put(o, "health_check", cfg_hc_to_json(&s->hc, true));
 	for (i = 0; i < s->n_backends && arr != NULL; i++) {

@@ -128,6 +128,12 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 		} else if (route6_lookup(dp->routes6, &cb->addr, &b[i].out_port, &b[i].nh) < 0) {
 			b[i].out_port = SNAP_NO_PORT;
 		}
+		if (!addr46_is_zero(&s->tunnel_source))
+			b[i].src = s->tunnel_source;
+		else if (b[i].out_port != SNAP_NO_PORT)
+			b[i].src = addr46_is_v4(&cb->addr)
+					   ? addr46_from_v4(dp->ports[b[i].out_port].addr)
+					   : dp->ports[b[i].out_port].addr6;
 	}
 	*ss = (struct snap_service){
 		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
@@ -135,6 +141,7 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 		.persist_mask = addr46_is_v4(&s->vip) ? addr_prefix_mask(s->persistence_netmask) : 0,
 		.persist_len6 = addr46_is_v4(&s->vip) ? 0 : s->persistence_netmask,
 		.maglev_size = s->maglev_size, .sched = ss->sched, .n_backends = s->n_backends,
+		.tunnel = s->tunnel, .tunnel_port = s->tunnel_port,
 		.backends = b,
 	};
 	return 0;

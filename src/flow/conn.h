@@ -83,7 +83,15 @@ struct conn {
 	uint16_t svc_slot;     /* counters of the service */
 	uint16_t be_slot;      /* counters of the backend */
 	uint32_t out_nh;       /* next hop toward the backend (the backend or a gateway) */
-	uint32_t c_nh;         /* next hop toward the client (the client or a router), routed */
+	union {
+		uint32_t c_nh; /* next hop toward the client (the client or a router), routed */
+		struct {       /* mode tun, one way (no c_nh): the outer header's variables */
+			uint16_t tun_dport; /* gue: outer UDP destination port (network order);
+					     * 0: ipip */
+			uint16_t tun_hash;  /* the client flow's hash: the GUE source port's and
+					     * the outer IPv6 flow label's entropy */
+		};
+	};
 	uint16_t gen;          /* odd while the slot is free; readers outside the worker check it */
 	uint16_t flags;        /* CONN_F_* */
 	uint32_t wheel_next;   /* the wheel slot's list: conn indexes */

@@ -40,7 +40,7 @@ struct fwd_ops {
 	/**
 	 * Complete a new conn c (both sides' tuples from the packet and the backend are in,
 	 * and its next hops) with what the mode needs before it is inserted, from its service
-	 * svc and backend be: FULLNAT takes a LIP port. 0 or a
+	 * svc and backend be: FULLNAT takes a LIP port, TUN notes its outer header. 0 or a
 	 * drop reason; on failure nothing is held. Worker.
 	 */
 	unsigned (*conn_init)(struct stage *w, struct conn *c, const struct snap_service *svc,
@@ -143,6 +143,7 @@ fwd_quote_set16(uint8_t *field, const uint8_t v[16], uint8_t *sum)
 
 extern const struct fwd_ops fwd_fullnat_ops;
 extern const struct fwd_ops fwd_dr_ops;
+extern const struct fwd_ops fwd_tun_ops;
 
 /** out_key and out_key6 of the one-way modes (DR, TUN): replies never come through. */
 bool fwd_no_out_key(const struct conn *c, struct conn_key *k);

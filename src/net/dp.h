@@ -36,6 +36,7 @@ struct dp_port {
 	uint16_t port_id; /* DPDK port id */
 	uint16_t twin_id; /* DPDK port id of its kernel twin (net/twin.h), when has_twin */
 	uint8_t has_twin;
+	uint16_t mtu;     /* the largest IP packet it sends (the device's MTU; 1500 unless told) */
 	struct rte_ether_addr mac;
 	uint32_t addr;    /* network order */
 	uint32_t mask;    /* network order */

@@ -60,6 +60,38 @@ egress_resolve6(struct stage *w, const uint8_t ip[16], uint8_t port, struct rte_
 	return neigh_hint_get6(w->hints, ip, port, mac, w->now_ms);
 }
 
+/*
+ * The MAC of an error the node sends about m back to m's source, leaving on port toward
+ * next hop ip: the neighbour's (or a hint), else, when it leaves where m came in (in_port),
+ * the MAC m came from: the hop that brought m reaches its source. A one-way mode's client
+ * (DR, TUN) is never resolved, and its too-big answer cannot wait for ARP. 0 or -ENOENT.
+ * Worker.
+ */
+static inline int
+egress_resolve_back(struct stage *w, uint32_t ip, uint8_t port, struct rte_mbuf *m,
+		    uint8_t in_port, struct rte_ether_addr *mac)
+{
+	if (egress_resolve(w, ip, port, mac) == 0)
+		return 0;
+	if (port != in_port)
+		return -ENOENT;
+	rte_ether_addr_copy(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, mac);
+	return 0;
+}
+
+/** egress_resolve_back() for an IPv6 next hop. Worker. */
+static inline int
+egress_resolve_back6(struct stage *w, const uint8_t ip[16], uint8_t port, struct rte_mbuf *m,
+		     uint8_t in_port, struct rte_ether_addr *mac)
+{
+	if (egress_resolve6(w, ip, port, mac) == 0)
+		return 0;
+	if (port != in_port)
+		return -ENOENT;
+	rte_ether_addr_copy(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr, mac);
+	return 0;
+}
+
 /**
  * Hand m, for the node itself, to the kernel through the twin of the port that owns addr.
  * Returns 0, or -1 when that port has no twin (the caller drops m). Worker.

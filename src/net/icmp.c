@@ -80,9 +80,7 @@ icmp_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p, u
 						     (unsigned)sizeof(*ic));
 	len = (unsigned)(sizeof(*eth) + sizeof(*ip) + sizeof(*ic)) + quote;
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(e, (uint16_t)len);
-	if (eth == NULL || neigh_lookup(dp->neigh, nh, &eth->dst_addr) < 0) {
-		if (eth != NULL)
-			egress_neigh_event(w, NEIGH_EV_MISS, nh, port, NULL);
+	if (eth == NULL || egress_resolve_back(w, nh, port, m, p->in_port, &eth->dst_addr) < 0) {
 		rte_pktmbuf_free(e);
 		return;
 	}

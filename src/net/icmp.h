@@ -18,6 +18,9 @@ enum {
 	ICMP4_PARAM_PROBLEM = 12,
 };
 
+/* Destination unreachable's code for "fragmentation needed and DF set" (RFC 1191). */
+#define ICMP4_FRAG_NEEDED 4
+
 /* ICMP errors a worker may send, per second, and in one burst (RFC 1812 4.3.2.8). */
 #define ICMP_ERR_PPS 1000u
 #define ICMP_ERR_BURST 100u

@@ -246,7 +246,7 @@ icmp6_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p,
 	quote = RTE_MIN((unsigned)p->ip_len, ICMP6_ERR_MAX - PKT6_IP_LEN - 8u);
 	len = PKT_IP_OFF + PKT6_IP_LEN + 8u + quote;
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(e, (uint16_t)len);
-	if (eth == NULL || egress_resolve6(w, nh.b, port, &eth->dst_addr) < 0) {
+	if (eth == NULL || egress_resolve_back6(w, nh.b, port, m, p->in_port, &eth->dst_addr) < 0) {
 		rte_pktmbuf_free(e);
 		return;
 	}

@@ -42,6 +42,8 @@ struct sched_ops {
 struct snap_backend {
 	union addr46 addr;  /* of the service's VIP's family */
 	union addr46 nh;    /* next hop toward it, resolved when the snapshot was built */
+	union addr46 src;   /* mode tun: the outer source toward it (tunnel_source, or the
+			     * address of the port it is reached through) */
 	uint16_t port;
 	uint16_t slot;      /* counters and gauge */
 	uint32_t weight;    /* 0: takes no new conns */
@@ -58,6 +60,8 @@ struct snap_service {
 	uint16_t slot;
 	uint8_t hash;          /* enum sl_hash (maglev) */
 	uint8_t persist_len6;  /* IPv6: the prefix length of the client bits that share one */
+	uint8_t tunnel;        /* mode tun: enum sl_tunnel */
+	uint16_t tunnel_port;  /* mode tun, gue: the outer UDP destination port, network order */
 	uint32_t persistence;  /* seconds of affinity, 0 = off */
 	uint32_t persist_mask; /* IPv4, network order: the client bits that share an affinity */
 	uint32_t maglev_size;

@@ -95,6 +95,7 @@ dp_create(const struct dp_spec *spec)
 		snprintf(p->name, sizeof(p->name), "%s", ps->name);
 		p->port_id = ps->port_id;
 		p->mac = ps->mac;
+		p->mtu = RTE_ETHER_MTU; /* sluiced sets the device's once the port is up */
 		p->addr = ps->addr;
 		p->prefix_len = ps->prefix_len;
 		p->has_addr6 = ps->has_addr6;

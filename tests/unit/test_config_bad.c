@@ -143,8 +143,69 @@ static const struct bad_case bad_cases[] = {
 	{ "unsupported_mode",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
-		 "    mode: tun\n",
-	  8, "services[0].mode", "mode 'tun' is not implemented yet (supported: fullnat, dr)" },
+		 "    mode: nat\n",
+	  8, "services[0].mode", "mode 'nat' is not implemented yet (supported: fullnat, dr, tun)" },
+	{ "tunnel_in_another_mode",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: dr\n"
+		 "    tunnel: gue\n",
+	  9, "services[0].tunnel", "tunnel is for mode tun (this service is mode dr)" },
+	{ "tunnel_source_in_another_mode",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    tunnel_source: 10.0.1.1\n",
+	  8, "services[0].tunnel_source",
+	  "tunnel_source is for mode tun (this service is mode fullnat)" },
+	{ "tunnel_unknown_type",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: tun\n"
+		 "    tunnel: {type: gre}\n",
+	  9, "services[0].tunnel.type", "unknown tunnel type 'gre' (supported: ipip, gue)" },
+	{ "tunnel_ipip_port",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: tun\n"
+		 "    tunnel: {type: ipip, port: 6080}\n",
+	  9, "services[0].tunnel.port",
+	  "an ipip tunnel has no port (port is GUE's UDP port)" },
+	{ "tunnel_gue_port_zero",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: tun\n"
+		 "    tunnel: {type: gue, port: 0}\n",
+	  9, "services[0].tunnel.port", "0 is out of range (1..65535)" },
+	{ "tunnel_unknown_key",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: tun\n"
+		 "    tunnel: {type: gue, sport: 1}\n",
+	  9, "services[0].tunnel.sport", "unknown key 'sport' (expected one of: type, port)" },
+	{ "tunnel_source_not_ours",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: tun\n"
+		 "    tunnel_source: 10.0.1.9\n",
+	  9, "services[0].tunnel_source",
+	  "10.0.1.9 is no address of this node: tunnel_source names a port's address or a "
+	  "local address (LIP), which the backends' answers about the tunnel come back to" },
+	{ "tunnel_source_other_family",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8::10]:80/tcp'\n"
+		 "    mode: tun\n"
+		 "    tunnel_source: 10.0.1.1\n",
+	  9, "services[0].tunnel_source",
+	  "an IPv4 tunnel_source for an IPv6 VIP: the outer header is of the client's packet's "
+	  "family" },
+	{ "tun_backend_port_not_vip_port",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: tun\n"
+		 "    backends: [{address: 10.0.9.11:8080}]\n",
+	  9, "services[0].backends[0].address",
+	  "10.0.9.11:8080: in mode tun the backend port must be the VIP port (80): the packet "
+	  "reaches the backend with the client's header, addresses and ports as they came" },
 	{ "dr_backend_port_not_vip_port",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
@@ -176,7 +237,7 @@ static const struct bad_case bad_cases[] = {
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
 		 "    mode: fullnatt\n",
-	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat, dr)" },
+	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat, dr, tun)" },
 	{ "maglev_size_not_prime",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
