@@ -107,15 +107,52 @@ bad:
 	return TC_ACT_OK;
 }
 
+/*
+ * The most of a tunnel packet the program reads: Ethernet, an outer IPv4 header with
+ * options (or IPv6), UDP and GUE, an inner IPv6 header.
+ */
+#define DECAP_PULL (14 + 60 + 8 + 4 + 40)
+
+/*
+ * Make the headers of a possible tunnel packet readable in place. The program reads them
+ * directly, which reaches only the skb's linear part; a packet sent through a packet socket's
+ * TX ring (DPDK's af_packet, a balancer on the same host or bridge) carries all but its
+ * first bytes in page fragments, so its inner header is not there until pulled. Only IPIP,
+ * IPv6-in-IPv6 and UDP packets are pulled: everything else passes untouched, unread.
+ */
+static __always_inline void
+pull_tunnel(struct __sk_buff *skb)
+{
+	__u16 h_proto;
+	__u8 proto = 0;
+	__u32 need;
+
+	if (bpf_skb_load_bytes(skb, 12, &h_proto, 2) != 0)
+		return;
+	if (h_proto == bpf_htons(ETH_P_IP))
+		bpf_skb_load_bytes(skb, 14 + 9, &proto, 1);
+	else if (h_proto == bpf_htons(ETH_P_IPV6))
+		bpf_skb_load_bytes(skb, 14 + 6, &proto, 1);
+	if (proto != IPPROTO_IPIP && proto != IPPROTO_IPV6 && proto != IPPROTO_UDP)
+		return;
+	need = skb->len < DECAP_PULL ? skb->len : DECAP_PULL;
+	if ((long)skb->data + need > (long)skb->data_end)
+		bpf_skb_pull_data(skb, need);
+}
+
 SEC("tc")
 int
 sluice_decap(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
+	void *data, *end;
+	struct ethhdr *eth;
 	__u32 olen;
 	__u8 proto;
 
+	pull_tunnel(skb);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
 	if ((void *)(eth + 1) > end)
 		return TC_ACT_OK;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
