@@ -9,9 +9,10 @@
  *   est-out    established flows, backend -> client (the reply path)
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
  * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
- * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; DR has no est-out: the
- * backend answers the client itself).
- * usage: sluice-bench [[dr:][v6:]conns ...]   (default: 1000 1000000 v6:1000 v6:1000000)
+ * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; tun: IPIP, gue: tun over
+ * GUE; DR and TUN have no est-out: the backend answers the client itself).
+ * usage: sluice-bench [[dr:|tun:|gue:][v6:]conns ...]
+ *        (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -161,11 +162,23 @@ static const char *const node6 =
 	"    backends: [{address: '[2001:db8:2::11]:%u', weight: 1},"
 	" {address: '[2001:db8:2::12]:%u', weight: 2}]\n";
 
-/* mode: "fullnat" or "dr" (whose backends listen on the VIP port). */
+/* The modes a run may take, by the prefix of its argument: the service's mode keys. */
+static const struct {
+	const char *name;
+	const char *yaml; /* after "mode: " */
+} modes[] = {
+	{ "fullnat", "fullnat" },
+	{ "dr", "dr" },
+	{ "tun", "tun" },                          /* IPIP */
+	{ "gue", "tun\n    tunnel: {type: gue}" }, /* tun over GUE */
+};
+
+/* mode: a name of modes[] (dr's and tun's backends listen on the VIP port). */
 static struct dp *
 node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 {
-	unsigned bport = strcmp(mode, "fullnat") == 0 ? 8080 : 80; /* dr: the VIP port */
+	unsigned bport = strcmp(mode, "fullnat") == 0 ? 8080 : 80; /* dr, tun: the VIP port */
+	const char *yaml = mode;
 	char text[2048];
 	struct cfg_error err;
 	struct dp_spec spec;
@@ -173,7 +186,10 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 	struct dp *dp;
 	unsigned i;
 
-	snprintf(text, sizeof(text), v6 ? node6 : node4, conns, mode, bport, bport);
+	for (i = 0; i < RTE_DIM(modes); i++)
+		if (strcmp(modes[i].name, mode) == 0)
+			yaml = modes[i].yaml;
+	snprintf(text, sizeof(text), v6 ? node6 : node4, conns, yaml, bport, bport);
 	if (cfg_load_string(text, "bench", c, &err) < 0) {
 		fprintf(stderr, "bench: config: %s\n", err.msg);
 		exit(1);
@@ -402,7 +418,8 @@ main(int argc, char **argv)
 	mp = rte_pktmbuf_pool_create("bench", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (mp == NULL)
 		return 1;
-	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR), 64-byte TCP frames (IPv6: 74),"
+	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR, tun-: IPIP, gue-: GUE),"
+	       " 64-byte TCP frames (IPv6: 74),"
 	       " bursts of %u\n"
 	       "# memory: %s; TSC %.2f GHz\n",
 	       BURST, eal_argc == 7 ? "hugepages" : "no hugepages", rte_get_tsc_hz() / 1e9);
@@ -415,10 +432,14 @@ main(int argc, char **argv)
 	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *mode = "fullnat";
+		const char *colon = strchr(a, ':');
+		unsigned k;
 		int v6;
 
-		if (strncmp(a, "dr:", 3) == 0)
-			mode = "dr", a += 3;
+		for (k = 0; colon != NULL && k < RTE_DIM(modes); k++)
+			if ((size_t)(colon - a) == strlen(modes[k].name) &&
+			    strncmp(a, modes[k].name, strlen(modes[k].name)) == 0)
+				mode = modes[k].name, a = colon + 1;
 		v6 = strncmp(a, "v6:", 3) == 0;
 		run(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6, mode);
 	}

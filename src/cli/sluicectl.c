@@ -30,7 +30,8 @@ enum { EXIT_API = 1, EXIT_USAGE = 2 };
 enum {
 	O_MODE = 1 << 0, O_SCHED = 1 << 1, O_PERSIST = 1 << 2, O_WEIGHT = 1 << 3,
 	O_STATS = 1 << 4, O_RATE = 1 << 5, O_EXACT = 1 << 6, O_ALL = 1 << 7, O_LIMIT = 1 << 8,
-	O_MAXCONN = 1 << 9, O_INHIBIT = 1 << 10, O_UNINHIBIT = 1 << 11,
+	O_MAXCONN = 1 << 9, O_INHIBIT = 1 << 10, O_UNINHIBIT = 1 << 11, O_TUNNEL = 1 << 12,
+	O_TUNSRC = 1 << 13,
 };
 
 struct opts {
@@ -40,6 +41,8 @@ struct opts {
 	const char *mode;
 	const char *sched;
 	const char *persistence;
+	const char *tunnel;        /* "ipip", "gue" or "gue:PORT" */
+	const char *tunnel_source;
 	long long weight;
 	long long limit;
 	long long max_conns;
@@ -50,6 +53,7 @@ static const char usage_text[] =
 	"\n"
 	"  service add VIP [--mode fullnat|dr|tun|nat] [--scheduler rr|wrr|lc|wlc|sh|maglev]\n"
 	"                  [--persistence SECONDS]  source-IP affinity, e.g. 300 or 5m; 0 = off\n"
+	"                  [--tunnel ipip|gue[:PORT]] [--tunnel-source ADDR]   mode tun's wrapping\n"
 	"  service del VIP\n"
 	"  backend add VIP ADDR [--weight N] [--max-conns N]\n"
 	"  backend set VIP ADDR [--weight N] [--max-conns N] [--inhibit | --no-inhibit]\n"
@@ -327,6 +331,22 @@ duration_json(const char *s)
 	return json_string(s);
 }
 
+static long long parse_number(const char *opt, const char *s);
+
+/* --tunnel ipip | gue | gue:PORT as the API's `tunnel`: a name, or {type, port}. */
+static json_t *
+tunnel_json(const char *t)
+{
+	const char *colon = strchr(t, ':');
+	char type[16];
+
+	if (colon == NULL)
+		return json_string(t);
+	snprintf(type, sizeof(type), "%.*s", (int)(colon - t), t);
+	return json_pack("{s:s,s:I}", "type", type, "port",
+			 (json_int_t)parse_number("--tunnel", colon + 1));
+}
+
 static int
 cmd_service_add(const struct opts *o, char **argv)
 {
@@ -341,6 +361,10 @@ cmd_service_add(const struct opts *o, char **argv)
 		json_object_set_new(body, "scheduler", json_string(o->sched));
 	if (o->given & O_PERSIST)
 		json_object_set_new(body, "persistence", duration_json(o->persistence));
+	if (o->given & O_TUNNEL)
+		json_object_set_new(body, "tunnel", tunnel_json(o->tunnel));
+	if (o->given & O_TUNSRC)
+		json_object_set_new(body, "tunnel_source", json_string(o->tunnel_source));
 	j = call(o, "POST", "/v1/services", body);
 	json_decref(body);
 	return done(o, j);
@@ -526,7 +550,8 @@ static const struct command {
 	unsigned opts;
 	int (*fn)(const struct opts *o, char **argv);
 } commands[] = {
-	{ "service", "add", 1, 1, O_MODE | O_SCHED | O_PERSIST, cmd_service_add },
+	{ "service", "add", 1, 1, O_MODE | O_SCHED | O_PERSIST | O_TUNNEL | O_TUNSRC,
+	  cmd_service_add },
 	{ "service", "del", 1, 1, 0, cmd_service_del },
 	{ "backend", "add", 2, 2, O_WEIGHT | O_MAXCONN, cmd_backend_add },
 	{ "backend", "set", 2, 2, O_WEIGHT | O_MAXCONN | O_INHIBIT | O_UNINHIBIT, cmd_backend_set },
@@ -574,12 +599,13 @@ parse_number(const char *opt, const char *s)
 
 static const char *const opt_names[] = { "--mode", "--scheduler", "--persistence", "--weight",
 					 "--stats", "--rate", "--exact", "--all", "--limit",
-					 "--max-conns", "--inhibit", "--no-inhibit" };
+					 "--max-conns", "--inhibit", "--no-inhibit", "--tunnel",
+					 "--tunnel-source" };
 
 static void
 parse_options(int argc, char **argv, struct opts *o)
 {
-	enum { L_JSON = 0x1000 }; /* above every O_* */
+	enum { L_JSON = 0x100000 }; /* above every O_* */
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, L_JSON },
@@ -596,6 +622,8 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "max-conns", required_argument, NULL, O_MAXCONN },
 		{ "inhibit", no_argument, NULL, O_INHIBIT },
 		{ "no-inhibit", no_argument, NULL, O_UNINHIBIT },
+		{ "tunnel", required_argument, NULL, O_TUNNEL },
+		{ "tunnel-source", required_argument, NULL, O_TUNSRC },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -609,6 +637,8 @@ parse_options(int argc, char **argv, struct opts *o)
 		case O_MODE: o->mode = optarg; break;
 		case O_SCHED: o->sched = optarg; break;
 		case O_PERSIST: o->persistence = optarg; break;
+		case O_TUNNEL: o->tunnel = optarg; break;
+		case O_TUNSRC: o->tunnel_source = optarg; break;
 		case O_WEIGHT: o->weight = parse_number("--weight", optarg); break;
 		case O_LIMIT: o->limit = parse_number("--limit", optarg); break;
 		case O_MAXCONN: o->max_conns = parse_number("--max-conns", optarg); break;

@@ -67,6 +67,12 @@ int cfg_backend_check(const struct cfg *node, const struct cfg_service *svcs, un
 		      unsigned idx, const struct cfg_backend *b, const char *field,
 		      struct cfg_error *err);
 
+/**
+ * Put the keys of s's mode (tun: `tunnel`, and `tunnel_source` when set) into object o;
+ * nothing for a mode without keys. 0, or -1 when out of memory. Any thread.
+ */
+int cfg_service_mode_json(const struct cfg_service *s, json_t *o);
+
 /** The JSON form of a service (without live state), as accepted by cfg_service_from_json. */
 json_t *cfg_service_to_json(const struct cfg_service *s);
 

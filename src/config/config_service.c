@@ -491,14 +491,7 @@ cfg_service_to_json(const struct cfg_service *s)
 	bad |= cfgv_put(o, "maglev", json_pack("{s:I,s:s}", "table_size", (json_int_t)s->maglev_size,
 					  "hash", cfg_hash_name(s->hash)));
 	bad |= cfgv_put(o, "announce", json_string(cfg_announce_name(s->announce)));
-	if (s->mode == SL_MODE_TUN) {
-		bad |= cfgv_put(o, "tunnel", s->tunnel == SL_TUNNEL_GUE ?
-			json_pack("{s:s,s:i}", "type", "gue", "port", ntohs(s->tunnel_port)) :
-			json_pack("{s:s}", "type", "ipip"));
-		if (!addr46_is_zero(&s->tunnel_source))
-			bad |= cfgv_put(o, "tunnel_source",
-					json_string(addr_fmt_ip46(buf, &s->tunnel_source)));
-	}
+	bad |= cfg_service_mode_json(s, o);
 	if (s->hc.type != CFG_HC_NONE || s->hc.set)
 		bad |= cfgv_put(o, "health_check", cfg_hc_to_json(&s->hc, true));
 	for (i = 0; i < s->n_backends && arr != NULL; i++) {
@@ -520,6 +513,22 @@ cfg_service_to_json(const struct cfg_service *s)
 		return NULL;
 	}
 	return o;
+}
+
+int
+cfg_service_mode_json(const struct cfg_service *s, json_t *o)
+{
+	char buf[ADDR46_STR_MAX];
+	int bad = 0;
+
+	if (s->mode != SL_MODE_TUN)
+		return 0;
+	bad |= cfgv_put(o, "tunnel", s->tunnel == SL_TUNNEL_GUE
+				? json_pack("{s:s,s:i}", "type", "gue", "port", ntohs(s->tunnel_port))
+				: json_pack("{s:s}", "type", "ipip"));
+	if (!addr46_is_zero(&s->tunnel_source))
+		bad |= cfgv_put(o, "tunnel_source", json_string(addr_fmt_ip46(buf, &s->tunnel_source)));
+	return bad ? -1 : 0;
 }
 
 int

@@ -129,9 +129,10 @@ service_json(const struct ctl_svc *s)
 {
 	struct vs_totals sum;
 	char key[ADDR46_STR_MAX];
+	json_t *o;
 
 	ctl_svc_sum(s->slot, &sum);
-	return json_pack("{s:s,s:s,s:s,s:I,s:i,s:{s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o}", "vip",
+	o = json_pack("{s:s,s:s,s:s,s:I,s:i,s:{s:I,s:s},s:s,s:b,s:o,s:o,s:o,s:o}", "vip",
 			 addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto), "mode",
 			 cfg_mode_name(s->cfg.mode), "scheduler", cfg_sched_name(s->cfg.sched),
 			 "persistence", (json_int_t)s->cfg.persistence, "persistence_netmask",
@@ -141,6 +142,11 @@ service_json(const struct ctl_svc *s)
 			 announce_has(g_ctl.announce, &s->cfg.vip), "health_check",
 			 health_check_json(&s->cfg), "stats", counters_json(&sum), "rate",
 			 rate_json(&g_ctl.svc_rate[s->slot]), "backends", backends_json(s));
+	if (o != NULL && cfg_service_mode_json(&s->cfg, o) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 json_t *

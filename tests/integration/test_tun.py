@@ -109,6 +109,16 @@ def test_tun_ipip_and_gue_bypass_the_node(make_lab, sluiced, tmp_path):
     svcs = {s["vip"]: s for s in d.ctl("config", "show")["services"]}
     assert svcs[SVC_GUE]["tunnel"] == {"type": "gue", "port": 6080}, svcs
     assert svcs[SVC]["tunnel"] == {"type": "ipip"}, svcs
+    # sluicectl takes the tunnel too; the service view shows it; a bad one changes nothing.
+    d.ctl("service", "add", "10.0.0.12:8080/tcp", "--mode", "tun", "--tunnel", "gue:7000",
+          "--tunnel-source", lab.LIP)
+    added = d.service("10.0.0.12:8080/tcp")
+    assert added["tunnel"] == {"type": "gue", "port": 7000}, added
+    assert added["tunnel_source"] == lab.LIP, added
+    assert d.ctl("service", "add", "10.0.0.13:8080/tcp", "--mode", "tun", "--tunnel", "vxlan",
+                 check=False) is None
+    assert "10.0.0.13:8080/tcp" not in [x["vip"] for x in d.services()]
+    d.ctl("service", "del", "10.0.0.12:8080/tcp")
     # ipvsadm's word for the method, on every backend line; the mode in the metrics
     table = subprocess.run([SLUICECTL, "-s", d.socket, "list"], capture_output=True, text=True,
                            stdin=subprocess.DEVNULL, timeout=15).stdout
