@@ -59,7 +59,18 @@ static const char config[] =
 	"    persistence_netmask: 64\n"
 	"    backends: [{address: '[2001:db8:2::11]:8080'}, {address: '[2001:db8:2::12]:8080'}]\n"
 	"  - vip: '[2001:db8:100::10]:53/udp'\n"
-	"    backends: [{address: '[2001:db8:2::21]:53'}]\n";
+	"    backends: [{address: '[2001:db8:2::21]:53'}]\n"
+	/* the one-way modes: dr, tun over GUE and over IPv6 in IPv6 */
+	"  - vip: 10.0.0.20:80/tcp\n"
+	"    mode: dr\n"
+	"    backends: [{address: 10.0.2.11:80}]\n"
+	"  - vip: 10.0.0.21:80/tcp\n"
+	"    mode: tun\n"
+	"    tunnel: gue\n"
+	"    backends: [{address: 10.0.2.11:80}]\n"
+	"  - vip: '[2001:db8:100::21]:80/tcp'\n"
+	"    mode: tun\n"
+	"    backends: [{address: '[2001:db8:2::11]:80'}]\n";
 
 static void
 setup(void)
@@ -93,7 +104,10 @@ setup(void)
 	neigh_learn(dp->neigh, c.peers[0].w[3], 0, &peer, 0);
 	/* IPv6: the backends resolved, and a client of 2001:db8:1::/64 (others are asked for) */
 	for (i = 2; i < c.n_services; i++)
-		neigh_learn46(dp->neigh6, &c.services[i].backends[0].addr, 1, &be, 0);
+		if (!addr46_is_v4(&c.services[i].backends[0].addr))
+			neigh_learn46(dp->neigh6, &c.services[i].backends[0].addr, 1, &be, 0);
+	/* A small MTU toward the backends, so that TUN's too-big answers are reached. */
+	dp->ports[1].mtu = 1000;
 	{
 		union addr46 cl = c.services[2].backends[0].addr;
 
