@@ -10,6 +10,7 @@
 #include "flow/conn.h"
 #include "forward/fwd.h"
 #include "forward/fwd_icmp.h"
+#include "forward/xmit.h"
 #include "forward/laddr.h"
 #include "net/egress.h"
 #include "net/icmp.h"
@@ -145,4 +146,35 @@ fwd_icmp_search(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m
 	return;
 unhandled:
 	stage_drop(w, m, DROP_icmp_unhandled);
+}
+
+/* The two-way modes' relay (forward/xmit.h). */
+int
+fwd_icmp_rewrite(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p,
+		 const struct fwd_icmp *q, uint32_t qsrc, uint32_t qdst, uint16_t qsport,
+		 uint16_t qdport, uint32_t osrc, uint32_t odst, uint8_t port, uint32_t nh)
+{
+	struct rte_ether_hdr *eth = pkt_eth(m);
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)q->in;
+	uint16_t cs = 0;
+	int r;
+
+	fwd_quote_set4(q->in + offsetof(struct rte_ipv4_hdr, src_addr), qsrc, q->l4sum);
+	fwd_quote_set4(q->in + offsetof(struct rte_ipv4_hdr, dst_addr), qdst, q->l4sum);
+	fwd_quote_set2(q->ports, qsport, q->l4sum);
+	fwd_quote_set2(q->ports + 2, qdport, q->l4sum);
+	r = fwd_rewrite(m, p, osrc, odst, 0, 0);
+	if (r)
+		return r;
+	memcpy(q->in + offsetof(struct rte_ipv4_hdr, hdr_checksum), &cs, 2);
+	cs = rte_ipv4_cksum(in);
+	memcpy(q->in + offsetof(struct rte_ipv4_hdr, hdr_checksum), &cs, 2);
+	q->ic->icmp_cksum = 0;
+	q->ic->icmp_cksum = (uint16_t)~rte_raw_cksum(q->ic, q->room);
+	if (unlikely(egress_resolve(w, nh, port, &eth->dst_addr) < 0))
+		return DROP_neigh_unresolved;
+	rte_ether_addr_copy(&w->dp->ports[port].mac, &eth->src_addr);
+	w->st.icmp_relayed++;
+	stage_tx(w, port, m);
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include "flow/conn.h"
 #include "forward/fwd.h"
 #include "forward/fwd_icmp.h"
+#include "forward/xmit.h"
 #include "forward/laddr.h"
 #include "net/egress.h"
 
@@ -127,4 +128,31 @@ fwd_icmp6_error(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m
 	/* Errors about what the kernel sent (health checks, BGP) are the kernel's. */
 	if (egress_to_kernel6(w, p->in_port, p->key.daddr, 0, m) < 0)
 		stage_drop(w, m, DROP_icmp_no_conn);
+}
+
+/* The two-way modes' relay (forward/xmit.h). */
+int
+fwd_icmp6_rewrite(struct stage *w, struct rte_mbuf *m, const struct fwd_icmp *q,
+		  const uint8_t qsrc[16], const uint8_t qdst[16], uint16_t qsport, uint16_t qdport,
+		  const uint8_t osrc[16], const uint8_t odst[16], uint8_t port, const uint8_t nh[16])
+{
+	struct rte_ether_hdr *eth = pkt_eth(m);
+	struct rte_ipv6_hdr *ip = pkt_ip6(m);
+
+	if (unlikely(fwd_hop_dec6(ip) != 0))
+		return DROP_ttl_exceeded;
+	fwd_quote_set16(q->in + offsetof(struct rte_ipv6_hdr, src_addr), qsrc, q->l4sum);
+	fwd_quote_set16(q->in + offsetof(struct rte_ipv6_hdr, dst_addr), qdst, q->l4sum);
+	fwd_quote_set2(q->ports, qsport, q->l4sum);
+	fwd_quote_set2(q->ports + 2, qdport, q->l4sum);
+	memcpy(ip->src_addr, osrc, 16);
+	memcpy(ip->dst_addr, odst, 16);
+	q->ic->icmp_cksum = 0;
+	q->ic->icmp_cksum = (uint16_t)~pkt6_icmp_sum(ip, q->ic, q->room);
+	if (unlikely(egress_resolve6(w, nh, port, &eth->dst_addr) < 0))
+		return DROP_neigh_unresolved;
+	rte_ether_addr_copy(&w->dp->ports[port].mac, &eth->src_addr);
+	w->st.icmp_relayed++;
+	stage_tx(w, port, m);
+	return 0;
 }
