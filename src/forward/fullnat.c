@@ -27,14 +27,6 @@ fullnat_conn_init(struct stage *w, struct conn *c, const struct snap_service *sv
 	return 0;
 }
 
-/* Replies come back to the LIP and port conn_init took. */
-static bool
-fullnat_out_key(const struct conn *c, struct conn_key *k)
-{
-	conn_key_out(c, k);
-	return true;
-}
-
 static void
 fullnat_release(struct stage *w, const struct conn *c)
 {
@@ -60,13 +52,6 @@ fullnat_conn_init6(struct stage *w, struct conn *c, const struct snap_service *s
 	c->lport = lport;
 	c->lip_idx = lip;
 	return 0;
-}
-
-static bool
-fullnat_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k)
-{
-	conn6_key_out(w->ct6, c, k);
-	return true;
 }
 
 /* From the client's side, about VIP:vport -> client: to the backend, about backend -> LIP. */
@@ -112,12 +97,12 @@ fullnat_icmp_out6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pk
 const struct fwd_ops fwd_fullnat_ops = {
 	.name = "fullnat",
 	.conn_init = fullnat_conn_init,
-	.out_key = fullnat_out_key,
+	.out_key = fwd_out_key, /* the LIP and port conn_init took */
 	.release = fullnat_release,
 	.xmit = { [CONN_DIR_IN] = fwd_xmit_to_backend, [CONN_DIR_OUT] = fwd_xmit_to_client },
 	.icmp_xmit = { [CONN_DIR_IN] = fullnat_icmp_in, [CONN_DIR_OUT] = fullnat_icmp_out },
 	.conn_init6 = fullnat_conn_init6,
-	.out_key6 = fullnat_out_key6,
+	.out_key6 = fwd_out_key6,
 	.xmit6 = { [CONN_DIR_IN] = fwd_xmit6_to_backend, [CONN_DIR_OUT] = fwd_xmit6_to_client },
 	.icmp_xmit6 = { [CONN_DIR_IN] = fullnat_icmp_in6, [CONN_DIR_OUT] = fullnat_icmp_out6 },
 	.headroom = 0, /* addresses and ports change in place */

@@ -8,6 +8,20 @@ const struct fwd_ops *const fwd_modes[SL_MODE_MAX] = {
 };
 
 bool
+fwd_out_key(const struct conn *c, struct conn_key *k)
+{
+	conn_key_out(c, k);
+	return true;
+}
+
+bool
+fwd_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k)
+{
+	conn6_key_out(w->ct6, c, k);
+	return true;
+}
+
+bool
 fwd_no_out_key(const struct conn *c, struct conn_key *k)
 {
 	(void)c, (void)k;

@@ -145,6 +145,10 @@ extern const struct fwd_ops fwd_fullnat_ops;
 extern const struct fwd_ops fwd_dr_ops;
 extern const struct fwd_ops fwd_tun_ops;
 
+/** out_key and out_key6 of the two-way modes: conn_key_out(c), the reply tuple. */
+bool fwd_out_key(const struct conn *c, struct conn_key *k);
+bool fwd_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k);
+
 /** out_key and out_key6 of the one-way modes (DR, TUN): replies never come through. */
 bool fwd_no_out_key(const struct conn *c, struct conn_key *k);
 bool fwd_no_out_key6(const struct stage *w, const struct conn *c, struct conn_key6 *k);
