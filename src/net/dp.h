@@ -125,6 +125,18 @@ dp_is_lip6(const struct dp *dp, const uint8_t addr[16])
 	return 0;
 }
 
+/** Whether the node can carry IPv6 conns: an IPv6 LIP, or a port with an IPv6 address. */
+static inline bool
+dp_has_ipv6(const struct dp *dp)
+{
+	unsigned i;
+
+	for (i = 0; i < dp->n_ports; i++)
+		if (dp->ports[i].has_addr6)
+			return true;
+	return dp->n_laddrs6 > 0;
+}
+
 static inline struct vs_counters *
 dp_svc_counters(const struct dp *dp, unsigned worker, uint16_t slot)
 {

@@ -49,8 +49,9 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 	if (w->s.lips == NULL)
 		goto fail;
 	/* IPv6 conns in a table of their own (an IPv4 conn stays one cache line, its key 12
-	 * bytes), as large, on a node that has IPv6 LIPs to open them with. */
-	if (dp->n_laddrs6 > 0) {
+	 * bytes), as large, on a node that can have IPv6 services: IPv6 LIPs (FULLNAT), or a
+	 * port with an IPv6 address (DR, TUN and NAT need no LIP). */
+	if (dp_has_ipv6(dp)) {
 		snprintf(name, sizeof(name), "conn6_%u_%p", id, (void *)dp);
 		w->s.ct6 = conn_table_create6(name, capacity, socket, pipeline_conn_expired,
 					      &w->s);

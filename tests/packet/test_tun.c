@@ -528,6 +528,50 @@ test_tun6_too_big(void **state)
 	env_free(e);
 }
 
+/*
+ * A node with IPv6 ports but no IPv6 LIP carries IPv6 DR and TUN services: neither needs
+ * a LIP (the IPv6 conn table was once made only with IPv6 LIPs, and these were dropped).
+ */
+static void
+test_tun6_and_dr6_need_no_lip6(void **state)
+{
+	char text[4096];
+	struct env *e;
+	struct fx_l4 f = { .proto = IPPROTO_TCP, .src = "2001:db8:1::4", .sport = 9000,
+			   .dport = 80, .tcp_flags = RTE_TCP_SYN_FLAG };
+	struct ipcopy cp;
+	struct rte_mbuf *m;
+
+	(void)state;
+	snprintf(text, sizeof(text), CONFIG, 1u, 4096u);
+	env_subst(text, sizeof(text), "address: 10.0.1.1/24}",
+		  "address: [10.0.1.1/24, \"2001:db8:1::1/64\"]}");
+	env_subst(text, sizeof(text), "address: 10.0.2.1/24}",
+		  "address: [10.0.2.1/24, \"2001:db8:2::1/64\"]}");
+	strcat(text, "  - vip: '[" VIP6_IPIP "]:80/tcp'\n"
+		     "    mode: tun\n"
+		     "    backends: [{address: '[2001:db8:2::11]:80'}]\n"
+		     "  - vip: '[" VIP6_GUE "]:80/tcp'\n"
+		     "    mode: dr\n"
+		     "    backends: [{address: '[2001:db8:2::11]:80'}]\n");
+	e = env_new_text(text);
+	assert_int_equal(e->dp->n_laddrs6, 0);
+	f.dst = VIP6_IPIP;
+	m = fx_frame6(mp, &client_mac, &port_mac[0], &f);
+	ip_copy(m, &cp);
+	run1(e->w, m, 0);
+	assert_outer6(out_one(e->w, 1), "2001:db8:2::1", "2001:db8:2::11", IPPROTO_IPV6, 0, &cp);
+	out_clear(e->w);
+	f.dst = VIP6_GUE;
+	m = fx_frame6(mp, &client_mac, &port_mac[0], &f);
+	ip_copy(m, &cp);
+	run1(e->w, m, 0);
+	m = out_one(e->w, 1);
+	assert_memory_equal(rte_pktmbuf_mtod_offset(m, uint8_t *, PKT_IP_OFF), cp.b, cp.len);
+	assert_int_equal(conn_count(e->w->s.ct6), 2);
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -540,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_tun_icmp_from_the_client_side),
 		cmocka_unit_test(test_tun6),
 		cmocka_unit_test(test_tun6_too_big),
+		cmocka_unit_test(test_tun6_and_dr6_need_no_lip6),
 	};
 
 	ENV_RUN(tests);
