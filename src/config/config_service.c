@@ -28,7 +28,7 @@ static const struct name_tab mode_tab[SL_MODE_MAX] = {
 	[SL_MODE_FULLNAT] = { "fullnat", true },
 	[SL_MODE_DR] = { "dr", true },
 	[SL_MODE_TUN] = { "tun", true },
-	[SL_MODE_NAT] = { "nat", false },
+	[SL_MODE_NAT] = { "nat", true },
 };
 
 static const struct name_tab sched_tab[SL_SCHED_MAX] = {

@@ -5,6 +5,7 @@ const struct fwd_ops *const fwd_modes[SL_MODE_MAX] = {
 	[SL_MODE_FULLNAT] = &fwd_fullnat_ops,
 	[SL_MODE_DR] = &fwd_dr_ops,
 	[SL_MODE_TUN] = &fwd_tun_ops,
+	[SL_MODE_NAT] = &fwd_nat_ops,
 };
 
 bool

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
 #include "flow/conn.h"
@@ -82,6 +83,12 @@ struct fwd_ops {
 	 */
 	bool one_way;
 	/*
+	 * Both directions carry the client's address and port (NAT), and the conn lives on
+	 * the worker fwd_client_owner() names from them: a packet of either side that another
+	 * worker receives is handed there.
+	 */
+	bool client_owned;
+	/*
 	 * Bytes the mode may add in front of a packet (TUN: an outer IPv4 header, GUE its UDP
 	 * and GUE headers): the mbuf pools keep at least this much headroom (packet/grow.h).
 	 */
@@ -144,6 +151,29 @@ fwd_quote_set16(uint8_t *field, const uint8_t v[16], uint8_t *sum)
 extern const struct fwd_ops fwd_fullnat_ops;
 extern const struct fwd_ops fwd_dr_ops;
 extern const struct fwd_ops fwd_tun_ops;
+extern const struct fwd_ops fwd_nat_ops;
+
+/**
+ * The worker that owns a client_owned mode's conns of client caddr:cport (network order):
+ * a hash of the two, spread over the workers. Both directions of such a conn name the
+ * client, so each can find it without a shared table. Any thread.
+ */
+static inline unsigned
+fwd_client_owner(const struct dp *dp, uint32_t caddr, uint16_t cport)
+{
+	uint32_t h = rte_hash_crc_4byte(caddr, cport);
+
+	return (unsigned)(((uint64_t)h * dp->n_workers) >> 32);
+}
+
+/** The same for an IPv6 client. Any thread. */
+static inline unsigned
+fwd_client_owner6(const struct dp *dp, const uint8_t caddr[16], uint16_t cport)
+{
+	uint32_t h = rte_hash_crc(caddr, 16, cport);
+
+	return (unsigned)(((uint64_t)h * dp->n_workers) >> 32);
+}
 
 /** out_key and out_key6 of the two-way modes: conn_key_out(c), the reply tuple. */
 bool fwd_out_key(const struct conn *c, struct conn_key *k);

@@ -65,10 +65,12 @@ icmp_relay(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p)
 
 /*
  * An error about the backend side of another worker's conn: that worker owns the quoted LIP
- * port (the reply steering of FULLNAT). 1 when handed over.
+ * port (the reply steering of FULLNAT: it quotes LIP -> backend), or the quoted client
+ * (NAT: client -> a NAT backend, fwd_client_owner()). 1 when handed over.
  */
 static int
-icmp_handoff(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p)
+icmp_handoff(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+	     const struct pkt_meta *p)
 {
 	const struct dp *dp = w->dp;
 	const struct rte_icmp_hdr *ic = pkt_l4(m, p);
@@ -76,9 +78,13 @@ icmp_handoff(struct stage *w, struct rte_mbuf *m, const struct pkt_meta *p)
 	const struct rte_udp_hdr *ports =
 		(const struct rte_udp_hdr *)((const uint8_t *)in + (in->version_ihl & 0xf) * 4);
 
-	if (dp->n_workers < 2 || dp_local_kind(dp, in->src_addr) != DP_LOCAL_LIP)
+	if (dp->n_workers < 2)
 		return 0;
-	return fwd_icmp_hand_to(w, m, laddr_owner(ports->src_port, dp->worker_mask));
+	if (dp_local_kind(dp, in->src_addr) == DP_LOCAL_LIP)
+		return fwd_icmp_hand_to(w, m, laddr_owner(ports->src_port, dp->worker_mask));
+	if (snap_is_nat_backend(snap, in->dst_addr))
+		return fwd_icmp_hand_to(w, m, fwd_client_owner(dp, in->src_addr, ports->src_port));
+	return 0;
 }
 
 /*
@@ -112,7 +118,7 @@ fwd_icmp_error(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		stage_drop(w, m, (unsigned)e);
 		return;
 	}
-	if (hops == 0 && icmp_handoff(w, m, p))
+	if (hops == 0 && icmp_handoff(w, snap, m, p))
 		return;
 	if (icmp_pass_on(w, snap, m, p, hops))
 		return;

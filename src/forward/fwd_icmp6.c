@@ -77,17 +77,23 @@ icmp6_relay(struct stage *w, struct rte_mbuf *m, struct pkt6_meta *p, const stru
 }
 
 /*
- * An error about the backend side of another worker's conn (it quotes LIP -> backend): that
- * worker owns the quoted LIP port. 1 when handed over.
+ * An error about the backend side of another worker's conn: that worker owns the quoted LIP
+ * port (FULLNAT: it quotes LIP -> backend), or the quoted client (NAT: client -> a NAT
+ * backend). 1 when handed over.
  */
 static int
-icmp6_handoff(struct stage *w, struct rte_mbuf *m, const struct conn_key6 *k)
+icmp6_handoff(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
+	      const struct conn_key6 *k)
 {
 	const struct dp *dp = w->dp;
 
-	if (dp->n_workers < 2 || !dp_is_lip6(dp, k->daddr))
+	if (dp->n_workers < 2)
 		return 0;
-	return fwd_icmp_hand_to(w, m, laddr_owner(k->dport, dp->worker_mask));
+	if (dp_is_lip6(dp, k->daddr))
+		return fwd_icmp_hand_to(w, m, laddr_owner(k->dport, dp->worker_mask));
+	if (snap_is_nat_backend6(snap, k->saddr))
+		return fwd_icmp_hand_to(w, m, fwd_client_owner6(dp, k->daddr, k->dport));
+	return 0;
 }
 
 /*
@@ -121,7 +127,7 @@ fwd_icmp6_error(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m
 		stage_drop(w, m, (unsigned)e);
 		return;
 	}
-	if (q.ports != NULL && hops == 0 && icmp6_handoff(w, m, &k))
+	if (q.ports != NULL && hops == 0 && icmp6_handoff(w, snap, m, &k))
 		return;
 	if (q.ports != NULL && icmp6_pass_on(w, snap, m, &k, hops))
 		return;

@@ -125,6 +125,23 @@ dp_is_lip6(const struct dp *dp, const uint8_t addr[16])
 	return 0;
 }
 
+/**
+ * Whether an IPv6 destination is the node's own (a port's address, a LIP), link-local or
+ * multicast: never a client's. Any thread.
+ */
+static inline bool
+dp_is_ours6(const struct dp *dp, const uint8_t addr[16])
+{
+	unsigned i;
+
+	if (addr[0] == 0xff || (addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80))
+		return true;
+	for (i = 0; i < dp->n_ports; i++)
+		if (dp->ports[i].has_addr6 && memcmp(dp->ports[i].addr6.b, addr, 16) == 0)
+			return true;
+	return dp_is_lip6(dp, addr);
+}
+
 /** Whether the node can carry IPv6 conns: an IPv6 LIP, or a port with an IPv6 address. */
 static inline bool
 dp_has_ipv6(const struct dp *dp)

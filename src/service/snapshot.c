@@ -78,14 +78,20 @@ service_index(struct snapshot *s, const struct snap_service *ss, unsigned i)
 	}
 	for (j = 0; j < ss->n_backends; j++) {
 		const struct snap_backend *b = &ss->backends[j];
-		uintptr_t port = b->out_port == SNAP_NO_PORT ? 0 : 1u + b->out_port;
+		struct rte_hash *h = v4 ? s->be_hash : s->be6_hash;
+		const void *key = v4 ? (const void *)&b->addr.w[3] : b->addr.b;
+		uintptr_t data = b->out_port == SNAP_NO_PORT ? 0 : 1u + b->out_port;
+		void *had;
 
 		/* A backend is of its VIP's family (the config checks it). */
 		if (addr46_is_v4(&b->addr) != v4)
 			return -1;
-		if (rte_hash_add_key_data(v4 ? s->be_hash : s->be6_hash,
-					  v4 ? (const void *)&b->addr.w[3] : b->addr.b,
-					  (void *)port) < 0)
+		/* One entry an address: a backend of several services is NAT's if any is. */
+		if (ss->mode == SL_MODE_NAT)
+			data |= SNAP_BE_NAT;
+		if (rte_hash_lookup_data(h, key, &had) >= 0)
+			data |= (uintptr_t)had & SNAP_BE_NAT;
+		if (rte_hash_add_key_data(h, key, (void *)data) < 0)
 			return -1;
 	}
 	return 0;

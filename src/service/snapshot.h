@@ -2,6 +2,7 @@
 #ifndef SLUICE_SNAPSHOT_H
 #define SLUICE_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -37,6 +38,11 @@ struct sched_ops {
 };
 
 #define SNAP_NO_PORT 0xff
+
+/* be_hash's data: 1 + the port a backend is reached through (0: none), and this bit when
+ * it serves a NAT service, whose answers come back through the node. */
+#define SNAP_BE_PORT_MASK 0xffu
+#define SNAP_BE_NAT 0x100u
 
 /* Addresses of either family; an IPv4 one is ::ffff:a.b.c.d, so its .w[3] (common/addr.h). */
 struct snap_backend {
@@ -157,7 +163,7 @@ snap_backend_port(const struct snapshot *s, uint32_t addr)
 
 	if (rte_hash_lookup_data(s->be_hash, &addr, &data) < 0)
 		return -1;
-	return (int)(uintptr_t)data - 1;
+	return (int)((uintptr_t)data & SNAP_BE_PORT_MASK) - 1;
 }
 
 static inline int
@@ -167,7 +173,26 @@ snap_backend_port6(const struct snapshot *s, const uint8_t addr[16])
 
 	if (rte_hash_lookup_data(s->be6_hash, addr, &data) < 0)
 		return -1;
-	return (int)(uintptr_t)data - 1;
+	return (int)((uintptr_t)data & SNAP_BE_PORT_MASK) - 1;
+}
+
+/** Whether addr is a backend of a NAT service (its answers come through the node). */
+static inline bool
+snap_is_nat_backend(const struct snapshot *s, uint32_t addr)
+{
+	void *data;
+
+	return rte_hash_lookup_data(s->be_hash, &addr, &data) >= 0 &&
+	       ((uintptr_t)data & SNAP_BE_NAT);
+}
+
+static inline bool
+snap_is_nat_backend6(const struct snapshot *s, const uint8_t addr[16])
+{
+	void *data;
+
+	return rte_hash_lookup_data(s->be6_hash, addr, &data) >= 0 &&
+	       ((uintptr_t)data & SNAP_BE_NAT);
 }
 
 /*

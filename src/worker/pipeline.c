@@ -203,13 +203,25 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		return NULL;
 	}
 	svc = snap_service_find(snap, p->key.daddr, p->key.dport, p->key.proto);
-	if (svc != NULL)
+	if (svc != NULL) {
+		/* A NAT conn lives on the worker its client names (forward/nat.c). */
+		if (fwd_modes[svc->mode]->client_owned &&
+		    conn_hand_to_client_owner(w, m, fwd_client_owner(dp, p->key.saddr, p->key.sport)))
+			return NULL;
 		return conn_new(w, svc, m, p);
+	}
 	if (snap_is_vip(snap, p->key.daddr)) {
 		stage_drop(w, m, DROP_no_service);
 		return NULL;
 	}
 	kind = dp_local_kind(dp, p->key.daddr);
+	/* A NAT backend's answer to a client: its conn is where the client's packets made it. */
+	if (kind == 0 && snap_is_nat_backend(snap, p->key.saddr)) {
+		if (!conn_hand_to_client_owner(w, m, fwd_client_owner(dp, p->key.daddr,
+								      p->key.dport)))
+			stage_drop(w, m, DROP_no_conn);
+		return NULL;
+	}
 	if (kind == DP_LOCAL_LIP) {
 		unsigned owner = laddr_owner(p->key.dport, dp->worker_mask);
 

@@ -252,10 +252,23 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		return NULL;
 	}
 	svc = snap_service_find6(snap, p->key.daddr, p->key.dport, p->key.proto);
-	if (svc != NULL && w->ct6 != NULL)
+	if (svc != NULL && w->ct6 != NULL) {
+		/* A NAT conn lives on the worker its client names (forward/nat.c). */
+		if (fwd_modes[svc->mode]->client_owned &&
+		    conn_hand_to_client_owner(w, m, fwd_client_owner6(dp, p->key.saddr,
+								       p->key.sport)))
+			return NULL;
 		return conn6_new(w, svc, m, p);
+	}
 	if (svc != NULL || snap_is_vip6(snap, p->key.daddr)) {
 		stage_drop(w, m, DROP_no_service);
+		return NULL;
+	}
+	/* A NAT backend's answer to a client: its conn is where the client's packets made it. */
+	if (snap_is_nat_backend6(snap, p->key.saddr) && !dp_is_ours6(dp, p->key.daddr)) {
+		if (!conn_hand_to_client_owner(w, m, fwd_client_owner6(dp, p->key.daddr,
+								       p->key.dport)))
+			stage_drop(w, m, DROP_no_conn);
 		return NULL;
 	}
 	if (dp_is_lip6(dp, p->key.daddr)) {

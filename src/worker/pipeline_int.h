@@ -159,6 +159,20 @@ conn_reused(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_di
  * neighbour discovery and echo handled (net/nd.c). 1 when it is TCP or UDP for the conn
  * stage (p6 filled, pipeline6_l4 takes it), 0 when m was consumed. Worker.
  */
+/*
+ * Hand m to worker `owner`, where a client_owned mode keeps its client's conns
+ * (fwd_client_owner(), forward/nat.c), when that is another worker. 1 when handed (or
+ * dropped as handoff_full), 0 when the conn is this worker's to find or make.
+ */
+static inline int
+conn_hand_to_client_owner(struct stage *w, struct rte_mbuf *m, unsigned owner)
+{
+	if (owner == w->id)
+		return 0;
+	stage_handoff(w, owner, m);
+	return 1;
+}
+
 int pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		    const struct pkt_meta *p, struct pkt6_meta *p6);
 

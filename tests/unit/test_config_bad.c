@@ -140,11 +140,6 @@ static const struct bad_case bad_cases[] = {
 	{ "zero_duration_string",
 	  PORTS5 "  timeouts: {udp: 0s}\n",
 	  6, "dataplane.timeouts.udp", "duration \"0s\" is shorter than 1 second" },
-	{ "unsupported_mode",
-	  PORTS5 "services:\n"
-		 "  - vip: 10.0.0.10:80/tcp\n"
-		 "    mode: nat\n",
-	  8, "services[0].mode", "mode 'nat' is not implemented yet (supported: fullnat, dr, tun)" },
 	{ "tunnel_in_another_mode",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
@@ -237,7 +232,7 @@ static const struct bad_case bad_cases[] = {
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
 		 "    mode: fullnatt\n",
-	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat, dr, tun)" },
+	  8, "services[0].mode", "unknown mode 'fullnatt' (supported: fullnat, dr, tun, nat)" },
 	{ "maglev_size_not_prime",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
