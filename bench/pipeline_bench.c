@@ -10,8 +10,8 @@
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
  * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
  * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; tun: IPIP, gue: tun over
- * GUE; DR and TUN have no est-out: the backend answers the client itself).
- * usage: sluice-bench [[dr:|tun:|gue:][v6:]conns ...]
+ * GUE, nat; DR and TUN have no est-out: the backend answers the client itself).
+ * usage: sluice-bench [[dr:|tun:|gue:|nat:][v6:]conns ...]
  *        (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
@@ -171,13 +171,15 @@ static const struct {
 	{ "dr", "dr" },
 	{ "tun", "tun" },                          /* IPIP */
 	{ "gue", "tun\n    tunnel: {type: gue}" }, /* tun over GUE */
+	{ "nat", "nat" },
 };
 
 /* mode: a name of modes[] (dr's and tun's backends listen on the VIP port). */
 static struct dp *
 node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 {
-	unsigned bport = strcmp(mode, "fullnat") == 0 ? 8080 : 80; /* dr, tun: the VIP port */
+	/* dr, tun: the VIP port */
+	unsigned bport = strcmp(mode, "fullnat") == 0 || strcmp(mode, "nat") == 0 ? 8080 : 80;
 	const char *yaml = mode;
 	char text[2048];
 	struct cfg_error err;
@@ -418,7 +420,7 @@ main(int argc, char **argv)
 	mp = rte_pktmbuf_pool_create("bench", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (mp == NULL)
 		return 1;
-	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR, tun-: IPIP, gue-: GUE),"
+	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR, tun-: IPIP, gue-: GUE, nat-: NAT),"
 	       " 64-byte TCP frames (IPv6: 74),"
 	       " bursts of %u\n"
 	       "# memory: %s; TSC %.2f GHz\n",
