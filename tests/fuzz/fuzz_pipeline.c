@@ -70,7 +70,14 @@ static const char config[] =
 	"    backends: [{address: 10.0.2.11:80}]\n"
 	"  - vip: '[2001:db8:100::21]:80/tcp'\n"
 	"    mode: tun\n"
-	"    backends: [{address: '[2001:db8:2::11]:80'}]\n";
+	"    backends: [{address: '[2001:db8:2::11]:80'}]\n"
+	/* nat, both families: conns on the worker the client names, answers handed there */
+	"  - vip: 10.0.0.22:80/tcp\n"
+	"    mode: nat\n"
+	"    backends: [{address: 10.0.2.11:8080}]\n"
+	"  - vip: '[2001:db8:100::22]:80/tcp'\n"
+	"    mode: nat\n"
+	"    backends: [{address: '[2001:db8:2::11]:8080'}]\n";
 
 static void
 setup(void)
