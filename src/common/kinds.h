@@ -8,7 +8,12 @@
  * Maglev hashes. The configuration names them (config_service.c's tables).
  */
 
-enum sl_mode { SL_MODE_FULLNAT = 0, SL_MODE_DR, SL_MODE_TUN, SL_MODE_NAT, SL_MODE_MAX };
+/*
+ * The forwarding modes: those a service names (`mode:`, SL_MODE_NAMED of them), then those
+ * the data plane derives: NAT64 is a fullnat service of an IPv6 VIP over IPv4 backends.
+ */
+enum sl_mode { SL_MODE_FULLNAT = 0, SL_MODE_DR, SL_MODE_TUN, SL_MODE_NAT, SL_MODE_NAMED,
+	       SL_MODE_NAT64 = SL_MODE_NAMED, SL_MODE_MAX };
 enum sl_sched { SL_SCHED_RR = 0, SL_SCHED_WRR, SL_SCHED_LC, SL_SCHED_WLC, SL_SCHED_SH,
 		SL_SCHED_MAGLEV, SL_SCHED_MAX };
 /* What Maglev (and sh) hash: the 5-tuple, or the source address alone. */

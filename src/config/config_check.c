@@ -288,6 +288,31 @@ check_backend_mode(struct vctx *v, const struct loc *bl, const struct cfg *node,
 	return 0;
 }
 
+/*
+ * NAT64, IPv4 backends behind an IPv6 VIP (mode fullnat): the backends answer an IPv4 LIP,
+ * and a service's backends are of one family (a mixed set would make the family of a conn
+ * the scheduler's choice; refused rather than half supported).
+ */
+static int
+check_backend_nat64(struct vctx *v, const struct loc *bl, const struct cfg *node,
+		    const struct cfg_service *s, const struct cfg_backend *b)
+{
+	char a[ADDR46_STR_MAX];
+
+	if (addr46_is_v4(&s->vip))
+		return 0;
+	/* the first backend sets the family (the file's first, or the service's for the API) */
+	if (s->n_backends > 0 && addr46_is_v4(&s->backends[0].addr) != addr46_is_v4(&b->addr))
+		return cfgv_verr(v, bl, "%s: backends of both families behind one VIP: an IPv6 "
+				 "VIP's backends are all IPv6, or all IPv4 (NAT64)",
+				 addr_fmt_ip46(a, &b->addr));
+	if (addr46_is_v4(&b->addr) && !has_lip_of_family(node, true))
+		return cfgv_verr(v, bl, "%s: NAT64 (an IPv4 backend behind an IPv6 VIP) needs an "
+				 "IPv4 address in dataplane.local_addresses, which the backends "
+				 "answer to", addr_fmt_ip46(a, &b->addr));
+	return 0;
+}
+
 /* "service 10.0.0.10:80/tcp", the other service a use belongs to. */
 static const char *
 svc_name(const struct cfg_service *s, char *buf, size_t len)
@@ -312,11 +337,16 @@ check_backend(struct vctx *v, const struct loc *bl, const struct cfg *node,
 	char a[ADDR46_STR_MAX], who[80];
 	int rc;
 
-	if (addr46_is_v4(&b->addr) != addr46_is_v4(&s->vip))
+	if (addr46_is_v4(&b->addr) != addr46_is_v4(&s->vip) &&
+	    (addr46_is_v4(&s->vip) || s->mode != SL_MODE_FULLNAT))
 		return cfgv_verr(v, bl, "%s is an IPv%c backend behind an IPv%c VIP: a service's "
-				 "backends are of its VIP's family", addr_fmt_ip46(a, &b->addr),
+				 "backends are of its VIP's family (or IPv4 behind IPv6 in mode "
+				 "fullnat: NAT64)", addr_fmt_ip46(a, &b->addr),
 				 addr46_is_v4(&b->addr) ? '4' : '6',
 				 addr46_is_v4(&s->vip) ? '4' : '6');
+	rc = check_backend_nat64(v, bl, node, s, b);
+	if (rc < 0)
+		return rc;
 	rc = check_backend_node(v, bl, node, &b->addr);
 	if (rc < 0)
 		return rc;
@@ -358,7 +388,9 @@ check_service(struct vctx *v, const struct loc *sl, const json_t *so, const stru
 				 "node's own address, a backend another host's",
 				 addr_fmt_ip46(a, &s->vip), x->be,
 				 svc_name(&svcs[x->svc], who, sizeof(who)));
-	if (s->mode == SL_MODE_FULLNAT && !has_lip_of_family(node, addr46_is_v4(&s->vip))) {
+	/* The LIPs of the backends' family: IPv4 ones for NAT64 (checked with each backend). */
+	if (s->mode == SL_MODE_FULLNAT && !has_lip_of_family(node, addr46_is_v4(&s->vip)) &&
+	    !(s->n_backends > 0 && addr46_is_v4(&s->backends[0].addr))) {
 		if (so == NULL || cfgv_member(so, sl, "mode", &l) == NULL)
 			l = *sl;
 		return cfgv_verr(v, &l, "fullnat needs dataplane.local_addresses (the LIPs that "

@@ -24,7 +24,7 @@
  * implemented yet" rather than "unknown"; a new mode or scheduler only flips its flag here.
  */
 
-static const struct name_tab mode_tab[SL_MODE_MAX] = {
+static const struct name_tab mode_tab[SL_MODE_NAMED] = {
 	[SL_MODE_FULLNAT] = { "fullnat", true },
 	[SL_MODE_DR] = { "dr", true },
 	[SL_MODE_TUN] = { "tun", true },
@@ -265,14 +265,18 @@ parse_backends(struct vctx *v, const json_t *arr, const struct loc *al, struct c
 			if (rc < 0)
 				goto fail;
 		}
-		if (addr46_is_v4(&b->addr) != addr46_is_v4(&s->vip)) {
+		if (addr46_is_v4(&b->addr) != addr46_is_v4(&s->vip) &&
+		    (addr46_is_v4(&s->vip) || s->mode != SL_MODE_FULLNAT)) {
 			struct loc al2;
 
 			cfgv_member(json_array_get(arr, i), &l, "address", &al2);
-			rc = cfgv_verr(v, &al2, "an IPv%c backend behind an IPv%c VIP: a service's "
-				       "backends are of its VIP's family",
-				       addr46_is_v4(&b->addr) ? '4' : '6',
-				       addr46_is_v4(&s->vip) ? '4' : '6');
+			rc = addr46_is_v4(&s->vip)
+				? cfgv_verr(v, &al2, "an IPv6 backend behind an IPv4 VIP: a service's "
+					    "backends are of its VIP's family (IPv4 clients cannot "
+					    "reach IPv6 backends)")
+				: cfgv_verr(v, &al2, "an IPv4 backend behind an IPv6 VIP is NAT64, "
+					    "which mode fullnat does (this service is mode %s)",
+					    cfg_mode_name(s->mode));
 			goto fail;
 		}
 		cfgv_dup_key(&keys[i], &b->addr, b->port, 0, (unsigned)i);
@@ -328,7 +332,7 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 	s->persistence_netmask = addr46_max_len(&s->vip);
 	j = cfgv_member(o, ol, "mode", &l);
 	if (j != NULL) {
-		rc = cfgv_get_name(v, j, &l, "mode", mode_tab, SL_MODE_MAX, &s->mode);
+		rc = cfgv_get_name(v, j, &l, "mode", mode_tab, SL_MODE_NAMED, &s->mode);
 		if (rc < 0)
 			return rc;
 	}
@@ -567,7 +571,7 @@ cfg_announce_name(uint8_t a)
 const char *
 cfg_mode_name(uint8_t mode)
 {
-	return mode < SL_MODE_MAX ? mode_tab[mode].name : "?";
+	return mode < SL_MODE_NAMED ? mode_tab[mode].name : "?";
 }
 
 const char *

@@ -91,6 +91,19 @@ spec_ports(const struct cfg *c, struct port_set *out)
 	out->routes = (const struct route_spec *)c->routes;
 }
 
+/*
+ * The data plane's mode of a service: its own, but NAT64 for a fullnat service of an IPv6
+ * VIP over IPv4 backends (the config keeps a service's backends of one family).
+ */
+static uint8_t
+spec_mode(const struct cfg_service *s)
+{
+	if (s->mode == SL_MODE_FULLNAT && !addr46_is_v4(&s->vip) && s->n_backends > 0 &&
+	    addr46_is_v4(&s->backends[0].addr))
+		return SL_MODE_NAT64;
+	return s->mode;
+}
+
 int
 spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slots,
 	     const uint8_t *be_down, const struct dp *dp, struct snap_svc_input *out)
@@ -103,7 +116,7 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 	/* The data plane calls the mode's and the scheduler's ops without looking: both must
 	 * be built in. */
 	ss->sched = sched_get(s->sched);
-	if (fwd_get(s->mode) == NULL || ss->sched == NULL)
+	if (fwd_get(spec_mode(s)) == NULL || ss->sched == NULL)
 		return -ENOTSUP;
 	b = calloc(s->n_backends ? s->n_backends : 1, sizeof(*b));
 	if (b == NULL)
@@ -136,7 +149,7 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 					   : dp->ports[b[i].out_port].addr6;
 	}
 	*ss = (struct snap_service){
-		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = s->mode, .slot = slot,
+		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = spec_mode(s), .slot = slot,
 		.hash = s->hash, .persistence = s->persistence,
 		.persist_mask = addr46_is_v4(&s->vip) ? addr_prefix_mask(s->persistence_netmask) : 0,
 		.persist_len6 = addr46_is_v4(&s->vip) ? 0 : s->persistence_netmask,

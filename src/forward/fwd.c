@@ -6,6 +6,7 @@ const struct fwd_ops *const fwd_modes[SL_MODE_MAX] = {
 	[SL_MODE_DR] = &fwd_dr_ops,
 	[SL_MODE_TUN] = &fwd_tun_ops,
 	[SL_MODE_NAT] = &fwd_nat_ops,
+	[SL_MODE_NAT64] = &fwd_nat64_ops,
 };
 
 bool

@@ -152,6 +152,7 @@ extern const struct fwd_ops fwd_fullnat_ops;
 extern const struct fwd_ops fwd_dr_ops;
 extern const struct fwd_ops fwd_tun_ops;
 extern const struct fwd_ops fwd_nat_ops;
+extern const struct fwd_ops fwd_nat64_ops;
 
 /**
  * The worker that owns a client_owned mode's conns of client caddr:cport (network order):

@@ -32,6 +32,9 @@ struct laddr_pool {
 	unsigned n_lips;
 	unsigned worker;
 	uint8_t v6;        /* an IPv6 pool: lips6[], conn_key6 keys, an IPv6 conn table */
+	/* An IPv4 pool whose tuples NAT64 conns hold too, under IPv4-mapped keys of this IPv6
+	 * table (laddr_alloc64); NULL until the first one. */
+	const struct conn_table *ct64;
 	uint16_t mask;
 	uint32_t q_ticks;
 	uint64_t rng;
@@ -145,6 +148,17 @@ tuple_free(const struct laddr_pool *p, const struct conn_table *ct, const union 
 
 	if ((p->v6 ? conn6_lookup(t, &k->k6, &dir) : conn_lookup(t, &k->k4, &dir)) != NULL)
 		return 0;
+	if (unlikely(p->ct64 != NULL)) {
+		struct conn_key6 m = { .sport = k->k4.sport, .dport = k->k4.dport,
+				       .proto = k->k4.proto };
+		union addr46 a = addr46_from_v4(k->k4.saddr);
+
+		memcpy(m.saddr, a.b, 16);
+		a = addr46_from_v4(k->k4.daddr);
+		memcpy(m.daddr, a.b, 16);
+		if (conn6_lookup((struct conn_table *)(uintptr_t)p->ct64, &m, &dir) != NULL)
+			return 0;
+	}
 	*continued = 0;
 	if (p->q_count == 0 || rte_hash_lookup_data(p->qh, k, &data) < 0)
 		return 1;
@@ -240,6 +254,21 @@ laddr_alloc6(struct laddr_pool *p, const struct conn_table *ct, const uint8_t ca
 	return alloc(p, ct, &k, &c, cport, now, lip_idx, port_be);
 }
 
+int
+laddr_alloc64(struct laddr_pool *p, const struct conn_table *ct, const struct conn_table *ct6,
+	      const uint8_t caddr[16], uint16_t cport, uint32_t baddr, uint16_t bport,
+	      uint8_t proto, uint32_t now, uint8_t *lip_idx, uint16_t *port_be)
+{
+	union q_key k = { .k4 = { .saddr = baddr, .sport = bport, .proto = proto } };
+	union addr46 c;
+
+	if (p->v6)
+		return -EINVAL;
+	p->ct64 = ct6;
+	memcpy(c.b, caddr, 16);
+	return alloc(p, ct, &k, &c, cport, now, lip_idx, port_be);
+}
+
 const union addr46 *
 laddr_lip(const struct laddr_pool *p, uint8_t lip_idx)
 {
@@ -280,6 +309,9 @@ laddr_release(struct laddr_pool *p, const struct conn_table *ct, const struct co
 	memset(&r->key, 0, sizeof(r->key));
 	if (p->v6) {
 		conn6_key_out(ct, c, &r->key.k6);
+		memcpy(r->caddr.b, conn6_addrs(ct, c)->caddr, 16);
+	} else if (c->flags & CONN_F_V6) { /* NAT64: an IPv4 tuple, an IPv6 client */
+		conn_key_out(c, &r->key.k4);
 		memcpy(r->caddr.b, conn6_addrs(ct, c)->caddr, 16);
 	} else {
 		conn_key_out(c, &r->key.k4);

@@ -85,10 +85,26 @@ int laddr_alloc6(struct laddr_pool *p, const struct conn_table *ct, const uint8_
 		 uint16_t cport, const uint8_t baddr[16], uint16_t bport, uint8_t proto,
 		 uint32_t now, uint8_t *lip_idx, uint16_t *port_be);
 
+/**
+ * laddr_alloc() for a NAT64 conn: an IPv6 client (caddr) on a tuple of IPv4 pool p toward
+ * IPv4 backend baddr. The conn is of the IPv6 table ct6 (its client side is IPv6), where it
+ * holds the tuple under its IPv4-mapped reply key; from the first such conn on, every
+ * allocation of the pool checks ct6 too, so a tuple is never given to an IPv4 conn and a
+ * NAT64 one at once. -EINVAL for an IPv6 pool. Owner worker.
+ */
+int laddr_alloc64(struct laddr_pool *p, const struct conn_table *ct,
+		  const struct conn_table *ct6, const uint8_t caddr[16], uint16_t cport,
+		  uint32_t baddr, uint16_t bport, uint8_t proto, uint32_t now, uint8_t *lip_idx,
+		  uint16_t *port_be);
+
 /** The address of LIP lip_idx of the pool. Owner worker. */
 const union addr46 *laddr_lip(const struct laddr_pool *p, uint8_t lip_idx);
 
-/** A conn of table ct (the pool's family) ends: put its TCP tuple in quarantine. Owner worker. */
+/**
+ * A conn of table ct (the pool's family, or for an IPv4 pool a NAT64 conn of the IPv6 table:
+ * CONN_F_V6, its IPv4 tuple in daddr/laddr) ends: put its TCP tuple in quarantine. Owner
+ * worker.
+ */
 void laddr_release(struct laddr_pool *p, const struct conn_table *ct, const struct conn *c,
 		   uint32_t now);
 

@@ -103,6 +103,7 @@ struct stage {
 	uint64_t last_miss_ms;
 	struct tbucket peer_tb;    /* packets of unknown conns it may still pass to peers */
 	struct tbucket icmp_tb;    /* ICMP errors it may still send */
+	uint16_t ip_id;            /* the next IPv4 ID of a packet it makes from IPv6 (NAT64) */
 	struct stage_stats st;
 	struct stage_out out;
 };

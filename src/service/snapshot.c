@@ -78,13 +78,14 @@ service_index(struct snapshot *s, const struct snap_service *ss, unsigned i)
 	}
 	for (j = 0; j < ss->n_backends; j++) {
 		const struct snap_backend *b = &ss->backends[j];
-		struct rte_hash *h = v4 ? s->be_hash : s->be6_hash;
-		const void *key = v4 ? (const void *)&b->addr.w[3] : b->addr.b;
+		bool bv4 = addr46_is_v4(&b->addr);
+		struct rte_hash *h = bv4 ? s->be_hash : s->be6_hash;
+		const void *key = bv4 ? (const void *)&b->addr.w[3] : b->addr.b;
 		uintptr_t data = b->out_port == SNAP_NO_PORT ? 0 : 1u + b->out_port;
 		void *had;
 
-		/* A backend is of its VIP's family (the config checks it). */
-		if (addr46_is_v4(&b->addr) != v4)
+		/* A backend is of its VIP's family, but NAT64's (the config checks it). */
+		if (bv4 != v4 && !(ss->mode == SL_MODE_NAT64 && bv4))
 			return -1;
 		/* One entry an address: a backend of several services is NAT's if any is. */
 		if (ss->mode == SL_MODE_NAT)

@@ -194,7 +194,7 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	const struct dp *dp = w->dp;
 	const struct snap_service *svc;
 	unsigned r;
-	int kind;
+	int kind, e;
 
 	/* Sources that cannot be real open nothing, reach no kernel and go to no peer. */
 	r = sanity_source(dp, snap, p);
@@ -230,7 +230,10 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 			stage_handoff(w, owner, m);
 			return NULL;
 		}
-		stage_drop(w, m, DROP_no_conn);
+		/* Ours, and no IPv4 conn holds it: perhaps a NAT64 conn does. */
+		e = pipeline64_reply(w, m, p);
+		if (e != 0)
+			pipeline_drop(w, m, p, e == -ENOENT ? DROP_no_conn : (unsigned)e);
 		return NULL;
 	}
 	/* Our own port address: the kernel's (BGP, SSH, health-check answers), if it has a twin. */

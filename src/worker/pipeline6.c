@@ -123,7 +123,9 @@ conn6_can_send(struct stage *w, const struct fwd_ops *fwd, const struct snap_bac
 	}
 	if (unlikely(be->out_port == SNAP_NO_PORT))
 		return DROP_no_route;
-	if (unlikely(neigh_lookup6(dp->neigh6, be->nh.b, &mac) < 0)) {
+	/* an IPv4 backend's next hop (NAT64) is in the IPv4 table */
+	if (unlikely(addr46_is_v4(&be->nh) ? neigh_lookup(dp->neigh, be->nh.w[3], &mac) < 0
+					   : neigh_lookup6(dp->neigh6, be->nh.b, &mac) < 0)) {
 		egress_neigh_event46(w, NEIGH_EV_MISS, &be->nh, be->out_port, NULL);
 		return DROP_neigh_unresolved;
 	}
@@ -283,6 +285,28 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	}
 	ipv6_to_kernel(w, m, p);
 	return NULL;
+}
+
+int
+pipeline64_reply(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p)
+{
+	union addr46 a;
+	struct conn_key6 k = { .sport = p->key.sport, .dport = p->key.dport,
+			       .proto = p->key.proto };
+	enum conn_dir dir;
+	struct conn *c;
+
+	if (w->ct6 == NULL)
+		return -ENOENT;
+	a = addr46_from_v4(p->key.saddr);
+	memcpy(k.saddr, a.b, 16);
+	a = addr46_from_v4(p->key.daddr);
+	memcpy(k.daddr, a.b, 16);
+	c = conn6_lookup(w->ct6, &k, &dir);
+	if (c == NULL || dir != CONN_DIR_OUT || fwd_of(c)->xmit[CONN_DIR_OUT] == NULL)
+		return -ENOENT;
+	conn_touch(w, w->ct6, c, dir, p->tcp_flags, p->ip_len);
+	return fwd_of(c)->xmit[CONN_DIR_OUT](w, c, m, p);
 }
 
 void

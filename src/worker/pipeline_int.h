@@ -173,6 +173,14 @@ conn_hand_to_client_owner(struct stage *w, struct rte_mbuf *m, unsigned owner)
 	return 1;
 }
 
+/*
+ * An IPv4 answer to a LIP port of this worker that no IPv4 conn holds: a NAT64 conn's (an
+ * IPv6 conn whose reply key is IPv4-mapped, forward/nat64.c) if one does, translated and
+ * sent. 0 (sent), -ENOENT (no such conn: m untouched), else a drop reason (m the
+ * caller's to drop). Worker.
+ */
+int pipeline64_reply(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p);
+
 int pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		    const struct pkt_meta *p, struct pkt6_meta *p6);
 

@@ -82,8 +82,13 @@ def test_bad_ipv6_input_changes_nothing(make_lab, sluiced):
     assert st == 201
     _, before = api(d, "GET", "/v1/services")
     cases = [
-        ({"vip": "[2001:db8:100::11]:80/tcp", "backends": [{"address": "10.0.2.11:8080"}]},
-         "backends[0].address: an IPv4 backend behind an IPv6 VIP"),
+        ({"vip": "[2001:db8:100::11]:80/tcp", "mode": "dr",
+          "backends": [{"address": "10.0.2.11:80"}]},
+         "backends[0].address: an IPv4 backend behind an IPv6 VIP is NAT64, which mode fullnat "
+         "does"),
+        ({"vip": "[2001:db8:100::11]:80/tcp",
+          "backends": [{"address": "[2001:db8:2::11]:8080"}, {"address": "10.0.2.11:8080"}]},
+         "backends[1].address: 10.0.2.11: backends of both families behind one VIP"),
         ({"vip": "[2001:db8:1::50]:80/tcp"}, "vip: 2001:db8:1::50 is inside the subnet of port"),
         ({"vip": "[::1]:80/tcp"}, "vip: ::1 is a loopback address"),
         ({"vip": "[fe80::1]:80/tcp"}, "vip: '[fe80::1]:80/tcp' is not a unicast address"),
@@ -99,7 +104,7 @@ def test_bad_ipv6_input_changes_nothing(make_lab, sluiced):
         text = err.get("detail", "")
         assert want in text, (body, err)
     st, err = api(d, "POST", f"/v1/services/{SVC6}/backends", {"address": "10.0.2.12:8080"})
-    assert st == 400 and "an IPv4 backend behind an IPv6 VIP" in err.get("detail", ""), err
+    assert st == 400 and "backends of both families" in err.get("detail", ""), err
     st, _ = api(d, "PATCH", f"/v1/services/{SVC6}/backends/[2001:db8:2::99]:8080",
                 {"weight": 1})
     assert st == 404

@@ -141,8 +141,8 @@ test_api(void **state)
 	json_decref(j);
 	assert_int_equal(cfg_backend_check(&c, c.services, c.n_services, 0, &b, "body", &e),
 			 -EINVAL);
-	assert_string_equal(e.msg, "10.0.1.20 is an IPv4 backend behind an IPv6 VIP: a "
-			    "service's backends are of its VIP's family");
+	assert_string_equal(e.msg, "10.0.1.20: backends of both families behind one VIP: an "
+			    "IPv6 VIP's backends are all IPv6, or all IPv4 (NAT64)");
 	/* an IPv6 backend that is the node's own LIP */
 	j = json_pack("{s:s}", "address", "[2001:db8:1::100]:80");
 	assert_int_equal(cfg_backend_from_json(j, "body", &b, &e), 0);

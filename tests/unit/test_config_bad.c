@@ -451,7 +451,35 @@ static const struct bad_case bad_cases[] = {
 		 "  - vip: '[2001:db8:100::10]:80/tcp'\n"
 		 "    backends: [{address: '[2001:db8:1::11]:80'}, {address: 10.0.1.12:80}]\n",
 	  8, "services[0].backends[1].address",
-	  "an IPv4 backend behind an IPv6 VIP: a service's backends are of its VIP's family" },
+	  "10.0.1.12: backends of both families behind one VIP: an IPv6 VIP's backends are all "
+	  "IPv6, or all IPv4 (NAT64)" },
+	{ "v6_backend_v4_vip",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    backends: [{address: '[2001:db8:1::11]:80'}]\n",
+	  8, "services[0].backends[0].address",
+	  "an IPv6 backend behind an IPv4 VIP: a service's backends are of its VIP's family "
+	  "(IPv4 clients cannot reach IPv6 backends)" },
+	{ "nat64_not_fullnat",
+	  PORTS5_V6 "services:\n"
+		 "  - vip: '[2001:db8:100::10]:80/tcp'\n"
+		 "    mode: tun\n"
+		 "    backends: [{address: 10.0.9.12:80}]\n",
+	  9, "services[0].backends[0].address",
+	  "an IPv4 backend behind an IPv6 VIP is NAT64, which mode fullnat does (this service is "
+	  "mode tun)" },
+	{ "nat64_without_v4_lip",
+	  "dataplane:\n"
+	  "  local_addresses: ['2001:db8:1::100']\n"
+	  "  ports:\n"
+	  "    - {name: client, device: net_tap0,\n"
+	  "       address: [10.0.1.1/24, 2001:db8:1::1/64]}\n"
+	  "services:\n"
+	  "  - vip: '[2001:db8:100::10]:80/tcp'\n"
+	  "    backends: [{address: 10.0.1.12:80}]\n",
+	  8, "services[0].backends[0].address",
+	  "10.0.1.12: NAT64 (an IPv4 backend behind an IPv6 VIP) needs an IPv4 address in "
+	  "dataplane.local_addresses, which the backends answer to" },
 	{ "v6_vip_without_v6_lip",
 	  PORTS5 "services:\n"
 		 "  - vip: '[2001:db8:100::10]:80/tcp'\n",
