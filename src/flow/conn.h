@@ -3,10 +3,12 @@
 #define SLUICE_CONN_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_hash.h>
 
+#include "common/addr.h"
 #include "common/kinds.h"
 #include "common/limits.h"
 #include "flow/tcp_state.h"
@@ -182,6 +184,18 @@ conn_key_out(const struct conn *c, struct conn_key *k)
 {
 	*k = (struct conn_key){ .saddr = c->daddr, .daddr = c->laddr, .sport = c->dport,
 				.dport = c->lport, .proto = c->proto };
+}
+
+/** The IPv6 key of IPv4 key k, its addresses IPv4-mapped: a NAT64 conn's reply key. */
+static inline void
+conn_key_mapped6(const struct conn_key *k, struct conn_key6 *k6)
+{
+	union addr46 a = addr46_from_v4(k->saddr);
+
+	*k6 = (struct conn_key6){ .sport = k->sport, .dport = k->dport, .proto = k->proto };
+	memcpy(k6->saddr, a.b, 16);
+	a = addr46_from_v4(k->daddr);
+	memcpy(k6->daddr, a.b, 16);
 }
 
 /** Move c's deadline earlier than it is filed: re-file it now. Owner worker. */

@@ -50,6 +50,13 @@ icmp_relay(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p)
 	k = (struct conn_key){ .saddr = qdst, .daddr = qsrc, .sport = qdport, .dport = qsport,
 			       .proto = in->next_proto_id };
 	c = conn_lookup(w->ct, &k, &dir);
+	/* About a LIP tuple of a NAT64 conn: an IPv6 conn keyed by the mapped reply tuple. */
+	if (c == NULL && w->ct6 != NULL && dp_local_kind(w->dp, qsrc) == DP_LOCAL_LIP) {
+		struct conn_key6 k6;
+
+		conn_key_mapped6(&k, &k6);
+		c = conn6_lookup(w->ct6, &k6, &dir);
+	}
 	if (c == NULL || fwd_of(c)->icmp_xmit[dir] == NULL ||
 	    pkt_ip(m)->dst_addr != (dir == CONN_DIR_IN ? c->vaddr : c->laddr))
 		return -ENOENT;

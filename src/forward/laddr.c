@@ -149,13 +149,9 @@ tuple_free(const struct laddr_pool *p, const struct conn_table *ct, const union 
 	if ((p->v6 ? conn6_lookup(t, &k->k6, &dir) : conn_lookup(t, &k->k4, &dir)) != NULL)
 		return 0;
 	if (unlikely(p->ct64 != NULL)) {
-		struct conn_key6 m = { .sport = k->k4.sport, .dport = k->k4.dport,
-				       .proto = k->k4.proto };
-		union addr46 a = addr46_from_v4(k->k4.saddr);
+		struct conn_key6 m;
 
-		memcpy(m.saddr, a.b, 16);
-		a = addr46_from_v4(k->k4.daddr);
-		memcpy(m.daddr, a.b, 16);
+		conn_key_mapped6(&k->k4, &m);
 		if (conn6_lookup((struct conn_table *)(uintptr_t)p->ct64, &m, &dir) != NULL)
 			return 0;
 	}

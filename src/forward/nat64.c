@@ -3,6 +3,7 @@
 #include <rte_tcp.h>
 
 #include "forward/laddr.h"
+#include "forward/nat64.h"
 #include "forward/xmit.h"
 #include "net/icmp.h"
 #include "packet/grow.h"
@@ -245,8 +246,10 @@ const struct fwd_ops fwd_nat64_ops = {
 	.out_key = fwd_no_out_key,
 	.release = nat64_release,
 	.xmit = { [CONN_DIR_OUT] = nat64_out },   /* the backend's IPv4 answers */
+	.icmp_xmit = { [CONN_DIR_OUT] = nat64_icmp_to_client },
 	.conn_init6 = nat64_conn_init6,
 	.out_key6 = fwd_out_key6,                 /* ::ffff:backend -> ::ffff:LIP */
 	.xmit6 = { [CONN_DIR_IN] = nat64_in },    /* the client's IPv6 packets */
+	.icmp_xmit6 = { [CONN_DIR_IN] = nat64_icmp_to_backend },
 	.headroom = NAT64_GROW,
 };

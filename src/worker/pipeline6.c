@@ -290,18 +290,13 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 int
 pipeline64_reply(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p)
 {
-	union addr46 a;
-	struct conn_key6 k = { .sport = p->key.sport, .dport = p->key.dport,
-			       .proto = p->key.proto };
+	struct conn_key6 k;
 	enum conn_dir dir;
 	struct conn *c;
 
 	if (w->ct6 == NULL)
 		return -ENOENT;
-	a = addr46_from_v4(p->key.saddr);
-	memcpy(k.saddr, a.b, 16);
-	a = addr46_from_v4(p->key.daddr);
-	memcpy(k.daddr, a.b, 16);
+	conn_key_mapped6(&p->key, &k);
 	c = conn6_lookup(w->ct6, &k, &dir);
 	if (c == NULL || dir != CONN_DIR_OUT || fwd_of(c)->xmit[CONN_DIR_OUT] == NULL)
 		return -ENOENT;

@@ -17,6 +17,7 @@
 #include "env.h"
 #include "errors.h"
 #include "net/icmp.h"
+#include "net/nd.h"
 #include "test_eal.h"
 
 #define VIP64 "2001:db8:100::64"
@@ -331,6 +332,141 @@ test_nat64_tuple_not_shared(void **state)
 	env_free(e);
 }
 
+/* A whole TCP segment's checksum (header of len bytes, IPv4 pseudo header) is right. */
+static void
+assert_tcp4_sum(const struct rte_ipv4_hdr *ip, const void *tcp, unsigned len)
+{
+	struct rte_ipv4_hdr h = *ip;
+	uint32_t sum;
+
+	h.total_length = rte_cpu_to_be_16((uint16_t)(20 + len));
+	sum = rte_ipv4_phdr_cksum(&h, 0) + rte_raw_cksum(tcp, len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+}
+
+/*
+ * A router's packet-too-big (MTU 1400) about what the node sent the client (VIP:80 ->
+ * client) reaches the backend as fragmentation-needed with 1380, from the LIP, about what
+ * the backend sent (backend:8080 -> LIP:lport); every checksum right, the quoted TCP's too.
+ */
+static void
+test_nat64_icmp6_to_backend(void **state)
+{
+	struct env *e = nat64_env(1);
+	struct fx_l4 f = { .proto = IPPROTO_TCP, .src = VIP64, .dst = "2001:db8:1::8",
+			   .sport = 80, .dport = 7100,
+			   .tcp_flags = RTE_TCP_ACK_FLAG };
+	const struct rte_ipv4_hdr *ip, *in;
+	const struct rte_icmp_hdr *ic;
+	const struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	struct conn *c;
+	uint32_t info;
+
+	(void)state;
+	run1(e->w, seg("2001:db8:1::8", 7100, RTE_TCP_SYN_FLAG, 1440, 0), 0);
+	out_clear(e->w);
+	c = conn64(e->w, "2001:db8:1::8", 7100);
+	m = icmp6_error("2001:db8:1::fe", VIP64, ICMP6_PACKET_TOO_BIG, 0, 1400,
+			fx_frame6(mp, &be_mac, &port_mac[0], &f), 40 + 20);
+	run1(e->w, m, 0);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m);
+	assert_memory_equal(&pkt_eth(m)->dst_addr, &be_mac, 6);
+	ip = ip_of(m);
+	assert_int_equal(ip->src_addr, fx_ip("10.0.2.100"));
+	assert_int_equal(ip->dst_addr, fx_ip("10.0.2.11"));
+	ic = (const struct rte_icmp_hdr *)(ip + 1);
+	assert_int_equal(ic->icmp_type, ICMP4_DEST_UNREACH);
+	assert_int_equal(ic->icmp_code, ICMP4_FRAG_NEEDED);
+	memcpy(&info, &ic->icmp_ident, 4);
+	assert_int_equal(rte_be_to_cpu_32(info), 1380);
+	assert_int_equal(rte_raw_cksum(ic, rte_be_to_cpu_16(ip->total_length) - 20), 0xffff);
+	in = (const struct rte_ipv4_hdr *)(ic + 1);
+	assert_int_equal(rte_raw_cksum(in, 20), 0xffff);
+	assert_int_equal(in->src_addr, fx_ip("10.0.2.11"));
+	assert_int_equal(in->dst_addr, fx_ip("10.0.2.100"));
+	assert_int_equal(rte_be_to_cpu_16(in->total_length), 40);
+	th = (const struct rte_tcp_hdr *)(in + 1);
+	assert_int_equal(th->src_port, RTE_BE16(8080));
+	assert_int_equal(th->dst_port, c->lport);
+	assert_tcp4_sum(in, th, 20);
+	assert_int_equal(e->w->s.st.icmp_relayed, 1);
+	env_free(e);
+}
+
+/*
+ * The backend's port-unreachable about what the node sent it (LIP:lport -> backend:8080)
+ * reaches the client as ICMPv6 port-unreachable from the VIP, about what the client sent
+ * (client -> VIP:80); a fragmentation-needed (1400) as packet-too-big 1420; an ICMP type
+ * RFC 7915 does not translate is dropped as icmp_unhandled.
+ */
+static void
+test_nat64_icmp4_to_client(void **state)
+{
+	static const struct {
+		uint8_t type, code;
+		uint32_t info;
+		uint8_t type6, code6;
+		uint32_t info6;
+	} cases[] = {
+		{ ICMP4_DEST_UNREACH, 3, 0, ICMP6_DEST_UNREACH, 4, 0 },
+		{ ICMP4_DEST_UNREACH, ICMP4_FRAG_NEEDED, 1400, ICMP6_PACKET_TOO_BIG, 0, 1420 },
+		{ ICMP4_TIME_EXCEEDED, 0, 0, ICMP6_TIME_EXCEEDED, 0, 0 },
+		{ ICMP4_PARAM_PROBLEM, 0, 9u << 24, ICMP6_PARAM_PROBLEM, 0, 6 },
+	};
+	struct env *e = nat64_env(1);
+	struct conn *c;
+	uint8_t a[16];
+	unsigned k;
+
+	(void)state;
+	run1(e->w, seg("2001:db8:1::9", 7200, RTE_TCP_SYN_FLAG, 1440, 0), 0);
+	out_clear(e->w);
+	c = conn64(e->w, "2001:db8:1::9", 7200);
+	for (k = 0; k < RTE_DIM(cases); k++) {
+		struct rte_mbuf *q = tcp("10.0.2.100", rte_be_to_cpu_16(c->lport), "10.0.2.11",
+					 8080, RTE_TCP_SYN_FLAG, &port_mac[1], 1);
+		struct rte_mbuf *m = icmp_error("10.0.2.11", "10.0.2.100", cases[k].type,
+						cases[k].code, rte_cpu_to_be_32(cases[k].info), q,
+						20 + 20, 1);
+		const uint8_t *ip;
+		uint32_t info;
+
+		run1(e->w, m, 1);
+		m = out_one(e->w, 0);
+		ip = ip6b(m);
+		assert_int_equal(ip[6], IP6_ICMPV6);
+		inet_pton(AF_INET6, VIP64, a);
+		assert_memory_equal(ip + 8, a, 16);
+		inet_pton(AF_INET6, "2001:db8:1::9", a);
+		assert_memory_equal(ip + 24, a, 16);
+		assert_int_equal(ip[40], cases[k].type6);
+		assert_int_equal(ip[41], cases[k].code6);
+		memcpy(&info, ip + 44, 4);
+		assert_int_equal(rte_be_to_cpu_32(info), cases[k].info6);
+		assert_int_equal(fx_sum6(ip + 8, ip + 24, ip + 40, 8 + 40 + 20), 0xffff);
+		/* the quote: client:7200 -> VIP:80, its TCP checksum right */
+		assert_memory_equal(ip + 48 + 8, a, 16);
+		inet_pton(AF_INET6, VIP64, a);
+		assert_memory_equal(ip + 48 + 24, a, 16);
+		assert_int_equal(rte_be_to_cpu_16(*(const uint16_t *)(ip + 88)), 7200);
+		assert_int_equal(rte_be_to_cpu_16(*(const uint16_t *)(ip + 90)), 80);
+		assert_int_equal(fx_l4_sum6(ip + 56, ip + 72, IPPROTO_TCP, ip + 88, 20), 0xffff);
+		out_clear(e->w);
+	}
+	/* source quench: not translated */
+	run1(e->w, icmp_error("10.0.2.11", "10.0.2.100", ICMP4_SOURCE_QUENCH, 0, 0,
+			      tcp("10.0.2.100", rte_be_to_cpu_16(c->lport), "10.0.2.11", 8080,
+				  RTE_TCP_SYN_FLAG, &port_mac[1], 1), 20 + 20, 1), 1);
+	assert_int_equal(out_total(e->w), 0);
+	assert_int_equal(e->w->s.st.drops[DROP_icmp_unhandled], 1);
+	assert_int_equal(e->w->s.st.icmp_relayed, RTE_DIM(cases));
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -341,6 +477,8 @@ main(void)
 		cmocka_unit_test(test_nat64_udp),
 		cmocka_unit_test(test_nat64_two_workers),
 		cmocka_unit_test(test_nat64_tuple_not_shared),
+		cmocka_unit_test(test_nat64_icmp6_to_backend),
+		cmocka_unit_test(test_nat64_icmp4_to_client),
 	};
 
 	ENV_RUN(tests);
