@@ -77,7 +77,12 @@ static const char config[] =
 	"    backends: [{address: 10.0.2.11:8080}]\n"
 	"  - vip: '[2001:db8:100::22]:80/tcp'\n"
 	"    mode: nat\n"
-	"    backends: [{address: '[2001:db8:2::11]:8080'}]\n";
+	"    backends: [{address: '[2001:db8:2::11]:8080'}]\n"
+	/* NAT64: an IPv6 VIP over IPv4 backends */
+	"  - vip: '[2001:db8:100::64]:80/tcp'\n"
+	"    backends: [{address: 10.0.2.11:8080}]\n"
+	"  - vip: '[2001:db8:100::64]:53/udp'\n"
+	"    backends: [{address: 10.0.2.21:53}]\n";
 
 static void
 setup(void)
