@@ -10,8 +10,9 @@
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
  * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
  * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; tun: IPIP, gue: tun over
- * GUE, nat; DR and TUN have no est-out: the backend answers the client itself).
- * usage: sluice-bench [[dr:|tun:|gue:|nat:][v6:]conns ...]
+ * GUE, nat, nat64: an IPv6 VIP over IPv4 backends, whose est-out is IPv4; DR and TUN have no
+ * est-out: the backend answers the client itself).
+ * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:][v6:]conns ...]
  *        (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
@@ -162,6 +163,26 @@ static const char *const node6 =
 	"    backends: [{address: '[2001:db8:2::11]:%u', weight: 1},"
 	" {address: '[2001:db8:2::12]:%u', weight: 2}]\n";
 
+/* NAT64: node6's IPv6 VIP over node4's IPv4 LIPs and backends. */
+static const char *const node64 =
+	"dataplane:\n"
+	"  conn_table_size: %u\n"
+	"  ports:\n"
+	"    - {name: client, device: net_null0, address: [10.0.1.1/24, '2001:db8:1::1/64']}\n"
+	"    - {name: backend, device: net_null1, address: [10.0.2.1/24, '2001:db8:2::1/64']}\n"
+	"  routes: [{to: '2001:db8:40::/48', via: '2001:db8:1::fe'}]\n"
+	"  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"
+	"                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"
+	"                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"
+	"                    10.0.2.112, 10.0.2.113, 10.0.2.114, 10.0.2.115,\n"
+	"                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
+	"services:\n"
+	"  - vip: '[2001:db8:100::10]:80/tcp'\n"
+	"    mode: %s\n"
+	"    scheduler: wrr\n"
+	"    backends: [{address: 10.0.2.11:%u, weight: 1},"
+	" {address: 10.0.2.12:%u, weight: 2}]\n";
+
 /* The modes a run may take, by the prefix of its argument: the service's mode keys. */
 static const struct {
 	const char *name;
@@ -172,6 +193,7 @@ static const struct {
 	{ "tun", "tun" },                          /* IPIP */
 	{ "gue", "tun\n    tunnel: {type: gue}" }, /* tun over GUE */
 	{ "nat", "nat" },
+	{ "nat64", "fullnat" }, /* over IPv4 backends: node64, always IPv6 */
 };
 
 /* mode: a name of modes[] (dr's and tun's backends listen on the VIP port). */
@@ -179,8 +201,9 @@ static struct dp *
 node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 {
 	/* dr, tun: the VIP port */
-	unsigned bport = strcmp(mode, "fullnat") == 0 || strcmp(mode, "nat") == 0 ? 8080 : 80;
-	const char *yaml = mode;
+	unsigned bport = strcmp(mode, "dr") == 0 || strcmp(mode, "tun") == 0 ||
+				 strcmp(mode, "gue") == 0 ? 80 : 8080;
+	const char *yaml = mode, *tpl = v6 ? node6 : node4;
 	char text[2048];
 	struct cfg_error err;
 	struct dp_spec spec;
@@ -191,7 +214,9 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 	for (i = 0; i < RTE_DIM(modes); i++)
 		if (strcmp(modes[i].name, mode) == 0)
 			yaml = modes[i].yaml;
-	snprintf(text, sizeof(text), v6 ? node6 : node4, conns, yaml, bport, bport);
+	if (strcmp(mode, "nat64") == 0)
+		tpl = node64;
+	snprintf(text, sizeof(text), tpl, conns, yaml, bport, bport);
 	if (cfg_load_string(text, "bench", c, &err) < 0) {
 		fprintf(stderr, "bench: config: %s\n", err.msg);
 		exit(1);
@@ -205,9 +230,11 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 	dp_publish(dp, spec_snapshot(dp, c->services, 1, NULL, 1));
 	/* The clients are behind a router, as in production: replies go through it. */
 	gw = c->routes[0].via;
-	for (i = 0; i < 2; i++)
-		neigh_learn46(v6 ? dp->neigh6 : dp->neigh, &c->services[0].backends[i].addr, 1,
-			      &peer_mac, 0);
+	for (i = 0; i < 2; i++) { /* NAT64's backends are IPv4 */
+		const union addr46 *be = &c->services[0].backends[i].addr;
+
+		neigh_learn46(addr46_is_v4(be) ? dp->neigh : dp->neigh6, be, 1, &peer_mac, 0);
+	}
 	neigh_learn46(v6 ? dp->neigh6 : dp->neigh, &gw, 0, &peer_mac, 0);
 	worker_set_time(dp->workers[0], 1000);
 	return dp;
@@ -273,6 +300,8 @@ run(uint64_t conns, int v6, const char *mode)
 	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, mode);
 	/* A one-way mode's backend answers the client itself: no reply path to time. */
 	int one_way = fwd_get(c.services[0].mode)->one_way;
+	/* NAT64's backends answer over IPv4 */
+	int v6_out = v6 && addr46_is_v4(&c.services[0].backends[0].addr) == 0;
 	char pfx[16] = "";
 	struct worker *w = dp->workers[0];
 	struct conn_table *ct = v6 ? w->s.ct6 : w->s.ct;
@@ -355,7 +384,7 @@ run(uint64_t conns, int v6, const char *mode)
 				const struct reply *r = &rep[xorshift() % conns];
 
 				fill(pkts[k], &r->daddr, &r->laddr, r->dport, r->lport,
-				     RTE_TCP_ACK_FLAG, 1, v6);
+				     RTE_TCP_ACK_FLAG, 1, v6_out);
 			}
 			t = rte_rdtsc_precise();
 			pipeline_run(w, pkts, BURST);
@@ -443,7 +472,7 @@ main(int argc, char **argv)
 			    strncmp(a, modes[k].name, strlen(modes[k].name)) == 0)
 				mode = modes[k].name, a = colon + 1;
 		v6 = strncmp(a, "v6:", 3) == 0;
-		run(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6, mode);
+		run(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6 || strcmp(mode, "nat64") == 0, mode);
 	}
 	rte_eal_cleanup();
 	return 0;

@@ -5,7 +5,8 @@ The service is a fullnat one whose backends are IPv4: the node translates the cl
 IPv6 packets to IPv4 from its IPv4 LIP, and the answers back. Two workers (the answers to
 one worker's LIP ports handed there); rr over two backends; a 100 MB download arrives whole;
 an upload arrives whole, no segment too big either way;
-the conns are listed with the client's IPv6 tuple and the IPv4 LIP and backend."""
+the conns are listed with the client's IPv6 tuple and the IPv4 LIP and backend; a drain and
+a new backend during the download keep it whole."""
 
 import hashlib
 import os
@@ -20,7 +21,7 @@ BIG_MB = 100
 
 
 def test_nat64_two_workers(make_lab, sluiced, tmp_path):
-    lb = make_lab(backends=2, big_mb=BIG_MB, rate="0")
+    lb = make_lab(backends=3, big_mb=BIG_MB, rate="25m")  # about four seconds
     lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
     lb.run("cl", ["ip", "-6", "addr", "add", f"{lab.CLIENT_ADDR6}/64", "dev", lb.client_if,
                   "nodad"])
@@ -41,11 +42,23 @@ def test_nat64_two_workers(make_lab, sluiced, tmp_path):
     # the IPv4 backend saw the LIP (FULLNAT), over IPv4
     log = (lb.backend_dir(1) / "access.log").read_text().splitlines()
     assert log[-1].startswith(lab.LIP + " "), log[-1]
-    # a 100 MB download, whole
+    # a 100 MB download, whole, while its backend is drained and a third one added
     out = tmp_path / "big"
-    p = lb.run("cl", ["curl", "-sS", "-g", "-m", "240", "-o", out, "-w", "%{http_code}",
-                      f"{url}/big"], check=False, timeout=250)
-    assert p.returncode == 0 and p.stdout == "200", (p.stdout, p.stderr)
+    dl = lb.spawn("cl", ["curl", "-sS", "-g", "-m", "240", "-o", out, "-w", "%{http_code}",
+                         f"{url}/big"], "download", log=tmp_path / "download.log")
+    try:
+        time.sleep(1.5)
+        conns = d.ctl("conns", SVC6)
+        conns = conns["conns"] if isinstance(conns, dict) else conns
+        big = [c for c in conns if c["state"] == "ESTABLISHED"]
+        assert big, conns
+        d.ctl("backend", "set", SVC6, big[0]["backend"], "--weight", "0")
+        d.ctl("backend", "add", SVC6, f"{lab.backend_addr(3)}:{lab.HTTP_PORT}")
+        dl.wait(timeout=240)
+    finally:
+        if dl.poll() is None:
+            dl.kill()
+    assert dl.returncode == 0, (tmp_path / "download.log").read_text()
     assert out.stat().st_size == BIG_MB << 20
     assert hashlib.sha256(out.read_bytes()).hexdigest() == \
         hashlib.sha256(lb.big_file.read_bytes()).hexdigest(), "the download is damaged"
@@ -55,7 +68,7 @@ def test_nat64_two_workers(make_lab, sluiced, tmp_path):
     p = lb.run("cl", ["curl", "-sS", "-g", "-m", "60", "-o", "/dev/null", "-w", "%{http_code}",
                       "-T", src, f"{url}/up/up.bin"], check=False, timeout=70)
     assert p.returncode == 0 and p.stdout in ("201", "204"), (p.stdout, p.stderr)
-    stored = [lb.backend_dir(k) / "up" / "up.bin" for k in (1, 2)
+    stored = [lb.backend_dir(k) / "up" / "up.bin" for k in (1, 2, 3)
               if (lb.backend_dir(k) / "up" / "up.bin").exists()]
     assert len(stored) == 1 and stored[0].read_bytes() == src.read_bytes()
     st = d.stats()
@@ -67,5 +80,5 @@ def test_nat64_two_workers(make_lab, sluiced, tmp_path):
     for c in conns:
         assert c["client"].startswith(f"[{lab.CLIENT_ADDR6}]:"), c
         assert c["local"].startswith(lab.LIP + ":"), c
-        assert c["backend"] in (f"{lab.backend_addr(k)}:{lab.HTTP_PORT}" for k in (1, 2)), c
+        assert c["backend"] in (f"{lab.backend_addr(k)}:{lab.HTTP_PORT}" for k in (1, 2, 3)), c
     assert sum(w["conns"] for w in st["workers"]) > 0
