@@ -9,6 +9,7 @@ interrupted test leaves no namespace or process behind. Every wait below has a d
 Environment: SLUICE_BUILD names the build directory (default: build/ at the top of the repo).
 """
 
+import hashlib
 import http.client
 import importlib.machinery
 import importlib.util
@@ -297,3 +298,102 @@ def shares(answers):
     c = Counter(answers)
     total = len(answers)
     return c, {k: 100.0 * v / total for k, v in c.items()}
+
+
+# --- the forwarding modes' shared steps (test_dr, test_tun, test_nat, test_nat64) -------------
+
+def iface_rx(lb, role, ifname):
+    """Packets the interface ifname of NAME-role has received."""
+    j = json.loads(lb.run(role, ["ip", "-j", "-s", "link", "show", "dev", ifname]).stdout)
+    return j[0]["stats64"]["rx"]["packets"]
+
+
+def ipv6_lab(lb, ks):
+    """IPv6 in a lab (it keeps IPv6 off): the client CLIENT_ADDR6/64 and a route to the VIPs'
+    2001:db8:100::/64 through the node, backends ks 2001:db8:2::1K/64."""
+    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
+    lb.run("cl", ["ip", "-6", "addr", "add", f"{lab.CLIENT_ADDR6}/64", "dev", lb.client_if,
+                  "nodad"])
+    lb.run("cl", ["ip", "-6", "route", "add", "2001:db8:100::/64", "via", "2001:db8:1::1"])
+    for k in ks:
+        lb.run(f"b{k}", ["sysctl", "-qw", f"net.ipv6.conf.{lb.backend_if(k)}.disable_ipv6=0"])
+        lb.run(f"b{k}", ["ip", "-6", "addr", "add", f"2001:db8:2::{10 + k}/64", "dev",
+                         lb.backend_if(k), "nodad"])
+
+
+def answers(lb, url, want, timeout=20):
+    """GET url/ until `want` answers came, the first ones waiting for ARP or neighbour
+    discovery of the backends; the Counter of their bodies."""
+    seen, deadline = Counter(), time.monotonic() + timeout
+    while time.monotonic() < deadline and sum(seen.values()) < want:
+        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "3", f"{url}/"], check=False, timeout=10)
+        if p.returncode == 0:
+            seen[p.stdout.strip()] += 1
+        else:
+            time.sleep(0.3)
+    return seen
+
+
+def names(lb, url, n):
+    """n GETs of url/, every one answered; the Counter of the backends' names."""
+    seen = Counter()
+    for _ in range(n):
+        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "5", f"{url}/"], check=False, timeout=15)
+        assert p.returncode == 0, p.stderr
+        seen[p.stdout.strip()] += 1
+    return seen
+
+
+def download_live_change(lb, d, svc, url, tmp_path, add, timeout=60):
+    """Download url/big (the lab's big file) while, once it is established, the backend
+    serving it is drained (weight 0) and backend `add` is added, as an operator does under
+    load; the download must arrive whole. Returns the drained backend's address."""
+    out = tmp_path / "big"
+    dl = lb.spawn("cl", ["curl", "-sS", "-g", "-m", str(timeout), "-o", out, f"{url}/big"],
+                  "download", log=tmp_path / "download.log")
+    try:
+        time.sleep(1.5)  # established, some way through
+        conns = d.ctl("conns", svc)
+        conns = conns["conns"] if isinstance(conns, dict) else conns
+        big = [c for c in conns if c["state"] == "ESTABLISHED"]
+        assert big, conns
+        busy = big[0]["backend"]
+        d.ctl("backend", "set", svc, busy, "--weight", "0")
+        d.ctl("backend", "add", svc, add)
+        dl.wait(timeout=timeout)
+    finally:
+        if dl.poll() is None:
+            dl.kill()
+    assert dl.returncode == 0, (tmp_path / "download.log").read_text()
+    assert out.stat().st_size == lb.big_file.stat().st_size
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == \
+        hashlib.sha256(lb.big_file.read_bytes()).hexdigest(), "the download is damaged"
+    return busy
+
+
+def upload(lb, tmp_path, url, ks, name, mb):
+    """PUT mb MiB of random bytes to url/up/name; the copy one of backends ks stored is the
+    same."""
+    src = tmp_path / name
+    src.write_bytes(os.urandom(mb << 20))
+    p = lb.run("cl", ["curl", "-sS", "-g", "-m", "60", "-o", "/dev/null", "-w", "%{http_code}",
+                      "-T", src, f"{url}/up/{name}"], check=False, timeout=70)
+    assert p.returncode == 0 and p.stdout in ("201", "204"), \
+        f"upload failed: rc {p.returncode} {p.stdout} {p.stderr}"
+    stored = [lb.backend_dir(k) / "up" / name for k in ks
+              if (lb.backend_dir(k) / "up" / name).exists()]
+    assert len(stored) == 1, stored
+    assert hashlib.sha256(stored[0].read_bytes()).hexdigest() == \
+        hashlib.sha256(src.read_bytes()).hexdigest(), "the upload is damaged"
+
+
+def wait_down(d, svc, prefix, timeout=15):
+    """Wait until svc's backend whose address starts with prefix is down (its health check)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        b = [x for x in d.service(svc)["backends"] if x["address"].startswith(prefix)]
+        if b and b[0]["state"] == "down":
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"{prefix} of {svc} is not down after {timeout} s: {b}")
+        time.sleep(0.2)

@@ -11,10 +11,10 @@ backend during the download keep it whole; health checks take a stopped backend 
 
 import hashlib
 import subprocess
-import time
 from collections import Counter
 
-from conftest import SLUICECTL, VIP, dual_stack, lab
+from conftest import (SLUICECTL, VIP, answers, backend_name, download_live_change, dual_stack,
+                      ipv6_lab, lab, names, wait_down)
 
 PORT = 80
 SVC = f"{VIP}:{PORT}/tcp"
@@ -31,15 +31,6 @@ def route_via_node(lb, ks, six=False):
                              "2001:db8:2::1"])
 
 
-def names(lb, url, n):
-    seen = Counter()
-    for _ in range(n):
-        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "5", f"{url}/"], check=False, timeout=15)
-        assert p.returncode == 0, p.stderr
-        seen[p.stdout.strip()] += 1
-    return seen
-
-
 def test_nat_two_workers(make_lab, sluiced, tmp_path):
     lb = make_lab(backends=3, dns=True, big_mb=16, rate="4m")
     route_via_node(lb, (1, 2, 3))
@@ -49,11 +40,7 @@ def test_nat_two_workers(make_lab, sluiced, tmp_path):
         {"vip": f"{VIP}:53/udp", "mode": "nat", "scheduler": "rr",
          "backends": [(f"{lab.backend_addr(k)}:53", 1) for k in (1, 2)]}]))
     url = f"http://{VIP}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if lb.run("cl", ["curl", "-sS", "-m", "2", f"{url}/"], check=False).returncode == 0:
-            break
-        time.sleep(0.3)
+    assert answers(lb, url, 1)
     # 40 conns from as many client ports: both workers make conns, both hand some over
     assert names(lb, url, 40) == Counter({"b1": 20, "b2": 20})
     st = d.stats()
@@ -76,37 +63,13 @@ def test_nat_two_workers(make_lab, sluiced, tmp_path):
         got[p.stdout.strip().strip('"')] += 1
     assert got == Counter({"b1": 5, "b2": 5}), got
 
-    digest = hashlib.sha256(lb.big_file.read_bytes()).hexdigest()
-    out = tmp_path / "big"
-    dl = lb.spawn("cl", ["curl", "-sS", "-m", "60", "-o", out, f"{url}/big"], "download",
-                  log=tmp_path / "download.log")
-    try:
-        time.sleep(1.5)
-        conns = d.ctl("conns", SVC)
-        conns = conns["conns"] if isinstance(conns, dict) else conns
-        big = [c for c in conns if c["state"] == "ESTABLISHED"]
-        assert big, conns
-        busy = big[0]["backend"]
-        assert big[0]["local"] == big[0]["client"], big[0]  # keyed by the client's own
-        d.ctl("backend", "set", SVC, busy, "--weight", "0")
-        d.ctl("backend", "add", SVC, f"{lab.backend_addr(3)}:{lab.HTTP_PORT}")
-        dl.wait(timeout=60)
-    finally:
-        if dl.poll() is None:
-            dl.kill()
-    assert dl.returncode == 0, (tmp_path / "download.log").read_text()
-    assert hashlib.sha256(out.read_bytes()).hexdigest() == digest, "the download is damaged"
+    busy = download_live_change(lb, d, SVC, url, tmp_path,
+                                f"{lab.backend_addr(3)}:{lab.HTTP_PORT}")
     seen = names(lb, url, 20)
-    drained = f"b{int(busy.split(':')[0].rsplit('.', 1)[1]) - 10}"
+    drained = backend_name(busy)
     assert drained not in seen and len(seen) == 2 and sum(seen.values()) == 20, seen
     lb.stop_server(3)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        b3 = [b for b in d.service(SVC)["backends"] if b["address"].startswith("10.0.2.13:")]
-        if b3[0]["state"] == "down":
-            break
-        time.sleep(0.2)
-    assert b3[0]["state"] == "down", b3
+    wait_down(d, SVC, "10.0.2.13:")
     seen = names(lb, url, 6)
     assert len(seen) == 1 and drained not in seen, seen
     assert d.drops("handoff_full") == 0
@@ -119,14 +82,8 @@ SVC6 = f"[{VIP6}]:{PORT}/tcp"
 def test_nat6(make_lab, sluiced, tmp_path):
     """IPv6: the backends route the client's /64 through the node; two workers."""
     lb = make_lab(backends=2, big_mb=8, rate="0")
-    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
-    lb.run("cl", ["ip", "-6", "addr", "add", f"{lab.CLIENT_ADDR6}/64", "dev", lb.client_if,
-                  "nodad"])
-    lb.run("cl", ["ip", "-6", "route", "add", "2001:db8:100::/64", "via", "2001:db8:1::1"])
+    ipv6_lab(lb, (1, 2))
     for k in (1, 2):
-        lb.run(f"b{k}", ["sysctl", "-qw", f"net.ipv6.conf.{lb.backend_if(k)}.disable_ipv6=0"])
-        lb.run(f"b{k}", ["ip", "-6", "addr", "add", f"2001:db8:2::{10 + k}/64", "dev",
-                         lb.backend_if(k), "nodad"])
         lb.extra_listens[k] = [f"[2001:db8:2::{10 + k}]:{lab.HTTP_PORT}"]
         lb.stop_server(k)
         lb.start_server(k)
@@ -134,15 +91,9 @@ def test_nat6(make_lab, sluiced, tmp_path):
     conf = lb.sluiced_config(workers=2, services=[{
         "vip": f"'{SVC6}'", "mode": "nat", "scheduler": "rr",
         "backends": [(f"'[2001:db8:2::{10 + k}]:{lab.HTTP_PORT}'", 1) for k in (1, 2)]}])
-    d = sluiced(lb, dual_stack(conf, "2001:db8:2::100"))
+    sluiced(lb, dual_stack(conf, "2001:db8:2::100"))
     url = f"http://[{VIP6}]"
-    seen, deadline = Counter(), time.monotonic() + 20
-    while time.monotonic() < deadline and sum(seen.values()) < 20:
-        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "3", f"{url}/"], check=False, timeout=10)
-        if p.returncode == 0:
-            seen[p.stdout.strip()] += 1
-        else:
-            time.sleep(0.3)
+    seen = answers(lb, url, 20)
     assert seen == Counter({"b1": 10, "b2": 10}), seen
     log = (lb.backend_dir(1) / "access.log").read_text()
     assert log.splitlines()[-1].startswith(lab.CLIENT_ADDR6 + " "), log.splitlines()[-1]

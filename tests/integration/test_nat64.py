@@ -8,12 +8,9 @@ an upload arrives whole, no segment too big either way;
 the conns are listed with the client's IPv6 tuple and the IPv4 LIP and backend; a drain and
 a new backend during the download keep it whole."""
 
-import hashlib
-import os
-import time
 from collections import Counter
 
-from conftest import dual_stack, lab
+from conftest import answers, download_live_change, dual_stack, ipv6_lab, lab, upload
 
 VIP6 = "2001:db8:100::10"
 SVC6 = f"[{VIP6}]:80/tcp"
@@ -22,55 +19,22 @@ BIG_MB = 100
 
 def test_nat64_two_workers(make_lab, sluiced, tmp_path):
     lb = make_lab(backends=3, big_mb=BIG_MB, rate="25m")  # about four seconds
-    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
-    lb.run("cl", ["ip", "-6", "addr", "add", f"{lab.CLIENT_ADDR6}/64", "dev", lb.client_if,
-                  "nodad"])
-    lb.run("cl", ["ip", "-6", "route", "add", "2001:db8:100::/64", "via", "2001:db8:1::1"])
+    ipv6_lab(lb, ())
     conf = lb.sluiced_config(workers=2, services=[{
         "vip": f"'{SVC6}'", "scheduler": "rr",
         "backends": [(f"{lab.backend_addr(k)}:{lab.HTTP_PORT}", 1) for k in (1, 2)]}])
     d = sluiced(lb, dual_stack(conf, "2001:db8:2::100"))
     url = f"http://[{VIP6}]"
-    seen, deadline = Counter(), time.monotonic() + 20
-    while time.monotonic() < deadline and sum(seen.values()) < 20:
-        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "3", f"{url}/"], check=False, timeout=10)
-        if p.returncode == 0:
-            seen[p.stdout.strip()] += 1
-        else:
-            time.sleep(0.3)
+    seen = answers(lb, url, 20)
     assert seen == Counter({"b1": 10, "b2": 10}), seen
     # the IPv4 backend saw the LIP (FULLNAT), over IPv4
     log = (lb.backend_dir(1) / "access.log").read_text().splitlines()
     assert log[-1].startswith(lab.LIP + " "), log[-1]
     # a 100 MB download, whole, while its backend is drained and a third one added
-    out = tmp_path / "big"
-    dl = lb.spawn("cl", ["curl", "-sS", "-g", "-m", "240", "-o", out, "-w", "%{http_code}",
-                         f"{url}/big"], "download", log=tmp_path / "download.log")
-    try:
-        time.sleep(1.5)
-        conns = d.ctl("conns", SVC6)
-        conns = conns["conns"] if isinstance(conns, dict) else conns
-        big = [c for c in conns if c["state"] == "ESTABLISHED"]
-        assert big, conns
-        d.ctl("backend", "set", SVC6, big[0]["backend"], "--weight", "0")
-        d.ctl("backend", "add", SVC6, f"{lab.backend_addr(3)}:{lab.HTTP_PORT}")
-        dl.wait(timeout=240)
-    finally:
-        if dl.poll() is None:
-            dl.kill()
-    assert dl.returncode == 0, (tmp_path / "download.log").read_text()
-    assert out.stat().st_size == BIG_MB << 20
-    assert hashlib.sha256(out.read_bytes()).hexdigest() == \
-        hashlib.sha256(lb.big_file.read_bytes()).hexdigest(), "the download is damaged"
+    download_live_change(lb, d, SVC6, url, tmp_path, f"{lab.backend_addr(3)}:{lab.HTTP_PORT}",
+                         timeout=240)
     # an upload, whole
-    src = tmp_path / "up.bin"
-    src.write_bytes(os.urandom(8 << 20))
-    p = lb.run("cl", ["curl", "-sS", "-g", "-m", "60", "-o", "/dev/null", "-w", "%{http_code}",
-                      "-T", src, f"{url}/up/up.bin"], check=False, timeout=70)
-    assert p.returncode == 0 and p.stdout in ("201", "204"), (p.stdout, p.stderr)
-    stored = [lb.backend_dir(k) / "up" / "up.bin" for k in (1, 2, 3)
-              if (lb.backend_dir(k) / "up" / "up.bin").exists()]
-    assert len(stored) == 1 and stored[0].read_bytes() == src.read_bytes()
+    upload(lb, tmp_path, url, (1, 2, 3), "up.bin", 8)
     st = d.stats()
     assert st["drops"].get("too_big", 0) == 0, st["drops"]
     # the conns: the client's IPv6 tuple, the IPv4 LIP and backend

@@ -12,8 +12,6 @@ sends smaller ones; health checks go to each backend's own address. The same ove
 (IPv6 in IPv6, packet-too-big)."""
 
 import hashlib
-import json
-import os
 import re
 import subprocess
 import time
@@ -21,7 +19,8 @@ from collections import Counter
 
 import pytest
 
-from conftest import BUILD, SLUICECTL, VIP, dual_stack, lab
+from conftest import (BUILD, SLUICECTL, VIP, answers, backend_name, download_live_change,
+                      dual_stack, iface_rx, ipv6_lab, lab, names, upload, wait_down)
 
 DECAP = BUILD / "src" / "tools" / "sluice-decap"
 pytestmark = pytest.mark.skipif(not DECAP.exists(), reason="sluice-decap not built (clang, libbpf)")
@@ -32,11 +31,6 @@ SVC = f"{VIP}:{PORT}/tcp"
 SVC_GUE = f"{VIP_GUE}:{PORT}/tcp"
 HC = {"type": "http", "path": "/healthz", "interval": "1s", "timeout": "500ms", "rise": 1,
       "fall": 1}
-
-
-def iface_rx(lb, role, ifname):
-    j = json.loads(lb.run(role, ["ip", "-j", "-s", "link", "show", "dev", ifname]).stdout)
-    return j[0]["stats64"]["rx"]["packets"]
 
 
 def start_decap(lb, ks):
@@ -54,43 +48,6 @@ def start_decap(lb, ks):
             pytest.fail(f"sluice-decap on b{k} did not start: {log.read_text()}")
 
 
-def names(lb, url, n):
-    seen = Counter()
-    for _ in range(n):
-        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "5", f"{url}/"], check=False, timeout=15)
-        assert p.returncode == 0, p.stderr
-        seen[p.stdout.strip()] += 1
-    return seen
-
-
-def wait_names(lb, url, want, timeout=20):
-    """Poll url until `want` answers came (the first ones wait for ARP/ND of backends)."""
-    seen, deadline = Counter(), time.monotonic() + timeout
-    while time.monotonic() < deadline and sum(seen.values()) < want:
-        p = lb.run("cl", ["curl", "-sS", "-g", "-m", "3", f"{url}/"], check=False, timeout=10)
-        if p.returncode == 0:
-            seen[p.stdout.strip()] += 1
-        else:
-            time.sleep(0.3)
-    return seen
-
-
-def upload(lb, tmp_path, url, ks, name, mb):
-    """PUT mb MiB of random bytes to url/up/name; the copy one of backends ks stored is the
-    same."""
-    src = tmp_path / name
-    src.write_bytes(os.urandom(mb << 20))
-    p = lb.run("cl", ["curl", "-sS", "-g", "-m", "60", "-o", "/dev/null", "-w", "%{http_code}",
-                      "-T", src, f"{url}/up/{name}"], check=False, timeout=70)
-    assert p.returncode == 0 and p.stdout in ("201", "204"), \
-        f"upload failed: rc {p.returncode} {p.stdout} {p.stderr}"
-    stored = [lb.backend_dir(k) / "up" / name for k in ks
-              if (lb.backend_dir(k) / "up" / name).exists()]
-    assert len(stored) == 1, stored
-    assert hashlib.sha256(stored[0].read_bytes()).hexdigest() == \
-        hashlib.sha256(src.read_bytes()).hexdigest(), "the upload is damaged"
-
-
 def test_tun_ipip_and_gue_bypass_the_node(make_lab, sluiced, tmp_path):
     lb = make_lab(backends=3, big_mb=16, rate="4m")
     lb.direct_return([VIP, VIP_GUE])
@@ -102,7 +59,7 @@ def test_tun_ipip_and_gue_bypass_the_node(make_lab, sluiced, tmp_path):
          "tunnel": {"type": "gue", "port": 6080},
          "backends": [(f"{lab.backend_addr(1)}:{PORT}", 1)]}]))
     url, url_gue = f"http://{VIP}:{PORT}", f"http://{VIP_GUE}:{PORT}"
-    assert wait_names(lb, url, 2)
+    assert answers(lb, url, 2)
     assert names(lb, url, 20) == Counter({"b1": 10, "b2": 10})
     assert names(lb, url_gue, 4) == Counter({"b1": 4})
     assert d.service(SVC)["mode"] == "tun"
@@ -140,44 +97,20 @@ def test_tun_ipip_and_gue_bypass_the_node(make_lab, sluiced, tmp_path):
                          int(c["local"].rsplit(":", 1)[1]) >= 49152 for c in conns), conns
     decap_b1 = (lb.backend_dir(1) / "decap.out").read_text()
 
-    digest = hashlib.sha256(lb.big_file.read_bytes()).hexdigest()
-    out = tmp_path / "big"
     rx_node0 = d.port("backend")["rx_packets"]
     rx_bypass0 = iface_rx(lb, "cl", lb.bypass_if)
-    dl = lb.spawn("cl", ["curl", "-sS", "-m", "60", "-o", out, f"{url}/big"], "download",
-                  log=tmp_path / "download.log")
-    try:
-        time.sleep(1.5)  # established, about a third through
-        conns = d.ctl("conns", SVC)
-        conns = conns["conns"] if isinstance(conns, dict) else conns
-        big = [c for c in conns if c["state"] == "ESTABLISHED"]
-        assert big, conns
-        busy = big[0]["backend"]
-        # Live changes under load: the busy backend drained, a third one added.
-        d.ctl("backend", "set", SVC, busy, "--weight", "0")
-        d.ctl("backend", "add", SVC, f"{lab.backend_addr(3)}:{PORT}")
-        dl.wait(timeout=60)
-    finally:
-        if dl.poll() is None:
-            dl.kill()
-    assert dl.returncode == 0, (tmp_path / "download.log").read_text()
-    assert hashlib.sha256(out.read_bytes()).hexdigest() == digest, "the download is damaged"
+    # Live changes under load: the busy backend drained, a third one added.
+    busy = download_live_change(lb, d, SVC, url, tmp_path, f"{lab.backend_addr(3)}:{PORT}")
     rx_node = d.port("backend")["rx_packets"] - rx_node0
     rx_bypass = iface_rx(lb, "cl", lb.bypass_if) - rx_bypass0
     assert rx_bypass > (16 << 20) // 1448, rx_bypass
     assert rx_node < 300, f"{rx_node} packets from the backends reached the node"
     seen = names(lb, url, 20)
-    drained = f"b{int(busy.split(':')[0].rsplit('.', 1)[1]) - 10}"
+    drained = backend_name(busy)
     assert drained not in seen and len(seen) == 2 and sum(seen.values()) == 20, seen
     # Health checks go to each backend's own address: b3's nginx stopped, it goes down.
     lb.stop_server(3)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        b3 = [b for b in d.service(SVC)["backends"] if b["address"].startswith("10.0.2.13:")]
-        if b3[0]["state"] == "down":
-            break
-        time.sleep(0.2)
-    assert b3[0]["state"] == "down", b3
+    wait_down(d, SVC, "10.0.2.13:")
     seen = names(lb, url, 6)
     assert len(seen) == 1 and drained not in seen, seen
     # sluice-decap on b1 took both tunnels apart (its counts come at exit).
@@ -198,14 +131,7 @@ def test_tun6_ip6ip6_bypasses_the_node(make_lab, sluiced, tmp_path):
     their answers over the bypass; an upload's full-sized segments answered with
     packet-too-big."""
     lb = make_lab(backends=2, big_mb=8, rate="0")
-    lb.run("cl", ["sysctl", "-qw", f"net.ipv6.conf.{lb.client_if}.disable_ipv6=0"])
-    lb.run("cl", ["ip", "-6", "addr", "add", f"{lab.CLIENT_ADDR6}/64", "dev", lb.client_if,
-                  "nodad"])
-    lb.run("cl", ["ip", "-6", "route", "add", "2001:db8:100::/64", "via", "2001:db8:1::1"])
-    for k in (1, 2):
-        lb.run(f"b{k}", ["sysctl", "-qw", f"net.ipv6.conf.{lb.backend_if(k)}.disable_ipv6=0"])
-        lb.run(f"b{k}", ["ip", "-6", "addr", "add", f"2001:db8:2::{10 + k}/64", "dev",
-                         lb.backend_if(k), "nodad"])
+    ipv6_lab(lb, (1, 2))
     lb.direct_return([], vips6=[VIP6])
     start_decap(lb, (1, 2))
     conf = lb.sluiced_config(workers=2, services=[{
@@ -213,7 +139,7 @@ def test_tun6_ip6ip6_bypasses_the_node(make_lab, sluiced, tmp_path):
         "backends": [(f"'[2001:db8:2::{10 + k}]:{PORT}'", 1) for k in (1, 2)]}])
     d = sluiced(lb, dual_stack(conf, "2001:db8:2::100"))
     url = f"http://[{VIP6}]:{PORT}"
-    seen = wait_names(lb, url, 10)
+    seen = answers(lb, url, 10)
     assert seen == Counter({"b1": 5, "b2": 5}), seen
     too_big0 = d.drops("too_big")
     rx_node0 = d.port("backend")["rx_packets"]

@@ -331,6 +331,21 @@ tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t fl
 	return fx_frame(mp, smac, &port_mac[dport_idx], &f);
 }
 
+/* A frame's IP packet (from the IP header to its end), copied out to compare with what
+ * comes out: unchanged (DR), inside a tunnel (TUN). */
+struct ipcopy {
+	uint8_t b[1600];
+	unsigned len;
+};
+
+static inline void
+ip_copy(struct rte_mbuf *m, struct ipcopy *c)
+{
+	c->len = rte_pktmbuf_data_len(m) - PKT_IP_OFF;
+	assert_true(c->len <= sizeof(c->b));
+	memcpy(c->b, rte_pktmbuf_mtod_offset(m, uint8_t *, PKT_IP_OFF), c->len);
+}
+
 static inline const struct vs_counters *
 be_ctr(struct env *e, uint16_t slot)
 {

@@ -40,20 +40,6 @@ dr_env(unsigned workers)
 	return env_new6_extra(workers, 4096, "", DR_SERVICES);
 }
 
-/* The frame's IP packet (from the IP header to its end), copied out to compare. */
-struct ipcopy {
-	uint8_t b[1600];
-	unsigned len;
-};
-
-static void
-ip_copy(struct rte_mbuf *m, struct ipcopy *c)
-{
-	c->len = rte_pktmbuf_data_len(m) - PKT_IP_OFF;
-	assert_true(c->len <= sizeof(c->b));
-	memcpy(c->b, rte_pktmbuf_mtod_offset(m, uint8_t *, PKT_IP_OFF), c->len);
-}
-
 /* m left toward the backend with only its Ethernet addresses new. */
 static void
 assert_dr_frame(struct rte_mbuf *m, const struct ipcopy *in)

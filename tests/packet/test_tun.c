@@ -65,20 +65,6 @@ tun_env(void)
 	return e;
 }
 
-/* The frame's IP packet, copied out to compare with what comes out inside the tunnel. */
-struct ipcopy {
-	uint8_t b[1600];
-	unsigned len;
-};
-
-static void
-ip_copy(struct rte_mbuf *m, struct ipcopy *c)
-{
-	c->len = rte_pktmbuf_data_len(m) - PKT_IP_OFF;
-	assert_true(c->len <= sizeof(c->b));
-	memcpy(c->b, rte_pktmbuf_mtod_offset(m, uint8_t *, PKT_IP_OFF), c->len);
-}
-
 /*
  * m left toward the backend (eth from port 1 to dmac) as IPv4 from src to dst: protocol
  * proto, TTL 64, DF and TOS of the inner, its header checksum right, then `skip` bytes
