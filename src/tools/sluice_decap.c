@@ -21,9 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "tools/decap_counters.h"
-
-extern const unsigned char decap_bpf_o[];
-extern const unsigned int decap_bpf_o_len;
+#include "tools/decap_load.h"
 
 static volatile sig_atomic_t stop;
 
@@ -116,7 +114,7 @@ main(int argc, char **argv)
 	unsigned long long cnt[DECAP_N];
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog;
-	struct bpf_map *rodata;
+	char msg[160];
 	unsigned long gue = 0;
 	unsigned ifindex;
 	int c, rc = 1, created = 0, attached = 0, err, addrs_fd;
@@ -146,37 +144,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluice-decap: %s: no such interface\n", argv[optind]);
 		return 1;
 	}
-	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
-	obj = bpf_object__open_mem(decap_bpf_o, decap_bpf_o_len, NULL);
+	obj = decap_load((uint16_t)gue, msg, sizeof(msg));
 	if (obj == NULL) {
-		fprintf(stderr, "sluice-decap: cannot open the BPF object: %s\n", strerror(errno));
+		fprintf(stderr, "sluice-decap: %s\n", msg);
 		return 1;
-	}
-	/* the GUE port, a constant of the program (its .rodata) */
-	rodata = bpf_object__find_map_by_name(obj, ".rodata");
-	{
-		size_t sz = 0;
-		const void *init = rodata ? bpf_map__initial_value(rodata, &sz) : NULL;
-		unsigned char buf[64];
-		__u16 port_be = htons((__u16)gue);
-
-		if (init == NULL || sz < sizeof(port_be) || sz > sizeof(buf)) {
-			fprintf(stderr, "sluice-decap: the BPF object has no GUE port constant\n");
-			goto out;
-		}
-		memcpy(buf, init, sz);
-		memcpy(buf, &port_be, sizeof(port_be)); /* its only constant: gue_port_be */
-		err = bpf_map__set_initial_value(rodata, buf, sz);
-		if (err) {
-			fprintf(stderr, "sluice-decap: cannot set the GUE port: %s\n", strerror(-err));
-			goto out;
-		}
-	}
-	err = bpf_object__load(obj);
-	if (err) {
-		fprintf(stderr, "sluice-decap: cannot load the BPF program: %s (run as root)\n",
-			strerror(-err));
-		goto out;
 	}
 	prog = bpf_object__find_program_by_name(obj, "sluice_decap");
 	if (prog == NULL) {
