@@ -189,12 +189,12 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
  */
 static struct conn *
 conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
-	  struct pkt_meta *p)
+	  struct pkt_meta *p, struct pipeline64_batch *b64)
 {
 	const struct dp *dp = w->dp;
 	const struct snap_service *svc;
 	unsigned r;
-	int kind, e;
+	int kind;
 
 	/* Sources that cannot be real open nothing, reach no kernel and go to no peer. */
 	r = sanity_source(dp, snap, p);
@@ -230,10 +230,13 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 			stage_handoff(w, owner, m);
 			return NULL;
 		}
-		/* Ours, and no IPv4 conn holds it: perhaps a NAT64 conn does. */
-		e = pipeline64_reply(w, m, p);
-		if (e != 0)
-			pipeline_drop(w, m, p, e == -ENOENT ? DROP_no_conn : (unsigned)e);
+		/* Ours, and no IPv4 conn holds it: perhaps a NAT64 conn does (after the burst). */
+		if (w->ct6 != NULL) {
+			b64->m[b64->n] = m;
+			b64->p[b64->n++] = p;
+			return NULL;
+		}
+		stage_drop(w, m, DROP_no_conn);
 		return NULL;
 	}
 	/* Our own port address: the kernel's (BGP, SSH, health-check answers), if it has a twin. */
@@ -257,10 +260,12 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 	const struct conn_key *missed[STAGE_BURST];
 	struct conn_key made[STAGE_BURST]; /* OUT keys of the conns this burst made */
 	struct pkt6_meta meta6[STAGE_BURST]; /* the burst's IPv6 TCP and UDP, done apart */
+	struct pipeline64_batch b64;          /* answers perhaps of NAT64 conns, done last */
 	struct rte_mbuf *l6[STAGE_BURST];
 	uint64_t hits = 0;
 	unsigned i, j, k, nl4 = 0, nmissed = 0, nmade = 0, n6 = 0;
 
+	b64.n = 0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_meta *p = &meta[i];
@@ -351,8 +356,17 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		missed[nmissed++] = &l4meta[i]->key;
-		c = conn_miss(w, snap, l4[i], l4meta[i]);
+		c = conn_miss(w, snap, l4[i], l4meta[i], &b64);
 		if (c != NULL && (c->flags & CONN_F_OUT))
 			conn_key_out(c, &made[nmade++]);
+	}
+	if (unlikely(b64.n > 0)) {
+		int res[STAGE_BURST];
+
+		pipeline64_replies(w, b64.m, b64.p, b64.n, res);
+		for (i = 0; i < b64.n; i++)
+			if (res[i] != 0)
+				pipeline_drop(w, b64.m[i], b64.p[i],
+					      res[i] == -ENOENT ? DROP_no_conn : (unsigned)res[i]);
 	}
 }

@@ -287,21 +287,41 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	return NULL;
 }
 
-int
-pipeline64_reply(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p)
+void
+pipeline64_replies(struct stage *w, struct rte_mbuf **m, struct pkt_meta **p, unsigned n,
+		   int *res)
 {
-	struct conn_key6 k;
+	struct conn_key6 keys[STAGE_BURST];
+	const void *kp[STAGE_BURST];
+	void *data[STAGE_BURST];
+	uint64_t hits = 0;
 	enum conn_dir dir;
 	struct conn *c;
+	unsigned i;
 
-	if (w->ct6 == NULL)
-		return -ENOENT;
-	conn_key_mapped6(&p->key, &k);
-	c = conn6_lookup(w->ct6, &k, &dir);
-	if (c == NULL || dir != CONN_DIR_OUT || fwd_of(c)->xmit[CONN_DIR_OUT] == NULL)
-		return -ENOENT;
-	conn_touch(w, w->ct6, c, dir, p->tcp_flags, p->ip_len);
-	return fwd_of(c)->xmit[CONN_DIR_OUT](w, c, m, p);
+	for (i = 0; i < n; i++) {
+		conn_key_mapped6(&p[i]->key, &keys[i]);
+		kp[i] = &keys[i];
+	}
+	rte_hash_lookup_bulk_data(conn_table_hash(w->ct6), kp, n, &hits, data);
+	/* every conn and the line of addresses its answer reads, asked for at once */
+	for (i = 0; i < n; i++) {
+		if (!(hits & (1ull << i)))
+			continue;
+		c = conn_from_data(data[i], &dir);
+		rte_prefetch0(c);
+		rte_prefetch0(conn6_addrs_line(w->ct6, c, dir));
+	}
+	for (i = 0; i < n; i++) {
+		res[i] = -ENOENT;
+		if (!(hits & (1ull << i)))
+			continue;
+		c = conn_from_data(data[i], &dir);
+		if (dir != CONN_DIR_OUT || fwd_of(c)->xmit[CONN_DIR_OUT] == NULL)
+			continue;
+		conn_touch(w, w->ct6, c, dir, p[i]->tcp_flags, p[i]->ip_len);
+		res[i] = fwd_of(c)->xmit[CONN_DIR_OUT](w, c, m[i], p[i]);
+	}
 }
 
 void

@@ -174,12 +174,23 @@ conn_hand_to_client_owner(struct stage *w, struct rte_mbuf *m, unsigned owner)
 }
 
 /*
- * An IPv4 answer to a LIP port of this worker that no IPv4 conn holds: a NAT64 conn's (an
- * IPv6 conn whose reply key is IPv4-mapped, forward/nat64.c) if one does, translated and
- * sent. 0 (sent), -ENOENT (no such conn: m untouched), else a drop reason (m the
- * caller's to drop). Worker.
+ * A burst's IPv4 answers to LIP ports of this worker that no IPv4 conn holds: perhaps NAT64
+ * conns' (IPv6 conns whose reply key is IPv4-mapped, forward/nat64.c). They are looked up
+ * together once the burst's other packets are done, as the IPv4 ones were.
  */
-int pipeline64_reply(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p);
+struct pipeline64_batch {
+	unsigned n;
+	struct rte_mbuf *m[STAGE_BURST];
+	struct pkt_meta *p[STAGE_BURST];
+};
+
+/*
+ * Look the n packets of a pipeline64_batch up in the IPv6 table by their IPv4-mapped keys,
+ * in bulk, their conns prefetched, and translate and send those of NAT64 conns. res[i]: 0
+ * (sent), -ENOENT (no such conn: m untouched) or a drop reason (m the caller's). Worker.
+ */
+void pipeline64_replies(struct stage *w, struct rte_mbuf **m, struct pkt_meta **p, unsigned n,
+			int *res);
 
 int pipeline6_input(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		    const struct pkt_meta *p, struct pkt6_meta *p6);

@@ -268,6 +268,63 @@ test_nat64_udp(void **state)
 	env_free(e);
 }
 
+/*
+ * A burst of 16 answers of 16 NAT64 conns, one to a LIP port no conn holds and one of an
+ * IPv4 FULLNAT conn, in one burst: the NAT64 ones are looked up together after the rest and
+ * each leaves as IPv6 to its client; the stray one is no_conn.
+ */
+static void
+test_nat64_answers_in_a_burst(void **state)
+{
+	struct env *e = nat64_env(1);
+	struct rte_mbuf *in[18];
+	uint16_t lport[16];
+	unsigned i, got[16] = { 0 };
+	struct conn *c;
+	uint16_t l4;
+
+	(void)state;
+	for (i = 0; i < 16; i++) {
+		run1(e->w, seg("2001:db8:1::a", (uint16_t)(8000 + i), RTE_TCP_SYN_FLAG, 1440, 0), 0);
+		out_clear(e->w);
+		lport[i] = rte_be_to_cpu_16(conn64(e->w, "2001:db8:1::a", (uint16_t)(8000 + i))->lport);
+	}
+	run1(e->w, tcp("10.0.1.2", 9000, "10.0.0.10", 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
+	c = conn_lookup(e->w->s.ct, &(struct conn_key){ .saddr = fx_ip("10.0.1.2"),
+			.daddr = fx_ip("10.0.0.10"), .sport = RTE_BE16(9000), .dport = RTE_BE16(80),
+			.proto = IPPROTO_TCP }, &(enum conn_dir){ 0 });
+	assert_non_null(c);
+	l4 = rte_be_to_cpu_16(c->lport);
+	out_clear(e->w);
+	for (i = 0; i < 16; i++) {
+		in[i] = answer(lport[i], RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 1460, 0, 1);
+		in[i]->port = 1;
+	}
+	in[16] = answer(60000, RTE_TCP_ACK_FLAG, 0, 0, 1); /* no conn holds it */
+	in[16]->port = 1;
+	in[17] = tcp(c->daddr == fx_ip("10.0.2.11") ? "10.0.2.11" : "10.0.2.12", 8080,
+		     "10.0.2.100", l4, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, &be_mac, 1);
+	in[17]->port = 1;
+	pipeline_run(e->w, in, 18);
+	assert_int_equal(e->w->s.out.n[0], 17);
+	assert_int_equal(e->w->s.st.drops[DROP_no_conn], 1);
+	for (i = 0; i < 17; i++) {
+		struct rte_mbuf *m = e->w->s.out.pkts[0][i];
+
+		if (pkt_eth(m)->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+			assert_tuple(m, "10.0.0.10", 80, "10.0.1.2", 9000); /* FULLNAT's, first */
+			assert_int_equal(i, 0);
+			continue;
+		}
+		got[rte_be_to_cpu_16(*(const uint16_t *)(ip6b(m) + 42)) - 8000]++;
+		assert_int_equal(fx_l4_sum6(ip6b(m) + 8, ip6b(m) + 24, IPPROTO_TCP, ip6b(m) + 40, 24),
+				 0xffff);
+	}
+	for (i = 0; i < 16; i++)
+		assert_int_equal(got[i], 1);
+	env_free(e);
+}
+
 /* Two workers: the answer that worker 0 receives for worker 1's LIP port goes there. */
 static void
 test_nat64_two_workers(void **state)
@@ -475,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_nat64_backend_to_client),
 		cmocka_unit_test(test_nat64_answer_too_big),
 		cmocka_unit_test(test_nat64_udp),
+		cmocka_unit_test(test_nat64_answers_in_a_burst),
 		cmocka_unit_test(test_nat64_two_workers),
 		cmocka_unit_test(test_nat64_tuple_not_shared),
 		cmocka_unit_test(test_nat64_icmp6_to_backend),
