@@ -3,8 +3,9 @@
  * What every forwarding mode shares (issue 10, item 6): in fullnat, dr, tun, nat and NAT64,
  * every scheduler spreads new conns over the backends (sh and Maglev by source keep a
  * client on one), a drained backend (weight 0) and one at its max_conns take no new conn,
- * and persistence keeps a client on its backend. The backend of each conn is read from
- * the conn itself, so the test does not depend on how a mode dresses its packets.
+ * persistence keeps a client on its backend, and a packet of a conn the node does not know
+ * goes to its peers. The backend of each conn is read from the conn itself, so the test
+ * does not depend on how a mode dresses its packets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,10 +57,14 @@ add_service(char *buf, size_t sz, unsigned mi, unsigned port, const char *sched,
 		 modes[mi].name, modes[mi].extra, sched, extra, port, be1, port, be2);
 }
 
+static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 1, 12 } };
+
 static struct env *
 modes_env(unsigned mi)
 {
 	static char svcs[8192];
+	union addr46 peer6;
+	struct env *e;
 	unsigned s;
 
 	svcs[0] = '\0';
@@ -69,7 +74,11 @@ modes_env(unsigned mi)
 	add_service(svcs, sizeof(svcs), mi, SVC_DRAIN, "wrr", "", "", ", weight: 0");
 	add_service(svcs, sizeof(svcs), mi, SVC_MAXCONN, "rr", "", ", max_conns: 2", "");
 	add_service(svcs, sizeof(svcs), mi, SVC_PERSIST, "rr", "    persistence: 60\n", "", "");
-	return env_new6_extra(1, 8192, "", svcs);
+	e = env_new6_extra(1, 8192, "  peers: [10.0.1.12, '2001:db8:1::12']\n", svcs);
+	neigh_learn(e->dp->neigh, fx_ip("10.0.1.12"), 0, &peer_mac, 0);
+	peer6 = A("2001:db8:1::12");
+	neigh_learn46(e->dp->neigh6, &peer6, 0, &peer_mac, 0);
+	return e;
 }
 
 /* Open a conn from client k, port sport, to the mode's VIP:port; the backend's last byte. */
@@ -155,11 +164,44 @@ test_every_scheduler_and_control_in_every_mode(void **state)
 	}
 }
 
+/*
+ * Peers in every mode: a packet of a conn this node does not know (the routers moved its
+ * flow here) goes to the other node, which may have it, one hop on, as in FULLNAT.
+ */
+static void
+test_peers_in_every_mode(void **state)
+{
+	unsigned mi;
+
+	(void)state;
+	for (mi = 0; mi < RTE_DIM(modes); mi++) {
+		struct env *e = modes_env(mi);
+		struct rte_mbuf *m;
+
+		if (modes[mi].v6) {
+			struct fx_l4 f = { .proto = IPPROTO_TCP, .src = "2001:db8:1::2", .dst = VIP6,
+					   .sport = 40000, .dport = 100,
+					   .tcp_flags = RTE_TCP_ACK_FLAG };
+
+			run1(e->w, fx_frame6(mp, &client_mac, &port_mac[0], &f), 0);
+		} else {
+			run1(e->w, tcp("10.0.1.2", 40000, VIP4, 100, RTE_TCP_ACK_FLAG, &client_mac,
+				       0), 0);
+		}
+		m = out_one(e->w, 0);
+		assert_memory_equal(&pkt_eth(m)->dst_addr, &peer_mac, 6);
+		assert_int_equal(e->w->s.st.to_peers, 1);
+		assert_int_equal(e->w->s.st.conns_created, 0);
+		env_free(e);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_scheduler_and_control_in_every_mode),
+		cmocka_unit_test(test_peers_in_every_mode),
 	};
 
 	ENV_RUN(tests);
