@@ -126,20 +126,28 @@ VIP6 = "2001:db8:100::10"
 SVC6 = f"[{VIP6}]:{PORT}/tcp"
 
 
+VIP6_GUE = "2001:db8:100::11"
+
+
 def test_tun6_ip6ip6_bypasses_the_node(make_lab, sluiced, tmp_path):
     """IPv6 in IPv6: the backends found by neighbour discovery, the VIP a /128 on their lo,
     their answers over the bypass; an upload's full-sized segments answered with
-    packet-too-big."""
+    packet-too-big. A second VIP over GUE on IPv6 (its UDP checksum summed by the node)."""
     lb = make_lab(backends=2, big_mb=8, rate="0")
     ipv6_lab(lb, (1, 2))
-    lb.direct_return([], vips6=[VIP6])
+    lb.direct_return([], vips6=[VIP6, VIP6_GUE])
     start_decap(lb, (1, 2))
-    conf = lb.sluiced_config(workers=2, services=[{
-        "vip": f"'{SVC6}'", "mode": "tun", "scheduler": "rr",
-        "backends": [(f"'[2001:db8:2::{10 + k}]:{PORT}'", 1) for k in (1, 2)]}])
+    conf = lb.sluiced_config(workers=2, services=[
+        {"vip": f"'{SVC6}'", "mode": "tun", "scheduler": "rr",
+         "backends": [(f"'[2001:db8:2::{10 + k}]:{PORT}'", 1) for k in (1, 2)]},
+        {"vip": f"'[{VIP6_GUE}]:{PORT}/tcp'", "mode": "tun", "scheduler": "rr",
+         "tunnel": "gue",
+         "backends": [(f"'[2001:db8:2::{10 + k}]:{PORT}'", 1) for k in (1, 2)]}])
     d = sluiced(lb, dual_stack(conf, "2001:db8:2::100"))
     url = f"http://[{VIP6}]:{PORT}"
     seen = answers(lb, url, 10)
+    assert seen == Counter({"b1": 5, "b2": 5}), seen
+    seen = answers(lb, f"http://[{VIP6_GUE}]:{PORT}", 10)
     assert seen == Counter({"b1": 5, "b2": 5}), seen
     too_big0 = d.drops("too_big")
     rx_node0 = d.port("backend")["rx_packets"]
@@ -152,3 +160,8 @@ def test_tun6_ip6ip6_bypasses_the_node(make_lab, sluiced, tmp_path):
     assert d.port("backend")["rx_packets"] - rx_node0 < 300
     upload(lb, tmp_path, url, (1, 2), "six.bin", 2)
     assert d.drops("too_big") > too_big0
+    lb.stop("decap-b1")
+    counts = (lb.backend_dir(1) / "decap.out").read_text()
+    for what in ("ip6ip6", "gue"):
+        m = re.search(rf"\b{what} (\d+)", counts)
+        assert m and int(m.group(1)) > 0, counts
