@@ -449,7 +449,8 @@ main(int argc, char **argv)
 	mp = rte_pktmbuf_pool_create("bench", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (mp == NULL)
 		return 1;
-	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR, tun-: IPIP, gue-: GUE, nat-: NAT),"
+	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR, tun-: IPIP, gue-: GUE,"
+	       " nat-: NAT, nat64-),"
 	       " 64-byte TCP frames (IPv6: 74),"
 	       " bursts of %u\n"
 	       "# memory: %s; TSC %.2f GHz\n",

@@ -387,6 +387,29 @@ def upload(lb, tmp_path, url, ks, name, mb):
         hashlib.sha256(src.read_bytes()).hexdigest(), "the upload is damaged"
 
 
+def bypass_download(lb, d, url, tmp_path, svc=None, add=None, mss=1448):
+    """Download url/big where the backends answer the client themselves (DR, TUN): it must
+    come back over the client's bypass leg (at least one packet per mss bytes there) and
+    not through the node (fewer than 300 packets on its backend port: ARP and the health
+    checks' answers). With svc and add, under download_live_change() (its drained backend
+    returned); else a plain download, whole."""
+    rx_node0 = d.port("backend")["rx_packets"]
+    rx_bypass0 = iface_rx(lb, "cl", lb.bypass_if)
+    busy = None
+    if add is not None:
+        busy = download_live_change(lb, d, svc, url, tmp_path, add)
+    else:
+        out = tmp_path / "big"
+        lb.run("cl", ["curl", "-sS", "-g", "-m", "60", "-o", out, f"{url}/big"], timeout=70)
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == \
+            hashlib.sha256(lb.big_file.read_bytes()).hexdigest(), "the download is damaged"
+    rx_node = d.port("backend")["rx_packets"] - rx_node0
+    rx_bypass = iface_rx(lb, "cl", lb.bypass_if) - rx_bypass0
+    assert rx_bypass > lb.big_file.stat().st_size // mss, rx_bypass
+    assert rx_node < 300, f"{rx_node} packets from the backends reached the node"
+    return busy
+
+
 def wait_down(d, svc, prefix, timeout=15):
     """Wait until svc's backend whose address starts with prefix is down (its health check)."""
     deadline = time.monotonic() + timeout

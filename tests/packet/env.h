@@ -346,6 +346,19 @@ ip_copy(struct rte_mbuf *m, struct ipcopy *c)
 	memcpy(c->b, rte_pktmbuf_mtod_offset(m, uint8_t *, PKT_IP_OFF), c->len);
 }
 
+/* The IPv4 conn of worker w that src:sport -> vip:dport (proto) opened, or NULL. */
+static inline struct conn *
+conn4_of(struct worker *w, const char *src, uint16_t sport, const char *vip, uint16_t dport,
+	 uint8_t proto)
+{
+	struct conn_key k = { .saddr = fx_ip(src), .daddr = fx_ip(vip),
+			      .sport = rte_cpu_to_be_16(sport), .dport = rte_cpu_to_be_16(dport),
+			      .proto = proto };
+	enum conn_dir dir;
+
+	return conn_lookup(w->s.ct, &k, &dir);
+}
+
 static inline const struct vs_counters *
 be_ctr(struct env *e, uint16_t slot)
 {

@@ -52,17 +52,6 @@ assert_dr_frame(struct rte_mbuf *m, const struct ipcopy *in)
 	assert_memory_equal(rte_pktmbuf_mtod_offset(m, uint8_t *, PKT_IP_OFF), in->b, in->len);
 }
 
-static struct conn *
-conn_of(struct env *e, const char *src, uint16_t sport, uint16_t dport, uint8_t proto)
-{
-	struct conn_key k = { .saddr = fx_ip(src), .daddr = fx_ip(DR_VIP),
-			      .sport = rte_cpu_to_be_16(sport), .dport = rte_cpu_to_be_16(dport),
-			      .proto = proto };
-	enum conn_dir dir;
-
-	return conn_lookup(e->w->s.ct, &k, &dir);
-}
-
 /* A burst of 32 SYNs goes out unchanged, spread by rr; each made a conn with no OUT key. */
 static void
 test_dr_syn_burst_leaves_unchanged(void **state)
@@ -84,7 +73,7 @@ test_dr_syn_burst_leaves_unchanged(void **state)
 	assert_int_equal(e->w->s.out.n[1], 32);
 	for (i = 0; i < 32; i++) {
 		struct rte_mbuf *m = e->w->s.out.pkts[1][i];
-		struct conn *c = conn_of(e, "10.0.1.2", (uint16_t)(1000 + i), 80, IPPROTO_TCP);
+		struct conn *c = conn4_of(e->w, "10.0.1.2", (uint16_t)(1000 + i), DR_VIP, 80, IPPROTO_TCP);
 
 		assert_dr_frame(m, &cp[i]);
 		assert_non_null(c);
@@ -123,7 +112,7 @@ test_dr_tracks_the_client_side(void **state)
 	run1(e->w, tcp("10.0.1.3", 4000, DR_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	out_one(e->w, 1);
 	out_clear(e->w);
-	c = conn_of(e, "10.0.1.3", 4000, 80, IPPROTO_TCP);
+	c = conn4_of(e->w, "10.0.1.3", 4000, DR_VIP, 80, IPPROTO_TCP);
 	assert_non_null(c);
 	be = c->daddr;
 	assert_int_equal(e->dp->svc_gauges[4].inactive, 1);
@@ -200,7 +189,7 @@ test_dr_udp(void **state)
 	}
 	assert_int_equal(e->w->s.st.conns_created, 1);
 	assert_int_equal(be_ctr(e, 8)->in_pkts, 3);
-	assert_non_null(conn_of(e, "10.0.1.4", 3333, 53, IPPROTO_UDP));
+	assert_non_null(conn4_of(e->w, "10.0.1.4", 3333, DR_VIP, 53, IPPROTO_UDP));
 	env_free(e);
 }
 

@@ -45,17 +45,6 @@ nat_env(unsigned workers)
 	return e;
 }
 
-static struct conn *
-conn_of(struct worker *w, const char *src, uint16_t sport, uint16_t dport, uint8_t proto)
-{
-	struct conn_key k = { .saddr = fx_ip(src), .daddr = fx_ip(NAT_VIP),
-			      .sport = rte_cpu_to_be_16(sport), .dport = rte_cpu_to_be_16(dport),
-			      .proto = proto };
-	enum conn_dir dir;
-
-	return conn_lookup(w->s.ct, &k, &dir);
-}
-
 /* The backend's answer: from backend:bport to client:cport, arriving on the backend port. */
 static struct rte_mbuf *
 answer(const char *be, uint16_t bport, const char *cl, uint16_t cport, uint8_t flags)
@@ -86,7 +75,7 @@ test_nat_rewrites_both_ways(void **state)
 	assert_int_equal(out_total(e->w), 32);
 	for (i = 0; i < 32; i++) {
 		struct rte_mbuf *m = e->w->s.out.pkts[1][i];
-		struct conn *c = conn_of(e->w, "10.0.1.2", (uint16_t)(1000 + i), 80, IPPROTO_TCP);
+		struct conn *c = conn4_of(e->w, "10.0.1.2", (uint16_t)(1000 + i), NAT_VIP, 80, IPPROTO_TCP);
 		char be[16];
 
 		assert_non_null(c);
@@ -106,7 +95,7 @@ test_nat_rewrites_both_ways(void **state)
 	out_clear(e->w);
 	/* The answers, as a burst: from VIP:80, to the client, through the client port. */
 	for (i = 0; i < 32; i++) {
-		struct conn *c = conn_of(e->w, "10.0.1.2", (uint16_t)(1000 + i), 80, IPPROTO_TCP);
+		struct conn *c = conn4_of(e->w, "10.0.1.2", (uint16_t)(1000 + i), NAT_VIP, 80, IPPROTO_TCP);
 		char be[16];
 
 		inet_ntop(AF_INET, &c->daddr, be, sizeof(be));
@@ -124,7 +113,8 @@ test_nat_rewrites_both_ways(void **state)
 		assert_int_equal(ip_of(m)->time_to_live, 63);
 		assert_memory_equal(&pkt_eth(m)->dst_addr, &client_mac, 6);
 	}
-	assert_int_equal(conn_of(e->w, "10.0.1.2", 1000, 80, IPPROTO_TCP)->state, TCP_S_SYN_RECV);
+	assert_int_equal(conn4_of(e->w, "10.0.1.2", 1000, NAT_VIP, 80, IPPROTO_TCP)->state,
+			 TCP_S_SYN_RECV);
 	env_free(e);
 }
 
@@ -193,10 +183,10 @@ test_nat_two_workers_hand_to_the_client_owner(void **state)
 	(void)state;
 	run1(w0, tcp("10.0.1.4", p1, NAT_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	assert_int_equal(out_total(w0), 1);
-	assert_null(conn_of(w0, "10.0.1.4", p1, 80, IPPROTO_TCP));
+	assert_null(conn4_of(w0, "10.0.1.4", p1, NAT_VIP, 80, IPPROTO_TCP));
 	m = take_handoff(w0, 1);
 	pipeline_run(w1, &m, 1);
-	c = conn_of(w1, "10.0.1.4", p1, 80, IPPROTO_TCP);
+	c = conn4_of(w1, "10.0.1.4", p1, NAT_VIP, 80, IPPROTO_TCP);
 	assert_non_null(c);
 	inet_ntop(AF_INET, &c->daddr, be, sizeof(be));
 	assert_tuple(out_one(w1, 1), "10.0.1.4", p1, be, 8080);
@@ -217,7 +207,7 @@ test_nat_two_workers_hand_to_the_client_owner(void **state)
 	/* a flow worker 0 owns stays on worker 0 */
 	run1(w0, tcp("10.0.1.4", p0, NAT_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	out_one(w0, 1);
-	assert_non_null(conn_of(w0, "10.0.1.4", p0, 80, IPPROTO_TCP));
+	assert_non_null(conn4_of(w0, "10.0.1.4", p0, NAT_VIP, 80, IPPROTO_TCP));
 	assert_int_equal(w0->s.st.handoff_out, 2);
 	assert_int_equal(w1->s.st.handoff_out, 0);
 	env_free(e);
@@ -263,7 +253,7 @@ test_nat_icmp_both_ways(void **state)
 	(void)state;
 	run1(e->w, tcp("10.0.1.6", 6000, NAT_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	out_clear(e->w);
-	c = conn_of(e->w, "10.0.1.6", 6000, 80, IPPROTO_TCP);
+	c = conn4_of(e->w, "10.0.1.6", 6000, NAT_VIP, 80, IPPROTO_TCP);
 	inet_ntop(AF_INET, &c->daddr, be, sizeof(be));
 	/* from the backend's side */
 	q = tcp("10.0.1.6", 6000, be, 8080, RTE_TCP_SYN_FLAG, &client_mac, 1);
@@ -316,7 +306,7 @@ test_nat_icmp_handed_to_the_client_owner(void **state)
 	(void)state;
 	run1(w1, tcp("10.0.1.7", p1, NAT_VIP, 80, RTE_TCP_SYN_FLAG, &client_mac, 0), 0);
 	out_clear(w1);
-	c = conn_of(w1, "10.0.1.7", p1, 80, IPPROTO_TCP);
+	c = conn4_of(w1, "10.0.1.7", p1, NAT_VIP, 80, IPPROTO_TCP);
 	assert_non_null(c);
 	inet_ntop(AF_INET, &c->daddr, be, sizeof(be));
 	q = tcp("10.0.1.7", p1, be, 8080, RTE_TCP_SYN_FLAG, &client_mac, 1);

@@ -112,18 +112,6 @@ assert_gue(const uint8_t *l4, unsigned inner_len, uint16_t dport, uint8_t proto)
 	return sport;
 }
 
-static struct conn *
-conn_of(struct env *e, const char *src, uint16_t sport, const char *vip, uint16_t dport,
-	uint8_t proto)
-{
-	struct conn_key k = { .saddr = fx_ip(src), .daddr = fx_ip(vip),
-			      .sport = rte_cpu_to_be_16(sport), .dport = rte_cpu_to_be_16(dport),
-			      .proto = proto };
-	enum conn_dir dir;
-
-	return conn_lookup(e->w->s.ct, &k, &dir);
-}
-
 /*
  * IPIP: a burst of 32 SYNs (some with another DSCP and no DF) leaves as IPv4 in IPv4 from
  * the backend port's address, spread by rr; every conn one way, without an OUT key.
@@ -157,7 +145,7 @@ test_tun_ipip_burst(void **state)
 	assert_int_equal(e->w->s.out.n[1], 32);
 	for (i = 0; i < 32; i++) {
 		struct rte_mbuf *m = e->w->s.out.pkts[1][i];
-		struct conn *c = conn_of(e, "10.0.1.2", (uint16_t)(1000 + i), VIP_IPIP, 80,
+		struct conn *c = conn4_of(e->w, "10.0.1.2", (uint16_t)(1000 + i), VIP_IPIP, 80,
 					 IPPROTO_TCP);
 		char be[16];
 
@@ -222,7 +210,7 @@ test_tun_gue(void **state)
 		distinct += k == i;
 	}
 	assert_true(distinct >= 6); /* 8 flows over 16384 ports */
-	assert_int_equal(conn_of(e, "10.0.1.3", 2000, VIP_GUE, 80, IPPROTO_TCP)->state,
+	assert_int_equal(conn4_of(e->w, "10.0.1.3", 2000, VIP_GUE, 80, IPPROTO_TCP)->state,
 			 TCP_S_ESTABLISHED);
 	env_free(e);
 }
@@ -348,7 +336,7 @@ test_tun_too_big(void **state)
 		run1(e->w, m, 0);
 		m = out_one(e->w, 1);
 		assert_int_equal(rte_pktmbuf_data_len(m) - PKT_IP_OFF, 1500);
-		c = conn_of(e, cl, sport, cases[k].vip, 80, IPPROTO_TCP);
+		c = conn4_of(e->w, cl, sport, cases[k].vip, 80, IPPROTO_TCP);
 		assert_non_null(c);
 		inet_ntop(AF_INET, &c->daddr, be, sizeof(be));
 		assert_outer4(m, &be_mac, "10.0.2.1", be, k ? IPPROTO_UDP : IPPROTO_IPIP,
