@@ -271,19 +271,8 @@ nat64_icmp_to_client(struct stage *w, struct conn *c, struct rte_mbuf *m, struct
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	/* from the VIP: the client knows no other address of the service */
 	ip = (struct rte_ipv6_hdr *)(eth + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->vtc_flow = RTE_BE32(6u << 28);
-	ip->payload_len = rte_cpu_to_be_16((uint16_t)(len - PKT_IP_OFF - sizeof(*ip)));
-	ip->proto = IP6_ICMPV6;
-	ip->hop_limits = 64;
-	memcpy(ip->src_addr, a->vaddr, 16);
-	memcpy(ip->dst_addr, a->caddr, 16);
-	ic = (uint8_t *)(ip + 1);
-	ic[0] = type;
-	ic[1] = code;
-	ic[2] = ic[3] = 0;
-	info = rte_cpu_to_be_32(info);
-	memcpy(ic + 4, &info, 4);
+	ic = pkt6_icmp_error(ip, 0, a->vaddr, a->caddr, (uint32_t)(len - PKT_IP_OFF - sizeof(*ip)),
+			     type, code, info);
 	/* the quote: what the client sent, client:cport -> VIP:vport */
 	in = (struct rte_ipv6_hdr *)(ic + 8);
 	memset(in, 0, sizeof(*in));

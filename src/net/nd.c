@@ -253,19 +253,8 @@ icmp6_send_error(struct stage *w, struct rte_mbuf *m, const struct pkt6_meta *p,
 	rte_ether_addr_copy(&dp->ports[port].mac, &eth->src_addr);
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	ip = (struct rte_ipv6_hdr *)(eth + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->vtc_flow = RTE_BE32(6u << 28 | 0xc0u << 20); /* internetwork control, as routers */
-	ip->payload_len = rte_cpu_to_be_16((uint16_t)(8u + quote));
-	ip->proto = IP6_ICMPV6;
-	ip->hop_limits = 64;
-	memcpy(ip->src_addr, in->addr6.b, 16);
-	memcpy(ip->dst_addr, oip->src_addr, 16);
-	ic = (uint8_t *)(ip + 1);
-	ic[0] = type;
-	ic[1] = code;
-	ic[2] = ic[3] = 0;
-	info = rte_cpu_to_be_32(info);
-	memcpy(ic + 4, &info, 4);
+	/* internetwork control, as routers send errors */
+	ic = pkt6_icmp_error(ip, 0xc0, in->addr6.b, oip->src_addr, 8u + quote, type, code, info);
 	memcpy(ic + 8, oip, quote);
 	cs = (uint16_t)~pkt6_icmp_sum(ip, ic, 8u + quote);
 	memcpy(ic + 2, &cs, 2);

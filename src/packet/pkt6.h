@@ -81,6 +81,33 @@ pkt6_icmp_sum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
 	return (uint16_t)__rte_raw_cksum_reduce(sum);
 }
 
+/**
+ * Write, at ip, the IPv6 header (traffic class tc, hop limit 64, src -> dst) and the first 8
+ * bytes of an ICMPv6 error (type, code, info in host order, checksum 0) of len bytes of
+ * ICMPv6, the quote to follow; the ICMPv6 header, for the caller to fill the quote and sum
+ * (pkt6_icmp_sum). Any thread.
+ */
+static inline uint8_t *
+pkt6_icmp_error(struct rte_ipv6_hdr *ip, uint8_t tc, const uint8_t src[16],
+		const uint8_t dst[16], uint32_t len, uint8_t type, uint8_t code, uint32_t info)
+{
+	uint8_t *ic = (uint8_t *)(ip + 1);
+
+	memset(ip, 0, sizeof(*ip));
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tc << 20);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+	ip->proto = IP6_ICMPV6;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	ic[0] = type;
+	ic[1] = code;
+	ic[2] = ic[3] = 0;
+	info = rte_cpu_to_be_32(info);
+	memcpy(ic + 4, &info, 4);
+	return ic;
+}
+
 static inline struct rte_ipv6_hdr *
 pkt_ip6(struct rte_mbuf *m)
 {
