@@ -122,6 +122,14 @@ fill(struct rte_mbuf *m, const union addr46 *saddr, const union addr46 *daddr, u
 	m->port = port;
 }
 
+/* The IPv4 LIPs of node4 and node64: 20, room for 1M conns to two backends per worker. */
+#define LIPS4                                                                            \
+	"  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"          \
+	"                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"          \
+	"                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"          \
+	"                    10.0.2.112, 10.0.2.113, 10.0.2.114, 10.0.2.115,\n"          \
+	"                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
+
 static const char *const node4 =
 	"dataplane:\n"
 	"  conn_table_size: %u\n"
@@ -129,11 +137,7 @@ static const char *const node4 =
 	"    - {name: client, device: net_null0, address: 10.0.1.1/24}\n"
 	"    - {name: backend, device: net_null1, address: 10.0.2.1/24}\n"
 	"  routes: [{to: 10.64.0.0/10, via: 10.0.1.254}]\n"
-	"  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"
-	"                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"
-	"                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"
-	"                    10.0.2.112, 10.0.2.113, 10.0.2.114, 10.0.2.115,\n"
-	"                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
+	LIPS4
 	"services:\n"
 	"  - vip: 10.0.0.10:80/tcp\n"
 	"    mode: %s\n"
@@ -171,11 +175,7 @@ static const char *const node64 =
 	"    - {name: client, device: net_null0, address: [10.0.1.1/24, '2001:db8:1::1/64']}\n"
 	"    - {name: backend, device: net_null1, address: [10.0.2.1/24, '2001:db8:2::1/64']}\n"
 	"  routes: [{to: '2001:db8:40::/48', via: '2001:db8:1::fe'}]\n"
-	"  local_addresses: [10.0.2.100, 10.0.2.101, 10.0.2.102, 10.0.2.103,\n"
-	"                    10.0.2.104, 10.0.2.105, 10.0.2.106, 10.0.2.107,\n"
-	"                    10.0.2.108, 10.0.2.109, 10.0.2.110, 10.0.2.111,\n"
-	"                    10.0.2.112, 10.0.2.113, 10.0.2.114, 10.0.2.115,\n"
-	"                    10.0.2.116, 10.0.2.117, 10.0.2.118, 10.0.2.119]\n"
+	LIPS4
 	"services:\n"
 	"  - vip: '[2001:db8:100::10]:80/tcp'\n"
 	"    mode: %s\n"
