@@ -151,7 +151,6 @@ nat64_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *
 	uint16_t len4 = (uint16_t)(p->ip_len - hlen + sizeof(struct rte_ipv4_hdr));
 	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
 	uint8_t tc = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20), hop = ip6->hop_limits;
-	union addr46 lip = addr46_from_v4(c->laddr);
 	struct rte_ether_addr mac;
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
@@ -162,7 +161,8 @@ nat64_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *
 	memcpy(&nh, a->out_nh + 12, 4); /* the backend's next hop, IPv4-mapped */
 	if (unlikely(egress_resolve(w, nh, c->out_port, &mac) < 0))
 		return DROP_neigh_unresolved;
-	nat64_l4(l4, p->key.proto, p->tcp_flags, ip6->src_addr, ip6->dst_addr, lip.b, a->daddr,
+	/* a->laddr and a->daddr: the LIP and the backend, IPv4-mapped */
+	nat64_l4(l4, p->key.proto, p->tcp_flags, ip6->src_addr, ip6->dst_addr, a->laddr, a->daddr,
 		 c->lport, c->dport);
 	/* The IPv4 header ends where the L4 header starts; the Ethernet header before it. */
 	ip = (struct rte_ipv4_hdr *)(l4 - sizeof(*ip));

@@ -174,7 +174,6 @@ nat64_icmp_to_backend(struct stage *w, struct conn *c, struct rte_mbuf *m,
 	const uint8_t *ic6 = (const uint8_t *)q->ic;
 	unsigned qoff = (unsigned)(q->ports - q->in); /* the quoted IPv6 and extension headers */
 	unsigned rest = q->room - 8 - qoff, len;
-	union addr46 be = addr46_from_v4(c->daddr), lip = addr46_from_v4(c->laddr);
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip, *in;
 	struct rte_icmp_hdr *ic;
@@ -225,8 +224,8 @@ nat64_icmp_to_backend(struct stage *w, struct conn *c, struct rte_mbuf *m,
 		.src_addr = c->daddr, .dst_addr = c->laddr };
 	in->hdr_checksum = rte_ipv4_cksum(in);
 	memcpy(in + 1, q->ports, rest);
-	quote_l4((uint8_t *)(in + 1), rest, c->proto, qip->src_addr, qip->dst_addr, be.b, lip.b,
-		 c->dport, c->lport);
+	quote_l4((uint8_t *)(in + 1), rest, c->proto, qip->src_addr, qip->dst_addr, a->daddr,
+		 a->laddr, c->dport, c->lport); /* the backend and the LIP, IPv4-mapped */
 	ic->icmp_cksum = 0;
 	cs = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + sizeof(*in) + rest);
 	ic->icmp_cksum = cs;
