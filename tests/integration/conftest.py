@@ -308,6 +308,21 @@ def iface_rx(lb, role, ifname):
     return j[0]["stats64"]["rx"]["packets"]
 
 
+def shown_modes(d, svc):
+    """What the daemon shows of a service's mode: ipvsadm's word (Forward) on each backend
+    line of `sluicectl list`, and the mode label of its sluice_service_info metric."""
+    table = subprocess.run([SLUICECTL, "-s", d.socket, "list"], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=15).stdout
+    words = [ln.split()[2] for ln in table.splitlines()
+             if ln.strip().startswith("->") and "RemoteAddress" not in ln]
+    metrics = subprocess.run(["curl", "-sS", "--unix-socket", d.socket, "http://x/metrics"],
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                             timeout=15).stdout
+    m = re.search(rf'^sluice_service_info{{service="{re.escape(svc)}",mode="(\w+)",', metrics,
+                  re.M)
+    return words, m.group(1) if m else None
+
+
 def ipv6_lab(lb, ks):
     """IPv6 in a lab (it keeps IPv6 off): the client CLIENT_ADDR6/64 and a route to the VIPs'
     2001:db8:100::/64 through the node, backends ks 2001:db8:2::1K/64."""

@@ -12,14 +12,13 @@ sends smaller ones; health checks go to each backend's own address. The same ove
 (IPv6 in IPv6, packet-too-big)."""
 
 import re
-import subprocess
 import time
 from collections import Counter
 
 import pytest
 
-from conftest import (BUILD, SLUICECTL, VIP, answers, backend_name, bypass_download, dual_stack,
-                      ipv6_lab, lab, names, upload, wait_down)
+from conftest import (BUILD, VIP, answers, backend_name, bypass_download, dual_stack,
+                      ipv6_lab, lab, names, shown_modes, upload, wait_down)
 
 DECAP = BUILD / "src" / "tools" / "sluice-decap"
 pytestmark = pytest.mark.skipif(not DECAP.exists(), reason="sluice-decap not built (clang, libbpf)")
@@ -76,14 +75,7 @@ def test_tun_ipip_and_gue_bypass_the_node(make_lab, sluiced, tmp_path):
     assert "10.0.0.13:8080/tcp" not in [x["vip"] for x in d.services()]
     d.ctl("service", "del", "10.0.0.12:8080/tcp")
     # ipvsadm's word for the method, on every backend line; the mode in the metrics
-    table = subprocess.run([SLUICECTL, "-s", d.socket, "list"], capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=15).stdout
-    lines = [ln for ln in table.splitlines() if ln.strip().startswith("->") and ":8080" in ln]
-    assert len(lines) == 3 and all("Tunnel" in ln for ln in lines), table
-    metrics = subprocess.run(["curl", "-sS", "--unix-socket", d.socket, "http://x/metrics"],
-                             capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                             timeout=15).stdout
-    assert f'sluice_service_info{{service="{SVC}",mode="tun",scheduler="rr"}} 1' in metrics
+    assert shown_modes(d, SVC) == (["Tunnel"] * 3, "tun")
 
     # An upload over GUE: 1500-byte segments are 1532 once wrapped, over the backend link's
     # MTU; the node answers frag-needed (1468) and the client's TCP goes on with smaller ones.
