@@ -265,6 +265,12 @@ laddr_alloc64(struct laddr_pool *p, const struct conn_table *ct, const struct co
 	return alloc(p, ct, &k, &c, cport, now, lip_idx, port_be);
 }
 
+bool
+laddr_has64(const struct laddr_pool *p)
+{
+	return p->ct64 != NULL;
+}
+
 const union addr46 *
 laddr_lip(const struct laddr_pool *p, uint8_t lip_idx)
 {

@@ -2,6 +2,7 @@
 #ifndef SLUICE_LADDR_H
 #define SLUICE_LADDR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_byteorder.h>
@@ -96,6 +97,9 @@ int laddr_alloc64(struct laddr_pool *p, const struct conn_table *ct,
 		  const struct conn_table *ct6, const uint8_t caddr[16], uint16_t cport,
 		  uint32_t baddr, uint16_t bport, uint8_t proto, uint32_t now, uint8_t *lip_idx,
 		  uint16_t *port_be);
+
+/** Whether NAT64 conns hold tuples of IPv4 pool p (laddr_alloc64 ran on it). Owner worker. */
+bool laddr_has64(const struct laddr_pool *p);
 
 /** The address of LIP lip_idx of the pool. Owner worker. */
 const union addr46 *laddr_lip(const struct laddr_pool *p, uint8_t lip_idx);

@@ -230,8 +230,9 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 			stage_handoff(w, owner, m);
 			return NULL;
 		}
-		/* Ours, and no IPv4 conn holds it: perhaps a NAT64 conn does (after the burst). */
-		if (w->ct6 != NULL) {
+		/* Ours, and no IPv4 conn holds it: perhaps a NAT64 conn does (after the burst),
+		 * if this worker ever gave one a tuple. */
+		if (w->ct6 != NULL && laddr_has64(w->lips)) {
 			b64->m[b64->n] = m;
 			b64->p[b64->n++] = p;
 			return NULL;
