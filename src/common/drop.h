@@ -30,6 +30,8 @@
 	X(tcp_null)          /* no flag at all */                                          \
 	X(tcp_xmas)          /* FIN, PSH and URG (the xmas scan) */                        \
 	X(tcp_fin_no_ack)    /* FIN without ACK */                                         \
+	X(tcp_rst_out_of_window) /* a RST far from its side's sequence numbers (blind) */  \
+	X(tcp_syn_out_of_window) /* the same of a SYN on a synchronized conn */            \
 	X(bad_icmp_checksum) /* an ICMP message to the node whose checksum is wrong */     \
 	X(l4_truncated)      /* TCP/UDP/ICMP header beyond the IP payload */              \
 	X(bad_tcp_header)    /* TCP data offset < 5 or beyond the payload */              \

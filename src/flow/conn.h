@@ -41,8 +41,8 @@ conn_ticks(uint64_t ms)
 }
 
 /*
- * The conn's flag word. DEAD is the table's; the rest are the modes' and the defenses'
- * (SYN proxy, PROXY protocol, TOA), each on a bit of its own.
+ * The conn's flag byte. DEAD is the table's; the rest are the modes' and the defenses'
+ * (TCP sequence edges, SYN proxy, PROXY protocol, TOA), each on a bit of its own.
  */
 enum {
 	CONN_F_DEAD = 1 << 0, /* removed from the hash, waiting for the wheel to free it */
@@ -50,6 +50,10 @@ enum {
 	CONN_F_V6 = 1 << 2,   /* of an IPv6 table: its addresses are in conn6_addrs() */
 	/* seen one way (DR, TUN): its TCP states are of TCP_ROW_IN_ONLY (conn_tcp_row()) */
 	CONN_F_IN_ONLY = 1 << 3,
+	/* seq_end[CONN_DIR_IN] / [CONN_DIR_OUT] holds a sequence number seen from that side
+	 * (flow/tcp_window.h); the bit of a side is CONN_F_EDGE_IN << dir */
+	CONN_F_EDGE_IN = 1 << 4,
+	CONN_F_EDGE_OUT = 1 << 5,
 };
 
 /* The row of the TCP state table for c's packets from side dir: a shift, no branch. */
@@ -61,8 +65,9 @@ conn_tcp_row(uint16_t flags, enum conn_dir dir)
 }
 
 /*
- * One cache line: everything the established path reads is here, and a mode's per-conn
- * state has its room (the flag word, the two sequence deltas) without a second line.
+ * One cache line: everything the established path reads and writes is here, the TCP
+ * window edges too (flow/tcp_window.h), so a packet of an established conn touches one
+ * line of the table.
  */
 struct conn {
 	/* Client side: the IN key is (caddr, vaddr, cport, vport). */
@@ -95,18 +100,18 @@ struct conn {
 		};
 	};
 	uint16_t gen;          /* odd while the slot is free; readers outside the worker check it */
-	uint16_t flags;        /* CONN_F_* */
+	uint8_t flags;         /* CONN_F_* */
+	/* each side's largest data in flight, as a power of two: a nibble a side (IN low) */
+	uint8_t win_log;
 	uint32_t wheel_next;   /* the wheel slot's list: conn indexes */
 	uint32_t wheel_prev;
 	uint32_t expire;       /* deadline in ticks (CONN_TICK_MS) of the owning worker's clock */
 	/*
-	 * What a mode or a defense shifts the TCP sequence space by: seq_delta between the
-	 * client's and the backend's view of the node's sequence numbers (a SYN proxy answers
-	 * with its own ISN), ins_delta the bytes inserted toward the backend (a PROXY protocol
-	 * header) whose acknowledgements come back shifted. 0 for plain conns.
+	 * TCP: each side's right edge, the highest sequence number it has sent up to (seq +
+	 * data + SYN + FIN), by enum conn_dir, valid once CONN_F_EDGE_IN << dir is set: a RST
+	 * or SYN far from it is a blind attack's guess (flow/tcp_window.h).
 	 */
-	int32_t seq_delta;
-	int32_t ins_delta;
+	uint32_t seq_end[2];
 } __rte_cache_aligned;
 
 /* The packings above hold the limits they are sized for (common/limits.h). */

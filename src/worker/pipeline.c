@@ -55,8 +55,9 @@ conn_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf 
 {
 	int r;
 
-	conn_touch(w, w->ct, c, dir, p->tcp_flags, p->ip_len);
-	r = fwd_of(c)->xmit[dir](w, c, m, p);
+	r = (int)conn_touch(w, w->ct, c, dir, m, p->l4_off, p->tcp_flags, p->ip_len);
+	if (likely(r == 0))
+		r = fwd_of(c)->xmit[dir](w, c, m, p);
 	if (unlikely(r))
 		pipeline_drop(w, m, p, (unsigned)r);
 }
@@ -171,7 +172,7 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		stage_drop(w, m, r);
 		return NULL;
 	}
-	conn_settle(w, c, svc, be, c_port, p->tcp_flags);
+	conn_settle(w, c, svc, be, c_port, m, p->l4_off, p->tcp_flags, p->ip_len);
 	if (unlikely(conn_insert(w->ct, c, fwd->out_key(c, &kout) ? &kout : NULL, w->now) < 0)) {
 		stage_drop(w, m, DROP_conn_table_full);
 		return NULL;

@@ -73,8 +73,9 @@ conn6_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 {
 	int r;
 
-	conn_touch(w, w->ct6, c, dir, p->tcp_flags, p->ip_len);
-	r = fwd_of(c)->xmit6[dir](w, c, m, p);
+	r = (int)conn_touch(w, w->ct6, c, dir, m, p->l4_off, p->tcp_flags, p->ip_len);
+	if (likely(r == 0))
+		r = fwd_of(c)->xmit6[dir](w, c, m, p);
 	if (unlikely(r))
 		pipeline6_drop(w, m, p, (unsigned)r);
 }
@@ -198,7 +199,7 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		stage_drop(w, m, r);
 		return NULL;
 	}
-	conn_settle(w, c, svc, be, c_port, p->tcp_flags);
+	conn_settle(w, c, svc, be, c_port, m, p->l4_off, p->tcp_flags, p->ip_len);
 	if (unlikely(conn6_insert(w->ct6, c, fwd->out_key6(w, c, &kout) ? &kout : NULL,
 				  w->now) < 0)) {
 		stage_drop(w, m, DROP_conn_table_full);
@@ -319,8 +320,10 @@ pipeline64_replies(struct stage *w, struct rte_mbuf **m, struct pkt_meta **p, un
 		c = conn_from_data(data[i], &dir);
 		if (dir != CONN_DIR_OUT || fwd_of(c)->xmit[CONN_DIR_OUT] == NULL)
 			continue;
-		conn_touch(w, w->ct6, c, dir, p[i]->tcp_flags, p[i]->ip_len);
-		res[i] = fwd_of(c)->xmit[CONN_DIR_OUT](w, c, m[i], p[i]);
+		res[i] = (int)conn_touch(w, w->ct6, c, dir, m[i], p[i]->l4_off, p[i]->tcp_flags,
+					 p[i]->ip_len);
+		if (res[i] == 0)
+			res[i] = fwd_of(c)->xmit[CONN_DIR_OUT](w, c, m[i], p[i]);
 	}
 }
 

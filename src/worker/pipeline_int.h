@@ -6,6 +6,7 @@
 #include <rte_tcp.h>
 
 #include "flow/conn.h"
+#include "flow/tcp_window.h"
 #include "forward/fwd.h"
 #include "net/dp.h"
 #include "packet/pkt6.h"
@@ -52,18 +53,30 @@ tcp_is_syn_only(uint8_t flags)
 void pipeline_conn_release(struct stage *w, struct conn *c);
 
 /**
- * A packet of conn c (of table ct) in direction dir: its TCP state and the gauges the state
- * moves, its deadline, its counters. The mode's xmit follows. Worker.
+ * A packet of conn c (of table ct) in direction dir, its TCP header (if TCP) at l4_off in m
+ * and ip_len bytes of IP: a RST or SYN outside the side's window is refused (a blind
+ * attack's: flow/tcp_window.h); else its window edges, its TCP state and the gauges the
+ * state moves, its deadline, its counters. 0 or a drop reason; the mode's xmit follows.
+ * Worker.
  */
-static inline void
+static inline unsigned
 conn_touch(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_dir dir,
-	   uint8_t tcp_flags, uint32_t bytes)
+	   struct rte_mbuf *m, uint16_t l4_off, uint8_t tcp_flags, uint32_t ip_len)
 {
 	const struct dp *dp = w->dp;
 
 	if (c->proto == PROTO_TCP) {
-		uint8_t next = tcp_state_next(c->state, conn_tcp_row(c->flags, dir), tcp_flags);
+		const struct rte_tcp_hdr *th =
+			rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+		uint8_t next;
 
+		if (unlikely(tcp_window_checks(c, tcp_flags)) && !tcp_window_ok(c, dir, th))
+			return tcp_flags & RTE_TCP_RST_FLAG ? DROP_tcp_rst_out_of_window
+							    : DROP_tcp_syn_out_of_window;
+		tcp_window_track(c, dir, th,
+				 tcp_payload_len(th, PKT_IP_OFF + ip_len - (uint32_t)l4_off),
+				 tcp_flags);
+		next = tcp_state_next(c->state, conn_tcp_row(c->flags, dir), tcp_flags);
 		if (unlikely(next != c->state)) {
 			if (conn_gauge(next) != conn_gauge(c->state))
 				dp_gauge_move(dp, c->svc_slot, c->be_slot, conn_gauge(c->state),
@@ -72,7 +85,8 @@ conn_touch(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_dir
 		}
 	}
 	conn_set_expire(ct, c, w->now + dp->timeout_ticks[c->state]);
-	conn_account(w, c, dir, bytes);
+	conn_account(w, c, dir, ip_len);
+	return 0;
 }
 
 /**
@@ -104,18 +118,29 @@ conn_pick_bound(struct stage *w, const struct snap_service *svc, uint32_t src,
 
 /**
  * The rest of a new conn c to backend be of svc, once its mode took what it needs: the TCP
- * state of its first packet, the ports toward the client and the backend, the counters'
- * slots, the deadline. Worker.
+ * state of its first packet (in m, its L4 header at l4_off, ip_len bytes of IP) and the
+ * client's window edge, the ports toward the client and the backend, the counters' slots,
+ * the deadline. Worker.
  */
 static inline void
 conn_settle(struct stage *w, struct conn *c, const struct snap_service *svc,
-	    const struct snap_backend *be, uint8_t c_port, uint8_t tcp_flags)
+	    const struct snap_backend *be, uint8_t c_port, struct rte_mbuf *m, uint16_t l4_off,
+	    uint8_t tcp_flags, uint32_t ip_len)
 {
 	if (fwd_of(c)->one_way)
 		c->flags |= CONN_F_IN_ONLY;
-	c->state = c->proto == PROTO_TCP
-			   ? tcp_state_next(TCP_S_NONE, conn_tcp_row(c->flags, CONN_DIR_IN), tcp_flags)
-			   : CONN_S_UDP;
+	if (c->proto == PROTO_TCP) {
+		const struct rte_tcp_hdr *th =
+			rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+
+		c->state = tcp_state_next(TCP_S_NONE, conn_tcp_row(c->flags, CONN_DIR_IN),
+					  tcp_flags);
+		tcp_window_track(c, CONN_DIR_IN, th,
+				 tcp_payload_len(th, PKT_IP_OFF + ip_len - (uint32_t)l4_off),
+				 tcp_flags);
+	} else {
+		c->state = CONN_S_UDP;
+	}
 	c->c_port = c_port;
 	c->out_port = be->out_port;
 	c->svc_slot = svc->slot;
