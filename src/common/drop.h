@@ -45,6 +45,8 @@
 	X(not_for_us)        /* destination is no VIP, LIP or port address */              \
 	X(no_service)        /* destination is a VIP address but not this port/proto */   \
 	X(no_conn)           /* no conn for a packet that cannot start one */              \
+	X(acl_denied)        /* a new conn from a source on a deny list */                 \
+	X(acl_not_allowed)   /* a new conn from a source on no prefix of an allow list */   \
 	X(conn_table_full)                                                                 \
 	X(no_backend)        /* the service has no backend that takes new conns */        \
 	X(no_local_port)     /* every LIP port of this worker is in use */                \

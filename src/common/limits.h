@@ -21,6 +21,7 @@
  * affinity packs the slot in 14 bits (service/persist.c).
  */
 #define SL_MAX_NODE_BACKENDS 16384
+#define SL_MAX_ACL_PREFIXES 65536 /* in one allow or deny list (defense/acl.h) */
 #define SL_NAME_MAX 32         /* a port's name, with its NUL */
 #define SL_DEVICE_MAX 256      /* a port's device string, with its NUL */
 
