@@ -81,34 +81,38 @@ dup_and_find(const char *key, struct ctl_model *m, struct cfg_error *err)
 }
 
 int
-ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_error *err)
+ctl_service_replace_locked(const char *key, const struct cfg_service *s, struct cfg_error *err)
 {
 	struct ctl_model m;
 	struct cfg_service copy;
 	int i, r;
 
-	pthread_mutex_lock(&g_ctl.lock);
 	i = dup_and_find(key, &m, err);
-	if (i < 0) {
-		r = i;
-		goto out;
-	}
+	if (i < 0)
+		return i;
 	if (!ctl_svc_match(&m.s[i], &s->vip, s->port, s->proto)) {
 		ctl_model_free(&m);
 		ctl_set_err(err, "vip", "the body's vip differs from the service in the path");
-		r = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	r = cfg_service_copy(&copy, s);
 	if (r < 0) {
 		ctl_model_free(&m);
-		goto out;
+		return r;
 	}
 	cfg_service_free(&m.s[i]);
 	m.s[i] = copy;
 	r = cfg_service_check(&g_ctl.cfg, m.s, m.n, (unsigned)i, "", err);
-	r = r == 0 ? ctl_commit_or_free(&m, err) : (ctl_model_free(&m), r);
-out:
+	return r == 0 ? ctl_commit_or_free(&m, err) : (ctl_model_free(&m), r);
+}
+
+int
+ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&g_ctl.lock);
+	r = ctl_service_replace_locked(key, s, err);
 	pthread_mutex_unlock(&g_ctl.lock);
 	return r;
 }

@@ -136,6 +136,9 @@ int ctl_model_dup(struct ctl_model *m);
 int ctl_commit(struct ctl_model *m, struct cfg_error *err);
 /** ctl_commit(), freeing m when it fails. */
 int ctl_commit_or_free(struct ctl_model *m, struct cfg_error *err);
+/** ctl_service_replace() with g_ctl.lock held. */
+int ctl_service_replace_locked(const char *key, const struct cfg_service *s,
+			       struct cfg_error *err);
 /** Fill err (when not NULL) with a field and a message. */
 void ctl_set_err(struct cfg_error *err, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
