@@ -11,20 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "cli/cli_http.h"
 #include "cli/table.h"
 #include "config/config.h"
 
 #define DEFAULT_SOCKET "/run/sluice/sluiced.sock"
-#define REQUEST_TIMEOUT 60L /* seconds; a config apply rebuilds every snapshot */
-
-enum { EXIT_API = 1, EXIT_USAGE = 2 };
 
 /* Options; each command accepts the ones in its mask (and -s, --json everywhere). */
 enum {
@@ -88,182 +83,11 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* ---------------------------------------------------------------------------------------- */
-/* HTTP over the unix socket */
-
-struct answer {
-	long status;
-	char *body;
-	size_t len;
-};
-
-static size_t
-on_data(char *data, size_t size, size_t n, void *arg)
-{
-	struct answer *a = arg;
-	size_t add = size * n;
-	char *p = realloc(a->body, a->len + add + 1);
-
-	if (p == NULL)
-		return 0; /* curl reports CURLE_WRITE_ERROR */
-	memcpy(p + a->len, data, add);
-	a->len += add;
-	p[a->len] = '\0';
-	a->body = p;
-	return add;
-}
-
-static bool
-is_url(const char *s)
-{
-	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
-}
-
-/* Why connect() to the socket fails, in errno's words: curl only says "couldn't connect". */
-static const char *
-socket_reason(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, err = 0;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return strerror(ENAMETOOLONG);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return strerror(errno);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		err = errno;
-	close(fd);
-	if (err == ENOENT || err == ECONNREFUSED)
-		return err == ENOENT ? "no such socket (is sluiced running?)"
-				     : "connection refused (is sluiced running?)";
-	return err != 0 ? strerror(err) : "connection failed";
-}
-
-/*
- * One request. Fills a (status and body) when the daemon answered, whatever the status;
- * exits with a message when it could not be reached or the exchange broke off.
- */
-static void
-request(const struct opts *o, const char *method, const char *path, const json_t *body,
-	struct answer *a)
-{
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL;
-	char *url = NULL, *text = NULL;
-	size_t n;
-	CURL *c;
-	CURLcode rc;
-
-	memset(a, 0, sizeof(*a));
-	c = curl_easy_init();
-	if (c == NULL)
-		goto oom;
-	n = strlen(path) + (is_url(o->socket) ? strlen(o->socket) : 16) + 1;
-	url = malloc(n);
-	if (url == NULL)
-		goto oom;
-	if (is_url(o->socket)) {
-		size_t l = strlen(o->socket);
-
-		while (l > 0 && o->socket[l - 1] == '/')
-			l--;
-		snprintf(url, n, "%.*s%s", (int)l, o->socket, path);
-	} else {
-		snprintf(url, n, "http://localhost%s", path);
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, o->socket);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, REQUEST_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	if (body != NULL) {
-		text = json_dumps(body, JSON_COMPACT);
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-		/* No "Expect: 100-continue" round trip; a large config would wait for it. */
-		hdrs = curl_slist_append(hdrs, "Expect:");
-		if (text == NULL || hdrs == NULL)
-			goto oom;
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	}
-	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
-		if (rc == CURLE_COULDNT_CONNECT && !is_url(o->socket))
-			fprintf(stderr, "sluicectl: cannot reach sluiced at %s: %s\n", o->socket,
-				socket_reason(o->socket));
-		else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
-			fprintf(stderr, "sluicectl: cannot reach sluiced at %s: %s\n", o->socket,
-				errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		else
-			fprintf(stderr, "sluicectl: %s %s to sluiced at %s failed: %s\n", method,
-				path, o->socket, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		exit(EXIT_API);
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
-	curl_slist_free_all(hdrs);
-	free(text);
-	free(url);
-	curl_easy_cleanup(c);
-	return;
-oom:
-	fprintf(stderr, "sluicectl: out of memory\n");
-	exit(EXIT_API);
-}
-
-/* The answer's JSON; on an error status prints "sluicectl: error: detail" and exits 1. */
-static json_t *
-answer_json(const struct answer *a)
-{
-	json_error_t jerr;
-	json_t *j = NULL;
-
-	if (a->len > 0)
-		j = json_loadb(a->body, a->len, 0, &jerr);
-	if (a->status >= 400) {
-		const char *e = json_string_value(json_object_get(j, "error"));
-		const char *d = json_string_value(json_object_get(j, "detail"));
-
-		if (e != NULL && d != NULL && d[0] != '\0')
-			fprintf(stderr, "sluicectl: %s: %s\n", e, d);
-		else if (e != NULL)
-			fprintf(stderr, "sluicectl: %s\n", e);
-		else
-			fprintf(stderr, "sluicectl: HTTP %ld: %.200s\n", a->status,
-				a->body ? a->body : "");
-		exit(EXIT_API);
-	}
-	if (j == NULL && a->len > 0) {
-		fprintf(stderr, "sluicectl: the daemon's answer is not JSON: %s\n", jerr.text);
-		exit(EXIT_API);
-	}
-	return j;
-}
-
 /* Do a request and return its JSON (NULL for 204); exits on any failure. */
 static json_t *
 call(const struct opts *o, const char *method, const char *path, const json_t *body)
 {
-	struct answer a;
-	json_t *j;
-
-	request(o, method, path, body, &a);
-	j = answer_json(&a);
-	free(a.body);
-	return j;
-}
-
-static void
-print_json(const json_t *j)
-{
-	if (j == NULL)
-		return;
-	json_dumpf(j, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
+	return cli_call(o->socket, method, path, body);
 }
 
 /* Print the answer when --json asked for it; always consume it. */
@@ -271,47 +95,9 @@ static int
 done(const struct opts *o, json_t *j)
 {
 	if (o->json)
-		print_json(j);
+		cli_print_json(j);
 	json_decref(j);
 	return 0;
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Paths: keys go URL-encoded, so a VIP's slash and colon reach the daemon as they are. */
-
-static char *
-path_of(const char *a, const char *b, const char *c, const char *d)
-{
-	const char *parts[] = { a, b, c, d };
-	char *enc[4] = { NULL };
-	char *out = NULL;
-	size_t i, n = 1;
-
-	for (i = 0; i < 4; i++) {
-		if (parts[i] == NULL)
-			continue;
-		/* Odd parts are keys; even parts are fixed text. */
-		enc[i] = i % 2 ? curl_easy_escape(NULL, parts[i], 0) : strdup(parts[i]);
-		if (enc[i] == NULL)
-			goto out;
-		n += strlen(enc[i]);
-	}
-	out = malloc(n);
-	if (out != NULL)
-		snprintf(out, n, "%s%s%s%s", enc[0] ? enc[0] : "", enc[1] ? enc[1] : "",
-			 enc[2] ? enc[2] : "", enc[3] ? enc[3] : "");
-out:
-	for (i = 0; i < 4; i++) {
-		if (i % 2)
-			curl_free(enc[i]);
-		else
-			free(enc[i]);
-	}
-	if (out == NULL) {
-		fprintf(stderr, "sluicectl: out of memory\n");
-		exit(EXIT_API);
-	}
-	return out;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -373,7 +159,7 @@ cmd_service_add(const struct opts *o, char **argv)
 static int
 cmd_service_del(const struct opts *o, char **argv)
 {
-	char *path = path_of("/v1/services/", argv[0], NULL, NULL);
+	char *path = cli_path("/v1/services/", argv[0], NULL, NULL);
 	json_t *j = call(o, "DELETE", path, NULL);
 
 	free(path);
@@ -395,7 +181,7 @@ backend_fields(const struct opts *o, json_t *body)
 static int
 cmd_backend_add(const struct opts *o, char **argv)
 {
-	char *path = path_of("/v1/services/", argv[0], "/backends", NULL);
+	char *path = cli_path("/v1/services/", argv[0], "/backends", NULL);
 	json_t *body = json_pack("{s:s}", "address", argv[1]);
 	json_t *j;
 
@@ -419,7 +205,7 @@ cmd_backend_set(const struct opts *o, char **argv)
 			    "or --no-inhibit");
 	if ((o->given & O_INHIBIT) && (o->given & O_UNINHIBIT))
 		usage_error("backend set: --inhibit and --no-inhibit contradict each other");
-	path = path_of("/v1/services/", argv[0], "/backends/", argv[1]);
+	path = cli_path("/v1/services/", argv[0], "/backends/", argv[1]);
 	body = json_object();
 	if (body == NULL)
 		return -ENOMEM;
@@ -433,7 +219,7 @@ cmd_backend_set(const struct opts *o, char **argv)
 static int
 cmd_backend_del(const struct opts *o, char **argv)
 {
-	char *path = path_of("/v1/services/", argv[0], "/backends/", argv[1]);
+	char *path = cli_path("/v1/services/", argv[0], "/backends/", argv[1]);
 	json_t *j = call(o, "DELETE", path, NULL);
 
 	free(path);
@@ -471,10 +257,10 @@ cmd_conns(const struct opts *o, char **argv)
 	if (o->given & O_LIMIT)
 		snprintf(lim, sizeof(lim), "%lld", o->limit);
 	if (argv[0] != NULL)
-		path = path_of("/v1/conns?service=", argv[0], lim[0] ? "&limit=" : NULL,
+		path = cli_path("/v1/conns?service=", argv[0], lim[0] ? "&limit=" : NULL,
 			       lim[0] ? lim : NULL);
 	else
-		path = path_of("/v1/conns", NULL, lim[0] ? "?limit=" : NULL, lim[0] ? lim : NULL);
+		path = cli_path("/v1/conns", NULL, lim[0] ? "?limit=" : NULL, lim[0] ? lim : NULL);
 	j = call(o, "GET", path, NULL);
 	free(path);
 	if (!o->json) {
@@ -504,7 +290,7 @@ cmd_config_show(const struct opts *o, char **argv)
 	json_t *j = call(o, "GET", "/v1/config", NULL);
 
 	(void)argv;
-	print_json(j); /* JSON is the human form too */
+	cli_print_json(j); /* JSON is the human form too */
 	json_decref(j);
 	return 0;
 }
