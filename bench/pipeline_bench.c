@@ -227,7 +227,7 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 		perror("bench: dp_create");
 		exit(1);
 	}
-	dp_publish(dp, spec_snapshot(dp, c->services, 1, NULL, 1));
+	dp_publish(dp, spec_snapshot(dp, c->services, 1, &c->defense, NULL, 1));
 	/* The clients are behind a router, as in production: replies go through it. */
 	gw = c->routes[0].via;
 	for (i = 0; i < 2; i++) { /* NAT64's backends are IPv4 */

@@ -26,8 +26,12 @@ enum {
 	O_MODE = 1 << 0, O_SCHED = 1 << 1, O_PERSIST = 1 << 2, O_WEIGHT = 1 << 3,
 	O_STATS = 1 << 4, O_RATE = 1 << 5, O_EXACT = 1 << 6, O_ALL = 1 << 7, O_LIMIT = 1 << 8,
 	O_MAXCONN = 1 << 9, O_INHIBIT = 1 << 10, O_UNINHIBIT = 1 << 11, O_TUNNEL = 1 << 12,
-	O_TUNSRC = 1 << 13,
+	O_TUNSRC = 1 << 13, O_SYNPROXY = 1 << 14, O_SYNRATE = 1 << 15, O_SRCRATE = 1 << 16,
+	O_ALLOW = 1 << 17, O_DENY = 1 << 18,
 };
+
+/* The defense options, which service add, service set and defense set take. */
+#define O_DEFENSE (O_SYNPROXY | O_SYNRATE | O_SRCRATE | O_ALLOW | O_DENY)
 
 struct opts {
 	const char *socket;
@@ -41,6 +45,11 @@ struct opts {
 	long long weight;
 	long long limit;
 	long long max_conns;
+	const char *synproxy;    /* "on" or "off" */
+	long long syn_rate;
+	long long source_rate;
+	const char *allow;       /* prefixes, comma-separated; "" or "none": no list */
+	const char *deny;
 };
 
 static const char usage_text[] =
@@ -49,6 +58,8 @@ static const char usage_text[] =
 	"  service add VIP [--mode fullnat|dr|tun|nat] [--scheduler rr|wrr|lc|wlc|sh|maglev]\n"
 	"                  [--persistence SECONDS]  source-IP affinity, e.g. 300 or 5m; 0 = off\n"
 	"                  [--tunnel ipip|gue[:PORT]] [--tunnel-source ADDR]   mode tun's wrapping\n"
+	"  service set VIP [--scheduler S] [--persistence SECONDS] [DEFENSE]\n"
+	"                                           change a service in place (PATCH)\n"
 	"  service del VIP\n"
 	"  backend add VIP ADDR [--weight N] [--max-conns N]\n"
 	"  backend set VIP ADDR [--weight N] [--max-conns N] [--inhibit | --no-inhibit]\n"
@@ -58,9 +69,16 @@ static const char usage_text[] =
 	"  list [--stats | --rate] [--exact]        services and backends (ipvsadm -Ln)\n"
 	"  conns [VIP] [--limit N]                  connections (ipvsadm -Lnc); 0 = no limit\n"
 	"  stats [--all]                            node counters, workers, ports, drops\n"
+	"  defense                                  the node's defenses and what they dropped\n"
+	"  defense set [DEFENSE]                    change the node's (dataplane.defense)\n"
 	"  config show                              the running configuration (JSON)\n"
 	"  config apply FILE                        validate a YAML file here, then apply it\n"
 	"\n"
+	"  DEFENSE: [--syn-rate N] [--source-rate N]   new conns a second, node-wide (0 = no\n"
+	"           limit): to the service, from one client address\n"
+	"           [--allow LIST] [--deny LIST]     prefixes, comma-separated (none = no list);\n"
+	"           with an allow list every other source is refused; deny wins\n"
+	"           [--synproxy on|off]\n"
 	"  VIP is a.b.c.d:port/tcp or /udp, ADDR is a.b.c.d:port.\n"
 	"  -s SOCKET     the daemon's unix socket; default $SLUICE_SOCKET, else\n"
 	"                " DEFAULT_SOCKET "; an http://HOST:PORT URL talks to\n"
@@ -133,6 +151,52 @@ tunnel_json(const char *t)
 			 (json_int_t)parse_number("--tunnel", colon + 1));
 }
 
+/* --allow / --deny LIST as a JSON list of prefixes; "" or "none" is the empty list. */
+static json_t *
+prefix_list_json(const char *list)
+{
+	json_t *arr = json_array();
+	char *copy = strdup(list), *save = NULL, *p;
+
+	if (arr == NULL || copy == NULL) {
+		free(copy);
+		json_decref(arr);
+		return NULL;
+	}
+	if (strcmp(list, "none") != 0)
+		for (p = strtok_r(copy, ", ", &save); p != NULL; p = strtok_r(NULL, ", ", &save))
+			json_array_append_new(arr, json_string(p));
+	free(copy);
+	return arr;
+}
+
+/* The defense options given, as a `defense` object; NULL when none was given. */
+static json_t *
+defense_json(const struct opts *o)
+{
+	json_t *d;
+
+	if (!(o->given & O_DEFENSE))
+		return NULL;
+	d = json_object();
+	if (d == NULL)
+		return NULL;
+	if (o->given & O_SYNPROXY) {
+		if (strcmp(o->synproxy, "on") != 0 && strcmp(o->synproxy, "off") != 0)
+			usage_error("--synproxy takes on or off, not '%s'", o->synproxy);
+		json_object_set_new(d, "synproxy", json_boolean(strcmp(o->synproxy, "on") == 0));
+	}
+	if (o->given & O_SYNRATE)
+		json_object_set_new(d, "syn_rate", json_integer(o->syn_rate));
+	if (o->given & O_SRCRATE)
+		json_object_set_new(d, "source_rate", json_integer(o->source_rate));
+	if (o->given & O_ALLOW)
+		json_object_set_new(d, "allow", prefix_list_json(o->allow));
+	if (o->given & O_DENY)
+		json_object_set_new(d, "deny", prefix_list_json(o->deny));
+	return d;
+}
+
 static int
 cmd_service_add(const struct opts *o, char **argv)
 {
@@ -151,8 +215,68 @@ cmd_service_add(const struct opts *o, char **argv)
 		json_object_set_new(body, "tunnel", tunnel_json(o->tunnel));
 	if (o->given & O_TUNSRC)
 		json_object_set_new(body, "tunnel_source", json_string(o->tunnel_source));
+	if (o->given & O_DEFENSE)
+		json_object_set_new(body, "defense", defense_json(o));
 	j = call(o, "POST", "/v1/services", body);
 	json_decref(body);
+	return done(o, j);
+}
+
+/* A service changed in place: only what the options name (PATCH merges it). */
+static int
+cmd_service_set(const struct opts *o, char **argv)
+{
+	char *path;
+	json_t *body, *j;
+
+	if (!(o->given & (O_SCHED | O_PERSIST | O_DEFENSE)))
+		usage_error("service set: say what to set: --scheduler, --persistence, --syn-rate, "
+			    "--source-rate, --allow, --deny or --synproxy");
+	body = json_object();
+	if (body == NULL)
+		return -ENOMEM;
+	if (o->given & O_SCHED)
+		json_object_set_new(body, "scheduler", json_string(o->sched));
+	if (o->given & O_PERSIST)
+		json_object_set_new(body, "persistence", duration_json(o->persistence));
+	if (o->given & O_DEFENSE)
+		json_object_set_new(body, "defense", defense_json(o));
+	path = cli_path("/v1/services/", argv[0], NULL, NULL);
+	j = call(o, "PATCH", path, body);
+	json_decref(body);
+	free(path);
+	return done(o, j);
+}
+
+/* The node's defenses: shown, or changed (defense set) and then shown. */
+static int
+cmd_defense(const struct opts *o, char **argv)
+{
+	json_t *j;
+
+	(void)argv;
+	j = call(o, "GET", "/v1/defense", NULL);
+	if (!o->json)
+		table_defense(stdout, j);
+	return done(o, j);
+}
+
+static int
+cmd_defense_set(const struct opts *o, char **argv)
+{
+	json_t *body, *j;
+
+	(void)argv;
+	if (!(o->given & O_DEFENSE))
+		usage_error("defense set: say what to set: --syn-rate, --source-rate, --allow, "
+			    "--deny or --synproxy");
+	body = defense_json(o);
+	if (body == NULL)
+		return -ENOMEM;
+	j = call(o, "PATCH", "/v1/defense", body);
+	json_decref(body);
+	if (!o->json)
+		table_defense(stdout, j);
 	return done(o, j);
 }
 
@@ -336,13 +460,16 @@ static const struct command {
 	unsigned opts;
 	int (*fn)(const struct opts *o, char **argv);
 } commands[] = {
-	{ "service", "add", 1, 1, O_MODE | O_SCHED | O_PERSIST | O_TUNNEL | O_TUNSRC,
+	{ "service", "add", 1, 1, O_MODE | O_SCHED | O_PERSIST | O_TUNNEL | O_TUNSRC | O_DEFENSE,
 	  cmd_service_add },
+	{ "service", "set", 1, 1, O_SCHED | O_PERSIST | O_DEFENSE, cmd_service_set },
 	{ "service", "del", 1, 1, 0, cmd_service_del },
 	{ "backend", "add", 2, 2, O_WEIGHT | O_MAXCONN, cmd_backend_add },
 	{ "backend", "set", 2, 2, O_WEIGHT | O_MAXCONN | O_INHIBIT | O_UNINHIBIT, cmd_backend_set },
 	{ "backend", "del", 2, 2, 0, cmd_backend_del },
 	{ "list", NULL, 0, 0, O_STATS | O_RATE | O_EXACT, cmd_list },
+	{ "defense", "set", 0, 0, O_DEFENSE, cmd_defense_set },
+	{ "defense", NULL, 0, 0, 0, cmd_defense },
 	{ "conns", NULL, 0, 1, O_LIMIT, cmd_conns },
 	{ "stats", NULL, 0, 0, O_ALL, cmd_stats },
 	{ "config", "show", 0, 0, 0, cmd_config_show },
@@ -386,7 +513,8 @@ parse_number(const char *opt, const char *s)
 static const char *const opt_names[] = { "--mode", "--scheduler", "--persistence", "--weight",
 					 "--stats", "--rate", "--exact", "--all", "--limit",
 					 "--max-conns", "--inhibit", "--no-inhibit", "--tunnel",
-					 "--tunnel-source" };
+					 "--tunnel-source", "--synproxy", "--syn-rate",
+					 "--source-rate", "--allow", "--deny" };
 
 static void
 parse_options(int argc, char **argv, struct opts *o)
@@ -410,6 +538,11 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "no-inhibit", no_argument, NULL, O_UNINHIBIT },
 		{ "tunnel", required_argument, NULL, O_TUNNEL },
 		{ "tunnel-source", required_argument, NULL, O_TUNSRC },
+		{ "synproxy", required_argument, NULL, O_SYNPROXY },
+		{ "syn-rate", required_argument, NULL, O_SYNRATE },
+		{ "source-rate", required_argument, NULL, O_SRCRATE },
+		{ "allow", required_argument, NULL, O_ALLOW },
+		{ "deny", required_argument, NULL, O_DENY },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -428,6 +561,11 @@ parse_options(int argc, char **argv, struct opts *o)
 		case O_WEIGHT: o->weight = parse_number("--weight", optarg); break;
 		case O_LIMIT: o->limit = parse_number("--limit", optarg); break;
 		case O_MAXCONN: o->max_conns = parse_number("--max-conns", optarg); break;
+		case O_SYNPROXY: o->synproxy = optarg; break;
+		case O_SYNRATE: o->syn_rate = parse_number("--syn-rate", optarg); break;
+		case O_SRCRATE: o->source_rate = parse_number("--source-rate", optarg); break;
+		case O_ALLOW: o->allow = optarg; break;
+		case O_DENY: o->deny = optarg; break;
 		case O_STATS: case O_RATE: case O_EXACT: case O_ALL: break;
 		case O_INHIBIT: case O_UNINHIBIT: break;
 		case ':': usage_error("%s needs a value", argv[optind - 1]);

@@ -145,6 +145,43 @@ print_health(FILE *f, const json_t *h)
 		fprintf(f, ": %s", str(h, "last_result"));
 }
 
+/* The defenses in force on a service, as flags after its scheduler: " syn_rate 100/s". */
+static void
+print_defense_flags(FILE *f, const json_t *svc)
+{
+	const json_t *d = json_object_get(svc, "defense_in_force");
+
+	if (json_is_true(json_object_get(d, "synproxy")))
+		fputs(" synproxy", f);
+	if (num(d, "syn_rate") > 0)
+		fprintf(f, " syn_rate %llu/s", num(d, "syn_rate"));
+	if (num(d, "source_rate") > 0)
+		fprintf(f, " source_rate %llu/s", num(d, "source_rate"));
+	if (num(d, "allow") > 0)
+		fprintf(f, " allow %llu", num(d, "allow"));
+	if (num(d, "deny") > 0)
+		fprintf(f, " deny %llu", num(d, "deny"));
+}
+
+/* What a service's defenses dropped (--stats), a line of its own when they dropped any. */
+static void
+print_defense_drops(FILE *f, const json_t *svc)
+{
+	static const char *const keys[] = { "acl", "syn_rate", "source_rate", "out_of_window" };
+	const json_t *d = json_object_get(svc, "defense_dropped");
+	unsigned long long total = 0;
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		total += num(d, keys[i]);
+	if (total == 0)
+		return;
+	fputs("  dropped:", f);
+	for (i = 0; i < 4; i++)
+		fprintf(f, " %s %llu", keys[i], num(d, keys[i]));
+	fputc('\n', f);
+}
+
 static void
 print_service(FILE *f, const json_t *svc, enum table_view view, bool exact,
 	      const struct widths *w)
@@ -162,10 +199,13 @@ print_service(FILE *f, const json_t *svc, enum table_view view, bool exact,
 		if (strcmp(str(svc, "announce"), "never") != 0)
 			fputs(json_is_true(json_object_get(svc, "announced")) ? " announced"
 									       : " withdrawn", f);
+		print_defense_flags(f, svc);
 		fputc('\n', f);
 	} else {
 		fprintf(f, "%-*s", w->name, name);
 		print_counters(f, svc, view, exact);
+		if (view == TABLE_STATS)
+			print_defense_drops(f, svc);
 	}
 	json_array_foreach(json_object_get(svc, "backends"), i, b) {
 		const json_t *st = json_object_get(b, "stats");
@@ -434,4 +474,46 @@ table_stats(FILE *f, const json_t *stats, bool all)
 	print_ports(f, json_object_get(stats, "ports"));
 	fputc('\n', f);
 	print_drops(f, json_object_get(stats, "drops"), all);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* defense */
+
+#define LIST_SHOWN 8 /* prefixes of a list printed; --json has them all */
+
+static void
+print_prefixes(FILE *f, const char *name, const json_t *l)
+{
+	size_t i, n = json_array_size(l);
+
+	fprintf(f, "%-12s", name);
+	if (n == 0)
+		fputs("-", f);
+	for (i = 0; i < n && i < LIST_SHOWN; i++)
+		fprintf(f, "%s%s", i ? ", " : "", json_string_value(json_array_get(l, i)));
+	if (n > LIST_SHOWN)
+		fprintf(f, " and %zu more", n - LIST_SHOWN);
+	fputc('\n', f);
+}
+
+void
+table_defense(FILE *f, const json_t *d)
+{
+	const json_t *drop = json_object_get(d, "dropped");
+
+	fprintf(f, "%-12s%s\n", "synproxy",
+		json_is_true(json_object_get(d, "synproxy")) ? "on" : "off");
+	if (num(d, "syn_rate") > 0)
+		fprintf(f, "%-12s%llu/s a service\n", "syn_rate", num(d, "syn_rate"));
+	else
+		fprintf(f, "%-12s-\n", "syn_rate");
+	if (num(d, "source_rate") > 0)
+		fprintf(f, "%-12s%llu/s a client\n", "source_rate", num(d, "source_rate"));
+	else
+		fprintf(f, "%-12s-\n", "source_rate");
+	print_prefixes(f, "allow", json_object_get(d, "allow"));
+	print_prefixes(f, "deny", json_object_get(d, "deny"));
+	fprintf(f, "%-12sacl %llu, syn_rate %llu, source_rate %llu, out_of_window %llu\n",
+		"dropped", num(drop, "acl"), num(drop, "syn_rate"), num(drop, "source_rate"),
+		num(drop, "out_of_window"));
 }

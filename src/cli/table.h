@@ -35,4 +35,7 @@ void table_conns(FILE *f, const json_t *conns);
  */
 void table_stats(FILE *f, const json_t *stats, bool all);
 
+/** The node's defenses (GET /v1/defense): rates, lists (the first prefixes), drops. */
+void table_defense(FILE *f, const json_t *d);
+
 #endif

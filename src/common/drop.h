@@ -47,6 +47,8 @@
 	X(no_conn)           /* no conn for a packet that cannot start one */              \
 	X(acl_denied)        /* a new conn from a source on a deny list */                 \
 	X(acl_not_allowed)   /* a new conn from a source on no prefix of an allow list */   \
+	X(syn_rate)          /* a new conn over its service's syn_rate */                  \
+	X(source_rate)       /* a new conn over its client's source_rate */                \
 	X(conn_table_full)                                                                 \
 	X(no_backend)        /* the service has no backend that takes new conns */        \
 	X(no_local_port)     /* every LIP port of this worker is in use */                \

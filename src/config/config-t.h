@@ -111,6 +111,53 @@ struct cfg_backend {
 	struct cfg_hc hc;   /* overrides of the service's health check (hc.set = 0: none) */
 };
 
+/*
+ * Defenses (defense/): a service's `defense:` over the node's `dataplane.defense`. A member a
+ * service does not give (its CFG_DEFF_* bit clear) is the node's; the allow and deny lists
+ * of both apply (a new conn must pass the node's and the service's).
+ */
+enum {
+	CFG_DEFF_SYNPROXY = 1 << 0,
+	CFG_DEFF_SYN_RATE = 1 << 1,
+	CFG_DEFF_SOURCE_RATE = 1 << 2,
+	CFG_DEFF_ALLOW = 1 << 3,
+	CFG_DEFF_DENY = 1 << 4,
+};
+
+/* A source prefix: addr and its length in the family's terms (a bare address: the host). */
+struct cfg_prefix {
+	union addr46 addr;
+	uint8_t len;
+};
+
+struct cfg_defense {
+	uint8_t set;          /* CFG_DEFF_*: the members the document gave */
+	uint8_t synproxy;
+	uint32_t syn_rate;    /* new conns a second to the service, node-wide; 0 = no limit */
+	uint32_t source_rate; /* new conns a second from one client (an IPv4 address, an IPv6
+			       * /64) to the service, node-wide; 0 = no limit */
+	unsigned n_allow, n_deny;
+	struct cfg_prefix *allow; /* malloc'd */
+	struct cfg_prefix *deny;  /* malloc'd */
+};
+
+/*
+ * What a service with defense svc gets on a node with defense node: each of synproxy,
+ * syn_rate and source_rate, the service's if it gave it, else the node's (out has no
+ * lists: both svc's and node's apply). Any thread.
+ */
+static inline void
+cfg_defense_effective(const struct cfg_defense *svc, const struct cfg_defense *node,
+		      struct cfg_defense *out)
+{
+	*out = (struct cfg_defense){
+		.synproxy = (svc->set & CFG_DEFF_SYNPROXY) ? svc->synproxy : node->synproxy,
+		.syn_rate = (svc->set & CFG_DEFF_SYN_RATE) ? svc->syn_rate : node->syn_rate,
+		.source_rate = (svc->set & CFG_DEFF_SOURCE_RATE) ? svc->source_rate
+								 : node->source_rate,
+	};
+}
+
 struct cfg_service {
 	union addr46 vip;
 	uint16_t port;
@@ -128,6 +175,7 @@ struct cfg_service {
 	union addr46 tunnel_source; /* mode tun: the outer source; all zero: the address of
 				     * the port toward the backend */
 	struct cfg_hc hc;     /* every member filled (defaults); type NONE = no checks */
+	struct cfg_defense defense;
 	unsigned n_backends;
 	struct cfg_backend *backends; /* malloc'd, n_backends long */
 };
@@ -146,6 +194,7 @@ struct cfg {
 	unsigned n_peers;
 	union addr46 peers[SL_MAX_PEERS]; /* the other nodes of the cluster, on a port's subnet */
 	struct cfg_timeouts timeouts;
+	struct cfg_defense defense; /* the node's: what a service does not set, and its lists */
 	/* control */
 	char socket[CFG_PATH_MAX];
 	char listen[64]; /* "addr:port", empty = off */

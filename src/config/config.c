@@ -80,7 +80,8 @@ _Static_assert(sizeof(struct cfg_timeouts) == N_TIMEOUTS * sizeof(uint32_t),
 
 static const char *const top_keys[] = { "dataplane", "control", "services", NULL };
 static const char *const dataplane_keys[] = { "workers", "memory", "conn_table_size", "ports",
-					      "routes", "local_addresses", "peers", "timeouts", NULL };
+					      "routes", "local_addresses", "peers", "timeouts",
+					      "defense", NULL };
 static const char *const route_keys[] = { "to", "via", NULL };
 static const char *const control_keys[] = { "socket", "listen", "announce_interface", NULL };
 
@@ -282,6 +283,12 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	if (j != NULL) {
 		rc = parse_addr_list(v, j, &l, c, "peer", "peers", true, SL_MAX_PEERS, c->peers,
 				     &c->n_peers);
+		if (rc < 0)
+			return rc;
+	}
+	j = cfgv_member(dp, dl, "defense", &l);
+	if (j != NULL) {
+		rc = cfg_defense_parse(v, j, &l, NULL, &c->defense);
 		if (rc < 0)
 			return rc;
 	}
@@ -618,6 +625,8 @@ cfg_to_json(const struct cfg *c)
 		bad |= cfgv_put(tmo, timeout_keys[i], json_integer(
 			*(const uint32_t *)((const char *)&c->timeouts + timeout_off[i])));
 	bad |= cfgv_put(dp, "timeouts", tmo);
+	if (c->defense.set)
+		bad |= cfgv_put(dp, "defense", cfg_defense_to_json(&c->defense));
 	bad |= cfgv_put(doc, "dataplane", dp);
 	bad |= cfgv_put(ctl, "socket", json_string(c->socket));
 	if (c->listen[0] != '\0')
@@ -647,6 +656,7 @@ cfg_free(struct cfg *c)
 		cfg_service_free(&c->services[i]);
 	free(c->services);
 	free(c->routes);
+	cfg_defense_free(&c->defense);
 	memset(c, 0, sizeof(*c));
 }
 

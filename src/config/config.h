@@ -101,6 +101,19 @@ int cfg_backend_check_hc(const struct cfg_service *s, const struct cfg_backend *
 /** The defaults of every member (type NONE). */
 void cfg_hc_defaults(struct cfg_hc *hc);
 
+/**
+ * A defense object (`dataplane.defense`, or a service's `defense`; family: the service's VIP,
+ * NULL for the node's) from JSON; err->field is prefixed with `field`. 0, or -EINVAL with d
+ * empty. Any thread.
+ */
+int cfg_defense_from_json(const json_t *obj, const char *field, const union addr46 *family,
+			  struct cfg_defense *d, struct cfg_error *err);
+/** The JSON form of d: the members it gave, as cfg_defense_from_json takes them. */
+json_t *cfg_defense_to_json(const struct cfg_defense *d);
+/** Deep copy; 0 or -ENOMEM (dst then empty). */
+int cfg_defense_copy(struct cfg_defense *dst, const struct cfg_defense *src);
+void cfg_defense_free(struct cfg_defense *d);
+
 const char *cfg_mode_name(uint8_t mode);
 const char *cfg_hc_type_name(uint8_t type);
 const char *cfg_announce_name(uint8_t a);

@@ -161,4 +161,9 @@ int cfg_hc_check_effective(struct vctx *v, const struct loc *l, const struct cfg
 /* whole: a service's check, every member its type uses; else only the members set. */
 /* cfg_hc_to_json is in config.h */
 
+/* config_defense.c: a defense object into d (zeroed or freed before); family as in
+ * cfg_defense_from_json. */
+int cfg_defense_parse(struct vctx *v, const json_t *o, const struct loc *ol,
+		      const union addr46 *family, struct cfg_defense *d);
+
 #endif

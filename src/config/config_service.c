@@ -62,7 +62,7 @@ static const struct name_tab tunnel_tab[SL_TUNNEL_MAX] = {
 static const char *const service_keys[] = { "vip", "mode", "scheduler", "persistence",
 					    "persistence_netmask", "maglev", "backends",
 					    "health_check", "announce", "tunnel",
-					    "tunnel_source", NULL };
+					    "tunnel_source", "defense", NULL };
 static const char *const maglev_keys[] = { "table_size", "hash", NULL };
 static const char *const tunnel_keys[] = { "type", "port", NULL };
 static const char *const backend_keys[] = { "address", "weight", "max_conns", "inhibited",
@@ -383,6 +383,12 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 		if (rc < 0)
 			return rc;
 	}
+	j = cfgv_member(o, ol, "defense", &l);
+	if (j != NULL) {
+		rc = cfg_defense_parse(v, j, &l, &s->vip, &s->defense);
+		if (rc < 0)
+			return rc;
+	}
 	j = cfgv_member(o, ol, "backends", &l);
 	if (j != NULL)
 		return parse_backends(v, j, &l, s);
@@ -498,6 +504,8 @@ cfg_service_to_json(const struct cfg_service *s)
 	bad |= cfg_service_mode_json(s, o);
 	if (s->hc.type != CFG_HC_NONE || s->hc.set)
 		bad |= cfgv_put(o, "health_check", cfg_hc_to_json(&s->hc, true));
+	if (s->defense.set)
+		bad |= cfgv_put(o, "defense", cfg_defense_to_json(&s->defense));
 	for (i = 0; i < s->n_backends && arr != NULL; i++) {
 		const struct cfg_backend *b = &s->backends[i];
 		json_t *bo = json_object();
@@ -550,6 +558,11 @@ cfg_service_copy(struct cfg_service *dst, const struct cfg_service *src)
 	}
 	*dst = *src;
 	dst->backends = b;
+	if (cfg_defense_copy(&dst->defense, &src->defense) < 0) {
+		free(b);
+		memset(dst, 0, sizeof(*dst));
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -559,6 +572,7 @@ cfg_service_free(struct cfg_service *s)
 	if (s == NULL)
 		return;
 	free(s->backends);
+	cfg_defense_free(&s->defense);
 	memset(s, 0, sizeof(*s));
 }
 

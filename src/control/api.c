@@ -29,12 +29,13 @@
 const struct api_route_methods api_route_methods[] = {
 	[R_METRICS] = { M_GET, "GET, HEAD" },
 	[R_SERVICES] = { M_GET | M_POST, "GET, HEAD, POST" },
-	[R_SERVICE] = { M_GET | M_PUT | M_DELETE, "GET, HEAD, PUT, DELETE" },
+	[R_SERVICE] = { M_GET | M_PUT | M_PATCH | M_DELETE, "GET, HEAD, PUT, PATCH, DELETE" },
 	[R_BACKENDS] = { M_GET | M_POST, "GET, HEAD, POST" },
 	[R_BACKEND] = { M_GET | M_PATCH | M_DELETE, "GET, HEAD, PATCH, DELETE" },
 	[R_CONNS] = { M_GET, "GET, HEAD" },
 	[R_STATS] = { M_GET, "GET, HEAD" },
 	[R_CONFIG] = { M_GET | M_PUT, "GET, HEAD, PUT" },
+	[R_DEFENSE] = { M_GET | M_PATCH, "GET, HEAD, PATCH" },
 };
 
 static void
@@ -242,7 +243,7 @@ api_route_parse(const char *url, struct req *r, struct reply *rp)
 		enum route route;
 	} fixed[] = {
 		{ "/metrics", R_METRICS }, { "/v1/conns", R_CONNS }, { "/v1/stats", R_STATS },
-		{ "/v1/config", R_CONFIG },
+		{ "/v1/config", R_CONFIG }, { "/v1/defense", R_DEFENSE },
 	};
 	const char *p;
 	size_t i;
@@ -412,6 +413,18 @@ do_service(const struct req *r, struct reply *rp)
 		break;
 	case M_PUT:
 		service_put(r, rp);
+		break;
+	case M_PATCH:
+		j = body_object(r, rp);
+		if (j == NULL)
+			break;
+		memset(&err, 0, sizeof(err));
+		rc = ctl_service_patch(r->svc, j, &err);
+		json_decref(j);
+		if (rc < 0)
+			reply_ctl_error(rp, rc, &err);
+		else
+			reply_json_or_oom(rp, MHD_HTTP_OK, ctl_service_json(r->svc));
 		break;
 	default: /* M_DELETE */
 		memset(&err, 0, sizeof(err));
@@ -628,6 +641,29 @@ do_stats(struct reply *rp)
 	reply_json_or_oom(rp, MHD_HTTP_OK, j);
 }
 
+/* The node's defense: GET shows it with what every service refused, PATCH merges. */
+static void
+do_defense(const struct req *r, struct reply *rp)
+{
+	struct cfg_error err;
+	json_t *body;
+	int rc;
+
+	if (r->method == M_PATCH) {
+		body = body_object(r, rp);
+		if (body == NULL)
+			return;
+		memset(&err, 0, sizeof(err));
+		rc = ctl_defense_patch(body, &err);
+		json_decref(body);
+		if (rc < 0) {
+			reply_ctl_error(rp, rc, &err);
+			return;
+		}
+	}
+	reply_json_or_oom(rp, MHD_HTTP_OK, ctl_defense_json());
+}
+
 void
 api_dispatch(struct MHD_Connection *c, const struct req *r, struct reply *rp)
 {
@@ -640,6 +676,7 @@ api_dispatch(struct MHD_Connection *c, const struct req *r, struct reply *rp)
 	case R_CONNS: do_conns(c, rp); break;
 	case R_STATS: do_stats(rp); break;
 	case R_CONFIG: do_config(r, rp); break;
+	case R_DEFENSE: do_defense(r, rp); break;
 	default: api_reply_error(rp, MHD_HTTP_NOT_FOUND, "not found", "no route"); break;
 	}
 }

@@ -26,7 +26,7 @@
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 enum route { R_NONE = 0, R_METRICS, R_SERVICES, R_SERVICE, R_BACKENDS, R_BACKEND, R_CONNS,
-	     R_STATS, R_CONFIG };
+	     R_STATS, R_CONFIG, R_DEFENSE };
 
 enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_PATCH = 8, M_DELETE = 16 };
 

@@ -15,6 +15,7 @@
 #include "control/ctl.h"
 #include "control/ctl_int.h"
 #include "control/spec.h"
+#include "defense/acl.h"
 #include "forward/laddr.h"
 #include "net/arp.h"
 #include "net/nd.h"
@@ -116,6 +117,7 @@ ctl_model_free(struct ctl_model *m)
 	free(m->s);
 	m->s = NULL;
 	m->n = 0;
+	cfg_defense_free(&m->def);
 }
 
 /* A deep copy of the model with room for one more service. */
@@ -126,8 +128,11 @@ ctl_model_dup(struct ctl_model *m)
 
 	m->n = 0;
 	m->s = calloc(g_ctl.n_svcs + 1, sizeof(*m->s));
-	if (m->s == NULL)
+	if (m->s == NULL || cfg_defense_copy(&m->def, &g_ctl.cfg.defense) < 0) {
+		free(m->s);
+		m->s = NULL;
 		return -ENOMEM;
+	}
 	for (i = 0; i < g_ctl.n_svcs; i++) {
 		if (cfg_service_copy(&m->s[i], &g_ctl.svcs[i].cfg) < 0) {
 			ctl_model_free(m);
@@ -332,6 +337,7 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 	uint8_t svc_taken[STATS_SVC_SLOTS] = { 0 };
 	static uint8_t be_taken[STATS_BE_SLOTS];
 	struct snap_svc_input *in = NULL;
+	struct acl *node_acl = NULL;
 	struct ctl_svc *svcs = NULL;
 	uint8_t *down = NULL; /* health: one flag per backend of every service */
 	size_t off = 0;
@@ -372,11 +378,18 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 		}
 		for (j = 0; j < s->n_backends; j++)
 			down[off + j] = !health_lets(s, &s->backends[j]);
-		r = spec_service(s, svcs[i].slot, svcs[i].be_slots, down + off, g_ctl.dp,
+		r = spec_service(s, svcs[i].slot, svcs[i].be_slots, down + off, g_ctl.dp, &m->def,
 				 &in[i]);
-		if (r < 0)
+		if (r < 0) {
+			ctl_set_err(err, "", "cannot build service %u: %s", i, strerror(-r));
 			goto fail;
+		}
 		off += s->n_backends;
+	}
+	r = spec_acl(&m->def, &node_acl);
+	if (r < 0) {
+		ctl_set_err(err, "dataplane.defense", "cannot build the ACL: %s", strerror(-r));
+		goto fail;
 	}
 	snap = snapshot_build(in, m->n, g_ctl.dp->be_gauges, g_ctl.dp->n_workers,
 			      ++g_ctl.version);
@@ -385,6 +398,8 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 		ctl_set_err(err, "", "cannot build the snapshot: %s", strerror(errno));
 		goto fail;
 	}
+	spec_adopt(snap, in, m->n, node_acl);
+	node_acl = NULL;
 	dp_publish(g_ctl.dp, snap);
 	/* Checks follow the model; if that fails for memory, ctl_tick commits again. */
 	if (health_sync(g_ctl.health, m->s, m->n, serving_now) < 0) {
@@ -415,6 +430,9 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 	free(m->s); /* the services themselves now belong to svcs[] */
 	m->s = NULL;
 	m->n = 0;
+	cfg_defense_free(&g_ctl.cfg.defense);
+	g_ctl.cfg.defense = m->def;
+	memset(&m->def, 0, sizeof(m->def));
 	for (i = 0; i < n_in; i++)
 		spec_service_free(&in[i]);
 	free(in);
@@ -428,6 +446,7 @@ full:
 		    STATS_BE_SLOTS);
 	r = -ENOSPC;
 fail:
+	acl_free(node_acl);
 	slots_rollback(g_ctl.svc_slots, STATS_SVC_SLOTS, svc_taken);
 	slots_rollback(g_ctl.be_slots, STATS_BE_SLOTS, be_taken);
 	if (svcs)
@@ -471,6 +490,7 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 		memcpy(g_ctl.cfg.routes, cfg->routes, sizeof(*cfg->routes) * cfg->n_routes);
 	g_ctl.cfg.n_services = 0;
 	g_ctl.cfg.services = NULL;
+	memset(&g_ctl.cfg.defense, 0, sizeof(g_ctl.cfg.defense)); /* the model's, committed */
 	g_ctl.started = time(NULL);
 	g_ctl.health = health_create();
 	if (g_ctl.health == NULL) {
@@ -495,6 +515,8 @@ ctl_init(struct dp *dp, const struct cfg *cfg, struct cfg_error *err)
 	}
 	m.s = calloc(cfg->n_services ? cfg->n_services : 1, sizeof(*m.s));
 	r = m.s && g_ctl.cfg.routes ? 0 : -ENOMEM;
+	if (r == 0)
+		r = cfg_defense_copy(&m.def, &cfg->defense);
 	for (i = 0; r == 0 && i < cfg->n_services; i++) {
 		r = cfg_service_copy(&m.s[i], &cfg->services[i]);
 		if (r == 0)
@@ -524,6 +546,7 @@ ctl_fini(void)
 	g_ctl.n_svcs = 0;
 	free(g_ctl.cfg.routes);
 	g_ctl.cfg.routes = NULL;
+	cfg_defense_free(&g_ctl.cfg.defense);
 	announce_close(g_ctl.announce); /* if ctl_withdraw_all did not already */
 	g_ctl.announce = NULL;
 	health_destroy(g_ctl.health);

@@ -55,6 +55,16 @@ int ctl_service_add(const struct cfg_service *s, struct cfg_error *err);
 /* PUT: replace a service's settings and backend set; established conns to kept backends stay. */
 int ctl_service_replace(const char *key, const struct cfg_service *s, struct cfg_error *err);
 int ctl_service_del(const char *key, struct cfg_error *err);
+/*
+ * PATCH: the members of `patch` merged into the service's settings (objects such as
+ * `defense` member by member, null back to the default), the result validated and applied
+ * as a PUT of it would be.
+ */
+int ctl_service_patch(const char *key, const json_t *patch, struct cfg_error *err);
+/* The node's defense (dataplane.defense) and, in "dropped", what every service refused. */
+json_t *ctl_defense_json(void);
+/* PATCH /v1/defense: merged into the node's defense as ctl_service_patch() merges. */
+int ctl_defense_patch(const json_t *patch, struct cfg_error *err);
 
 json_t *ctl_backends_json(const char *svc_key); /* NULL when no such service */
 int ctl_backend_add(const char *svc_key, const struct cfg_backend *b, struct cfg_error *err);

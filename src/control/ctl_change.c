@@ -327,7 +327,8 @@ ctl_config_apply(const struct cfg *c, struct cfg_error *err)
 		goto out;
 	}
 	m.s = calloc(c->n_services ? c->n_services : 1, sizeof(*m.s));
-	if (m.s == NULL) {
+	if (m.s == NULL || cfg_defense_copy(&m.def, &c->defense) < 0) {
+		free(m.s);
 		r = -ENOMEM;
 		goto out;
 	}

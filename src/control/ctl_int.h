@@ -45,7 +45,7 @@ struct ctl_svc {
 struct ctl_state {
 	pthread_mutex_t lock;
 	struct dp *dp;
-	struct cfg cfg; /* the running config; its services are in svcs[] instead */
+	struct cfg cfg; /* the running config (its defense too); its services are in svcs[] */
 	struct health *health;
 	struct announce *announce; /* NULL when control.announce_interface is false */
 	bool health_dirty;         /* a state changed that no snapshot has yet */
@@ -103,6 +103,12 @@ ctl_be_available(const struct cfg_service *s, const struct cfg_backend *b)
 /** The service of a key "a.b.c.d:port/proto", or NULL. */
 struct ctl_svc *ctl_find(const char *key);
 
+/* ctl_defense.c: what service slot `slot` refused, summed over the workers, and as JSON. */
+void ctl_defense_sum(uint16_t slot, struct vs_defense *out);
+json_t *ctl_defense_drops_json(const struct vs_defense *d);
+/* ctl_defense_json() with g_ctl.lock held. */
+json_t *ctl_defense_view(void);
+
 /* A port's traffic and losses (ctl_ports.c). */
 struct ctl_port_loss {
 	struct rte_eth_stats es;
@@ -126,6 +132,7 @@ void ctl_ports_metrics(FILE *f);
 struct ctl_model {
 	unsigned n;
 	struct cfg_service *s;
+	struct cfg_defense def; /* the node's (dataplane.defense) */
 };
 
 void ctl_model_free(struct ctl_model *m);

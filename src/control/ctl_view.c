@@ -124,6 +124,31 @@ backends_json(const struct ctl_svc *s)
 	return arr;
 }
 
+/*
+ * A service's defenses: "defense" as configured (what a PUT takes), "defense_in_force" what
+ * it gets of the node's defaults too, "defense_dropped" what they refused.
+ */
+static int
+service_defense_json(const struct ctl_svc *s, json_t *o)
+{
+	struct cfg_defense eff;
+	struct vs_defense d;
+	int bad = 0;
+
+	cfg_defense_effective(&s->cfg.defense, &g_ctl.cfg.defense, &eff);
+	ctl_defense_sum(s->slot, &d);
+	bad |= json_object_set_new(o, "defense", cfg_defense_to_json(&s->cfg.defense));
+	bad |= json_object_set_new(o, "defense_in_force",
+				   json_pack("{s:b,s:I,s:I,s:i,s:i}", "synproxy", eff.synproxy,
+					     "syn_rate", (json_int_t)eff.syn_rate, "source_rate",
+					     (json_int_t)eff.source_rate, "allow",
+					     (int)(s->cfg.defense.n_allow + g_ctl.cfg.defense.n_allow),
+					     "deny",
+					     (int)(s->cfg.defense.n_deny + g_ctl.cfg.defense.n_deny)));
+	bad |= json_object_set_new(o, "defense_dropped", ctl_defense_drops_json(&d));
+	return bad ? -1 : 0;
+}
+
 static json_t *
 service_json(const struct ctl_svc *s)
 {
@@ -142,7 +167,7 @@ service_json(const struct ctl_svc *s)
 			 announce_has(g_ctl.announce, &s->cfg.vip), "health_check",
 			 health_check_json(&s->cfg), "stats", counters_json(&sum), "rate",
 			 rate_json(&g_ctl.svc_rate[s->slot]), "backends", backends_json(s));
-	if (o != NULL && cfg_service_mode_json(&s->cfg, o) < 0) {
+	if (o != NULL && (cfg_service_mode_json(&s->cfg, o) < 0 || service_defense_json(s, o) < 0)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -372,6 +397,7 @@ ctl_stats_json(void)
 					      (json_int_t)lp.exhausted, "quarantined",
 					      (json_int_t)lp.q_entries, "quarantine_evicted",
 					      (json_int_t)lp.q_evicted));
+		json_object_set_new(root, "defense", ctl_defense_view());
 		json_object_set_new(root, "icmp_errors",
 				    json_pack("{s:I,s:I,s:I}", "sent", (json_int_t)icmp_sent,
 					      "rate_limited", (json_int_t)icmp_limited, "relayed",
@@ -487,6 +513,35 @@ health_metrics(FILE *f)
 	}
 }
 
+/* What each service's defenses refused, by defense. */
+static void
+defense_metrics(FILE *f)
+{
+	char key[ADDR46_STR_MAX];
+	struct vs_defense d;
+	unsigned i, k;
+
+	metric_head(f, "service_defense_dropped_total", "counter",
+		    "New conns (acl, syn_rate, source_rate) and blind RSTs or SYNs (out_of_window) "
+		    "the service's defenses dropped.");
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		const struct ctl_svc *s = &g_ctl.svcs[i];
+
+		addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto);
+		ctl_defense_sum(s->slot, &d);
+		{
+			const struct { const char *name; uint64_t n; } rows[] = {
+				{ "acl", d.acl }, { "syn_rate", d.syn_rate },
+				{ "source_rate", d.source_rate }, { "out_of_window", d.out_of_window },
+			};
+
+			for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
+				fprintf(f, "sluice_service_defense_dropped_total{service=\"%s\","
+					"defense=\"%s\"} %" PRIu64 "\n", key, rows[k].name, rows[k].n);
+		}
+	}
+}
+
 char *
 ctl_metrics_text(void)
 {
@@ -520,6 +575,7 @@ ctl_metrics_text(void)
 			  VS_FIELD(inactive));
 	}
 	health_metrics(f);
+	defense_metrics(f);
 	drops_sum(drops);
 	metric_head(f, "drops_total", "counter", "Packets dropped, by reason.");
 	for (r = 1; r < DROP_MAX; r++)

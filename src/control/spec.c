@@ -6,6 +6,7 @@
 
 #include "common/addr.h"
 #include "control/spec.h"
+#include "defense/acl.h"
 #include "flow/tcp_state.h"
 #include "forward/fwd.h"
 #include "net/route6.h"
@@ -104,13 +105,40 @@ spec_mode(const struct cfg_service *s)
 	return s->mode;
 }
 
+/* A config prefix is what an ACL takes, member for member: the lists go in as they are. */
+_Static_assert(sizeof(struct cfg_prefix) == sizeof(struct acl_prefix) &&
+		       offsetof(struct cfg_prefix, len) == offsetof(struct acl_prefix, len),
+	       "cfg_prefix and acl_prefix agree");
+
+int
+spec_acl(const struct cfg_defense *d, struct acl **out)
+{
+	*out = NULL;
+	if (d == NULL || (d->n_allow == 0 && d->n_deny == 0))
+		return 0;
+	*out = acl_build((const struct acl_prefix *)d->deny, d->n_deny,
+			 (const struct acl_prefix *)d->allow, d->n_allow, (int)rte_socket_id());
+	return *out != NULL ? 0 : -(errno ? errno : ENOMEM);
+}
+
+void
+spec_adopt(struct snapshot *s, struct snap_svc_input *in, unsigned n, struct acl *node_acl)
+{
+	snapshot_adopt_acls(s, in, n, node_acl, acl_free);
+}
+
 int
 spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slots,
-	     const uint8_t *be_down, const struct dp *dp, struct snap_svc_input *out)
+	     const uint8_t *be_down, const struct dp *dp, const struct cfg_defense *node,
+	     struct snap_svc_input *out)
 {
+	static const struct cfg_defense none;
 	struct snap_service *ss = &out->svc;
+	struct cfg_defense def;
 	struct snap_backend *b;
+	struct acl *acl;
 	unsigned i;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	/* The data plane calls the mode's and the scheduler's ops without looking: both must
@@ -118,9 +146,15 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 	ss->sched = sched_get(s->sched);
 	if (fwd_get(spec_mode(s)) == NULL || ss->sched == NULL)
 		return -ENOTSUP;
+	r = spec_acl(&s->defense, &acl);
+	if (r < 0)
+		return r;
 	b = calloc(s->n_backends ? s->n_backends : 1, sizeof(*b));
-	if (b == NULL)
+	if (b == NULL) {
+		acl_free(acl);
 		return -ENOMEM;
+	}
+	cfg_defense_effective(&s->defense, node != NULL ? node : &none, &def);
 	for (i = 0; i < s->n_backends; i++) {
 		const struct cfg_backend *cb = &s->backends[i];
 
@@ -155,6 +189,7 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 		.persist_len6 = addr46_is_v4(&s->vip) ? 0 : s->persistence_netmask,
 		.maglev_size = s->maglev_size, .sched = ss->sched, .n_backends = s->n_backends,
 		.tunnel = s->tunnel, .tunnel_port = s->tunnel_port,
+		.syn_rate = def.syn_rate, .source_rate = def.source_rate, .acl = acl,
 		.backends = b,
 	};
 	return 0;
@@ -165,13 +200,16 @@ spec_service_free(struct snap_svc_input *in)
 {
 	free(in->svc.backends);
 	in->svc.backends = NULL;
+	acl_free(in->svc.acl);
+	in->svc.acl = NULL;
 }
 
 struct snapshot *
 spec_snapshot(const struct dp *dp, const struct cfg_service *svcs, unsigned n,
-	      const uint16_t *const *be_slots, uint64_t version)
+	      const struct cfg_defense *node, const uint16_t *const *be_slots, uint64_t version)
 {
 	struct snap_svc_input *in = calloc(n ? n : 1, sizeof(*in));
+	struct acl *node_acl = NULL;
 	uint16_t *seq = NULL;
 	struct snapshot *s = NULL;
 	unsigned i, j, total = 0, off = 0;
@@ -188,11 +226,17 @@ spec_snapshot(const struct dp *dp, const struct cfg_service *svcs, unsigned n,
 		const uint16_t *slots = be_slots ? be_slots[i] : seq + off;
 
 		off += svcs[i].n_backends;
-		if (spec_service(&svcs[i], (uint16_t)i, slots, NULL, dp, &in[i]) < 0)
+		if (spec_service(&svcs[i], (uint16_t)i, slots, NULL, dp, node, &in[i]) < 0)
 			goto out;
 	}
+	if (spec_acl(node, &node_acl) < 0)
+		goto out;
 	s = snapshot_build(in, n, dp->be_gauges, dp->n_workers, version);
 	err = s ? 0 : errno;
+	if (s != NULL)
+		spec_adopt(s, in, n, node_acl);
+	else
+		acl_free(node_acl);
 out:
 	if (in)
 		for (i = 0; i < n; i++)

@@ -84,6 +84,7 @@ struct dp {
 	struct worker *workers[SL_MAX_WORKERS];
 	struct vs_counters *svc_stats; /* [worker][STATS_SVC_SLOTS] */
 	struct vs_counters *be_stats;  /* [worker][STATS_BE_SLOTS] */
+	struct vs_defense *svc_def;    /* [worker][STATS_SVC_SLOTS] */
 	struct vs_gauge *svc_gauges;   /* [STATS_SVC_SLOTS], shared by the workers */
 	struct vs_gauge *be_gauges;    /* [STATS_BE_SLOTS], shared by the workers */
 	struct rte_mempool *ctl_pool;  /* packets the control thread builds (ARP requests) */
@@ -158,6 +159,12 @@ static inline struct vs_counters *
 dp_svc_counters(const struct dp *dp, unsigned worker, uint16_t slot)
 {
 	return &dp->svc_stats[(size_t)worker * STATS_SVC_SLOTS + slot];
+}
+
+static inline struct vs_defense *
+dp_svc_defense(const struct dp *dp, unsigned worker, uint16_t slot)
+{
+	return &dp->svc_def[(size_t)worker * STATS_SVC_SLOTS + slot];
 }
 
 static inline struct vs_counters *

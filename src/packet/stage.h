@@ -34,6 +34,8 @@
  * Counters of one worker. Each worker writes only its own and the control thread sums
  * them, so the data path never shares a cache line with another writer.
  */
+struct rate_state; /* defense/rate.h */
+
 struct stage_stats {
 	uint64_t rx_pkts;
 	uint64_t rx_bytes;
@@ -103,6 +105,7 @@ struct stage {
 	uint64_t last_miss_ms;
 	struct tbucket peer_tb;    /* packets of unknown conns it may still pass to peers */
 	struct tbucket icmp_tb;    /* ICMP errors it may still send */
+	struct rate_state *rates;  /* new-conn rate limits (defense/rate.h) */
 	uint16_t ip_id;            /* the next IPv4 ID of a packet it makes from IPv6 (NAT64) */
 	struct stage_stats st;
 	struct stage_out out;

@@ -157,8 +157,12 @@ snapshot_free(struct snapshot *s)
 
 		if (ss->sched && ss->sched_data)
 			ss->sched->free(ss->sched_data);
+		if (s->acl_free != NULL)
+			s->acl_free(ss->acl);
 		free(ss->backends);
 	}
+	if (s->acl_free != NULL)
+		s->acl_free(s->acl);
 	free(s->services);
 	rte_hash_free(s->svc_hash);
 	rte_hash_free(s->vip_hash);
@@ -167,4 +171,16 @@ snapshot_free(struct snapshot *s)
 	rte_hash_free(s->vip6_hash);
 	rte_hash_free(s->be6_hash);
 	free(s);
+}
+
+void
+snapshot_adopt_acls(struct snapshot *s, struct snap_svc_input *in, unsigned n, struct acl *acl,
+		    void (*free_fn)(struct acl *a))
+{
+	unsigned i;
+
+	s->acl = acl;
+	s->acl_free = free_fn;
+	for (i = 0; i < n; i++)
+		in[i].svc.acl = NULL;
 }

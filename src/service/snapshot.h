@@ -22,6 +22,7 @@
 
 struct pkt_meta;
 struct snap_service;
+struct acl; /* defense/acl.h: source lists, built by the control side */
 
 /*
  * A scheduler, as a snapshot's service carries it: one file a scheduler in sched/, listed
@@ -71,6 +72,10 @@ struct snap_service {
 	uint32_t persistence;  /* seconds of affinity, 0 = off */
 	uint32_t persist_mask; /* IPv4, network order: the client bits that share an affinity */
 	uint32_t maglev_size;
+	/* defenses (defense/): what the service's own settings and the node's make of them */
+	uint32_t syn_rate;     /* new conns a second, node-wide (defense/rate.h); 0: no limit */
+	uint32_t source_rate;  /* the same per client; 0: no limit */
+	struct acl *acl;       /* the service's allow/deny lists; NULL: none */
 	const struct vs_gauge *gauges; /* the node's backend gauges, by backend slot */
 	const struct sched_ops *sched;
 	void *sched_data;
@@ -89,6 +94,13 @@ struct snapshot {
 	uint64_t version;
 	uint32_t n_services;
 	struct snap_service *services;
+	struct acl *acl; /* the node's allow/deny lists (dataplane.defense); NULL: none */
+	/*
+	 * How the snapshot frees the ACLs it holds (acl_free), set by whoever hands them over
+	 * (snapshot_adopt_acls): service/ builds none itself, and before that the inputs
+	 * still own theirs.
+	 */
+	void (*acl_free)(struct acl *a);
 };
 
 struct svc_key {
@@ -218,5 +230,13 @@ struct snapshot *snapshot_build(const struct snap_svc_input *in, unsigned n,
 				const struct vs_gauge *gauges, unsigned n_workers,
 				uint64_t version);
 void snapshot_free(struct snapshot *s);
+
+/**
+ * Hand snapshot s the ACLs of its inputs (in[0..n-1].svc.acl, which it shares since
+ * snapshot_build) and the node's, acl (NULL: none): s frees them with free_fn from now on
+ * and the inputs' pointers are cleared. Control thread, before s is published.
+ */
+void snapshot_adopt_acls(struct snapshot *s, struct snap_svc_input *in, unsigned n,
+			 struct acl *acl, void (*free_fn)(struct acl *a));
 
 #endif

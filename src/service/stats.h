@@ -28,6 +28,18 @@ struct vs_counters {
 	uint64_t out_bytes;
 };
 
+/*
+ * Per worker, per service counters slot: new conns the defenses refused (acl: either list
+ * of the node or of the service; syn_rate, source_rate), and packets of the service's conns
+ * refused as blind (a RST or SYN out of its side's window, flow/tcp_window.h).
+ */
+struct vs_defense {
+	uint64_t acl;
+	uint64_t syn_rate;
+	uint64_t source_rate;
+	uint64_t out_of_window;
+};
+
 /* What the control side reports: the counters summed over the workers, and the gauge. */
 struct vs_totals {
 	uint64_t conns;

@@ -164,6 +164,8 @@ dp_create(const struct dp_spec *spec)
 				    spec->workers, RTE_CACHE_LINE_SIZE);
 	dp->be_stats = rte_zmalloc("be_stats", sizeof(struct vs_counters) * STATS_BE_SLOTS *
 				   spec->workers, RTE_CACHE_LINE_SIZE);
+	dp->svc_def = rte_zmalloc("svc_def", sizeof(struct vs_defense) * STATS_SVC_SLOTS *
+				  spec->workers, RTE_CACHE_LINE_SIZE);
 	dp->svc_gauges = rte_zmalloc("svc_gauges", sizeof(struct vs_gauge) * STATS_SVC_SLOTS,
 				     RTE_CACHE_LINE_SIZE);
 	dp->be_gauges = rte_zmalloc("be_gauges", sizeof(struct vs_gauge) * STATS_BE_SLOTS,
@@ -172,7 +174,7 @@ dp_create(const struct dp_spec *spec)
 	dp->ctl_pool = rte_pktmbuf_pool_create(name, CTL_POOL_SIZE, 32, 0,
 					       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (dp->neigh == NULL || dp->neigh6 == NULL || dp->persist == NULL || dp->qsbr == NULL || dp->svc_stats == NULL ||
-	    dp->be_stats == NULL || dp->svc_gauges == NULL || dp->be_gauges == NULL ||
+	    dp->be_stats == NULL || dp->svc_def == NULL || dp->svc_gauges == NULL || dp->be_gauges == NULL ||
 	    dp->ctl_pool == NULL)
 		goto fail;
 	rte_rcu_qsbr_init(dp->qsbr, spec->workers);
@@ -217,6 +219,7 @@ dp_free(struct dp *dp)
 	rte_free(dp->qsbr);
 	rte_free(dp->svc_stats);
 	rte_free(dp->be_stats);
+	rte_free(dp->svc_def);
 	rte_free(dp->svc_gauges);
 	rte_free(dp->be_gauges);
 	rte_mempool_free(dp->ctl_pool);

@@ -4,6 +4,7 @@
 #include <rte_hash.h>
 #include <rte_prefetch.h>
 
+#include "defense/defense.h"
 #include "defense/sanity.h"
 #include "flow/conn.h"
 #include "forward/fwd.h"
@@ -121,8 +122,8 @@ conn_can_send(struct stage *w, const struct fwd_ops *fwd, const struct snap_back
 
 /* A new conn to svc for the packet m (its first): the conn, or NULL when none was made. */
 static struct conn *
-conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
-	 struct pkt_meta *p)
+conn_new(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+	 struct rte_mbuf *m, struct pkt_meta *p)
 {
 	const struct snap_backend *be;
 	const struct fwd_ops *fwd;
@@ -137,6 +138,11 @@ conn_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		r = peer_pass(w, m, false); /* perhaps another node's conn */
 		if (r != 0)
 			stage_drop(w, m, r);
+		return NULL;
+	}
+	r = defense_admit4(w, snap, svc, p->key.saddr);
+	if (unlikely(r)) {
+		stage_drop(w, m, r);
 		return NULL;
 	}
 	i = conn_schedule(w, svc, p);
@@ -209,7 +215,7 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		if (fwd_modes[svc->mode]->client_owned &&
 		    conn_hand_to_client_owner(w, m, fwd_client_owner(dp, p->key.saddr, p->key.sport)))
 			return NULL;
-		return conn_new(w, svc, m, p);
+		return conn_new(w, snap, svc, m, p);
 	}
 	if (snap_is_vip(snap, p->key.daddr)) {
 		stage_drop(w, m, DROP_no_service);

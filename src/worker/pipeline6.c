@@ -5,6 +5,7 @@
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
+#include "defense/defense.h"
 #include "defense/sanity.h"
 #include "flow/conn.h"
 #include "forward/fwd.h"
@@ -146,8 +147,8 @@ conn6_can_send(struct stage *w, const struct fwd_ops *fwd, const struct snap_bac
 
 /* A new IPv6 conn to svc for m, its first packet: the conn, or NULL when none was made. */
 static struct conn *
-conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
-	  struct pkt6_meta *p)
+conn6_new(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+	  struct rte_mbuf *m, struct pkt6_meta *p)
 {
 	const struct snap_backend *be;
 	const struct fwd_ops *fwd;
@@ -163,6 +164,11 @@ conn6_new(struct stage *w, const struct snap_service *svc, struct rte_mbuf *m,
 		r = peer_pass(w, m, true); /* perhaps another node's conn */
 		if (r != 0)
 			stage_drop(w, m, r);
+		return NULL;
+	}
+	r = defense_admit6(w, snap, svc, p->key.saddr);
+	if (unlikely(r)) {
+		stage_drop(w, m, r);
 		return NULL;
 	}
 	i = conn6_schedule(w, svc, p);
@@ -261,7 +267,7 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		    conn_hand_to_client_owner(w, m, fwd_client_owner6(dp, p->key.saddr,
 								       p->key.sport)))
 			return NULL;
-		return conn6_new(w, svc, m, p);
+		return conn6_new(w, snap, svc, m, p);
 	}
 	if (svc != NULL || snap_is_vip6(snap, p->key.daddr)) {
 		stage_drop(w, m, DROP_no_service);

@@ -70,9 +70,11 @@ conn_touch(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_dir
 			rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
 		uint8_t next;
 
-		if (unlikely(tcp_window_checks(c, tcp_flags)) && !tcp_window_ok(c, dir, th))
+		if (unlikely(tcp_window_checks(c, tcp_flags)) && !tcp_window_ok(c, dir, th)) {
+			dp_svc_defense(dp, w->id, c->svc_slot)->out_of_window++;
 			return tcp_flags & RTE_TCP_RST_FLAG ? DROP_tcp_rst_out_of_window
 							    : DROP_tcp_syn_out_of_window;
+		}
 		tcp_window_track(c, dir, th,
 				 tcp_payload_len(th, PKT_IP_OFF + ip_len - (uint32_t)l4_off),
 				 tcp_flags);

@@ -9,6 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "defense/rate.h"
 #include "flow/conn.h"
 #include "forward/fwd_icmp.h"
 #include "forward/laddr.h"
@@ -38,6 +39,9 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 	w->s.id = id;
 	w->s.dp = dp;
 	w->s.hints = &w->hints;
+	w->s.rates = rate_create(socket);
+	if (w->s.rates == NULL)
+		goto fail;
 	snprintf(name, sizeof(name), "conn%u_%p", id, (void *)dp);
 	w->s.ct = conn_table_create(name, capacity, socket, pipeline_conn_expired, &w->s);
 	if (w->s.ct == NULL)
@@ -105,6 +109,7 @@ worker_free(struct worker *w)
 	if (w->registered)
 		rte_rcu_qsbr_thread_unregister(w->s.dp->qsbr, w->s.id);
 	conn_table_free(w->s.ct);
+	rate_free(w->s.rates);
 	laddr_pool_free(w->s.lips);
 	conn_table_free(w->s.ct6);
 	laddr_pool_free(w->s.lips6);

@@ -107,7 +107,7 @@ setup(void)
 	mp = rte_pktmbuf_pool_create("fuzz", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (dp == NULL || mp == NULL)
 		abort();
-	snap = spec_snapshot(dp, c.services, c.n_services, NULL, 1);
+	snap = spec_snapshot(dp, c.services, c.n_services, &c.defense, NULL, 1);
 	if (snap == NULL)
 		abort();
 	dp_publish(dp, snap);

@@ -60,7 +60,7 @@ struct env {
 static inline void
 publish(struct dp *dp, const struct cfg *c)
 {
-	struct snapshot *s = spec_snapshot(dp, c->services, c->n_services, NULL, 1);
+	struct snapshot *s = spec_snapshot(dp, c->services, c->n_services, &c->defense, NULL, 1);
 
 	assert_non_null(s);
 	dp_publish(dp, s);

@@ -63,7 +63,7 @@ static const struct bad_case bad_cases[] = {
 		 "    udp: 5\n",
 	  6, "dataplane.timeout",
 	  "unknown key 'timeout' (expected one of: workers, memory, conn_table_size, ports, "
-	  "routes, local_addresses, peers, timeouts)" },
+	  "routes, local_addresses, peers, timeouts, defense)" },
 	{ "bad_vip",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80\n",
@@ -571,6 +571,41 @@ static const struct bad_case bad_cases[] = {
 	  "  }\n"
 	  "}\n",
 	  6, "dataplane.workers", "0 is out of range (1..32)" },
+	{ "defense_unknown_key",
+	  PORTS5 "  defense: {synproxy: false, syn_flood: 3}\n",
+	  6, "dataplane.defense.syn_flood",
+	  "unknown key 'syn_flood' (expected one of: synproxy, syn_rate, source_rate, allow, deny)" },
+	{ "defense_bad_prefix",
+	  PORTS5 "  defense:\n"
+		 "    deny: [10.0.0.0/8,\n"
+		 "           10.1.2.3/24]\n",
+	  8, "dataplane.defense.deny[1]", "'10.1.2.3/24' has host bits set (did you mean 10.1.2.0/24?)" },
+	{ "defense_not_an_address",
+	  PORTS5 "  defense: {allow: [example.com]}\n",
+	  6, "dataplane.defense.allow[0]",
+	  "'example.com' is not an address or a prefix (a.b.c.d, a.b.c.d/len, 2001:db8::1 or "
+	  "2001:db8::/len)" },
+	{ "defense_rate_range",
+	  PORTS5 "  defense: {syn_rate: 100000001}\n",
+	  6, "dataplane.defense.syn_rate", "100000001 is out of range (0..100000000)" },
+	{ "defense_family_of_service",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    defense:\n"
+		 "      deny: ['2001:db8::/32']\n",
+	  9, "services[0].defense.deny[0]",
+	  "an IPv6 prefix for an IPv4 VIP: its clients are IPv4 (the node's dataplane.defense "
+	  "takes both families)" },
+	{ "defense_synproxy_later",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    defense: {synproxy: true}\n",
+	  8, "services[0].defense.synproxy", "the SYN proxy is not implemented yet" },
+	{ "defense_not_object",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    defense: [deny]\n",
+	  8, "services[0].defense", "expected a mapping, got a list" },
 	{ "empty_document",
 	  "# nothing but a comment\n",
 	  0, "", "the document is empty" },

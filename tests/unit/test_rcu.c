@@ -59,7 +59,7 @@ build(struct dp *dp, const struct cfg *c, uint64_t version)
 	static const uint16_t slots[N_SERVICES][2] = { { 0, 1 }, { 2 }, { 3 }, { 4 } };
 	const uint16_t *be_slots[N_SERVICES] = { slots[0], slots[1], slots[2], slots[3] };
 
-	return spec_snapshot(dp, c->services, c->n_services, be_slots, version);
+	return spec_snapshot(dp, c->services, c->n_services, &c->defense, be_slots, version);
 }
 
 static void
