@@ -8,11 +8,14 @@
  *   est-in     established flows, client -> backend, flows drawn at random
  *   est-out    established flows, backend -> client (the reply path)
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
+ *   ack-flood  ACKs of no conn to the VIP (an ACK flood): the lookup, the miss, the drop
+ *   acl-check  (mode acl) one source looked up in the node's two 10 000-prefix lists
  * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
  * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; tun: IPIP, gue: tun over
  * GUE, nat, nat64: an IPv6 VIP over IPv4 backends, whose est-out is IPv4; DR and TUN have no
- * est-out: the backend answers the client itself).
- * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:][v6:]conns ...]
+ * est-out: the backend answers the client itself; acl: FULLNAT with the node's deny and allow
+ * lists of 10 000 prefixes each, which every new conn is looked up in).
+ * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:|acl:][v6:]conns ...]
  *        (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
@@ -31,6 +34,7 @@
 #include "common/xorshift.h"
 #include "config/config.h"
 #include "control/spec.h"
+#include "defense/acl.h"
 #include "flow/conn.h"
 #include "forward/fwd.h"
 #include "net/neigh.h"
@@ -40,6 +44,8 @@
 
 #define BURST WORKER_BURST
 #define PKTS_EST 20000000ull /* packets per established run */
+#define PKTS_FLOOD 5000000ull /* ACKs of no conn */
+#define ACL_RULES 10000       /* prefixes in each list of mode acl */
 
 static const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
 						   { { 2, 0, 0, 0, 0, 2 } } };
@@ -194,7 +200,44 @@ static const struct {
 	{ "gue", "tun\n    tunnel: {type: gue}" }, /* tun over GUE */
 	{ "nat", "nat" },
 	{ "nat64", "fullnat" }, /* over IPv4 backends: node64, always IPv6 */
+	{ "acl", "fullnat" },   /* with the node's lists (acl_lists()) */
 };
+
+/*
+ * Mode acl: the node's deny list, ACL_RULES random prefixes (/16 to /32) outside the
+ * clients' 10.64.0.0/10 and 2001:db8:40::/48, and its allow list, as many of them with the
+ * clients' prefix among them: every new conn is classified and passes.
+ */
+static void
+acl_lists(struct cfg *c, int v6)
+{
+	struct cfg_defense *d = &c->defense;
+	unsigned i;
+
+	d->deny = calloc(ACL_RULES, sizeof(*d->deny));
+	d->allow = calloc(ACL_RULES, sizeof(*d->allow));
+	if (d->deny == NULL || d->allow == NULL)
+		exit(1);
+	d->n_deny = d->n_allow = ACL_RULES;
+	d->set = CFG_DEFF_DENY | CFG_DEFF_ALLOW;
+	for (i = 0; i < 2 * ACL_RULES; i++) {
+		struct cfg_prefix *p = i < ACL_RULES ? &d->deny[i] : &d->allow[i - ACL_RULES];
+		uint8_t len = (uint8_t)(16 + xorshift() % 17);
+		uint32_t a = ((uint32_t)xorshift() | 0x80000000u) & (~0u << (32 - len));
+
+		p->addr = addr46_from_v4(rte_cpu_to_be_32(a)); /* 128/1: never 10.64/10 */
+		p->len = len;
+		if (v6) {
+			inet_pton(AF_INET6, "2001:db8:f000::", p->addr.b);
+			p->addr.w[2] = rte_cpu_to_be_32(a);
+			p->len = (uint8_t)(64 + len);
+		}
+	}
+	d->allow[0].addr = flow_addr(0, v6);
+	d->allow[0].len = v6 ? 48 : 10;
+	if (v6)
+		memset(d->allow[0].addr.b + 6, 0, 10);
+}
 
 /* mode: a name of modes[] (dr's and tun's backends listen on the VIP port). */
 static struct dp *
@@ -227,7 +270,17 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 		perror("bench: dp_create");
 		exit(1);
 	}
-	dp_publish(dp, spec_snapshot(dp, c->services, 1, &c->defense, NULL, 1));
+	if (strcmp(mode, "acl") == 0) {
+		uint64_t t;
+
+		acl_lists(c, v6);
+		t = rte_rdtsc_precise();
+		dp_publish(dp, spec_snapshot(dp, c->services, 1, &c->defense, NULL, 1));
+		printf("# acl: the snapshot with 2 x %u prefixes built in %.1f ms\n", ACL_RULES,
+		       (double)(rte_rdtsc_precise() - t) * 1e3 / (double)rte_get_tsc_hz());
+	} else {
+		dp_publish(dp, spec_snapshot(dp, c->services, 1, &c->defense, NULL, 1));
+	}
 	/* The clients are behind a router, as in production: replies go through it. */
 	gw = c->routes[0].via;
 	for (i = 0; i < 2; i++) { /* NAT64's backends are IPv4 */
@@ -417,6 +470,55 @@ run(uint64_t conns, int v6, const char *mode)
 		snprintf(name, sizeof(name), "%slookup%s", pfx, sfx);
 		report(name, conns, PKTS_EST, cycles);
 	}
+
+	/* acl-check: the node's lists alone, random sources (a deny hit now and then). */
+	if (strcmp(mode, "acl") == 0) {
+		const struct acl *acl = dp->snap->acl;
+		volatile unsigned sink = 0;
+
+		cycles = 0;
+		for (i = 0; i < PKTS_FLOOD; i += BURST) {
+			union addr46 src[BURST];
+
+			for (k = 0; k < BURST; k++) {
+				src[k] = flow_addr(xorshift() % conns, v6);
+				src[k].w[v6 ? 2 : 3] ^= rte_cpu_to_be_32((uint32_t)xorshift() & 0x80ffff00u);
+			}
+			t = rte_rdtsc_precise();
+			for (k = 0; k < BURST; k++)
+				sink += v6 ? acl_check6(acl, src[k].b) : acl_check4(acl, src[k].w[3]);
+			cycles += rte_rdtsc_precise() - t;
+		}
+		snprintf(name, sizeof(name), "acl-check%s", sfx);
+		report(name, 2 * ACL_RULES, PKTS_FLOOD, cycles);
+		(void)sink;
+	}
+
+	/* ack-flood: ACKs of flows that have no conn (the ones after the last), dropped. */
+	cycles = 0;
+	for (i = 0; i < PKTS_FLOOD; i += BURST) {
+		if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
+			exit(1);
+		for (k = 0; k < BURST; k++) {
+			uint64_t f = conns + xorshift() % 1000000;
+			union addr46 a = flow_addr(f, v6);
+
+			fill(pkts[k], &a, &vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, v6);
+		}
+		t = rte_rdtsc_precise();
+		pipeline_run(w, pkts, BURST);
+		cycles += rte_rdtsc_precise() - t;
+		out_free(w);
+	}
+	snprintf(name, sizeof(name), "%sack-flood%s", pfx, sfx);
+	report(name, conns, PKTS_FLOOD, cycles);
+	if (w->s.st.drops[DROP_no_conn] != PKTS_FLOOD) {
+		fprintf(stderr, "bench: %" PRIu64 " of the flood's %llu ACKs dropped as no_conn\n",
+			w->s.st.drops[DROP_no_conn], PKTS_FLOOD);
+		exit(1);
+	}
+	w->s.st.drops[DROP_no_conn] = 0;
+
 	if (w->s.st.drops[0] || w->s.st.conns_created != conns) {
 		fprintf(stderr, "bench: unexpected drops\n");
 		exit(1);
@@ -450,11 +552,12 @@ main(int argc, char **argv)
 	if (mp == NULL)
 		return 1;
 	printf("# sluice pipeline benchmark: 1 worker, FULLNAT (dr-: DR, tun-: IPIP, gue-: GUE,"
-	       " nat-: NAT, nat64-),"
+	       " nat-: NAT, nat64-, acl-: FULLNAT with 2 x %u ACL prefixes),"
 	       " 64-byte TCP frames (IPv6: 74),"
 	       " bursts of %u\n"
 	       "# memory: %s; TSC %.2f GHz\n",
-	       BURST, eal_argc == 7 ? "hugepages" : "no hugepages", rte_get_tsc_hz() / 1e9);
+	       ACL_RULES, BURST, eal_argc == 7 ? "hugepages" : "no hugepages",
+	       rte_get_tsc_hz() / 1e9);
 	printf("%-11s %10s %11s %9s %8s\n", "test", "conns", "packets", "ns/pkt", "Mpps");
 	if (argc == 1) {
 		run(1000, 0, "fullnat");

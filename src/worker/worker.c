@@ -39,9 +39,6 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 	w->s.id = id;
 	w->s.dp = dp;
 	w->s.hints = &w->hints;
-	w->s.rates = rate_create(socket);
-	if (w->s.rates == NULL)
-		goto fail;
 	snprintf(name, sizeof(name), "conn%u_%p", id, (void *)dp);
 	w->s.ct = conn_table_create(name, capacity, socket, pipeline_conn_expired, &w->s);
 	if (w->s.ct == NULL)
@@ -64,6 +61,9 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 		if (w->s.ct6 == NULL || w->s.lips6 == NULL)
 			goto fail;
 	}
+	w->s.rates = rate_create(socket);
+	if (w->s.rates == NULL)
+		goto fail;
 	snprintf(name, sizeof(name), "hoff%u_%p", id, (void *)dp);
 	w->handoff = rte_ring_create(name, RING_SIZE, socket, RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "ctx%u_%p", id, (void *)dp);
