@@ -120,10 +120,9 @@ conn_can_send(struct stage *w, const struct fwd_ops *fwd, const struct snap_back
 	return 0;
 }
 
-/* A new conn to svc for the packet m (its first): the conn, or NULL when none was made. */
-static struct conn *
-conn_new(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
-	 struct rte_mbuf *m, struct pkt_meta *p)
+struct conn *
+pipeline_conn_open(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+		   struct rte_mbuf *m, struct pkt_meta *p)
 {
 	const struct snap_backend *be;
 	const struct fwd_ops *fwd;
@@ -134,12 +133,6 @@ conn_new(struct stage *w, const struct snapshot *snap, const struct snap_service
 	unsigned r;
 	int i;
 
-	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
-		r = peer_pass(w, m, false); /* perhaps another node's conn */
-		if (r != 0)
-			stage_drop(w, m, r);
-		return NULL;
-	}
 	r = defense_admit4(w, snap, svc, p->key.saddr);
 	if (unlikely(r)) {
 		stage_drop(w, m, r);
@@ -184,7 +177,28 @@ conn_new(struct stage *w, const struct snapshot *snap, const struct snap_service
 		return NULL;
 	}
 	conn_created(w, c, p->ip_len);
-	i = fwd->xmit[CONN_DIR_IN](w, c, m, p);
+	return c;
+}
+
+/* A new conn to svc for the packet m (its first): the conn, or NULL when none was made. */
+static struct conn *
+conn_new(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+	 struct rte_mbuf *m, struct pkt_meta *p)
+{
+	struct conn *c;
+	unsigned r;
+	int i;
+
+	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
+		r = peer_pass(w, m, false); /* perhaps another node's conn */
+		if (r != 0)
+			stage_drop(w, m, r);
+		return NULL;
+	}
+	c = pipeline_conn_open(w, snap, svc, m, p);
+	if (c == NULL)
+		return NULL;
+	i = fwd_of(c)->xmit[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
 		pipeline_drop(w, m, p, (unsigned)i);
 	return c;

@@ -145,10 +145,9 @@ conn6_can_send(struct stage *w, const struct fwd_ops *fwd, const struct snap_bac
 	return 0;
 }
 
-/* A new IPv6 conn to svc for m, its first packet: the conn, or NULL when none was made. */
-static struct conn *
-conn6_new(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
-	  struct rte_mbuf *m, struct pkt6_meta *p)
+struct conn *
+pipeline_conn6_open(struct stage *w, const struct snapshot *snap,
+		    const struct snap_service *svc, struct rte_mbuf *m, struct pkt6_meta *p)
 {
 	const struct snap_backend *be;
 	const struct fwd_ops *fwd;
@@ -160,12 +159,6 @@ conn6_new(struct stage *w, const struct snapshot *snap, const struct snap_servic
 	unsigned r;
 	int i;
 
-	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
-		r = peer_pass(w, m, true); /* perhaps another node's conn */
-		if (r != 0)
-			stage_drop(w, m, r);
-		return NULL;
-	}
 	r = defense_admit6(w, snap, svc, p->key.saddr);
 	if (unlikely(r)) {
 		stage_drop(w, m, r);
@@ -212,7 +205,28 @@ conn6_new(struct stage *w, const struct snapshot *snap, const struct snap_servic
 		return NULL;
 	}
 	conn_created(w, c, p->ip_len);
-	i = fwd->xmit6[CONN_DIR_IN](w, c, m, p);
+	return c;
+}
+
+/* A new IPv6 conn to svc for m, its first packet: the conn, or NULL when none was made. */
+static struct conn *
+conn6_new(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+	  struct rte_mbuf *m, struct pkt6_meta *p)
+{
+	struct conn *c;
+	unsigned r;
+	int i;
+
+	if (p->key.proto == PROTO_TCP && !tcp_is_syn_only(p->tcp_flags)) {
+		r = peer_pass(w, m, true); /* perhaps another node's conn */
+		if (r != 0)
+			stage_drop(w, m, r);
+		return NULL;
+	}
+	c = pipeline_conn6_open(w, snap, svc, m, p);
+	if (c == NULL)
+		return NULL;
+	i = fwd_of(c)->xmit6[CONN_DIR_IN](w, c, m, p);
 	if (unlikely(i))
 		pipeline6_drop(w, m, p, (unsigned)i);
 	return c;

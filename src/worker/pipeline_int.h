@@ -49,6 +49,20 @@ tcp_is_syn_only(uint8_t flags)
 			 RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG;
 }
 
+/**
+ * A conn for m, the first packet of a new flow to svc: its lists and rates passed
+ * (defense/defense.h), its backend picked, its mode's resources taken, inserted and
+ * counted; m is then the caller's to send. NULL when none was made, m dropped and counted.
+ * Worker.
+ */
+struct conn *pipeline_conn_open(struct stage *w, const struct snapshot *snap,
+				const struct snap_service *svc, struct rte_mbuf *m,
+				struct pkt_meta *p);
+/** The same for an IPv6 flow, in the worker's IPv6 table. Worker. */
+struct conn *pipeline_conn6_open(struct stage *w, const struct snapshot *snap,
+				 const struct snap_service *svc, struct rte_mbuf *m,
+				 struct pkt6_meta *p);
+
 /** Give back what conn c holds (its mode's resources, its gauge place) as it ends. Worker. */
 void pipeline_conn_release(struct stage *w, struct conn *c);
 
