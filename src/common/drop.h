@@ -49,6 +49,10 @@
 	X(acl_not_allowed)   /* a new conn from a source on no prefix of an allow list */   \
 	X(syn_rate)          /* a new conn over its service's syn_rate */                  \
 	X(source_rate)       /* a new conn over its client's source_rate */                \
+	X(sp_bad_cookie)     /* SYN proxy: an ACK of no conn without a good cookie (reset) */ \
+	X(sp_wait)           /* SYN proxy: a client's segment while the backend's SYN is out, \
+				beyond the one held */                                     \
+	X(sp_unexpected)     /* SYN proxy: a backend's segment that answers no SYN of ours */ \
 	X(conn_table_full)                                                                 \
 	X(no_backend)        /* the service has no backend that takes new conns */        \
 	X(no_local_port)     /* every LIP port of this worker is in use */                \

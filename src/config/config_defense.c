@@ -116,9 +116,7 @@ cfg_defense_parse(struct vctx *v, const json_t *o, const struct loc *ol,
 	if (j != NULL) {
 		if (!json_is_boolean(j))
 			return cfgv_want(v, j, &l, JSON_TRUE);
-		if (json_is_true(j))
-			return cfgv_verr(v, &l, "the SYN proxy is not implemented yet");
-		d->synproxy = 0;
+		d->synproxy = json_is_true(j);
 		d->set |= CFG_DEFF_SYNPROXY;
 	}
 	rc = parse_rate(v, o, ol, "syn_rate", &d->syn_rate, &d->set, CFG_DEFF_SYN_RATE);

@@ -388,6 +388,15 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 		rc = cfg_defense_parse(v, j, &l, &s->vip, &s->defense);
 		if (rc < 0)
 			return rc;
+		if (s->defense.synproxy &&
+		    (s->proto != PROTO_TCP || (s->mode != SL_MODE_FULLNAT && s->mode != SL_MODE_NAT))) {
+			struct loc sl;
+
+			cfgv_member(j, &l, "synproxy", &sl);
+			return cfgv_verr(v, &sl, "the SYN proxy serves TCP services in mode fullnat "
+					 "or nat (this one is %s, mode %s)",
+					 s->proto == PROTO_TCP ? "TCP" : "UDP", cfg_mode_name(s->mode));
+		}
 	}
 	j = cfgv_member(o, ol, "backends", &l);
 	if (j != NULL)

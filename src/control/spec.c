@@ -190,6 +190,9 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 		.maglev_size = s->maglev_size, .sched = ss->sched, .n_backends = s->n_backends,
 		.tunnel = s->tunnel, .tunnel_port = s->tunnel_port,
 		.syn_rate = def.syn_rate, .source_rate = def.source_rate, .acl = acl,
+		/* the node's default reaches the services the SYN proxy can serve */
+		.synproxy = def.synproxy && s->proto == PROTO_TCP &&
+			    (s->mode == SL_MODE_FULLNAT || s->mode == SL_MODE_NAT),
 		.backends = b,
 	};
 	return 0;

@@ -38,7 +38,8 @@ defense_count(struct stage *w, uint16_t svc, unsigned reason)
 		d->out_of_window++;
 }
 
-/* The lists, then the rates; src_key is the client as source_rate counts it. */
+/* The rates, after the lists passed (acl_reason 0); src_key: the client as source_rate
+ * counts it. */
 static inline unsigned
 defense_admit(struct stage *w, const struct snap_service *svc, unsigned acl_reason,
 	      uint32_t src_key)
@@ -53,6 +54,37 @@ defense_admit(struct stage *w, const struct snap_service *svc, unsigned acl_reas
 	return r;
 }
 
+/** The node's and the service's lists on IPv4 source src: 0, or the reason, counted. */
+static inline unsigned
+defense_acl4(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+	     uint32_t src)
+{
+	unsigned r = 0;
+
+	if (snap->acl != NULL)
+		r = acl_check4(snap->acl, src);
+	if (r == 0 && svc->acl != NULL)
+		r = acl_check4(svc->acl, src);
+	if (unlikely(r != 0))
+		defense_count(w, svc->slot, r);
+	return r;
+}
+
+static inline unsigned
+defense_acl6(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+	     const uint8_t src[16])
+{
+	unsigned r = 0;
+
+	if (snap->acl != NULL)
+		r = acl_check6(snap->acl, src);
+	if (r == 0 && svc->acl != NULL)
+		r = acl_check6(svc->acl, src);
+	if (unlikely(r != 0))
+		defense_count(w, svc->slot, r);
+	return r;
+}
+
 /**
  * Whether a new conn to svc from IPv4 source src (network order) may open: 0, or the drop
  * reason, counted for the service. Worker.
@@ -61,13 +93,9 @@ static inline unsigned
 defense_admit4(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
 	       uint32_t src)
 {
-	unsigned r = 0;
+	unsigned r = defense_acl4(w, snap, svc, src);
 
-	if (snap->acl != NULL)
-		r = acl_check4(snap->acl, src);
-	if (r == 0 && svc->acl != NULL)
-		r = acl_check4(svc->acl, src);
-	return defense_admit(w, svc, r, src);
+	return r != 0 ? r : defense_admit(w, svc, 0, src);
 }
 
 /**
@@ -78,13 +106,9 @@ static inline unsigned
 defense_admit6(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
 	       const uint8_t src[16])
 {
-	unsigned r = 0;
+	unsigned r = defense_acl6(w, snap, svc, src);
 
-	if (snap->acl != NULL)
-		r = acl_check6(snap->acl, src);
-	if (r == 0 && svc->acl != NULL)
-		r = acl_check6(svc->acl, src);
-	return defense_admit(w, svc, r, (uint32_t)rte_hash_crc(src, 8, 0));
+	return r != 0 ? r : defense_admit(w, svc, 0, (uint32_t)rte_hash_crc(src, 8, 0));
 }
 
 #endif

@@ -68,7 +68,10 @@ table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
 	if (family == 6)
 		ct->v.addrs6 = rte_zmalloc_socket("conn_addrs6", sizeof(*ct->v.addrs6) * capacity,
 						RTE_CACHE_LINE_SIZE, socket);
-	if (ct->v.conns == NULL || ct->free_stack == NULL || (family == 6 && ct->v.addrs6 == NULL))
+	ct->v.sp = rte_zmalloc_socket("conn_sp", sizeof(*ct->v.sp) * capacity, RTE_CACHE_LINE_SIZE,
+				      socket);
+	if (ct->v.conns == NULL || ct->free_stack == NULL || ct->v.sp == NULL ||
+	    (family == 6 && ct->v.addrs6 == NULL))
 		goto nomem;
 	ct->v.h = rte_hash_create(&hp);
 	if (ct->v.h == NULL)
@@ -113,6 +116,7 @@ conn_table_free(struct conn_table *ct)
 		return;
 	rte_hash_free(ct->v.h);
 	rte_free(ct->v.addrs6);
+	rte_free(ct->v.sp);
 	rte_free(ct->v.conns);
 	rte_free(ct->free_stack);
 	rte_free(ct);

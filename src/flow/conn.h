@@ -54,6 +54,10 @@ enum {
 	 * (flow/tcp_window.h); the bit of a side is CONN_F_EDGE_IN << dir */
 	CONN_F_EDGE_IN = 1 << 4,
 	CONN_F_EDGE_OUT = 1 << 5,
+	/* opened by the SYN proxy: its packets are translated by its conn_sp (defense/synproxy.h) */
+	CONN_F_SYNPROXY = 1 << 6,
+	/* the SYN proxy's SYN is out to the backend, its answer not in yet */
+	CONN_F_SP_WAIT = 1 << 7,
 };
 
 /* The row of the TCP state table for c's packets from side dir: a shift, no branch. */
@@ -138,6 +142,27 @@ struct conn6_addrs {
 _Static_assert(sizeof(struct conn6_addrs) == 2 * RTE_CACHE_LINE_SIZE,
 	       "a line of addresses per direction");
 
+/*
+ * What the SYN proxy keeps of a conn it opened (defense/synproxy.h), beside the table by conn
+ * index as IPv6 addresses are: a conn that is not the SYN proxy's never touches it.
+ */
+struct conn_sp {
+	struct rte_mbuf *held; /* the client's data that came before the backend answered */
+	/*
+	 * Waiting for the backend (CONN_F_SP_WAIT): a = the node's ISN toward the client (the
+	 * cookie), b = the timestamp it sent the client, c = the client's timestamp. Then:
+	 * a = the backend's ISN minus the node's (what the backend's sequence numbers are
+	 * ahead of what the client was told), b = the node's timestamps minus the backend's.
+	 */
+	uint32_t a, b, c;
+	uint8_t ws_backend;  /* the backend's window scale; 0xff: none */
+	uint8_t ws_client;   /* the one the node told the client; 0xff: none */
+	uint8_t ts_ok;       /* timestamps negotiated */
+	uint8_t pad;
+};
+
+_Static_assert(sizeof(struct conn_sp) == 24, "a conn_sp is 24 bytes");
+
 /* Called by conn_expire() for every conn that times out, before it is freed. */
 typedef void (*conn_expire_cb)(void *arg, struct conn *c);
 
@@ -161,6 +186,7 @@ struct conn_table_view {
 	struct rte_hash *h;
 	struct conn *conns;
 	struct conn6_addrs *addrs6; /* IPv6 tables: the addresses, by conn index; else NULL */
+	struct conn_sp *sp;         /* the SYN proxy's state, by conn index */
 };
 
 /** The rte_hash to run bulk lookups on; data is (uintptr_t)conn | dir. Owner worker. */
@@ -240,6 +266,15 @@ conn6_addrs(const struct conn_table *ct, const struct conn *c)
 	const struct conn_table_view *v = (const struct conn_table_view *)(const void *)ct;
 
 	return &v->addrs6[c - v->conns];
+}
+
+/** The SYN proxy's state of conn c (CONN_F_SYNPROXY). Owner worker. */
+static inline struct conn_sp *
+conn_sp(const struct conn_table *ct, const struct conn *c)
+{
+	const struct conn_table_view *v = (const struct conn_table_view *)(const void *)ct;
+
+	return &v->sp[c - v->conns];
 }
 
 /** The line of c's addresses a packet that came from side dir reads. Owner worker. */

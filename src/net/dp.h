@@ -11,6 +11,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "common/addr.h"
+#include "common/siphash.h"
 #include "common/limits.h"
 #include "flow/tcp_state.h"
 #include "net/route.h"
@@ -72,6 +73,7 @@ struct dp {
 	unsigned n_peers;
 	struct dp_peer peers[SL_MAX_PEERS];
 	uint32_t timeout_ticks[CONN_S_MAX];
+	struct siphash_key sp_key;  /* the SYN proxy's cookies' (defense/syncookie.h) */
 	uint32_t lip_quarantine_ticks; /* how long a closed (LIP, port, backend) rests */
 	struct rte_hash *local;   /* port addresses and LIPs -> enum dp_local_kind */
 	struct route_table *routes;

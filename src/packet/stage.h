@@ -106,6 +106,7 @@ struct stage {
 	struct tbucket peer_tb;    /* packets of unknown conns it may still pass to peers */
 	struct tbucket icmp_tb;    /* ICMP errors it may still send */
 	struct rate_state *rates;  /* new-conn rate limits (defense/rate.h) */
+	struct tbucket sp_rst_tb;  /* the SYN proxy's RSTs to bad cookies it may still send */
 	uint16_t ip_id;            /* the next IPv4 ID of a packet it makes from IPv6 (NAT64) */
 	struct stage_stats st;
 	struct stage_out out;

@@ -73,6 +73,7 @@ struct snap_service {
 	uint32_t persist_mask; /* IPv4, network order: the client bits that share an affinity */
 	uint32_t maglev_size;
 	/* defenses (defense/): what the service's own settings and the node's make of them */
+	uint8_t synproxy;      /* TCP in fullnat or nat: SYNs answered by the SYN proxy */
 	uint32_t syn_rate;     /* new conns a second, node-wide (defense/rate.h); 0: no limit */
 	uint32_t source_rate;  /* the same per client; 0: no limit */
 	struct acl *acl;       /* the service's allow/deny lists; NULL: none */

@@ -38,6 +38,13 @@ struct vs_defense {
 	uint64_t syn_rate;
 	uint64_t source_rate;
 	uint64_t out_of_window;
+	/* the SYN proxy: SYNs answered with a cookie, ACKs whose cookie was good (conns opened
+	 * toward a backend), bad or expired (answered with a RST), backends that never
+	 * answered the node's SYN (the client was reset) */
+	uint64_t sp_syn;
+	uint64_t sp_ok;
+	uint64_t sp_bad;
+	uint64_t sp_no_answer;
 };
 
 /* What the control side reports: the counters summed over the workers, and the gauge. */

@@ -7,6 +7,7 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "common/addr.h"
 #include "forward/fwd.h"
@@ -85,6 +86,8 @@ dp_create(const struct dp_spec *spec)
 	if (dp == NULL)
 		goto fail;
 	seq++;
+	/* The SYN proxy's cookie key: the node's own, never shown (defense/syncookie.h). */
+	dp->sp_key = (struct siphash_key){ rte_rand(), rte_rand() };
 	dp->n_workers = spec->workers;
 	dp->worker_mask = (uint16_t)(rte_align32pow2(spec->workers) - 1);
 	dp->n_ports = spec->n_ports;

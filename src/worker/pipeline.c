@@ -25,6 +25,8 @@
 void
 pipeline_conn_release(struct stage *w, struct conn *c)
 {
+	if (unlikely(c->flags & CONN_F_SYNPROXY))
+		pipeline_sp_end(w, (c->flags & CONN_F_V6) ? w->ct6 : w->ct, c);
 	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state), GAUGE_NONE);
 	if (fwd_of(c)->release != NULL)
 		fwd_of(c)->release(w, c);
@@ -56,9 +58,20 @@ conn_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf 
 {
 	int r;
 
+	if (unlikely(c->flags & CONN_F_SYNPROXY)) {
+		r = pipeline_sp_before(w, w->ct, c, dir, m, p->l4_off, p->ip_len);
+		if (r != 0) {
+			if (r > 0)
+				pipeline_drop(w, m, p, (unsigned)r);
+			return;
+		}
+	}
 	r = (int)conn_touch(w, w->ct, c, dir, m, p->l4_off, p->tcp_flags, p->ip_len);
-	if (likely(r == 0))
+	if (likely(r == 0)) {
+		if (unlikely(c->flags & CONN_F_SYNPROXY) && dir == CONN_DIR_OUT)
+			pipeline_sp_after(w->ct, c, m, p->l4_off);
 		r = fwd_of(c)->xmit[dir](w, c, m, p);
+	}
 	if (unlikely(r))
 		pipeline_drop(w, m, p, (unsigned)r);
 }
@@ -229,6 +242,8 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		if (fwd_modes[svc->mode]->client_owned &&
 		    conn_hand_to_client_owner(w, m, fwd_client_owner(dp, p->key.saddr, p->key.sport)))
 			return NULL;
+		if (svc->synproxy && p->key.proto == PROTO_TCP)
+			return pipeline_sp_miss(w, snap, svc, m, p);
 		return conn_new(w, snap, svc, m, p);
 	}
 	if (snap_is_vip(snap, p->key.daddr)) {

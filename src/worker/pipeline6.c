@@ -74,9 +74,20 @@ conn6_packet(struct stage *w, struct conn *c, enum conn_dir dir, struct rte_mbuf
 {
 	int r;
 
+	if (unlikely(c->flags & CONN_F_SYNPROXY)) {
+		r = pipeline_sp_before(w, w->ct6, c, dir, m, p->l4_off, p->ip_len);
+		if (r != 0) {
+			if (r > 0)
+				pipeline6_drop(w, m, p, (unsigned)r);
+			return;
+		}
+	}
 	r = (int)conn_touch(w, w->ct6, c, dir, m, p->l4_off, p->tcp_flags, p->ip_len);
-	if (likely(r == 0))
+	if (likely(r == 0)) {
+		if (unlikely(c->flags & CONN_F_SYNPROXY) && dir == CONN_DIR_OUT)
+			pipeline_sp_after(w->ct6, c, m, p->l4_off);
 		r = fwd_of(c)->xmit6[dir](w, c, m, p);
+	}
 	if (unlikely(r))
 		pipeline6_drop(w, m, p, (unsigned)r);
 }
@@ -281,6 +292,8 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 		    conn_hand_to_client_owner(w, m, fwd_client_owner6(dp, p->key.saddr,
 								       p->key.sport)))
 			return NULL;
+		if (svc->synproxy && p->key.proto == PROTO_TCP)
+			return pipeline_sp_miss6(w, snap, svc, m, p);
 		return conn6_new(w, snap, svc, m, p);
 	}
 	if (svc != NULL || snap_is_vip6(snap, p->key.daddr)) {
@@ -340,10 +353,23 @@ pipeline64_replies(struct stage *w, struct rte_mbuf **m, struct pkt_meta **p, un
 		c = conn_from_data(data[i], &dir);
 		if (dir != CONN_DIR_OUT || fwd_of(c)->xmit[CONN_DIR_OUT] == NULL)
 			continue;
+		if (unlikely(c->flags & CONN_F_SYNPROXY)) {
+			res[i] = pipeline_sp_before(w, w->ct6, c, dir, m[i], p[i]->l4_off,
+						    p[i]->ip_len);
+			if (res[i] < 0) {
+				res[i] = 0; /* taken */
+				continue;
+			}
+			if (res[i] > 0)
+				continue;
+		}
 		res[i] = (int)conn_touch(w, w->ct6, c, dir, m[i], p[i]->l4_off, p[i]->tcp_flags,
 					 p[i]->ip_len);
-		if (res[i] == 0)
+		if (res[i] == 0) {
+			if (unlikely(c->flags & CONN_F_SYNPROXY))
+				pipeline_sp_after(w->ct6, c, m[i], p[i]->l4_off);
 			res[i] = fwd_of(c)->xmit[CONN_DIR_OUT](w, c, m[i], p[i]);
+		}
 	}
 }
 

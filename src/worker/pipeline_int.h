@@ -63,6 +63,26 @@ struct conn *pipeline_conn6_open(struct stage *w, const struct snapshot *snap,
 				 const struct snap_service *svc, struct rte_mbuf *m,
 				 struct pkt6_meta *p);
 
+/*
+ * The SYN proxy (worker/pipeline_sp.c). pipeline_sp_miss: a TCP segment of no conn to a
+ * service with the SYN proxy on (a SYN answered, a cookie ACK opening the conn); the conn
+ * made, if any. pipeline_sp_before: a segment of a conn it opened, before conn_touch():
+ * 0 (go on), -1 (m taken: held or answered) or a drop reason. pipeline_sp_after: a
+ * backend's segment translated after conn_touch(). pipeline_sp_end: the conn ends (its held
+ * data freed; a client still waiting for its backend reset). Worker.
+ */
+struct conn *pipeline_sp_miss(struct stage *w, const struct snapshot *snap,
+			      const struct snap_service *svc, struct rte_mbuf *m,
+			      struct pkt_meta *p);
+struct conn *pipeline_sp_miss6(struct stage *w, const struct snapshot *snap,
+			       const struct snap_service *svc, struct rte_mbuf *m,
+			       struct pkt6_meta *p);
+int pipeline_sp_before(struct stage *w, struct conn_table *ct, struct conn *c, enum conn_dir dir,
+		       struct rte_mbuf *m, uint16_t l4_off, uint32_t ip_len);
+void pipeline_sp_after(struct conn_table *ct, struct conn *c, struct rte_mbuf *m,
+		       uint16_t l4_off);
+void pipeline_sp_end(struct stage *w, struct conn_table *ct, struct conn *c);
+
 /** Give back what conn c holds (its mode's resources, its gauge place) as it ends. Worker. */
 void pipeline_conn_release(struct stage *w, struct conn *c);
 

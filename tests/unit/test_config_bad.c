@@ -596,11 +596,21 @@ static const struct bad_case bad_cases[] = {
 	  9, "services[0].defense.deny[0]",
 	  "an IPv6 prefix for an IPv4 VIP: its clients are IPv4 (the node's dataplane.defense "
 	  "takes both families)" },
-	{ "defense_synproxy_later",
+	{ "defense_synproxy_udp",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:53/udp\n"
+		 "    defense: {synproxy: true}\n",
+	  8, "services[0].defense.synproxy",
+	  "the SYN proxy serves TCP services in mode fullnat or nat (this one is UDP, mode "
+	  "fullnat)" },
+	{ "defense_synproxy_dr",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
-		 "    defense: {synproxy: true}\n",
-	  8, "services[0].defense.synproxy", "the SYN proxy is not implemented yet" },
+		 "    mode: dr\n"
+		 "    defense:\n"
+		 "      synproxy: true\n",
+	  10, "services[0].defense.synproxy",
+	  "the SYN proxy serves TCP services in mode fullnat or nat (this one is TCP, mode dr)" },
 	{ "defense_not_object",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
