@@ -182,6 +182,20 @@ print_defense_drops(FILE *f, const json_t *svc)
 	fputc('\n', f);
 }
 
+/* The SYN proxy's counters (--stats), a line of their own when it is on or has counted. */
+static void
+print_synproxy(FILE *f, const json_t *svc)
+{
+	const json_t *sp = json_object_get(svc, "synproxy");
+
+	if (!json_is_true(json_object_get(json_object_get(svc, "defense_in_force"), "synproxy")) &&
+	    num(sp, "syn_answered") + num(sp, "opened") + num(sp, "bad_cookie") == 0)
+		return;
+	fprintf(f, "  synproxy: syn_answered %llu opened %llu bad_cookie %llu backend_silent %llu\n",
+		num(sp, "syn_answered"), num(sp, "opened"), num(sp, "bad_cookie"),
+		num(sp, "backend_silent"));
+}
+
 static void
 print_service(FILE *f, const json_t *svc, enum table_view view, bool exact,
 	      const struct widths *w)
@@ -204,8 +218,10 @@ print_service(FILE *f, const json_t *svc, enum table_view view, bool exact,
 	} else {
 		fprintf(f, "%-*s", w->name, name);
 		print_counters(f, svc, view, exact);
-		if (view == TABLE_STATS)
+		if (view == TABLE_STATS) {
 			print_defense_drops(f, svc);
+			print_synproxy(f, svc);
+		}
 	}
 	json_array_foreach(json_object_get(svc, "backends"), i, b) {
 		const json_t *st = json_object_get(b, "stats");
@@ -516,4 +532,8 @@ table_defense(FILE *f, const json_t *d)
 	fprintf(f, "%-12sacl %llu, syn_rate %llu, source_rate %llu, out_of_window %llu\n",
 		"dropped", num(drop, "acl"), num(drop, "syn_rate"), num(drop, "source_rate"),
 		num(drop, "out_of_window"));
+	drop = json_object_get(d, "synproxy_counts");
+	fprintf(f, "%-12ssyn_answered %llu, opened %llu, bad_cookie %llu, backend_silent %llu\n",
+		"proxy", num(drop, "syn_answered"), num(drop, "opened"), num(drop, "bad_cookie"),
+		num(drop, "backend_silent"));
 }

@@ -25,7 +25,19 @@ ctl_defense_sum(uint16_t slot, struct vs_defense *out)
 		out->syn_rate += d->syn_rate;
 		out->source_rate += d->source_rate;
 		out->out_of_window += d->out_of_window;
+		out->sp_syn += d->sp_syn;
+		out->sp_ok += d->sp_ok;
+		out->sp_bad += d->sp_bad;
+		out->sp_no_answer += d->sp_no_answer;
 	}
+}
+
+json_t *
+ctl_synproxy_json(const struct vs_defense *d)
+{
+	return json_pack("{s:I,s:I,s:I,s:I}", "syn_answered", (json_int_t)d->sp_syn, "opened",
+			 (json_int_t)d->sp_ok, "bad_cookie", (json_int_t)d->sp_bad,
+			 "backend_silent", (json_int_t)d->sp_no_answer);
 }
 
 json_t *
@@ -105,9 +117,14 @@ ctl_defense_view(void)
 		sum.syn_rate += d.syn_rate;
 		sum.source_rate += d.source_rate;
 		sum.out_of_window += d.out_of_window;
+		sum.sp_syn += d.sp_syn;
+		sum.sp_ok += d.sp_ok;
+		sum.sp_bad += d.sp_bad;
+		sum.sp_no_answer += d.sp_no_answer;
 	}
 	o = cfg_defense_to_json(&g_ctl.cfg.defense);
-	if (o != NULL && json_object_set_new(o, "dropped", ctl_defense_drops_json(&sum)) < 0) {
+	if (o != NULL && (json_object_set_new(o, "dropped", ctl_defense_drops_json(&sum)) < 0 ||
+			  json_object_set_new(o, "synproxy_counts", ctl_synproxy_json(&sum)) < 0)) {
 		json_decref(o);
 		o = NULL;
 	}

@@ -146,6 +146,7 @@ service_defense_json(const struct ctl_svc *s, json_t *o)
 					     "deny",
 					     (int)(s->cfg.defense.n_deny + g_ctl.cfg.defense.n_deny)));
 	bad |= json_object_set_new(o, "defense_dropped", ctl_defense_drops_json(&d));
+	bad |= json_object_set_new(o, "synproxy", ctl_synproxy_json(&d));
 	return bad ? -1 : 0;
 }
 
@@ -539,6 +540,22 @@ defense_metrics(FILE *f)
 				fprintf(f, "sluice_service_defense_dropped_total{service=\"%s\","
 					"defense=\"%s\"} %" PRIu64 "\n", key, rows[k].name, rows[k].n);
 		}
+	}
+	metric_head(f, "service_synproxy_total", "counter",
+		    "The SYN proxy's events: SYNs answered with a cookie, conns opened on a good "
+		    "cookie, ACKs with a bad one, backends that never answered.");
+	for (i = 0; i < g_ctl.n_svcs; i++) {
+		static const char *const event[4] = { "syn_answered", "opened", "bad_cookie",
+						       "backend_silent" };
+		const struct ctl_svc *s = &g_ctl.svcs[i];
+		uint64_t v[4];
+
+		addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto);
+		ctl_defense_sum(s->slot, &d);
+		v[0] = d.sp_syn, v[1] = d.sp_ok, v[2] = d.sp_bad, v[3] = d.sp_no_answer;
+		for (k = 0; k < 4; k++)
+			fprintf(f, "sluice_service_synproxy_total{service=\"%s\",event=\"%s\"} %"
+				PRIu64 "\n", key, event[k], v[k]);
 	}
 }
 
