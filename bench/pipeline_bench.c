@@ -10,12 +10,17 @@
  *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
  *   ack-flood  ACKs of no conn to the VIP (an ACK flood): the lookup, the miss, the drop
  *   acl-check  (mode acl) one source looked up in the node's two 10 000-prefix lists
+ * and, for mode sp (FULLNAT with the SYN proxy on):
+ *   sp-syn     a SYN answered with a cookie SYN-ACK (nothing kept)
+ *   sp-ack     the cookie ACK: checked, the conn opened, the node's SYN to the backend
+ *   sp-synack  the backend's SYN-ACK: the node's ACK to it in the client's name
+ *   sp-est-in, sp-est-out  established packets of proxied conns, translated
  * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
  * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; tun: IPIP, gue: tun over
  * GUE, nat, nat64: an IPv6 VIP over IPv4 backends, whose est-out is IPv4; DR and TUN have no
  * est-out: the backend answers the client itself; acl: FULLNAT with the node's deny and allow
  * lists of 10 000 prefixes each, which every new conn is looked up in).
- * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:|acl:][v6:]conns ...]
+ * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:|acl:|sp:][v6:]conns ...]
  *        (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
@@ -201,6 +206,7 @@ static const struct {
 	{ "nat", "nat" },
 	{ "nat64", "fullnat" }, /* over IPv4 backends: node64, always IPv6 */
 	{ "acl", "fullnat" },   /* with the node's lists (acl_lists()) */
+	{ "sp", "fullnat\n    defense: {synproxy: true}" }, /* run_sp() */
 };
 
 /*
@@ -534,6 +540,191 @@ run(uint64_t conns, int v6, const char *mode)
 	cfg_free(&c);
 }
 
+/* Set the sequence and acknowledgement numbers of the TCP segment in m (fill()'s). */
+static void
+seq_ack(struct rte_mbuf *m, int v6, uint32_t seq, uint32_t ack)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, v6 ? 54 : 34);
+
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+}
+
+/* The TCP header of an output frame. */
+static const struct rte_tcp_hdr *
+out_tcp(struct rte_mbuf *m, int v6)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, v6 ? 54 : 34);
+}
+
+/*
+ * Time pipeline_run over `total` packets made by make(i, m) in bursts, calling take(i, m)
+ * on each packet that left on port `port` (in order) before it is freed.
+ */
+static uint64_t
+timed(struct worker *w, uint64_t total, void (*make)(uint64_t i, struct rte_mbuf *m, void *arg),
+      void (*take)(uint64_t i, struct rte_mbuf *m, void *arg), unsigned port, void *arg)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint64_t i, t, cycles = 0;
+	unsigned k;
+
+	for (i = 0; i < total; i += BURST) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)BURST, total - i);
+
+		if (rte_pktmbuf_alloc_bulk(mp, pkts, n) < 0)
+			exit(1);
+		for (k = 0; k < n; k++)
+			make(i + k, pkts[k], arg);
+		t = rte_rdtsc_precise();
+		pipeline_run(w, pkts, (uint16_t)n);
+		cycles += rte_rdtsc_precise() - t;
+		if (take != NULL) {
+			if (w->s.out.n[port] != n) {
+				fprintf(stderr, "bench: %u of %u packets out\n", w->s.out.n[port], n);
+				exit(1);
+			}
+			for (k = 0; k < n; k++)
+				take(i + k, w->s.out.pkts[port][k], arg);
+		}
+		out_free(w);
+	}
+	return cycles;
+}
+
+struct sp_run {
+	int v6;
+	uint64_t conns;
+	union addr46 vip;
+	uint32_t *cookie;
+	struct reply *rep;
+};
+
+static void
+sp_make_syn(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct sp_run *r = arg;
+	union addr46 a = flow_addr(i, r->v6);
+
+	fill(m, &a, &r->vip, flow_port(i), RTE_BE16(80), RTE_TCP_SYN_FLAG, 0, r->v6);
+}
+
+static void
+sp_take_synack(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct sp_run *r = arg;
+
+	r->cookie[i] = rte_be_to_cpu_32(out_tcp(m, r->v6)->sent_seq);
+}
+
+static void
+sp_make_ack(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct sp_run *r = arg;
+	union addr46 a = flow_addr(i, r->v6);
+
+	fill(m, &a, &r->vip, flow_port(i), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, r->v6);
+	seq_ack(m, r->v6, 1, r->cookie[i] + 1);
+}
+
+/* The node's SYN to the backend: the backend side's tuple of flow i. */
+static void
+sp_take_syn(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct sp_run *r = arg;
+	const struct rte_tcp_hdr *th = out_tcp(m, r->v6);
+
+	if (r->v6) {
+		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+
+		memcpy(r->rep[i].daddr.b, ip->dst_addr, 16);
+		memcpy(r->rep[i].laddr.b, ip->src_addr, 16);
+	} else {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+		r->rep[i].daddr = addr46_from_v4(ip->dst_addr);
+		r->rep[i].laddr = addr46_from_v4(ip->src_addr);
+	}
+	r->rep[i].dport = th->dst_port;
+	r->rep[i].lport = th->src_port;
+}
+
+static void
+sp_make_synack(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct sp_run *r = arg;
+	const struct reply *p = &r->rep[i];
+
+	fill(m, &p->daddr, &p->laddr, p->dport, p->lport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 1,
+	     r->v6);
+	seq_ack(m, r->v6, 5000, 1);
+}
+
+static void
+sp_make_in(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct sp_run *r = arg;
+	uint64_t f = xorshift() % r->conns;
+	union addr46 a = flow_addr(f, r->v6);
+
+	(void)i;
+	fill(m, &a, &r->vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, r->v6);
+	seq_ack(m, r->v6, 1, r->cookie[f] + 1);
+}
+
+static void
+sp_make_out(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct sp_run *r = arg;
+	const struct reply *p = &r->rep[xorshift() % r->conns];
+
+	(void)i;
+	fill(m, &p->daddr, &p->laddr, p->dport, p->lport, RTE_TCP_ACK_FLAG, 1, r->v6);
+	seq_ack(m, r->v6, 5001, 1);
+}
+
+/* Mode sp: the SYN proxy's steps for `conns` flows, then its established packets. */
+static void
+run_sp(uint64_t conns, int v6)
+{
+	struct cfg c;
+	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, "sp");
+	struct worker *w = dp->workers[0];
+	struct sp_run r = { .v6 = v6, .conns = conns, .vip = c.services[0].vip,
+			    .cookie = malloc(sizeof(uint32_t) * conns),
+			    .rep = malloc(sizeof(struct reply) * conns) };
+	const char *sfx = v6 ? "6" : "";
+	char name[40];
+
+	if (r.cookie == NULL || r.rep == NULL)
+		exit(1);
+	snprintf(name, sizeof(name), "sp-syn%s", sfx);
+	report(name, conns, conns, timed(w, conns, sp_make_syn, sp_take_synack, 0, &r));
+	snprintf(name, sizeof(name), "sp-ack%s", sfx);
+	report(name, conns, conns, timed(w, conns, sp_make_ack, sp_take_syn, 1, &r));
+	snprintf(name, sizeof(name), "sp-synack%s", sfx);
+	report(name, conns, conns, timed(w, conns, sp_make_synack, NULL, 1, &r));
+	snprintf(name, sizeof(name), "sp-est-in%s", sfx);
+	report(name, conns, PKTS_EST, timed(w, PKTS_EST, sp_make_in, NULL, 1, &r));
+	snprintf(name, sizeof(name), "sp-est-out%s", sfx);
+	report(name, conns, PKTS_EST, timed(w, PKTS_EST, sp_make_out, NULL, 0, &r));
+	if (w->s.st.conns_created != conns || dp_svc_defense(dp, 0, 0)->sp_ok != conns) {
+		fprintf(stderr, "bench: %" PRIu64 " proxied conns opened of %" PRIu64 "\n",
+			w->s.st.conns_created, conns);
+		exit(1);
+	}
+	for (unsigned k = 1; k < DROP_MAX; k++)
+		if (w->s.st.drops[k]) {
+			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->s.st.drops[k],
+				drop_name(k));
+			exit(1);
+		}
+	free(r.cookie);
+	free(r.rep);
+	dp_free(dp);
+	cfg_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -576,6 +767,10 @@ main(int argc, char **argv)
 			    strncmp(a, modes[k].name, strlen(modes[k].name)) == 0)
 				mode = modes[k].name, a = colon + 1;
 		v6 = strncmp(a, "v6:", 3) == 0;
+		if (strcmp(mode, "sp") == 0) {
+			run_sp(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6);
+			continue;
+		}
 		run(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6 || strcmp(mode, "nat64") == 0, mode);
 	}
 	rte_eal_cleanup();
