@@ -519,6 +519,98 @@ test_nat_mode(void **state)
 	env_free(e);
 }
 
+/*
+ * Two workers: the SYN and the cookie ACK reach worker 1, which opens the conn with a LIP
+ * port of its slice; the backend's SYN-ACK and data reach worker 0 and are handed to worker
+ * 1, which completes the handshake and translates.
+ */
+static void
+test_two_workers(void **state)
+{
+	struct env *e = sp_env(2);
+	struct worker *w0 = e->dp->workers[0], *w1 = e->dp->workers[1];
+	struct hs h = { .cl = CL, .vip = VIP, .lip = LIP, .cport = 40500 };
+	struct env e1 = *e;
+	struct rte_mbuf *m;
+
+	(void)state;
+	worker_set_time(w1, w0->s.now_ms);
+	e1.w = w1; /* the helpers run on worker 1 */
+	client_syn(&e1, &h, true, true);
+	client_ack(&e1, &h, 0);
+	assert_int_equal(h.lport & 1, 1); /* worker 1's slice */
+	run1(w0, seg(&(struct seg){ .src = h.be, .dst = LIP, .sport = 8080, .dport = h.lport,
+				    .seq = 900000, .ack = 1001, .port = 1,
+				    .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG }), 1);
+	assert_int_equal(w0->s.out.n_handoff[1], 1);
+	m = w0->s.out.handoff[1][0];
+	w0->s.out.n_handoff[1] = 0;
+	pipeline_run(w1, &m, 1);
+	m = out_one(w1, 1);
+	assert_int_equal(tcp_of(m, false)->tcp_flags, RTE_TCP_ACK_FLAG);
+	assert_int_equal(rte_be_to_cpu_32(tcp_of(m, false)->recv_ack), 900001);
+	out_clear(w1);
+	run1(w0, seg(&(struct seg){ .src = h.be, .dst = LIP, .sport = 8080, .dport = h.lport,
+				    .seq = 900001, .ack = 1001, .flags = RTE_TCP_ACK_FLAG,
+				    .data = pattern, .len = 50, .port = 1 }), 1);
+	m = w0->s.out.handoff[1][0];
+	w0->s.out.n_handoff[1] = 0;
+	pipeline_run(w1, &m, 1);
+	m = out_one(w1, 0);
+	assert_frame_ok(m);
+	assert_int_equal(rte_be_to_cpu_32(tcp_of(m, false)->sent_seq), h.cookie + 1);
+	out_clear(w1);
+	assert_int_equal(conn_count(w0->s.ct), 0);
+	assert_int_equal(conn_count(w1->s.ct), 1);
+	env_free(e);
+}
+
+/*
+ * NAT64: an IPv6 client, an IPv4 backend. The SYN-ACK and the client's side are IPv6, the
+ * node's SYN and the backend's answers IPv4 (found by the IPv6 table's mapped key).
+ */
+static void
+test_nat64(void **state)
+{
+	struct env *e = env_new6_extra(1, 4096, "  defense: {synproxy: true}\n",
+				       "  - vip: '[2001:db8:100::64]:80/tcp'\n"
+				       "    backends: [{address: 10.0.2.11:8080}]\n");
+	struct hs h = { .v6 = true, .cl = "2001:db8:1::2", .vip = "2001:db8:100::64",
+			.cport = 40600 };
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint16_t lport;
+
+	(void)state;
+	client_syn(e, &h, true, true);
+	run1(e->w, seg(&(struct seg){ .v6 = true, .src = h.cl, .dst = h.vip, .sport = h.cport,
+				      .dport = 80, .flags = RTE_TCP_ACK_FLAG, .seq = 1001,
+				      .ack = h.cookie + 1 }), 0);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m); /* IPv4 */
+	th = tcp_of(m, false);
+	assert_int_equal(th->tcp_flags, RTE_TCP_SYN_FLAG);
+	assert_int_equal(ip_of(m)->dst_addr, fx_ip("10.0.2.11"));
+	lport = rte_be_to_cpu_16(th->src_port);
+	out_clear(e->w);
+	run1(e->w, seg(&(struct seg){ .src = "10.0.2.11", .dst = LIP, .sport = 8080,
+				      .dport = lport, .seq = 900000, .ack = 1001, .port = 1,
+				      .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG }), 1);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m);
+	assert_int_equal(rte_be_to_cpu_32(tcp_of(m, false)->recv_ack), 900001);
+	out_clear(e->w);
+	run1(e->w, seg(&(struct seg){ .src = "10.0.2.11", .dst = LIP, .sport = 8080,
+				      .dport = lport, .seq = 900001, .ack = 1001,
+				      .flags = RTE_TCP_ACK_FLAG, .data = pattern, .len = 30,
+				      .port = 1 }), 1);
+	m = out_one(e->w, 0);
+	assert_frame6_ok(m);
+	assert_int_equal(rte_be_to_cpu_32(tcp_of(m, true)->sent_seq), h.cookie + 1);
+	out_clear(e->w);
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -529,6 +621,8 @@ main(void)
 		cmocka_unit_test(test_bad_cookie_rst),
 		cmocka_unit_test(test_backend_silent_or_refusing),
 		cmocka_unit_test(test_nat_mode),
+		cmocka_unit_test(test_two_workers),
+		cmocka_unit_test(test_nat64),
 	};
 
 	ENV_RUN(tests);
