@@ -260,21 +260,27 @@ client_tcp(struct rte_tcp_hdr *th, uint16_t sport, uint16_t dport, uint32_t seq,
 		memcpy(th + 1, opts, olen);
 }
 
+/* Mbuf n reset to a zeroed frame of len bytes with the given EtherType; its IP header. */
+static void *
+blank_frame(struct rte_mbuf *n, unsigned len, uint16_t ether_type)
+{
+	struct rte_ether_hdr *eth;
+
+	rte_pktmbuf_reset(n);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(n, (uint16_t)len);
+	memset(eth, 0, len);
+	eth->ether_type = rte_cpu_to_be_16(ether_type);
+	return eth + 1;
+}
+
 void
 synproxy_client_segment4(const struct conn *c, struct rte_mbuf *n, uint8_t in_port,
 			 uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
 			 const uint8_t *opts, unsigned olen, struct pkt_meta *sp)
 {
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
+	struct rte_ipv4_hdr *ip = blank_frame(n, PKT_IP_OFF + 40 + olen, RTE_ETHER_TYPE_IPV4);
 	struct rte_tcp_hdr *th;
-	unsigned len = PKT_IP_OFF + 40 + olen;
 
-	rte_pktmbuf_reset(n);
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(n, (uint16_t)len);
-	memset(eth, 0, len);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(40 + olen));
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
@@ -301,16 +307,9 @@ synproxy_client_segment6(const struct conn_table *ct, const struct conn *c,
 			 struct pkt6_meta *sp)
 {
 	const struct conn6_addrs *a = conn6_addrs(ct, c);
-	struct rte_ether_hdr *eth;
-	struct rte_ipv6_hdr *ip;
+	struct rte_ipv6_hdr *ip = blank_frame(n, PKT_IP_OFF + 60 + olen, RTE_ETHER_TYPE_IPV6);
 	struct rte_tcp_hdr *th;
-	unsigned len = PKT_IP_OFF + 60 + olen;
 
-	rte_pktmbuf_reset(n);
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(n, (uint16_t)len);
-	memset(eth, 0, len);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
-	ip = (struct rte_ipv6_hdr *)(eth + 1);
 	ip->vtc_flow = RTE_BE32(6u << 28);
 	ip->payload_len = rte_cpu_to_be_16((uint16_t)(20 + olen));
 	ip->proto = IPPROTO_TCP;

@@ -106,6 +106,34 @@ sp_syn_window(const struct rte_tcp_hdr *th, const struct tcp_syn_opts *o)
 	return (uint16_t)(win > 0xffff ? 0xffff : win);
 }
 
+/*
+ * A segment of no conn that is neither a SYN nor an ACK (a RST or a FIN): perhaps a peer's
+ * conn, as without the proxy. 1 when it was that (m consumed), 0 for a SYN or an ACK.
+ */
+static int
+sp_neither(struct stage *w, struct rte_mbuf *m, uint8_t flags, bool v6)
+{
+	unsigned r;
+
+	if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG |
+		      RTE_TCP_ACK_FLAG)) == RTE_TCP_ACK_FLAG || tcp_is_syn_only(flags))
+		return 0;
+	r = peer_pass(w, m, v6);
+	if (r != 0)
+		stage_drop(w, m, r);
+	return 1;
+}
+
+/* The SYN proxy's answer to a SYN (its lists passed as r == 0), counted. */
+static void
+sp_answered(struct stage *w, uint16_t svc, struct rte_mbuf *m, unsigned r)
+{
+	if (r != 0)
+		stage_drop(w, m, r);
+	else
+		sp_ctr(w, svc)->sp_syn++;
+}
+
 struct conn *
 pipeline_sp_miss(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
 		 struct rte_mbuf *m, struct pkt_meta *p)
@@ -119,21 +147,11 @@ pipeline_sp_miss(struct stage *w, const struct snapshot *snap, const struct snap
 	uint32_t cookie, isn;
 	unsigned r, olen;
 
+	if (sp_neither(w, m, p->tcp_flags, false))
+		return NULL;
 	if (tcp_is_syn_only(p->tcp_flags)) {
 		r = defense_acl4(w, snap, svc, p->key.saddr);
-		if (r == 0)
-			r = synproxy_syn_answer4(w, &w->dp->sp_key, m, p);
-		if (r != 0)
-			stage_drop(w, m, r);
-		else
-			sp_ctr(w, svc->slot)->sp_syn++;
-		return NULL;
-	}
-	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG |
-			     RTE_TCP_ACK_FLAG)) != RTE_TCP_ACK_FLAG) {
-		r = peer_pass(w, m, false); /* a RST or FIN of no conn: perhaps a peer's */
-		if (r != 0)
-			stage_drop(w, m, r);
+		sp_answered(w, svc->slot, m, r ? r : synproxy_syn_answer4(w, &w->dp->sp_key, m, p));
 		return NULL;
 	}
 	if (synproxy_ack_check4(w, &w->dp->sp_key, m, p, &o) != SYNCOOKIE_OK) {
@@ -176,21 +194,11 @@ pipeline_sp_miss6(struct stage *w, const struct snapshot *snap, const struct sna
 	uint32_t cookie, isn;
 	unsigned r, olen;
 
+	if (sp_neither(w, m, p->tcp_flags, true))
+		return NULL;
 	if (tcp_is_syn_only(p->tcp_flags)) {
 		r = defense_acl6(w, snap, svc, p->key.saddr);
-		if (r == 0)
-			r = synproxy_syn_answer6(w, &w->dp->sp_key, m, p);
-		if (r != 0)
-			stage_drop(w, m, r);
-		else
-			sp_ctr(w, svc->slot)->sp_syn++;
-		return NULL;
-	}
-	if ((p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG |
-			     RTE_TCP_ACK_FLAG)) != RTE_TCP_ACK_FLAG) {
-		r = peer_pass(w, m, true);
-		if (r != 0)
-			stage_drop(w, m, r);
+		sp_answered(w, svc->slot, m, r ? r : synproxy_syn_answer6(w, &w->dp->sp_key, m, p));
 		return NULL;
 	}
 	if (synproxy_ack_check6(w, &w->dp->sp_key, m, p, &o) != SYNCOOKIE_OK) {
