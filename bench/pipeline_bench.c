@@ -352,194 +352,6 @@ flow_key(uint64_t i, int v6, const union addr46 *vip, union any_key *k)
 	}
 }
 
-static void
-run(uint64_t conns, int v6, const char *mode)
-{
-	struct cfg c;
-	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, mode);
-	/* A one-way mode's backend answers the client itself: no reply path to time. */
-	int one_way = fwd_get(c.services[0].mode)->one_way;
-	/* NAT64's backends answer over IPv4 */
-	int v6_out = v6 && addr46_is_v4(&c.services[0].backends[0].addr) == 0;
-	char pfx[16] = "";
-	struct worker *w = dp->workers[0];
-	struct conn_table *ct = v6 ? w->s.ct6 : w->s.ct;
-	struct rte_mbuf *pkts[BURST];
-	struct reply *rep = malloc(sizeof(*rep) * conns);
-	union addr46 vip = c.services[0].vip;
-	const char *sfx = v6 ? "6" : "";
-	char name[40];
-	uint64_t i, t, cycles = 0;
-	unsigned k;
-
-	if (strcmp(mode, "fullnat") != 0)
-		snprintf(pfx, sizeof(pfx), "%s-", mode); /* dr-new, dr-est-in, ... */
-
-	/* new: every flow's SYN, in order. */
-	for (i = 0; i < conns; i += BURST) {
-		unsigned n = (unsigned)RTE_MIN((uint64_t)BURST, conns - i);
-
-		if (rte_pktmbuf_alloc_bulk(mp, pkts, n) < 0)
-			exit(1);
-		for (k = 0; k < n; k++) {
-			union addr46 a = flow_addr(i + k, v6);
-
-			fill(pkts[k], &a, &vip, flow_port(i + k), RTE_BE16(80), RTE_TCP_SYN_FLAG,
-			     0, v6);
-		}
-		t = rte_rdtsc_precise();
-		pipeline_run(w, pkts, (uint16_t)n);
-		cycles += rte_rdtsc_precise() - t;
-		out_free(w);
-	}
-	snprintf(name, sizeof(name), "%snew%s", pfx, sfx);
-	report(name, conns, conns, cycles);
-	if (conn_count(ct) != conns) {
-		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted (drops?)\n",
-			conn_count(ct), conns);
-		exit(1);
-	}
-	for (i = 0; i < conns; i++) {
-		union any_key key;
-		enum conn_dir dir;
-		struct conn *cn;
-
-		flow_key(i, v6, &vip, &key);
-		cn = v6 ? conn6_lookup(ct, &key.k6, &dir) : conn_lookup(ct, &key.k4, &dir);
-		rep[i] = (struct reply){ addr46_from_v4(cn->daddr), addr46_from_v4(cn->laddr),
-					 cn->dport, cn->lport };
-		if (v6) {
-			memcpy(rep[i].daddr.b, conn6_addrs(ct, cn)->daddr, 16);
-			memcpy(rep[i].laddr.b, conn6_addrs(ct, cn)->laddr, 16);
-		}
-	}
-
-	/* est-in: random established flows, client -> backend. */
-	cycles = 0;
-	for (i = 0; i < PKTS_EST; i += BURST) {
-		if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
-			exit(1);
-		for (k = 0; k < BURST; k++) {
-			uint64_t f = xorshift() % conns;
-			union addr46 a = flow_addr(f, v6);
-
-			fill(pkts[k], &a, &vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, v6);
-		}
-		t = rte_rdtsc_precise();
-		pipeline_run(w, pkts, BURST);
-		cycles += rte_rdtsc_precise() - t;
-		out_free(w);
-	}
-	snprintf(name, sizeof(name), "%sest-in%s", pfx, sfx);
-	report(name, conns, PKTS_EST, cycles);
-
-	/* est-out: random established flows, backend -> client; a one-way mode has none. */
-	if (!one_way) {
-		cycles = 0;
-		for (i = 0; i < PKTS_EST; i += BURST) {
-			if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
-				exit(1);
-			for (k = 0; k < BURST; k++) {
-				const struct reply *r = &rep[xorshift() % conns];
-
-				fill(pkts[k], &r->daddr, &r->laddr, r->dport, r->lport,
-				     RTE_TCP_ACK_FLAG, 1, v6_out);
-			}
-			t = rte_rdtsc_precise();
-			pipeline_run(w, pkts, BURST);
-			cycles += rte_rdtsc_precise() - t;
-			out_free(w);
-		}
-		snprintf(name, sizeof(name), "%sest-out%s", pfx, sfx);
-		report(name, conns, PKTS_EST, cycles);
-	}
-
-	/* lookup: the bulk conn lookup alone, for the breakdown. */
-	{
-		union any_key keys[BURST];
-		const void *kp[BURST];
-		void *data[BURST];
-		uint64_t hits;
-
-		cycles = 0;
-		for (k = 0; k < BURST; k++)
-			kp[k] = &keys[k];
-		for (i = 0; i < PKTS_EST; i += BURST) {
-			for (k = 0; k < BURST; k++)
-				flow_key(xorshift() % conns, v6, &vip, &keys[k]);
-			t = rte_rdtsc_precise();
-			rte_hash_lookup_bulk_data(conn_table_hash(ct), kp, BURST, &hits, data);
-			cycles += rte_rdtsc_precise() - t;
-			if (hits != UINT32_MAX)
-				exit(2);
-		}
-		snprintf(name, sizeof(name), "%slookup%s", pfx, sfx);
-		report(name, conns, PKTS_EST, cycles);
-	}
-
-	/* acl-check: the node's lists alone, random sources (a deny hit now and then). */
-	if (strcmp(mode, "acl") == 0) {
-		const struct acl *acl = dp->snap->acl;
-		volatile unsigned sink = 0;
-
-		cycles = 0;
-		for (i = 0; i < PKTS_FLOOD; i += BURST) {
-			union addr46 src[BURST];
-
-			for (k = 0; k < BURST; k++) {
-				src[k] = flow_addr(xorshift() % conns, v6);
-				src[k].w[v6 ? 2 : 3] ^= rte_cpu_to_be_32((uint32_t)xorshift() & 0x80ffff00u);
-			}
-			t = rte_rdtsc_precise();
-			for (k = 0; k < BURST; k++)
-				sink += v6 ? acl_check6(acl, src[k].b) : acl_check4(acl, src[k].w[3]);
-			cycles += rte_rdtsc_precise() - t;
-		}
-		snprintf(name, sizeof(name), "acl-check%s", sfx);
-		report(name, 2 * ACL_RULES, PKTS_FLOOD, cycles);
-		(void)sink;
-	}
-
-	/* ack-flood: ACKs of flows that have no conn (the ones after the last), dropped. */
-	cycles = 0;
-	for (i = 0; i < PKTS_FLOOD; i += BURST) {
-		if (rte_pktmbuf_alloc_bulk(mp, pkts, BURST) < 0)
-			exit(1);
-		for (k = 0; k < BURST; k++) {
-			uint64_t f = conns + xorshift() % 1000000;
-			union addr46 a = flow_addr(f, v6);
-
-			fill(pkts[k], &a, &vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, v6);
-		}
-		t = rte_rdtsc_precise();
-		pipeline_run(w, pkts, BURST);
-		cycles += rte_rdtsc_precise() - t;
-		out_free(w);
-	}
-	snprintf(name, sizeof(name), "%sack-flood%s", pfx, sfx);
-	report(name, conns, PKTS_FLOOD, cycles);
-	if (w->s.st.drops[DROP_no_conn] != PKTS_FLOOD) {
-		fprintf(stderr, "bench: %" PRIu64 " of the flood's %llu ACKs dropped as no_conn\n",
-			w->s.st.drops[DROP_no_conn], PKTS_FLOOD);
-		exit(1);
-	}
-	w->s.st.drops[DROP_no_conn] = 0;
-
-	if (w->s.st.drops[0] || w->s.st.conns_created != conns) {
-		fprintf(stderr, "bench: unexpected drops\n");
-		exit(1);
-	}
-	for (k = 1; k < DROP_MAX; k++)
-		if (w->s.st.drops[k]) {
-			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->s.st.drops[k],
-				drop_name(k));
-			exit(1);
-		}
-	free(rep);
-	dp_free(dp);
-	cfg_free(&c);
-}
-
 /* Set the sequence and acknowledgement numbers of the TCP segment in m (fill()'s). */
 static void
 seq_ack(struct rte_mbuf *m, int v6, uint32_t seq, uint32_t ack)
@@ -592,8 +404,11 @@ timed(struct worker *w, uint64_t total, void (*make)(uint64_t i, struct rte_mbuf
 	return cycles;
 }
 
-struct sp_run {
+/* The flows of a run: flow i's client side (flow_addr), its backend side (rep[i]), and
+ * the cookies the SYN proxy gave them (mode sp; NULL otherwise). */
+struct flows {
 	int v6;
+	int v6_out; /* the backends answer over IPv6 (not NAT64's) */
 	uint64_t conns;
 	union addr46 vip;
 	uint32_t *cookie;
@@ -601,9 +416,9 @@ struct sp_run {
 };
 
 static void
-sp_make_syn(uint64_t i, struct rte_mbuf *m, void *arg)
+make_syn(uint64_t i, struct rte_mbuf *m, void *arg)
 {
-	struct sp_run *r = arg;
+	struct flows *r = arg;
 	union addr46 a = flow_addr(i, r->v6);
 
 	fill(m, &a, &r->vip, flow_port(i), RTE_BE16(80), RTE_TCP_SYN_FLAG, 0, r->v6);
@@ -612,7 +427,7 @@ sp_make_syn(uint64_t i, struct rte_mbuf *m, void *arg)
 static void
 sp_take_synack(uint64_t i, struct rte_mbuf *m, void *arg)
 {
-	struct sp_run *r = arg;
+	struct flows *r = arg;
 
 	r->cookie[i] = rte_be_to_cpu_32(out_tcp(m, r->v6)->sent_seq);
 }
@@ -620,7 +435,7 @@ sp_take_synack(uint64_t i, struct rte_mbuf *m, void *arg)
 static void
 sp_make_ack(uint64_t i, struct rte_mbuf *m, void *arg)
 {
-	struct sp_run *r = arg;
+	struct flows *r = arg;
 	union addr46 a = flow_addr(i, r->v6);
 
 	fill(m, &a, &r->vip, flow_port(i), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, r->v6);
@@ -631,7 +446,7 @@ sp_make_ack(uint64_t i, struct rte_mbuf *m, void *arg)
 static void
 sp_take_syn(uint64_t i, struct rte_mbuf *m, void *arg)
 {
-	struct sp_run *r = arg;
+	struct flows *r = arg;
 	const struct rte_tcp_hdr *th = out_tcp(m, r->v6);
 
 	if (r->v6) {
@@ -650,9 +465,9 @@ sp_take_syn(uint64_t i, struct rte_mbuf *m, void *arg)
 }
 
 static void
-sp_make_synack(uint64_t i, struct rte_mbuf *m, void *arg)
+make_synack(uint64_t i, struct rte_mbuf *m, void *arg)
 {
-	struct sp_run *r = arg;
+	struct flows *r = arg;
 	const struct reply *p = &r->rep[i];
 
 	fill(m, &p->daddr, &p->laddr, p->dport, p->lport, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 1,
@@ -661,26 +476,171 @@ sp_make_synack(uint64_t i, struct rte_mbuf *m, void *arg)
 }
 
 static void
-sp_make_in(uint64_t i, struct rte_mbuf *m, void *arg)
+make_in(uint64_t i, struct rte_mbuf *m, void *arg)
 {
-	struct sp_run *r = arg;
+	struct flows *r = arg;
 	uint64_t f = xorshift() % r->conns;
 	union addr46 a = flow_addr(f, r->v6);
 
 	(void)i;
 	fill(m, &a, &r->vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, r->v6);
-	seq_ack(m, r->v6, 1, r->cookie[f] + 1);
+	if (r->cookie != NULL)
+		seq_ack(m, r->v6, 1, r->cookie[f] + 1);
+}
+
+/* An ACK of a flow that has no conn (one after the last): an ACK flood's. */
+static void
+make_flood(uint64_t i, struct rte_mbuf *m, void *arg)
+{
+	struct flows *r = arg;
+	uint64_t f = r->conns + xorshift() % 1000000;
+	union addr46 a = flow_addr(f, r->v6);
+
+	(void)i;
+	fill(m, &a, &r->vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, r->v6);
 }
 
 static void
-sp_make_out(uint64_t i, struct rte_mbuf *m, void *arg)
+make_out(uint64_t i, struct rte_mbuf *m, void *arg)
 {
-	struct sp_run *r = arg;
+	struct flows *r = arg;
 	const struct reply *p = &r->rep[xorshift() % r->conns];
 
 	(void)i;
-	fill(m, &p->daddr, &p->laddr, p->dport, p->lport, RTE_TCP_ACK_FLAG, 1, r->v6);
-	seq_ack(m, r->v6, 5001, 1);
+	fill(m, &p->daddr, &p->laddr, p->dport, p->lport, RTE_TCP_ACK_FLAG, 1, r->v6_out);
+	if (r->cookie != NULL)
+		seq_ack(m, r->v6, 5001, 1);
+}
+
+static void
+run(uint64_t conns, int v6, const char *mode)
+{
+	struct cfg c;
+	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, mode);
+	/* A one-way mode's backend answers the client itself: no reply path to time. */
+	int one_way = fwd_get(c.services[0].mode)->one_way;
+	/* NAT64's backends answer over IPv4 */
+	int v6_out = v6 && addr46_is_v4(&c.services[0].backends[0].addr) == 0;
+	char pfx[16] = "";
+	struct worker *w = dp->workers[0];
+	struct conn_table *ct = v6 ? w->s.ct6 : w->s.ct;
+	struct reply *rep = malloc(sizeof(*rep) * conns);
+	union addr46 vip = c.services[0].vip;
+	struct flows fl = { .v6 = v6, .v6_out = v6_out, .conns = conns, .vip = vip, .rep = rep };
+	const char *sfx = v6 ? "6" : "";
+	char name[40];
+	uint64_t i, t, cycles = 0;
+	unsigned k;
+
+	if (strcmp(mode, "fullnat") != 0)
+		snprintf(pfx, sizeof(pfx), "%s-", mode); /* dr-new, dr-est-in, ... */
+
+	/* new: every flow's SYN, in order. */
+	cycles = timed(w, conns, make_syn, NULL, 0, &fl);
+	snprintf(name, sizeof(name), "%snew%s", pfx, sfx);
+	report(name, conns, conns, cycles);
+	if (conn_count(ct) != conns) {
+		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted (drops?)\n",
+			conn_count(ct), conns);
+		exit(1);
+	}
+	for (i = 0; i < conns; i++) {
+		union any_key key;
+		enum conn_dir dir;
+		struct conn *cn;
+
+		flow_key(i, v6, &vip, &key);
+		cn = v6 ? conn6_lookup(ct, &key.k6, &dir) : conn_lookup(ct, &key.k4, &dir);
+		rep[i] = (struct reply){ addr46_from_v4(cn->daddr), addr46_from_v4(cn->laddr),
+					 cn->dport, cn->lport };
+		if (v6) {
+			memcpy(rep[i].daddr.b, conn6_addrs(ct, cn)->daddr, 16);
+			memcpy(rep[i].laddr.b, conn6_addrs(ct, cn)->laddr, 16);
+		}
+	}
+
+	/* est-in: random established flows, client -> backend. */
+	cycles = timed(w, PKTS_EST, make_in, NULL, 0, &fl);
+	snprintf(name, sizeof(name), "%sest-in%s", pfx, sfx);
+	report(name, conns, PKTS_EST, cycles);
+
+	/* est-out: random established flows, backend -> client; a one-way mode has none. */
+	if (!one_way) {
+		cycles = timed(w, PKTS_EST, make_out, NULL, 0, &fl);
+		snprintf(name, sizeof(name), "%sest-out%s", pfx, sfx);
+		report(name, conns, PKTS_EST, cycles);
+	}
+
+	/* lookup: the bulk conn lookup alone, for the breakdown. */
+	{
+		union any_key keys[BURST];
+		const void *kp[BURST];
+		void *data[BURST];
+		uint64_t hits;
+
+		cycles = 0;
+		for (k = 0; k < BURST; k++)
+			kp[k] = &keys[k];
+		for (i = 0; i < PKTS_EST; i += BURST) {
+			for (k = 0; k < BURST; k++)
+				flow_key(xorshift() % conns, v6, &vip, &keys[k]);
+			t = rte_rdtsc_precise();
+			rte_hash_lookup_bulk_data(conn_table_hash(ct), kp, BURST, &hits, data);
+			cycles += rte_rdtsc_precise() - t;
+			if (hits != UINT32_MAX)
+				exit(2);
+		}
+		snprintf(name, sizeof(name), "%slookup%s", pfx, sfx);
+		report(name, conns, PKTS_EST, cycles);
+	}
+
+	/* acl-check: the node's lists alone, random sources (a deny hit now and then). */
+	if (strcmp(mode, "acl") == 0) {
+		const struct acl *acl = dp->snap->acl;
+		volatile unsigned sink = 0;
+
+		cycles = 0;
+		for (i = 0; i < PKTS_FLOOD; i += BURST) {
+			union addr46 src[BURST];
+
+			for (k = 0; k < BURST; k++) {
+				src[k] = flow_addr(xorshift() % conns, v6);
+				src[k].w[v6 ? 2 : 3] ^= rte_cpu_to_be_32((uint32_t)xorshift() & 0x80ffff00u);
+			}
+			t = rte_rdtsc_precise();
+			for (k = 0; k < BURST; k++)
+				sink += v6 ? acl_check6(acl, src[k].b) : acl_check4(acl, src[k].w[3]);
+			cycles += rte_rdtsc_precise() - t;
+		}
+		snprintf(name, sizeof(name), "acl-check%s", sfx);
+		report(name, 2 * ACL_RULES, PKTS_FLOOD, cycles);
+		(void)sink;
+	}
+
+	/* ack-flood: ACKs of flows that have no conn (the ones after the last), dropped. */
+	cycles = timed(w, PKTS_FLOOD, make_flood, NULL, 0, &fl);
+	snprintf(name, sizeof(name), "%sack-flood%s", pfx, sfx);
+	report(name, conns, PKTS_FLOOD, cycles);
+	if (w->s.st.drops[DROP_no_conn] != PKTS_FLOOD) {
+		fprintf(stderr, "bench: %" PRIu64 " of the flood's %llu ACKs dropped as no_conn\n",
+			w->s.st.drops[DROP_no_conn], PKTS_FLOOD);
+		exit(1);
+	}
+	w->s.st.drops[DROP_no_conn] = 0;
+
+	if (w->s.st.drops[0] || w->s.st.conns_created != conns) {
+		fprintf(stderr, "bench: unexpected drops\n");
+		exit(1);
+	}
+	for (k = 1; k < DROP_MAX; k++)
+		if (w->s.st.drops[k]) {
+			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->s.st.drops[k],
+				drop_name(k));
+			exit(1);
+		}
+	free(rep);
+	dp_free(dp);
+	cfg_free(&c);
 }
 
 /* Mode sp: the SYN proxy's steps for `conns` flows, then its established packets. */
@@ -690,7 +650,7 @@ run_sp(uint64_t conns, int v6)
 	struct cfg c;
 	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, "sp");
 	struct worker *w = dp->workers[0];
-	struct sp_run r = { .v6 = v6, .conns = conns, .vip = c.services[0].vip,
+	struct flows r = { .v6 = v6, .v6_out = v6, .conns = conns, .vip = c.services[0].vip,
 			    .cookie = malloc(sizeof(uint32_t) * conns),
 			    .rep = malloc(sizeof(struct reply) * conns) };
 	const char *sfx = v6 ? "6" : "";
@@ -699,15 +659,15 @@ run_sp(uint64_t conns, int v6)
 	if (r.cookie == NULL || r.rep == NULL)
 		exit(1);
 	snprintf(name, sizeof(name), "sp-syn%s", sfx);
-	report(name, conns, conns, timed(w, conns, sp_make_syn, sp_take_synack, 0, &r));
+	report(name, conns, conns, timed(w, conns, make_syn, sp_take_synack, 0, &r));
 	snprintf(name, sizeof(name), "sp-ack%s", sfx);
 	report(name, conns, conns, timed(w, conns, sp_make_ack, sp_take_syn, 1, &r));
 	snprintf(name, sizeof(name), "sp-synack%s", sfx);
-	report(name, conns, conns, timed(w, conns, sp_make_synack, NULL, 1, &r));
+	report(name, conns, conns, timed(w, conns, make_synack, NULL, 1, &r));
 	snprintf(name, sizeof(name), "sp-est-in%s", sfx);
-	report(name, conns, PKTS_EST, timed(w, PKTS_EST, sp_make_in, NULL, 1, &r));
+	report(name, conns, PKTS_EST, timed(w, PKTS_EST, make_in, NULL, 1, &r));
 	snprintf(name, sizeof(name), "sp-est-out%s", sfx);
-	report(name, conns, PKTS_EST, timed(w, PKTS_EST, sp_make_out, NULL, 0, &r));
+	report(name, conns, PKTS_EST, timed(w, PKTS_EST, make_out, NULL, 0, &r));
 	if (w->s.st.conns_created != conns || dp_svc_defense(dp, 0, 0)->sp_ok != conns) {
 		fprintf(stderr, "bench: %" PRIu64 " proxied conns opened of %" PRIu64 "\n",
 			w->s.st.conns_created, conns);
