@@ -611,6 +611,31 @@ test_nat64(void **state)
 	env_free(e);
 }
 
+/*
+ * With peers, an ACK of no conn whose cookie is not the node's may be a conn of another
+ * node (one ECMP moved here): it goes to the peers, as without the proxy, and is not reset.
+ */
+static void
+test_peers(void **state)
+{
+	static const struct rte_ether_addr peer = { { 2, 0, 0, 0, 1, 12 } };
+	struct env *e = env_new_sub(1, 1024, "  peers: [10.0.1.12]\n", TCP_BACKENDS,
+				    TCP_BACKENDS SVC_SP);
+	struct rte_mbuf *m;
+
+	(void)state;
+	neigh_learn(e->dp->neigh, fx_ip("10.0.1.12"), 0, &peer, 0);
+	run1(e->w, seg(&(struct seg){ .src = CL, .dst = VIP, .sport = 40700, .dport = 80,
+				      .flags = RTE_TCP_ACK_FLAG, .seq = 5, .ack = 77 }), 0);
+	m = out_one(e->w, 0);
+	assert_memory_equal(&pkt_eth(m)->dst_addr, &peer, 6);
+	assert_int_equal(tcp_of(m, false)->tcp_flags, RTE_TCP_ACK_FLAG); /* passed, not reset */
+	out_clear(e->w);
+	assert_int_equal(e->w->s.st.to_peers, 1);
+	assert_int_equal(dp_svc_defense(e->dp, 0, 0)->sp_bad, 1);
+	env_free(e);
+}
+
 int
 main(void)
 {
@@ -623,6 +648,7 @@ main(void)
 		cmocka_unit_test(test_nat_mode),
 		cmocka_unit_test(test_two_workers),
 		cmocka_unit_test(test_nat64),
+		cmocka_unit_test(test_peers),
 	};
 
 	ENV_RUN(tests);
