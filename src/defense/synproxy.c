@@ -105,26 +105,51 @@ turn_ip6(struct rte_ipv6_hdr *ip, unsigned l4len)
 	ip->hop_limits = SYNPROXY_TTL;
 }
 
+/*
+ * The SYN-ACK of the SYN in m, in place: its TCP header *th moved to right after an IP
+ * header of ip_hlen bytes (IPv6 extension headers are not kept), the cookie for tuple t,
+ * the node's options (MSS mss) written, the frame cut or grown to fit. The IP header and
+ * the checksums are the caller's. 0 or DROP_no_room.
+ */
+static unsigned
+synack_tcp(struct stage *w, const struct siphash_key *key, struct rte_mbuf *m,
+	   struct rte_tcp_hdr **th, unsigned ip_hlen, const struct syncookie_tuple *t,
+	   uint16_t mss, unsigned *l4len)
+{
+	struct rte_tcp_hdr *at = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *,
+							 PKT_IP_OFF + ip_hlen);
+	uint32_t isn = rte_be_to_cpu_32((*th)->sent_seq);
+	uint8_t opts[TCP_SYN_OPT_LEN];
+	struct tcp_syn_opts in;
+	unsigned olen;
+
+	tcp_opts_parse_syn(*th, &in);
+	if (*th != at)
+		memmove(at, *th, 20);
+	*th = at;
+	olen = synack_opts(w, &in, mss, opts);
+	if (!frame_len(m, PKT_IP_OFF + ip_hlen + 20 + olen))
+		return DROP_no_room;
+	turn_tcp(at, syncookie_make(key, t, isn, &in, w->now_ms), isn + 1,
+		 RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, SYNPROXY_WINDOW, opts, olen);
+	*l4len = 20 + olen;
+	return 0;
+}
+
 unsigned
 synproxy_syn_answer4(struct stage *w, const struct siphash_key *key, struct rte_mbuf *m,
 		     const struct pkt_meta *p)
 {
 	struct rte_ipv4_hdr *ip = pkt_ip(m);
 	struct rte_tcp_hdr *th = pkt_l4(m, p);
-	uint32_t isn = rte_be_to_cpu_32(th->sent_seq);
-	uint8_t opts[TCP_SYN_OPT_LEN];
 	struct syncookie_tuple t;
-	struct tcp_syn_opts in;
-	unsigned olen;
+	unsigned r, l4len;
 
-	tcp_opts_parse_syn(th, &in);
 	synproxy_tuple4(&p->key, &t);
-	olen = synack_opts(w, &in, SYNPROXY_MSS4, opts);
-	if (!frame_len(m, PKT_IP_OFF + 20 + 20 + olen))
-		return DROP_no_room;
-	turn_tcp(th, syncookie_make(key, &t, isn, &in, w->now_ms), isn + 1,
-		 RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, SYNPROXY_WINDOW, opts, olen);
-	turn_ip4(ip, 20 + olen);
+	r = synack_tcp(w, key, m, &th, 20, &t, SYNPROXY_MSS4, &l4len);
+	if (r != 0)
+		return r;
+	turn_ip4(ip, l4len);
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	bounce(w, m, p->in_port);
@@ -137,25 +162,14 @@ synproxy_syn_answer6(struct stage *w, const struct siphash_key *key, struct rte_
 {
 	struct rte_ipv6_hdr *ip = pkt_ip6(m);
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, p->l4_off);
-	uint32_t isn = rte_be_to_cpu_32(th->sent_seq);
-	uint8_t opts[TCP_SYN_OPT_LEN];
 	struct syncookie_tuple t;
-	struct tcp_syn_opts in;
-	unsigned olen;
+	unsigned r, l4len;
 
-	tcp_opts_parse_syn(th, &in);
-	/* extension headers (stepped over by the parse) are not kept: the TCP header moves up */
-	if (p->l4_off != PKT_IP_OFF + 40) {
-		memmove(ip + 1, th, 20);
-		th = (struct rte_tcp_hdr *)(ip + 1);
-	}
 	synproxy_tuple6(&p->key, &t);
-	olen = synack_opts(w, &in, SYNPROXY_MSS6, opts);
-	if (!frame_len(m, PKT_IP_OFF + 40 + 20 + olen))
-		return DROP_no_room;
-	turn_tcp(th, syncookie_make(key, &t, isn, &in, w->now_ms), isn + 1,
-		 RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, SYNPROXY_WINDOW, opts, olen);
-	turn_ip6(ip, 20 + olen);
+	r = synack_tcp(w, key, m, &th, 40, &t, SYNPROXY_MSS6, &l4len);
+	if (r != 0)
+		return r;
+	turn_ip6(ip, l4len);
 	th->cksum = rte_ipv6_udptcp_cksum(ip, th);
 	bounce(w, m, p->in_port);
 	return 0;

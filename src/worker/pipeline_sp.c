@@ -134,28 +134,45 @@ sp_answered(struct stage *w, uint16_t svc, struct rte_mbuf *m, unsigned r)
 		sp_ctr(w, svc)->sp_syn++;
 }
 
-struct conn *
-pipeline_sp_miss(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
-		 struct rte_mbuf *m, struct pkt_meta *p)
+/*
+ * A TCP segment of no conn to svc, whose SYN proxy is on; p is m's struct pkt_meta, or its
+ * struct pkt6_meta when v6: the families differ in the calls, the steps are one.
+ */
+static struct conn *
+sp_miss(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+	struct rte_mbuf *m, void *p, bool v6)
 {
-	struct rte_tcp_hdr *th = pkt_l4(m, p);
+	struct pkt_meta *p4 = p;
+	struct pkt6_meta *p6 = p;
+	uint16_t l4_off = v6 ? p6->l4_off : p4->l4_off;
+	uint8_t flags = v6 ? p6->tcp_flags : p4->tcp_flags;
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
+	const struct siphash_key *key = &w->dp->sp_key;
 	uint8_t opts[TCP_SYN_OPT_LEN];
 	struct tcp_syn_opts o;
-	struct pkt_meta sm;
+	union {
+		struct pkt_meta m4;
+		struct pkt6_meta m6;
+	} sm;
 	struct rte_mbuf *syn;
 	struct conn *c;
 	uint32_t cookie, isn;
 	unsigned r, olen;
 
-	if (sp_neither(w, m, p->tcp_flags, false))
+	if (sp_neither(w, m, flags, v6))
 		return NULL;
-	if (tcp_is_syn_only(p->tcp_flags)) {
-		r = defense_acl4(w, snap, svc, p->key.saddr);
-		sp_answered(w, svc->slot, m, r ? r : synproxy_syn_answer4(w, &w->dp->sp_key, m, p));
+	if (tcp_is_syn_only(flags)) {
+		r = v6 ? defense_acl6(w, snap, svc, p6->key.saddr)
+		       : defense_acl4(w, snap, svc, p4->key.saddr);
+		if (r == 0)
+			r = v6 ? synproxy_syn_answer6(w, key, m, p6)
+			       : synproxy_syn_answer4(w, key, m, p4);
+		sp_answered(w, svc->slot, m, r);
 		return NULL;
 	}
-	if (synproxy_ack_check4(w, &w->dp->sp_key, m, p, &o) != SYNCOOKIE_OK) {
-		sp_refuse(w, svc->slot, m, false, p);
+	if ((v6 ? synproxy_ack_check6(w, key, m, p6, &o) : synproxy_ack_check4(w, key, m, p4, &o)) !=
+	    SYNCOOKIE_OK) {
+		sp_refuse(w, svc->slot, m, v6, p);
 		return NULL;
 	}
 	cookie = rte_be_to_cpu_32(th->recv_ack) - 1;
@@ -165,66 +182,39 @@ pipeline_sp_miss(struct stage *w, const struct snapshot *snap, const struct snap
 		stage_drop(w, m, DROP_no_room);
 		return NULL;
 	}
-	c = pipeline_conn_open(w, snap, svc, m, p);
+	c = v6 ? pipeline_conn6_open(w, snap, svc, m, p6) : pipeline_conn_open(w, snap, svc, m, p4);
 	if (c == NULL) {
 		rte_pktmbuf_free(syn);
 		return NULL;
 	}
 	olen = sp_syn_opts(&o, opts);
-	synproxy_client_segment4(c, syn, p->in_port, isn, 0, RTE_TCP_SYN_FLAG,
-				 sp_syn_window(th, &o), opts, olen, &sm);
-	sp_wait(w, w->ct, c, &o, m, sp_payload(m, p->l4_off, p->ip_len), cookie, isn);
-	r = (unsigned)fwd_of(c)->xmit[CONN_DIR_IN](w, c, syn, &sm);
+	if (v6)
+		synproxy_client_segment6(w->ct6, c, syn, p6->in_port, isn, 0, RTE_TCP_SYN_FLAG,
+					 sp_syn_window(th, &o), opts, olen, &sm.m6);
+	else
+		synproxy_client_segment4(c, syn, p4->in_port, isn, 0, RTE_TCP_SYN_FLAG,
+					 sp_syn_window(th, &o), opts, olen, &sm.m4);
+	sp_wait(w, v6 ? w->ct6 : w->ct, c, &o, m,
+		sp_payload(m, l4_off, v6 ? p6->ip_len : p4->ip_len), cookie, isn);
+	r = (unsigned)(v6 ? fwd_of(c)->xmit6[CONN_DIR_IN](w, c, syn, &sm.m6)
+			  : fwd_of(c)->xmit[CONN_DIR_IN](w, c, syn, &sm.m4));
 	if (r != 0)
-		stage_drop(w, syn, r); /* the conn waits; the client's retransmission will not
-					* help, its timeout resets it */
+		stage_drop(w, syn, r); /* the conn waits: its timeout resets the client */
 	return c;
+}
+
+struct conn *
+pipeline_sp_miss(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
+		 struct rte_mbuf *m, struct pkt_meta *p)
+{
+	return sp_miss(w, snap, svc, m, p, false);
 }
 
 struct conn *
 pipeline_sp_miss6(struct stage *w, const struct snapshot *snap, const struct snap_service *svc,
 		  struct rte_mbuf *m, struct pkt6_meta *p)
 {
-	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, p->l4_off);
-	uint8_t opts[TCP_SYN_OPT_LEN];
-	struct tcp_syn_opts o;
-	struct pkt6_meta sm;
-	struct rte_mbuf *syn;
-	struct conn *c;
-	uint32_t cookie, isn;
-	unsigned r, olen;
-
-	if (sp_neither(w, m, p->tcp_flags, true))
-		return NULL;
-	if (tcp_is_syn_only(p->tcp_flags)) {
-		r = defense_acl6(w, snap, svc, p->key.saddr);
-		sp_answered(w, svc->slot, m, r ? r : synproxy_syn_answer6(w, &w->dp->sp_key, m, p));
-		return NULL;
-	}
-	if (synproxy_ack_check6(w, &w->dp->sp_key, m, p, &o) != SYNCOOKIE_OK) {
-		sp_refuse(w, svc->slot, m, true, p);
-		return NULL;
-	}
-	cookie = rte_be_to_cpu_32(th->recv_ack) - 1;
-	isn = rte_be_to_cpu_32(th->sent_seq) - 1;
-	syn = rte_pktmbuf_alloc(m->pool);
-	if (syn == NULL) {
-		stage_drop(w, m, DROP_no_room);
-		return NULL;
-	}
-	c = pipeline_conn6_open(w, snap, svc, m, p);
-	if (c == NULL) {
-		rte_pktmbuf_free(syn);
-		return NULL;
-	}
-	olen = sp_syn_opts(&o, opts);
-	synproxy_client_segment6(w->ct6, c, syn, p->in_port, isn, 0, RTE_TCP_SYN_FLAG,
-				 sp_syn_window(th, &o), opts, olen, &sm);
-	sp_wait(w, w->ct6, c, &o, m, sp_payload(m, p->l4_off, p->ip_len), cookie, isn);
-	r = (unsigned)fwd_of(c)->xmit6[CONN_DIR_IN](w, c, syn, &sm);
-	if (r != 0)
-		stage_drop(w, syn, r);
-	return c;
+	return sp_miss(w, snap, svc, m, p, true);
 }
 
 /*
