@@ -47,10 +47,13 @@ static const char config[] =
 	"  local_addresses: [10.0.2.100, 10.0.2.101, '2001:db8:2::100']\n"
 	"  peers: [10.0.1.12, 10.0.1.13]\n" /* one resolved below, one not */
 	"  timeouts: {tcp_established: 5, tcp_time_wait: 1, udp: 2}\n"
-	/* the defenses: the node's lists of both families, a service's own, rates */
-	"  defense: {deny: [10.0.1.128/25, '2001:db8:1::8000/113'], source_rate: 1000}\n"
+	/* the defenses: the node's lists of both families, a service's own, rates, and the SYN
+	 * proxy on every TCP service that can have it but the first */
+	"  defense: {deny: [10.0.1.128/25, '2001:db8:1::8000/113'], source_rate: 1000,\n"
+	"            synproxy: true}\n"
 	"services:\n"
 	"  - vip: 10.0.0.10:80/tcp\n"
+	"    defense: {synproxy: false}\n"
 	"    backends: [{address: 10.0.2.11:8080}, {address: 10.0.2.12:8080, weight: 3}]\n"
 	"  - vip: 10.0.0.10:53/udp\n"
 	"    scheduler: rr\n"
