@@ -31,13 +31,18 @@ struct acl_prefix {
 #define ACL_MAX_RULES SL_MAX_ACL_PREFIXES
 
 /**
- * Build an ACL of deny and allow prefixes, either list empty; socket is the NUMA node of its
- * memory. NULL + errno (ENOMEM, EINVAL) on failure. Control thread.
+ * An ACL of deny and allow prefixes, either list empty; socket is the NUMA node of its
+ * memory. When a live ACL (one not freed yet) has exactly these lists, it is that one with
+ * another reference: a snapshot built with unchanged lists builds nothing. NULL + errno
+ * (ENOMEM, EINVAL) on failure. Control thread.
  */
 struct acl *acl_build(const struct acl_prefix *deny, unsigned n_deny,
 		      const struct acl_prefix *allow, unsigned n_allow, int socket);
 
-/** Free an ACL no worker can read any more. NULL is ignored. Control thread. */
+/**
+ * Give back a reference of acl_build(); the last one frees it (no worker may read it any
+ * more then). NULL is ignored. Control thread.
+ */
 void acl_free(struct acl *a);
 
 /**

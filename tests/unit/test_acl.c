@@ -153,6 +153,31 @@ test_too_many(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* Unchanged lists are not built again: the same ACL, referenced twice, freed on the last. */
+static void
+test_shared(void **state)
+{
+	const struct acl_prefix deny[] = { P("10.1.0.0/16") }, other[] = { P("10.2.0.0/16") };
+	struct acl *a = acl_build(deny, 1, NULL, 0, SOCKET_ID_ANY);
+	struct acl *b = acl_build(deny, 1, NULL, 0, SOCKET_ID_ANY);
+	struct acl *c = acl_build(other, 1, NULL, 0, SOCKET_ID_ANY);
+	struct acl *d = acl_build(NULL, 0, deny, 1, SOCKET_ID_ANY); /* as allow: another */
+
+	(void)state;
+	assert_ptr_equal(a, b);
+	assert_ptr_not_equal(a, c);
+	assert_ptr_not_equal(a, d);
+	acl_free(a);
+	assert_int_equal(check(b, "10.1.2.3"), DROP_acl_denied); /* still there */
+	acl_free(b);
+	a = acl_build(deny, 1, NULL, 0, SOCKET_ID_ANY); /* built anew: no crash, same answers */
+	assert_int_equal(check(a, "10.1.2.3"), DROP_acl_denied);
+	assert_int_equal(check(c, "10.1.2.3"), 0);
+	acl_free(a);
+	acl_free(c);
+	acl_free(d);
+}
+
 int
 main(void)
 {
@@ -161,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_shared),
 	};
 
 	return cmocka_run_group_tests(tests, test_eal_setup, NULL);
