@@ -365,6 +365,8 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		if (hits & (1ull << i))
 			rte_prefetch0(conn_from_data(data[i], &d));
 	}
+	if (unlikely(w->sp_live > 0))
+		pipeline_sp_prefetch(w->ct, data, hits, nl4);
 	for (i = 0; i < nl4; i++) {
 		struct conn *c = NULL;
 		enum conn_dir dir = CONN_DIR_IN;

@@ -407,6 +407,8 @@ pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkt
 			rte_prefetch0(conn6_addrs_line(w->ct6, c, d));
 		}
 	}
+	if (unlikely(w->sp_live > 0))
+		pipeline_sp_prefetch(w->ct6, data, hits, n);
 	for (i = 0; i < n; i++) {
 		struct conn *c = NULL;
 		enum conn_dir dir = CONN_DIR_IN;

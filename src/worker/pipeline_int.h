@@ -3,6 +3,7 @@
 #define SLUICE_PIPELINE_INT_H
 
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 
 #include "flow/conn.h"
@@ -82,6 +83,28 @@ int pipeline_sp_before(struct stage *w, struct conn_table *ct, struct conn *c, e
 void pipeline_sp_after(struct conn_table *ct, struct conn *c, struct rte_mbuf *m,
 		       uint16_t l4_off);
 void pipeline_sp_end(struct stage *w, struct conn_table *ct, struct conn *c);
+
+/*
+ * A burst's conns (data[i] of the bulk lookup where hits has bit i; their lines asked for
+ * already): the SYN proxy's state line of those it opened, asked for too, so that its
+ * second line overlaps the others' misses. Called while the worker holds any. Worker.
+ */
+static inline void
+pipeline_sp_prefetch(struct conn_table *ct, void *const *data, uint64_t hits, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		enum conn_dir d;
+		const struct conn *c;
+
+		if (!(hits & (1ull << i)))
+			continue;
+		c = conn_from_data(data[i], &d);
+		if (c->flags & CONN_F_SYNPROXY)
+			rte_prefetch0(conn_sp(ct, c));
+	}
+}
 
 /** Give back what conn c holds (its mode's resources, its gauge place) as it ends. Worker. */
 void pipeline_conn_release(struct stage *w, struct conn *c);

@@ -83,6 +83,7 @@ sp_wait(struct stage *w, struct conn_table *ct, struct conn *c, const struct tcp
 	};
 	if (payload == 0)
 		rte_pktmbuf_free(m);
+	w->sp_live++;
 	sp_ctr(w, c->svc_slot)->sp_ok++;
 }
 
@@ -365,8 +366,9 @@ pipeline_sp_before(struct stage *w, struct conn_table *ct, struct conn *c, enum 
 		th->cksum = cs;
 		if (sp->held != NULL)
 			rte_pktmbuf_free(sp->held);
-		sp->held = NULL;
-		c->flags &= (uint8_t)~(CONN_F_SP_WAIT | CONN_F_SYNPROXY);
+		/* nothing more to translate (the conn ends), but still the proxy's till then */
+		*sp = (struct conn_sp){ .ws_backend = SYNPROXY_NO_WS, .ws_client = SYNPROXY_NO_WS };
+		c->flags &= (uint8_t)~CONN_F_SP_WAIT;
 		return 0;
 	}
 	if (dir == CONN_DIR_OUT) {
@@ -401,6 +403,7 @@ pipeline_sp_end(struct stage *w, struct conn_table *ct, struct conn *c)
 	int r;
 
 	sp->held = NULL;
+	w->sp_live--;
 	if (!(c->flags & CONN_F_SP_WAIT)) {
 		if (n != NULL)
 			rte_pktmbuf_free(n);
