@@ -384,6 +384,7 @@ proxied_conn(bool v6)
 	assert_int_equal(e->w->s.st.drops[DROP_tcp_rst_out_of_window], 1);
 	/* the IPv6 node's TCP service is its third */
 	assert_int_equal(dp_svc_defense(e->dp, 0, v6 ? 2 : 0)->sp_ok, 1);
+	assert_int_equal(e->w->s.sp_live, 1);
 	assert_int_equal(e->dp->svc_gauges[v6 ? 2 : 0].active, 1);
 	env_free(e);
 }
@@ -476,6 +477,7 @@ test_backend_silent_or_refusing(void **state)
 	out_clear(e->w);
 	assert_int_equal(dp_svc_defense(e->dp, 0, 0)->sp_no_answer, 1);
 	assert_int_equal(conn_count(e->w->s.ct), 0);
+	assert_int_equal(e->w->s.sp_live, 0); /* its state lines are no longer prefetched */
 
 	/* refused */
 	h.cport = 40301;
