@@ -32,7 +32,8 @@
  *   - timestamps: the client got the node's, the backend sends its own; its TSval toward the
  *     client and the client's TSecr toward it move by the difference;
  *   - window scale: the client was told SYNPROXY_WSCALE; when the backend's differs, its
- *     window field toward the client is rescaled.
+ *     window field toward the client is rescaled (and when the backend sent none, the
+ *     client's scaled windows are unscaled toward it).
  *
  * A flood of forged SYNs thus costs the node one answer a SYN and the backends nothing. The
  * packet builders here work in place or on a fresh mbuf; the pipeline (worker/pipeline_sp.c)
@@ -104,6 +105,14 @@ synproxy_translate(const struct conn_sp *sp, enum conn_dir dir, struct rte_tcp_h
 	if (dir == CONN_DIR_IN) {
 		if (th->tcp_flags & RTE_TCP_ACK_FLAG)
 			synproxy_add4((uint8_t *)&th->recv_ack, sp->a, &cs);
+		if (unlikely(sp->ws_in != 0)) {
+			/* the backend does not scale, the client believes both do */
+			uint32_t win = (uint32_t)rte_be_to_cpu_16(th->rx_win) << sp->ws_in;
+			uint16_t nw = rte_cpu_to_be_16((uint16_t)(win > 0xffff ? 0xffff : win));
+
+			cs = csum_replace2(cs, th->rx_win, nw);
+			th->rx_win = nw;
+		}
 	} else {
 		synproxy_add4((uint8_t *)&th->sent_seq, -sp->a, &cs);
 		if (sp->ws_backend != sp->ws_client && sp->ws_backend != SYNPROXY_NO_WS) {

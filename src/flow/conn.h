@@ -155,10 +155,13 @@ struct conn_sp {
 	 * ahead of what the client was told), b = the node's timestamps minus the backend's.
 	 */
 	uint32_t a, b, c;
-	uint8_t ws_backend;  /* the backend's window scale; 0xff: none */
+	uint8_t ws_backend;  /* the backend's window scale (0 when it sent none to a client
+			      * that asked for one); 0xff: the client asked for none */
 	uint8_t ws_client;   /* the one the node told the client; 0xff: none */
+	uint8_t ws_in;       /* the client's own, while the backend's scaling is off: the
+			      * client's windows toward it are unscaled by it; else 0 */
 	uint8_t ts_ok;       /* timestamps negotiated */
-	uint8_t pad[9];
+	uint8_t pad[8];
 } __attribute__((aligned(32)));
 
 /* Two a cache line, never across one: a packet of a proxied conn reads one more line. */

@@ -64,8 +64,9 @@ sp_refuse(struct stage *w, uint16_t svc, struct rte_mbuf *m, bool v6, const void
 }
 
 /*
- * The conn the cookie opened: waiting for the backend, its SYN out. `syn` is a fresh mbuf
- * the caller filled with the SYN; m, the client's ACK, is held when it carries data.
+ * The conn the cookie opened now waits for the backend's answer to the node's SYN (which
+ * the caller sends): the cookie, the node's and the client's timestamps and ISN noted; m,
+ * the client's ACK, held when it carries data, else freed.
  */
 static void
 sp_wait(struct stage *w, struct conn_table *ct, struct conn *c, const struct tcp_syn_opts *o,
@@ -79,7 +80,8 @@ sp_wait(struct stage *w, struct conn_table *ct, struct conn *c, const struct tcp
 	*sp = (struct conn_sp){
 		.held = payload > 0 ? m : NULL, .a = cookie, .b = o->tsecr, .c = client_isn + 1,
 		.ws_backend = SYNPROXY_NO_WS,
-		.ws_client = o->ws_ok ? SYNPROXY_WSCALE : SYNPROXY_NO_WS, .ts_ok = o->ts_ok,
+		.ws_client = o->ws_ok ? SYNPROXY_WSCALE : SYNPROXY_NO_WS,
+		.ws_in = o->ws_ok ? o->wscale : 0, .ts_ok = o->ts_ok,
 	};
 	if (payload == 0)
 		rte_pktmbuf_free(m);
@@ -281,6 +283,8 @@ sp_backend_synack(struct stage *w, struct conn_table *ct, struct conn *c, struct
 	struct rte_mbuf *held = sp->held;
 	uint8_t opts[TCP_SYN_OPT_LEN];
 	unsigned olen = 0;
+	uint8_t cshift;
+	uint16_t win;
 	int r;
 
 	if (rte_be_to_cpu_32(th->recv_ack) != sp->c)
@@ -298,27 +302,43 @@ sp_backend_synack(struct stage *w, struct conn_table *ct, struct conn *c, struct
 	}
 	sp->b = sp->ts_ok ? sp->b - bo.tsval : 0;
 	sp->a = bisn - sp->a;
-	sp->ws_backend = bo.ws_ok && sp->ws_client != SYNPROXY_NO_WS ? bo.wscale : SYNPROXY_NO_WS;
-	if (sp->ws_backend == SYNPROXY_NO_WS)
-		sp->ws_client = SYNPROXY_NO_WS;
+	/*
+	 * Window scaling: off when the client asked for none (the node offered none either);
+	 * else the client scales by its own and expects SYNPROXY_WSCALE, and a backend that
+	 * sent none scales by 0 and reads the client's windows unscaled.
+	 */
+	cshift = sp->ws_in; /* the client's own, while waiting */
+	if (sp->ws_client == SYNPROXY_NO_WS) {
+		sp->ws_backend = SYNPROXY_NO_WS;
+		sp->ws_in = 0;
+	} else if (bo.ws_ok) {
+		sp->ws_backend = bo.wscale;
+		sp->ws_in = 0;
+	} else {
+		sp->ws_backend = 0;
+	}
 	c->flags &= (uint8_t)~CONN_F_SP_WAIT;
 	sp->held = NULL;
 	dp_gauge_move(w->dp, c->svc_slot, c->be_slot, conn_gauge(c->state),
 		      conn_gauge(TCP_S_ESTABLISHED));
 	c->state = TCP_S_ESTABLISHED;
 	conn_set_expire(ct, c, w->now + w->dp->timeout_ticks[TCP_S_ESTABLISHED]);
-	/* the client's window is not known here: the smallest it may be, 64 KiB unscaled */
+	/*
+	 * The client's window is not known here: 64 KiB as the backend reads it (scaled by the
+	 * client's own shift when scaling is on between them); the client's next segment tells
+	 * the real one.
+	 */
+	win = (uint16_t)(sp->ws_in == 0 && sp->ws_backend != SYNPROXY_NO_WS ? 0xffff >> cshift
+									  : 0xffff);
 	if (c->flags & CONN_F_V6) {
 		struct pkt6_meta unused;
 
 		synproxy_client_segment6(ct, c, m, c->c_port, sp->c, bisn + 1, RTE_TCP_ACK_FLAG,
-					 (uint16_t)(0xffff >> (sp->ws_client == SYNPROXY_NO_WS ? 0 : sp->ws_client)),
-					 opts, olen, &unused);
+					 win, opts, olen, &unused);
 	} else {
 		struct pkt_meta unused;
 
-		synproxy_client_segment4(c, m, c->c_port, sp->c, bisn + 1, RTE_TCP_ACK_FLAG,
-					 (uint16_t)(0xffff >> (sp->ws_client == SYNPROXY_NO_WS ? 0 : sp->ws_client)),
+		synproxy_client_segment4(c, m, c->c_port, sp->c, bisn + 1, RTE_TCP_ACK_FLAG, win,
 					 opts, olen, &unused);
 	}
 	r = sp_to_backend(w, ct, c, m, false);

@@ -614,6 +614,48 @@ test_nat64(void **state)
 }
 
 /*
+ * The client offers window scaling, the backend does not: the client, told scale 7, gets the
+ * backend's raw windows shifted down by 7; the backend, scaling nothing, gets the client's
+ * windows shifted up by the client's own scale (8); the node's ACK offers 64 KiB raw.
+ */
+static void
+test_backend_without_wscale(void **state)
+{
+	struct env *e = sp_env(1);
+	struct hs h = { .cl = CL, .vip = VIP, .lip = LIP, .cport = 40800 };
+	struct tcp_syn_opts bo = { .mss = 1460 };
+	uint8_t o[TCP_SYN_OPT_LEN];
+	struct rte_mbuf *m;
+
+	(void)state;
+	client_syn(e, &h, false, true);
+	client_ack(e, &h, 0);
+	assert_true(h.syn.ws_ok);
+	run1(e->w, seg(&(struct seg){ .src = h.be, .dst = LIP, .sport = 8080, .dport = h.lport,
+				      .seq = 900000, .ack = 1001, .port = 1,
+				      .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, .opts = o,
+				      .olen = tcp_opts_write_syn(o, &bo) }), 1);
+	m = out_one(e->w, 1);
+	assert_int_equal(rte_be_to_cpu_16(tcp_of(m, false)->rx_win), 0xffff);
+	out_clear(e->w);
+	run1(e->w, seg(&(struct seg){ .src = h.be, .dst = LIP, .sport = 8080, .dport = h.lport,
+				      .seq = 900001, .ack = 1001, .flags = RTE_TCP_ACK_FLAG,
+				      .win = 12800, .port = 1 }), 1);
+	m = out_one(e->w, 0);
+	assert_frame_ok(m);
+	assert_int_equal(rte_be_to_cpu_16(tcp_of(m, false)->rx_win), 12800 >> 7);
+	out_clear(e->w);
+	run1(e->w, seg(&(struct seg){ .src = CL, .dst = VIP, .sport = h.cport, .dport = 80,
+				      .seq = 1001, .ack = h.cookie + 1, .flags = RTE_TCP_ACK_FLAG,
+				      .win = 100 }), 0);
+	m = out_one(e->w, 1);
+	assert_frame_ok(m);
+	assert_int_equal(rte_be_to_cpu_16(tcp_of(m, false)->rx_win), 100 << 8);
+	out_clear(e->w);
+	env_free(e);
+}
+
+/*
  * With peers, an ACK of no conn whose cookie is not the node's may be a conn of another
  * node (one ECMP moved here): it goes to the peers, as without the proxy, and is not reset.
  */
@@ -651,6 +693,7 @@ main(void)
 		cmocka_unit_test(test_two_workers),
 		cmocka_unit_test(test_nat64),
 		cmocka_unit_test(test_peers),
+		cmocka_unit_test(test_backend_without_wscale),
 	};
 
 	ENV_RUN(tests);
