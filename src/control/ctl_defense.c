@@ -12,24 +12,28 @@
 #include "control/ctl.h"
 #include "control/ctl_int.h"
 
+/* Add the counters of d to out. */
+static void
+defense_add(struct vs_defense *out, const struct vs_defense *d)
+{
+	out->acl += d->acl;
+	out->syn_rate += d->syn_rate;
+	out->source_rate += d->source_rate;
+	out->out_of_window += d->out_of_window;
+	out->sp_syn += d->sp_syn;
+	out->sp_ok += d->sp_ok;
+	out->sp_bad += d->sp_bad;
+	out->sp_no_answer += d->sp_no_answer;
+}
+
 void
 ctl_defense_sum(uint16_t slot, struct vs_defense *out)
 {
 	unsigned w;
 
 	memset(out, 0, sizeof(*out));
-	for (w = 0; w < g_ctl.dp->n_workers; w++) {
-		const struct vs_defense *d = dp_svc_defense(g_ctl.dp, w, slot);
-
-		out->acl += d->acl;
-		out->syn_rate += d->syn_rate;
-		out->source_rate += d->source_rate;
-		out->out_of_window += d->out_of_window;
-		out->sp_syn += d->sp_syn;
-		out->sp_ok += d->sp_ok;
-		out->sp_bad += d->sp_bad;
-		out->sp_no_answer += d->sp_no_answer;
-	}
+	for (w = 0; w < g_ctl.dp->n_workers; w++)
+		defense_add(out, dp_svc_defense(g_ctl.dp, w, slot));
 }
 
 json_t *
@@ -113,14 +117,7 @@ ctl_defense_view(void)
 		if (g_ctl.svc_slots[i].state == SLOT_FREE)
 			continue;
 		ctl_defense_sum((uint16_t)i, &d);
-		sum.acl += d.acl;
-		sum.syn_rate += d.syn_rate;
-		sum.source_rate += d.source_rate;
-		sum.out_of_window += d.out_of_window;
-		sum.sp_syn += d.sp_syn;
-		sum.sp_ok += d.sp_ok;
-		sum.sp_bad += d.sp_bad;
-		sum.sp_no_answer += d.sp_no_answer;
+		defense_add(&sum, &d);
 	}
 	o = cfg_defense_to_json(&g_ctl.cfg.defense);
 	if (o != NULL && (json_object_set_new(o, "dropped", ctl_defense_drops_json(&sum)) < 0 ||
