@@ -99,7 +99,7 @@ synproxy_add4(uint8_t *p, uint32_t d, uint16_t *cs)
 static inline void
 synproxy_translate(const struct conn_sp *sp, enum conn_dir dir, struct rte_tcp_hdr *th)
 {
-	uint8_t *o = (uint8_t *)(th + 1), *end = tcp_opts_end(th);
+	uint8_t *o = (uint8_t *)(th + 1), *end = tcp_opts_end(th), *p;
 	uint16_t cs = th->cksum;
 
 	if (dir == CONN_DIR_IN) {
@@ -125,25 +125,18 @@ synproxy_translate(const struct conn_sp *sp, enum conn_dir dir, struct rte_tcp_h
 		}
 	}
 	/* options: SACK blocks (the client's, of the backend's sequence space) and timestamps */
-	while (o < end && o[0] != TCP_OPT_EOL) {
-		if (o[0] == TCP_OPT_NOP) {
-			o++;
-			continue;
-		}
-		if (o + 2 > end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (o[0] == TCP_OPT_TS && o[1] == 10 && sp->ts_ok) {
+	while ((p = tcp_opt_next(&o, end)) != NULL) {
+		if (p[0] == TCP_OPT_TS && p[1] == 10 && sp->ts_ok) {
 			if (dir == CONN_DIR_IN)
-				synproxy_add4(o + 6, -sp->b, &cs);
+				synproxy_add4(p + 6, -sp->b, &cs);
 			else
-				synproxy_add4(o + 2, sp->b, &cs);
-		} else if (o[0] == TCP_OPT_SACK && dir == CONN_DIR_IN) {
+				synproxy_add4(p + 2, sp->b, &cs);
+		} else if (p[0] == TCP_OPT_SACK && dir == CONN_DIR_IN) {
 			uint8_t *e;
 
-			for (e = o + 2; e + 4 <= o + o[1]; e += 4)
+			for (e = p + 2; e + 4 <= p + p[1]; e += 4)
 				synproxy_add4(e, sp->a, &cs);
 		}
-		o += o[1];
 	}
 	th->cksum = cs;
 }

@@ -7,6 +7,7 @@
 #include "forward/xmit.h"
 #include "net/icmp.h"
 #include "packet/grow.h"
+#include "packet/tcp_opt.h"
 
 /*
  * NAT64 (DPVS's FULLNAT64): an IPv6 VIP over IPv4 backends, a fullnat service whose
@@ -86,26 +87,19 @@ nat64_csum_field(uint16_t cs, const uint8_t *field, const void *base, uint16_t o
 static inline void
 nat64_mss_clamp(struct rte_tcp_hdr *th, uint16_t *cs)
 {
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
+	uint8_t *o = (uint8_t *)(th + 1), *end = tcp_opts_end(th), *p;
 	uint16_t old, new;
 
-	while (o < end && o[0] != 0) {
-		if (o[0] == 1) { /* NOP */
-			o++;
+	while ((p = tcp_opt_next(&o, end)) != NULL) {
+		if (p[0] != TCP_OPT_MSS || p[1] != 4)
 			continue;
-		}
-		if (o + 2 > end || o[1] < 2 || o + o[1] > end)
-			return;
-		if (o[0] == 2 && o[1] == 4) {
-			memcpy(&old, o + 2, 2);
-			if (rte_be_to_cpu_16(old) <= NAT64_GROW + 536u)
-				return; /* at the minimum already */
-			new = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - NAT64_GROW));
-			*cs = nat64_csum_field(*cs, o + 2, th, old, new);
-			memcpy(o + 2, &new, 2);
-			return;
-		}
-		o += o[1];
+		memcpy(&old, p + 2, 2);
+		if (rte_be_to_cpu_16(old) <= NAT64_GROW + 536u)
+			return; /* at the minimum already */
+		new = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - NAT64_GROW));
+		*cs = nat64_csum_field(*cs, p + 2, th, old, new);
+		memcpy(p + 2, &new, 2);
+		return;
 	}
 }
 

@@ -48,27 +48,38 @@ tcp_opts_end(const struct rte_tcp_hdr *th)
 }
 
 /**
+ * The option after *o in a list that ends at end (start with *o the first byte after the
+ * TCP header): NOPs stepped over, its kind at the result and its length at result[1]. NULL
+ * at the end of the list, at EOL, or where a length is under 2 or runs past end (a malformed
+ * list is read no further). *o moves past the option returned. Any thread.
+ */
+static inline uint8_t *
+tcp_opt_next(uint8_t **o, const uint8_t *end)
+{
+	uint8_t *p = *o;
+
+	while (p < end && p[0] == TCP_OPT_NOP)
+		p++;
+	if (p >= end || p[0] == TCP_OPT_EOL || p + 2 > end || p[1] < 2 || p + p[1] > end)
+		return NULL;
+	*o = p + p[1];
+	return p;
+}
+
+/**
  * The option of `kind` in th and its length in *len, or NULL. A malformed list is searched
  * no further. Any thread.
  */
 static inline uint8_t *
 tcp_opt_find(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t *len)
 {
-	uint8_t *o = (uint8_t *)(th + 1), *end = tcp_opts_end(th);
+	uint8_t *o = (uint8_t *)(th + 1), *end = tcp_opts_end(th), *p;
 
-	while (o < end && o[0] != TCP_OPT_EOL) {
-		if (o[0] == TCP_OPT_NOP) {
-			o++;
-			continue;
+	while ((p = tcp_opt_next(&o, end)) != NULL)
+		if (p[0] == kind) {
+			*len = p[1];
+			return p;
 		}
-		if (o + 2 > end || o[1] < 2 || o + o[1] > end)
-			return NULL;
-		if (o[0] == kind) {
-			*len = o[1];
-			return o;
-		}
-		o += o[1];
-	}
 	return NULL;
 }
 
@@ -76,34 +87,27 @@ tcp_opt_find(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t *len)
 static inline void
 tcp_opts_parse_syn(const struct rte_tcp_hdr *th, struct tcp_syn_opts *out)
 {
-	uint8_t *o = (uint8_t *)(th + 1), *end = tcp_opts_end(th);
+	uint8_t *o = (uint8_t *)(th + 1), *end = tcp_opts_end(th), *p;
 	uint16_t v16;
 	uint32_t v32;
 
 	memset(out, 0, sizeof(*out));
-	while (o < end && o[0] != TCP_OPT_EOL) {
-		if (o[0] == TCP_OPT_NOP) {
-			o++;
-			continue;
-		}
-		if (o + 2 > end || o[1] < 2 || o + o[1] > end)
-			return;
-		if (o[0] == TCP_OPT_MSS && o[1] == 4) {
-			memcpy(&v16, o + 2, 2);
+	while ((p = tcp_opt_next(&o, end)) != NULL) {
+		if (p[0] == TCP_OPT_MSS && p[1] == 4) {
+			memcpy(&v16, p + 2, 2);
 			out->mss = rte_be_to_cpu_16(v16);
-		} else if (o[0] == TCP_OPT_WSCALE && o[1] == 3) {
+		} else if (p[0] == TCP_OPT_WSCALE && p[1] == 3) {
 			out->ws_ok = 1;
-			out->wscale = o[2] > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : o[2];
-		} else if (o[0] == TCP_OPT_SACK_PERM && o[1] == 2) {
+			out->wscale = p[2] > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : p[2];
+		} else if (p[0] == TCP_OPT_SACK_PERM && p[1] == 2) {
 			out->sack_ok = 1;
-		} else if (o[0] == TCP_OPT_TS && o[1] == 10) {
+		} else if (p[0] == TCP_OPT_TS && p[1] == 10) {
 			out->ts_ok = 1;
-			memcpy(&v32, o + 2, 4);
+			memcpy(&v32, p + 2, 4);
 			out->tsval = rte_be_to_cpu_32(v32);
-			memcpy(&v32, o + 6, 4);
+			memcpy(&v32, p + 6, 4);
 			out->tsecr = rte_be_to_cpu_32(v32);
 		}
-		o += o[1];
 	}
 }
 
