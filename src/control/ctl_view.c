@@ -514,48 +514,57 @@ health_metrics(FILE *f)
 	}
 }
 
-/* What each service's defenses refused, by defense. */
+/*
+ * A family of per-service counters from struct vs_defense: one series a service (of mode
+ * fullnat only, when fullnat_only) and a counter, labelled `label`.
+ */
+struct svc_family {
+	const char *name, *help, *label;
+	bool fullnat_only;
+	unsigned n;
+	const char *ev[4];
+	size_t off[4]; /* of each counter in struct vs_defense */
+};
+
+#define VS_DEF(f) offsetof(struct vs_defense, f)
+
+static const struct svc_family svc_families[] = {
+	{ "service_defense_dropped_total",
+	  "New conns (acl, syn_rate, source_rate) and blind RSTs or SYNs (out_of_window) the "
+	  "service's defenses dropped.", "defense", false, 4,
+	  { "acl", "syn_rate", "source_rate", "out_of_window" },
+	  { VS_DEF(acl), VS_DEF(syn_rate), VS_DEF(source_rate), VS_DEF(out_of_window) } },
+	{ "service_synproxy_total",
+	  "The SYN proxy's events: SYNs answered with a cookie, conns opened on a good cookie, "
+	  "ACKs with a bad one, backends that never answered.", "event", false, 4,
+	  { "syn_answered", "opened", "bad_cookie", "backend_silent" },
+	  { VS_DEF(sp_syn), VS_DEF(sp_ok), VS_DEF(sp_bad), VS_DEF(sp_no_answer) } },
+};
+
+/* What each service's defenses refused, by defense, and what its SYN proxy did. */
 static void
 defense_metrics(FILE *f)
 {
 	char key[ADDR46_STR_MAX];
 	struct vs_defense d;
-	unsigned i, k;
+	unsigned i, k, x;
 
-	metric_head(f, "service_defense_dropped_total", "counter",
-		    "New conns (acl, syn_rate, source_rate) and blind RSTs or SYNs (out_of_window) "
-		    "the service's defenses dropped.");
-	for (i = 0; i < g_ctl.n_svcs; i++) {
-		const struct ctl_svc *s = &g_ctl.svcs[i];
+	for (x = 0; x < sizeof(svc_families) / sizeof(svc_families[0]); x++) {
+		const struct svc_family *fam = &svc_families[x];
 
-		addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto);
-		ctl_defense_sum(s->slot, &d);
-		{
-			const struct { const char *name; uint64_t n; } rows[] = {
-				{ "acl", d.acl }, { "syn_rate", d.syn_rate },
-				{ "source_rate", d.source_rate }, { "out_of_window", d.out_of_window },
-			};
+		metric_head(f, fam->name, "counter", fam->help);
+		for (i = 0; i < g_ctl.n_svcs; i++) {
+			const struct ctl_svc *s = &g_ctl.svcs[i];
 
-			for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
-				fprintf(f, "sluice_service_defense_dropped_total{service=\"%s\","
-					"defense=\"%s\"} %" PRIu64 "\n", key, rows[k].name, rows[k].n);
+			if (fam->fullnat_only && s->cfg.mode != SL_MODE_FULLNAT)
+				continue;
+			addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto);
+			ctl_defense_sum(s->slot, &d);
+			for (k = 0; k < fam->n; k++)
+				fprintf(f, "sluice_%s{service=\"%s\",%s=\"%s\"} %" PRIu64 "\n",
+					fam->name, key, fam->label, fam->ev[k],
+					*(const uint64_t *)((const char *)&d + fam->off[k]));
 		}
-	}
-	metric_head(f, "service_synproxy_total", "counter",
-		    "The SYN proxy's events: SYNs answered with a cookie, conns opened on a good "
-		    "cookie, ACKs with a bad one, backends that never answered.");
-	for (i = 0; i < g_ctl.n_svcs; i++) {
-		static const char *const event[4] = { "syn_answered", "opened", "bad_cookie",
-						       "backend_silent" };
-		const struct ctl_svc *s = &g_ctl.svcs[i];
-		uint64_t v[4];
-
-		addr_fmt_service46(key, &s->cfg.vip, s->cfg.port, s->cfg.proto);
-		ctl_defense_sum(s->slot, &d);
-		v[0] = d.sp_syn, v[1] = d.sp_ok, v[2] = d.sp_bad, v[3] = d.sp_no_answer;
-		for (k = 0; k < 4; k++)
-			fprintf(f, "sluice_service_synproxy_total{service=\"%s\",event=\"%s\"} %"
-				PRIu64 "\n", key, event[k], v[k]);
 	}
 }
 
