@@ -13,6 +13,7 @@
 #include "net/port.h"
 
 #define RX_DESC 1024
+#define AF_PACKET_FRAMES 4096 /* frames of an af_packet queue's ring (DPDK's default: 512) */
 #define TX_DESC 1024
 
 static int
@@ -254,11 +255,26 @@ port_eal_args(const struct port_set *ps, struct port_eal_args *a, char *msg, siz
 		const char *dev = ps->ports[i].device;
 
 		if (devstr_is_vdev(dev)) {
-			/* af_packet needs one queue pair a worker; add it unless given. */
-			if (strncmp(dev, "net_af_packet", 13) == 0 && strstr(dev, "qpairs=") == NULL)
-				r |= arg_add(a, "--vdev=%s,qpairs=%u", dev, ps->workers);
-			else
+			/*
+			 * af_packet needs one queue pair a worker, and rings deeper than its
+			 * 512 frames: DPDK's af_packet joins its queues' sockets with
+			 * PACKET_FANOUT_FLAG_ROLLOVER, so a packet that finds its worker's ring
+			 * full goes to another worker's queue, where its conn is not (a data
+			 * segment dropped as no_conn, or reset as a bad cookie by the SYN
+			 * proxy). AF_PACKET_FRAMES buffers a worker's ~50 ms off the CPU at a
+			 * gigabit. Added unless given.
+			 */
+			if (strncmp(dev, "net_af_packet", 13) == 0) {
+				char q[32] = "", f[32] = "";
+
+				if (strstr(dev, "qpairs=") == NULL)
+					snprintf(q, sizeof(q), ",qpairs=%u", ps->workers);
+				if (strstr(dev, "framecnt=") == NULL)
+					snprintf(f, sizeof(f), ",framecnt=%u", AF_PACKET_FRAMES);
+				r |= arg_add(a, "--vdev=%s%s%s", dev, q, f);
+			} else {
 				r |= arg_add(a, "--vdev=%s", dev);
+			}
 		} else {
 			r |= arg_add(a, "-a");
 			r |= arg_add(a, "%s", dev);
