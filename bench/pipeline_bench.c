@@ -47,19 +47,16 @@
 #include "worker/pipeline.h"
 #include "worker/worker.h"
 
-#define BURST WORKER_BURST
-#define PKTS_EST 20000000ull /* packets per established run */
-#define PKTS_FLOOD 5000000ull /* ACKs of no conn */
-#define ACL_RULES 10000       /* prefixes in each list of mode acl */
+#include "pipeline_bench.h"
 
-static const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
-						   { { 2, 0, 0, 0, 0, 2 } } };
-static const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 9, 9 } };
+const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
+					    { { 2, 0, 0, 0, 0, 2 } } };
+const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 9, 9 } };
 static const uint16_t port_ids[2] = { 0, 1 };
-static struct rte_mempool *mp;
+struct rte_mempool *mp;
 static uint64_t rng = 88172645463325252ull;
 
-static inline uint64_t
+uint64_t
 xorshift(void)
 {
 	return xorshift64(&rng);
@@ -69,7 +66,7 @@ xorshift(void)
  * Flow i: client 10.64.0.0 + i / 50000 (IPv6: 2001:db8:40:: + i / 50000), port
  * 10000 + i % 50000, to the VIP 10.0.0.10:80 ([2001:db8:100::10]:80).
  */
-static inline union addr46
+union addr46
 flow_addr(uint64_t i, int v6)
 {
 	union addr46 a = addr46_from_v4(rte_cpu_to_be_32(0x0a400000u + (uint32_t)(i / 50000)));
@@ -81,14 +78,14 @@ flow_addr(uint64_t i, int v6)
 	return a;
 }
 
-static inline uint16_t
+uint16_t
 flow_port(uint64_t i)
 {
 	return rte_cpu_to_be_16((uint16_t)(10000 + i % 50000));
 }
 
 /* A 64-byte (IPv6: 74-byte) TCP frame with a valid IP checksum; TCP's is not checked. */
-static inline void
+void
 fill(struct rte_mbuf *m, const union addr46 *saddr, const union addr46 *daddr, uint16_t sport,
      uint16_t dport, uint8_t flags, uint16_t port, int v6)
 {
@@ -246,7 +243,7 @@ acl_lists(struct cfg *c, int v6)
 }
 
 /* mode: a name of modes[] (dr's and tun's backends listen on the VIP port). */
-static struct dp *
+struct dp *
 node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 {
 	/* dr, tun: the VIP port */
@@ -315,7 +312,7 @@ out_free(struct worker *w)
 	}
 }
 
-static void
+void
 report(const char *name, uint64_t conns, uint64_t pkts, uint64_t cycles)
 {
 	double ns = (double)cycles * 1e9 / (double)rte_get_tsc_hz() / (double)pkts;
@@ -325,11 +322,6 @@ report(const char *name, uint64_t conns, uint64_t pkts, uint64_t cycles)
 	fflush(stdout);
 }
 
-/* The backend-side tuple of flow i, read back from its conn. */
-struct reply {
-	union addr46 daddr, laddr;
-	uint16_t dport, lport;
-};
 
 /* A conn key of either family. */
 union any_key {
@@ -358,7 +350,7 @@ flow_key(uint64_t i, int v6, const union addr46 *vip, union any_key *k)
 }
 
 /* Set the sequence and acknowledgement numbers of the TCP segment in m (fill()'s). */
-static void
+void
 seq_ack(struct rte_mbuf *m, int v6, uint32_t seq, uint32_t ack)
 {
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, v6 ? 54 : 34);
@@ -368,7 +360,7 @@ seq_ack(struct rte_mbuf *m, int v6, uint32_t seq, uint32_t ack)
 }
 
 /* The TCP header of an output frame. */
-static const struct rte_tcp_hdr *
+const struct rte_tcp_hdr *
 out_tcp(struct rte_mbuf *m, int v6)
 {
 	return rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, v6 ? 54 : 34);
@@ -378,7 +370,7 @@ out_tcp(struct rte_mbuf *m, int v6)
  * Time pipeline_run over `total` packets made by make(i, m) in bursts, calling take(i, m)
  * on each packet that left on port `port` (in order) before it is freed.
  */
-static uint64_t
+uint64_t
 timed(struct worker *w, uint64_t total, void (*make)(uint64_t i, struct rte_mbuf *m, void *arg),
       void (*take)(uint64_t i, struct rte_mbuf *m, void *arg), unsigned port, void *arg)
 {
@@ -409,18 +401,8 @@ timed(struct worker *w, uint64_t total, void (*make)(uint64_t i, struct rte_mbuf
 	return cycles;
 }
 
-/* The flows of a run: flow i's client side (flow_addr), its backend side (rep[i]), and
- * the cookies the SYN proxy gave them (mode sp; NULL otherwise). */
-struct flows {
-	int v6;
-	int v6_out; /* the backends answer over IPv6 (not NAT64's) */
-	uint64_t conns;
-	union addr46 vip;
-	uint32_t *cookie;
-	struct reply *rep;
-};
 
-static void
+void
 make_syn(uint64_t i, struct rte_mbuf *m, void *arg)
 {
 	struct flows *r = arg;
@@ -429,47 +411,7 @@ make_syn(uint64_t i, struct rte_mbuf *m, void *arg)
 	fill(m, &a, &r->vip, flow_port(i), RTE_BE16(80), RTE_TCP_SYN_FLAG, 0, r->v6);
 }
 
-static void
-sp_take_synack(uint64_t i, struct rte_mbuf *m, void *arg)
-{
-	struct flows *r = arg;
-
-	r->cookie[i] = rte_be_to_cpu_32(out_tcp(m, r->v6)->sent_seq);
-}
-
-static void
-sp_make_ack(uint64_t i, struct rte_mbuf *m, void *arg)
-{
-	struct flows *r = arg;
-	union addr46 a = flow_addr(i, r->v6);
-
-	fill(m, &a, &r->vip, flow_port(i), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, r->v6);
-	seq_ack(m, r->v6, 1, r->cookie[i] + 1);
-}
-
-/* The node's SYN to the backend: the backend side's tuple of flow i. */
-static void
-sp_take_syn(uint64_t i, struct rte_mbuf *m, void *arg)
-{
-	struct flows *r = arg;
-	const struct rte_tcp_hdr *th = out_tcp(m, r->v6);
-
-	if (r->v6) {
-		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
-
-		memcpy(r->rep[i].daddr.b, ip->dst_addr, 16);
-		memcpy(r->rep[i].laddr.b, ip->src_addr, 16);
-	} else {
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
-
-		r->rep[i].daddr = addr46_from_v4(ip->dst_addr);
-		r->rep[i].laddr = addr46_from_v4(ip->src_addr);
-	}
-	r->rep[i].dport = th->dst_port;
-	r->rep[i].lport = th->src_port;
-}
-
-static void
+void
 make_synack(uint64_t i, struct rte_mbuf *m, void *arg)
 {
 	struct flows *r = arg;
@@ -480,7 +422,7 @@ make_synack(uint64_t i, struct rte_mbuf *m, void *arg)
 	seq_ack(m, r->v6, 5000, 1);
 }
 
-static void
+void
 make_in(uint64_t i, struct rte_mbuf *m, void *arg)
 {
 	struct flows *r = arg;
@@ -505,7 +447,7 @@ make_flood(uint64_t i, struct rte_mbuf *m, void *arg)
 	fill(m, &a, &r->vip, flow_port(f), RTE_BE16(80), RTE_TCP_ACK_FLAG, 0, r->v6);
 }
 
-static void
+void
 make_out(uint64_t i, struct rte_mbuf *m, void *arg)
 {
 	struct flows *r = arg;
@@ -644,48 +586,6 @@ run(uint64_t conns, int v6, const char *mode)
 			exit(1);
 		}
 	free(rep);
-	dp_free(dp);
-	cfg_free(&c);
-}
-
-/* Mode sp: the SYN proxy's steps for `conns` flows, then its established packets. */
-static void
-run_sp(uint64_t conns, int v6)
-{
-	struct cfg c;
-	struct dp *dp = node((uint32_t)(conns + conns / 8 + 1024), &c, v6, "sp");
-	struct worker *w = dp->workers[0];
-	struct flows r = { .v6 = v6, .v6_out = v6, .conns = conns, .vip = c.services[0].vip,
-			    .cookie = malloc(sizeof(uint32_t) * conns),
-			    .rep = malloc(sizeof(struct reply) * conns) };
-	const char *sfx = v6 ? "6" : "";
-	char name[40];
-
-	if (r.cookie == NULL || r.rep == NULL)
-		exit(1);
-	snprintf(name, sizeof(name), "sp-syn%s", sfx);
-	report(name, conns, conns, timed(w, conns, make_syn, sp_take_synack, 0, &r));
-	snprintf(name, sizeof(name), "sp-ack%s", sfx);
-	report(name, conns, conns, timed(w, conns, sp_make_ack, sp_take_syn, 1, &r));
-	snprintf(name, sizeof(name), "sp-synack%s", sfx);
-	report(name, conns, conns, timed(w, conns, make_synack, NULL, 1, &r));
-	snprintf(name, sizeof(name), "sp-est-in%s", sfx);
-	report(name, conns, PKTS_EST, timed(w, PKTS_EST, make_in, NULL, 1, &r));
-	snprintf(name, sizeof(name), "sp-est-out%s", sfx);
-	report(name, conns, PKTS_EST, timed(w, PKTS_EST, make_out, NULL, 0, &r));
-	if (w->s.st.conns_created != conns || dp_svc_defense(dp, 0, 0)->sp_ok != conns) {
-		fprintf(stderr, "bench: %" PRIu64 " proxied conns opened of %" PRIu64 "\n",
-			w->s.st.conns_created, conns);
-		exit(1);
-	}
-	for (unsigned k = 1; k < DROP_MAX; k++)
-		if (w->s.st.drops[k]) {
-			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->s.st.drops[k],
-				drop_name(k));
-			exit(1);
-		}
-	free(r.cookie);
-	free(r.rep);
 	dp_free(dp);
 	cfg_free(&c);
 }
