@@ -15,12 +15,17 @@
  *   sp-ack     the cookie ACK: checked, the conn opened, the node's SYN to the backend
  *   sp-synack  the backend's SYN-ACK: the node's ACK to it in the client's name
  *   sp-est-in, sp-est-out  established packets of proxied conns, translated
+ * and for mode pp (FULLNAT with client_address: proxy-v2):
+ *   pp-new     a SYN: the conn, the header's place and length noted
+ *   pp-first   the client's first data (100 bytes): the PROXY v2 header inserted before it
+ *   pp-est-in, pp-est-out  established packets of the shifted conns: sequence numbers
+ *              forward, acknowledgements back
  * and the same over IPv6 (new6, est-in6, est-out6, lookup6: an IPv6 VIP, LIPs and backends).
  * A mode prefix runs another mode's service (dr-new, dr-est-in, ...; tun: IPIP, gue: tun over
  * GUE, nat, nat64: an IPv6 VIP over IPv4 backends, whose est-out is IPv4; DR and TUN have no
  * est-out: the backend answers the client itself; acl: FULLNAT with the node's deny and allow
  * lists of 10 000 prefixes each, which every new conn is looked up in).
- * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:|acl:|sp:][v6:]conns ...]
+ * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:|acl:|sp:|pp:][v6:]conns ...]
  *        (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
@@ -204,6 +209,7 @@ static const struct {
 	{ "nat64", "fullnat" }, /* over IPv4 backends: node64, always IPv6 */
 	{ "acl", "fullnat" },   /* with the node's lists (acl_lists()) */
 	{ "sp", "fullnat\n    defense: {synproxy: true}" }, /* run_sp() */
+	{ "pp", "fullnat\n    client_address: proxy-v2" },   /* run_pp() */
 };
 
 /*
@@ -370,6 +376,19 @@ out_tcp(struct rte_mbuf *m, int v6)
  * Time pipeline_run over `total` packets made by make(i, m) in bursts, calling take(i, m)
  * on each packet that left on port `port` (in order) before it is freed.
  */
+void
+no_drops(const struct worker *w)
+{
+	unsigned k;
+
+	for (k = 1; k < DROP_MAX; k++)
+		if (w->s.st.drops[k]) {
+			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->s.st.drops[k],
+				drop_name(k));
+			exit(1);
+		}
+}
+
 uint64_t
 timed(struct worker *w, uint64_t total, void (*make)(uint64_t i, struct rte_mbuf *m, void *arg),
       void (*take)(uint64_t i, struct rte_mbuf *m, void *arg), unsigned port, void *arg)
@@ -579,12 +598,7 @@ run(uint64_t conns, int v6, const char *mode)
 		fprintf(stderr, "bench: unexpected drops\n");
 		exit(1);
 	}
-	for (k = 1; k < DROP_MAX; k++)
-		if (w->s.st.drops[k]) {
-			fprintf(stderr, "bench: %" PRIu64 " drops (%s)\n", w->s.st.drops[k],
-				drop_name(k));
-			exit(1);
-		}
+	no_drops(w);
 	free(rep);
 	dp_free(dp);
 	cfg_free(&c);
@@ -634,6 +648,10 @@ main(int argc, char **argv)
 		v6 = strncmp(a, "v6:", 3) == 0;
 		if (strcmp(mode, "sp") == 0) {
 			run_sp(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6);
+			continue;
+		}
+		if (strcmp(mode, "pp") == 0) {
+			run_pp(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6);
 			continue;
 		}
 		run(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6 || strcmp(mode, "nat64") == 0, mode);

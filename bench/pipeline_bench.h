@@ -54,6 +54,8 @@ void fill(struct rte_mbuf *m, const union addr46 *saddr, const union addr46 *dad
 /* The node of a run: sized for `conns`, one service of mode (a name of modes[]). */
 struct dp *node(uint32_t conns, struct cfg *c, int v6, const char *mode);
 void report(const char *name, uint64_t conns, uint64_t pkts, uint64_t cycles);
+/* Exit, naming the reason, when the worker dropped anything (reason 0 aside). */
+void no_drops(const struct worker *w);
 void seq_ack(struct rte_mbuf *m, int v6, uint32_t seq, uint32_t ack);
 const struct rte_tcp_hdr *out_tcp(struct rte_mbuf *m, int v6);
 /* pipeline_run() timed over `total` packets of make(); take() sees what left on `port`. */
@@ -66,7 +68,9 @@ void make_synack(uint64_t i, struct rte_mbuf *m, void *arg);
 void make_in(uint64_t i, struct rte_mbuf *m, void *arg);
 void make_out(uint64_t i, struct rte_mbuf *m, void *arg);
 
-/* pipeline_bench_tcp.c: mode sp, the SYN proxy's steps and its established packets. */
+/* pipeline_bench_tcp.c: mode sp, the SYN proxy's steps and its established packets; mode
+ * pp, the PROXY header's insertion and the shifted conns' established packets. */
 void run_sp(uint64_t conns, int v6);
+void run_pp(uint64_t conns, int v6);
 
 #endif

@@ -27,7 +27,7 @@ enum {
 	O_STATS = 1 << 4, O_RATE = 1 << 5, O_EXACT = 1 << 6, O_ALL = 1 << 7, O_LIMIT = 1 << 8,
 	O_MAXCONN = 1 << 9, O_INHIBIT = 1 << 10, O_UNINHIBIT = 1 << 11, O_TUNNEL = 1 << 12,
 	O_TUNSRC = 1 << 13, O_SYNPROXY = 1 << 14, O_SYNRATE = 1 << 15, O_SRCRATE = 1 << 16,
-	O_ALLOW = 1 << 17, O_DENY = 1 << 18,
+	O_ALLOW = 1 << 17, O_DENY = 1 << 18, O_CLIADDR = 1 << 19,
 };
 
 /* The defense options, which service add, service set and defense set take. */
@@ -42,6 +42,7 @@ struct opts {
 	const char *persistence;
 	const char *tunnel;        /* "ipip", "gue" or "gue:PORT" */
 	const char *tunnel_source;
+	const char *client_address; /* none, toa, proxy-v1, proxy-v2 */
 	long long weight;
 	long long limit;
 	long long max_conns;
@@ -58,7 +59,9 @@ static const char usage_text[] =
 	"  service add VIP [--mode fullnat|dr|tun|nat] [--scheduler rr|wrr|lc|wlc|sh|maglev]\n"
 	"                  [--persistence SECONDS]  source-IP affinity, e.g. 300 or 5m; 0 = off\n"
 	"                  [--tunnel ipip|gue[:PORT]] [--tunnel-source ADDR]   mode tun's wrapping\n"
-	"  service set VIP [--scheduler S] [--persistence SECONDS] [DEFENSE]\n"
+	"                  [--client-address none|toa|proxy-v1|proxy-v2]   how a fullnat\n"
+	"                  backend learns its client (UDP: proxy-v2 or none)\n"
+	"  service set VIP [--scheduler S] [--persistence SECONDS] [--client-address A] [DEFENSE]\n"
 	"                                           change a service in place (PATCH)\n"
 	"  service del VIP\n"
 	"  backend add VIP ADDR [--weight N] [--max-conns N]\n"
@@ -215,6 +218,8 @@ cmd_service_add(const struct opts *o, char **argv)
 		json_object_set_new(body, "tunnel", tunnel_json(o->tunnel));
 	if (o->given & O_TUNSRC)
 		json_object_set_new(body, "tunnel_source", json_string(o->tunnel_source));
+	if (o->given & O_CLIADDR)
+		json_object_set_new(body, "client_address", json_string(o->client_address));
 	if (o->given & O_DEFENSE)
 		json_object_set_new(body, "defense", defense_json(o));
 	j = call(o, "POST", "/v1/services", body);
@@ -229,9 +234,10 @@ cmd_service_set(const struct opts *o, char **argv)
 	char *path;
 	json_t *body, *j;
 
-	if (!(o->given & (O_SCHED | O_PERSIST | O_DEFENSE)))
-		usage_error("service set: say what to set: --scheduler, --persistence, --syn-rate, "
-			    "--source-rate, --allow, --deny or --synproxy");
+	if (!(o->given & (O_SCHED | O_PERSIST | O_CLIADDR | O_DEFENSE)))
+		usage_error("service set: say what to set: --scheduler, --persistence, "
+			    "--client-address, --syn-rate, --source-rate, --allow, --deny or "
+			    "--synproxy");
 	body = json_object();
 	if (body == NULL)
 		return -ENOMEM;
@@ -239,6 +245,8 @@ cmd_service_set(const struct opts *o, char **argv)
 		json_object_set_new(body, "scheduler", json_string(o->sched));
 	if (o->given & O_PERSIST)
 		json_object_set_new(body, "persistence", duration_json(o->persistence));
+	if (o->given & O_CLIADDR)
+		json_object_set_new(body, "client_address", json_string(o->client_address));
 	if (o->given & O_DEFENSE)
 		json_object_set_new(body, "defense", defense_json(o));
 	path = cli_path("/v1/services/", argv[0], NULL, NULL);
@@ -460,9 +468,10 @@ static const struct command {
 	unsigned opts;
 	int (*fn)(const struct opts *o, char **argv);
 } commands[] = {
-	{ "service", "add", 1, 1, O_MODE | O_SCHED | O_PERSIST | O_TUNNEL | O_TUNSRC | O_DEFENSE,
+	{ "service", "add", 1, 1,
+	  O_MODE | O_SCHED | O_PERSIST | O_TUNNEL | O_TUNSRC | O_CLIADDR | O_DEFENSE,
 	  cmd_service_add },
-	{ "service", "set", 1, 1, O_SCHED | O_PERSIST | O_DEFENSE, cmd_service_set },
+	{ "service", "set", 1, 1, O_SCHED | O_PERSIST | O_CLIADDR | O_DEFENSE, cmd_service_set },
 	{ "service", "del", 1, 1, 0, cmd_service_del },
 	{ "backend", "add", 2, 2, O_WEIGHT | O_MAXCONN, cmd_backend_add },
 	{ "backend", "set", 2, 2, O_WEIGHT | O_MAXCONN | O_INHIBIT | O_UNINHIBIT, cmd_backend_set },
@@ -514,7 +523,7 @@ static const char *const opt_names[] = { "--mode", "--scheduler", "--persistence
 					 "--stats", "--rate", "--exact", "--all", "--limit",
 					 "--max-conns", "--inhibit", "--no-inhibit", "--tunnel",
 					 "--tunnel-source", "--synproxy", "--syn-rate",
-					 "--source-rate", "--allow", "--deny" };
+					 "--source-rate", "--allow", "--deny", "--client-address" };
 
 static void
 parse_options(int argc, char **argv, struct opts *o)
@@ -543,6 +552,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "source-rate", required_argument, NULL, O_SRCRATE },
 		{ "allow", required_argument, NULL, O_ALLOW },
 		{ "deny", required_argument, NULL, O_DENY },
+		{ "client-address", required_argument, NULL, O_CLIADDR },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -566,6 +576,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		case O_SRCRATE: o->source_rate = parse_number("--source-rate", optarg); break;
 		case O_ALLOW: o->allow = optarg; break;
 		case O_DENY: o->deny = optarg; break;
+		case O_CLIADDR: o->client_address = optarg; break;
 		case O_STATS: case O_RATE: case O_EXACT: case O_ALL: break;
 		case O_INHIBIT: case O_UNINHIBIT: break;
 		case ':': usage_error("%s needs a value", argv[optind - 1]);

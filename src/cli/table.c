@@ -145,7 +145,8 @@ print_health(FILE *f, const json_t *h)
 		fprintf(f, ": %s", str(h, "last_result"));
 }
 
-/* The defenses in force on a service, as flags after its scheduler: " syn_rate 100/s". */
+/* The defenses in force on a service and its client address, as flags after its scheduler:
+ * " syn_rate 100/s client_address proxy-v2". */
 static void
 print_defense_flags(FILE *f, const json_t *svc)
 {
@@ -161,6 +162,9 @@ print_defense_flags(FILE *f, const json_t *svc)
 		fprintf(f, " allow %llu", num(d, "allow"));
 	if (num(d, "deny") > 0)
 		fprintf(f, " deny %llu", num(d, "deny"));
+	if (json_is_string(json_object_get(svc, "client_address")) &&
+	    strcmp(str(svc, "client_address"), "none") != 0)
+		fprintf(f, " client_address %s", str(svc, "client_address"));
 }
 
 /* What a service's defenses dropped (--stats), a line of its own when they dropped any. */
@@ -196,6 +200,20 @@ print_synproxy(FILE *f, const json_t *svc)
 		num(sp, "backend_silent"));
 }
 
+/* The client address's counters (--stats), a line of their own when it is on or has counted. */
+static void
+print_client_address(FILE *f, const json_t *svc)
+{
+	const json_t *ca = json_object_get(svc, "client_address_counts");
+
+	if (ca == NULL || (strcmp(str(svc, "client_address"), "none") == 0 &&
+			   num(ca, "proxy_headers") + num(ca, "toa_added") + num(ca, "toa_skipped") == 0))
+		return;
+	fprintf(f, "  client_address %s: proxy_headers %llu proxy_split %llu toa_added %llu "
+		"toa_skipped %llu\n", str(svc, "client_address"), num(ca, "proxy_headers"),
+		num(ca, "proxy_split"), num(ca, "toa_added"), num(ca, "toa_skipped"));
+}
+
 static void
 print_service(FILE *f, const json_t *svc, enum table_view view, bool exact,
 	      const struct widths *w)
@@ -221,6 +239,7 @@ print_service(FILE *f, const json_t *svc, enum table_view view, bool exact,
 		if (view == TABLE_STATS) {
 			print_defense_drops(f, svc);
 			print_synproxy(f, svc);
+			print_client_address(f, svc);
 		}
 	}
 	json_array_foreach(json_object_get(svc, "backends"), i, b) {

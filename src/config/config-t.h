@@ -174,6 +174,7 @@ struct cfg_service {
 	uint16_t tunnel_port; /* mode tun, gue: the outer UDP destination port, network order */
 	union addr46 tunnel_source; /* mode tun: the outer source; all zero: the address of
 				     * the port toward the backend */
+	uint8_t client_address; /* mode fullnat: enum sl_client_addr */
 	struct cfg_hc hc;     /* every member filled (defaults); type NONE = no checks */
 	struct cfg_defense defense;
 	unsigned n_backends;

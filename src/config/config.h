@@ -68,8 +68,8 @@ int cfg_backend_check(const struct cfg *node, const struct cfg_service *svcs, un
 		      struct cfg_error *err);
 
 /**
- * Put the keys of s's mode (tun: `tunnel`, and `tunnel_source` when set) into object o;
- * nothing for a mode without keys. 0, or -1 when out of memory. Any thread.
+ * Put the keys of s's mode (tun: `tunnel`, and `tunnel_source` when set; fullnat:
+ * `client_address`) into object o; nothing for a mode without keys. 0, or -1 when out of memory. Any thread.
  */
 int cfg_service_mode_json(const struct cfg_service *s, json_t *o);
 
@@ -119,5 +119,6 @@ const char *cfg_hc_type_name(uint8_t type);
 const char *cfg_announce_name(uint8_t a);
 const char *cfg_sched_name(uint8_t sched);
 const char *cfg_hash_name(uint8_t hash);
+const char *cfg_client_addr_name(uint8_t ca);
 
 #endif

@@ -56,13 +56,20 @@ static const struct name_tab tunnel_tab[SL_TUNNEL_MAX] = {
 	[SL_TUNNEL_GUE] = { "gue", true },
 };
 
+static const struct name_tab client_addr_tab[SL_CA_MAX] = {
+	[SL_CA_NONE] = { "none", true },
+	[SL_CA_TOA] = { "toa", true },
+	[SL_CA_PROXY_V1] = { "proxy-v1", true },
+	[SL_CA_PROXY_V2] = { "proxy-v2", true },
+};
+
 /* GUE's port when the service names none: the one IPVS and Katran examples use. */
 #define TUNNEL_GUE_PORT_DEFAULT 6080
 
 static const char *const service_keys[] = { "vip", "mode", "scheduler", "persistence",
 					    "persistence_netmask", "maglev", "backends",
 					    "health_check", "announce", "tunnel",
-					    "tunnel_source", "defense", NULL };
+					    "tunnel_source", "defense", "client_address", NULL };
 static const char *const maglev_keys[] = { "table_size", "hash", NULL };
 static const char *const tunnel_keys[] = { "type", "port", NULL };
 static const char *const backend_keys[] = { "address", "weight", "max_conns", "inhibited",
@@ -300,6 +307,29 @@ fail:
 	return rc;
 }
 
+/*
+ * client_address: none | toa | proxy-v1 | proxy-v2 (forward/client_addr.h). Only FULLNAT
+ * hides the client from the backend (NAT64 is FULLNAT too); UDP has no options and no
+ * stream, so a UDP service takes PROXY v2's datagram header only.
+ */
+static int
+parse_client_address(struct vctx *v, const json_t *j, const struct loc *l, struct cfg_service *s)
+{
+	int rc = cfgv_get_name(v, j, l, "client_address", client_addr_tab, SL_CA_MAX,
+			       &s->client_address);
+
+	if (rc < 0 || s->client_address == SL_CA_NONE)
+		return rc;
+	if (s->mode != SL_MODE_FULLNAT)
+		return cfgv_verr(v, l, "client_address is for mode fullnat: the backend of mode %s "
+				 "sees the client's address itself", cfg_mode_name(s->mode));
+	if (s->proto == PROTO_UDP && s->client_address != SL_CA_PROXY_V2)
+		return cfgv_verr(v, l, "a UDP service takes client_address proxy-v2 (a header on "
+				 "every datagram) or none: %s is TCP's",
+				 client_addr_tab[s->client_address].name);
+	return 0;
+}
+
 /* The body of cfg_service_from_json, with lines when the service came from a file. */
 static int
 parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_service *s)
@@ -397,6 +427,12 @@ parse_service(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg_
 					 "or nat (this one is %s, mode %s)",
 					 s->proto == PROTO_TCP ? "TCP" : "UDP", cfg_mode_name(s->mode));
 		}
+	}
+	j = cfgv_member(o, ol, "client_address", &l);
+	if (j != NULL) {
+		rc = parse_client_address(v, j, &l, s);
+		if (rc < 0)
+			return rc;
 	}
 	j = cfgv_member(o, ol, "backends", &l);
 	if (j != NULL)
@@ -542,6 +578,9 @@ cfg_service_mode_json(const struct cfg_service *s, json_t *o)
 	char buf[ADDR46_STR_MAX];
 	int bad = 0;
 
+	if (s->mode == SL_MODE_FULLNAT)
+		return cfgv_put(o, "client_address",
+				json_string(cfg_client_addr_name(s->client_address)));
 	if (s->mode != SL_MODE_TUN)
 		return 0;
 	bad |= cfgv_put(o, "tunnel", s->tunnel == SL_TUNNEL_GUE
@@ -601,6 +640,12 @@ const char *
 cfg_sched_name(uint8_t sched)
 {
 	return sched < SL_SCHED_MAX ? sched_tab[sched].name : "?";
+}
+
+const char *
+cfg_client_addr_name(uint8_t ca)
+{
+	return ca < SL_CA_MAX ? client_addr_tab[ca].name : "?";
 }
 
 const char *

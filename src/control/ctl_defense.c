@@ -24,6 +24,10 @@ defense_add(struct vs_defense *out, const struct vs_defense *d)
 	out->sp_ok += d->sp_ok;
 	out->sp_bad += d->sp_bad;
 	out->sp_no_answer += d->sp_no_answer;
+	out->ca_headers += d->ca_headers;
+	out->ca_split += d->ca_split;
+	out->toa_added += d->toa_added;
+	out->toa_skipped += d->toa_skipped;
 }
 
 void
@@ -42,6 +46,14 @@ ctl_synproxy_json(const struct vs_defense *d)
 	return json_pack("{s:I,s:I,s:I,s:I}", "syn_answered", (json_int_t)d->sp_syn, "opened",
 			 (json_int_t)d->sp_ok, "bad_cookie", (json_int_t)d->sp_bad,
 			 "backend_silent", (json_int_t)d->sp_no_answer);
+}
+
+json_t *
+ctl_client_addr_json(const struct vs_defense *d)
+{
+	return json_pack("{s:I,s:I,s:I,s:I}", "proxy_headers", (json_int_t)d->ca_headers,
+			 "proxy_split", (json_int_t)d->ca_split, "toa_added",
+			 (json_int_t)d->toa_added, "toa_skipped", (json_int_t)d->toa_skipped);
 }
 
 json_t *

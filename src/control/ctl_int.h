@@ -108,6 +108,8 @@ void ctl_defense_sum(uint16_t slot, struct vs_defense *out);
 json_t *ctl_defense_drops_json(const struct vs_defense *d);
 /* The SYN proxy's counters of d: syn_answered, opened, bad_cookie, backend_silent. */
 json_t *ctl_synproxy_json(const struct vs_defense *d);
+/* The client address's counters of d: PROXY headers (and those split), TOA added/skipped. */
+json_t *ctl_client_addr_json(const struct vs_defense *d);
 /* ctl_defense_json() with g_ctl.lock held. */
 json_t *ctl_defense_view(void);
 

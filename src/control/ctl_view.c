@@ -147,6 +147,8 @@ service_defense_json(const struct ctl_svc *s, json_t *o)
 					     (int)(s->cfg.defense.n_deny + g_ctl.cfg.defense.n_deny)));
 	bad |= json_object_set_new(o, "defense_dropped", ctl_defense_drops_json(&d));
 	bad |= json_object_set_new(o, "synproxy", ctl_synproxy_json(&d));
+	if (s->cfg.mode == SL_MODE_FULLNAT)
+		bad |= json_object_set_new(o, "client_address_counts", ctl_client_addr_json(&d));
 	return bad ? -1 : 0;
 }
 
@@ -534,6 +536,12 @@ static const struct svc_family svc_families[] = {
 	  "service's defenses dropped.", "defense", false, 4,
 	  { "acl", "syn_rate", "source_rate", "out_of_window" },
 	  { VS_DEF(acl), VS_DEF(syn_rate), VS_DEF(source_rate), VS_DEF(out_of_window) } },
+	{ "service_client_address_total",
+	  "What told FULLNAT backends their clients' addresses: PROXY headers inserted "
+	  "(proxy_header; proxy_split: those sent in a segment of their own), TOA options added "
+	  "(toa_added) or left out for want of room (toa_skipped).", "event", true, 4,
+	  { "proxy_header", "proxy_split", "toa_added", "toa_skipped" },
+	  { VS_DEF(ca_headers), VS_DEF(ca_split), VS_DEF(toa_added), VS_DEF(toa_skipped) } },
 	{ "service_synproxy_total",
 	  "The SYN proxy's events: SYNs answered with a cookie, conns opened on a good cookie, "
 	  "ACKs with a bad one, backends that never answered.", "event", false, 4,
@@ -541,7 +549,7 @@ static const struct svc_family svc_families[] = {
 	  { VS_DEF(sp_syn), VS_DEF(sp_ok), VS_DEF(sp_bad), VS_DEF(sp_no_answer) } },
 };
 
-/* What each service's defenses refused, by defense, and what its SYN proxy did. */
+/* What each service's defenses refused, by defense; the SYN proxy's and the client address's. */
 static void
 defense_metrics(FILE *f)
 {

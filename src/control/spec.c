@@ -105,6 +105,17 @@ spec_mode(const struct cfg_service *s)
 	return s->mode;
 }
 
+/* The mode its conns bind: the service's, or the variant that sends the client address. */
+static uint8_t
+spec_fwd(const struct cfg_service *s)
+{
+	uint8_t m = spec_mode(s);
+
+	if (s->client_address == SL_CA_NONE)
+		return m;
+	return m == SL_MODE_NAT64 ? SL_MODE_NAT64_CA : SL_MODE_FULLNAT_CA;
+}
+
 /* A config prefix is what an ACL takes, member for member: the lists go in as they are. */
 _Static_assert(sizeof(struct cfg_prefix) == sizeof(struct acl_prefix) &&
 		       offsetof(struct cfg_prefix, len) == offsetof(struct acl_prefix, len),
@@ -144,7 +155,7 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 	/* The data plane calls the mode's and the scheduler's ops without looking: both must
 	 * be built in. */
 	ss->sched = sched_get(s->sched);
-	if (fwd_get(spec_mode(s)) == NULL || ss->sched == NULL)
+	if (fwd_get(spec_fwd(s)) == NULL || ss->sched == NULL)
 		return -ENOTSUP;
 	r = spec_acl(&s->defense, &acl);
 	if (r < 0)
@@ -184,6 +195,7 @@ spec_service(const struct cfg_service *s, uint16_t slot, const uint16_t *be_slot
 	}
 	*ss = (struct snap_service){
 		.vip = s->vip, .vport = s->port, .proto = s->proto, .mode = spec_mode(s), .slot = slot,
+		.fwd = spec_fwd(s), .client_address = s->client_address,
 		.hash = s->hash, .persistence = s->persistence,
 		.persist_mask = addr46_is_v4(&s->vip) ? addr_prefix_mask(s->persistence_netmask) : 0,
 		.persist_len6 = addr46_is_v4(&s->vip) ? 0 : s->persistence_netmask,

@@ -143,8 +143,21 @@ _Static_assert(sizeof(struct conn6_addrs) == 2 * RTE_CACHE_LINE_SIZE,
 	       "a line of addresses per direction");
 
 /*
- * What the SYN proxy keeps of a conn it opened (defense/synproxy.h), beside the table by conn
- * index as IPv6 addresses are: a conn that is not the SYN proxy's never touches it.
+ * What a conn's client-address insertion keeps (forward/client_addr.h): where the PROXY
+ * header goes in the client's byte stream and how long it is, or how far TOA got. A conn
+ * whose service sends no client address never touches it.
+ */
+struct conn_ca {
+	uint32_t seq;  /* host order: the client's first data byte (its ISN + 1), once CA_F_SEQ */
+	uint16_t mss;  /* the MSS the backend's SYN-ACK announced; 0: none seen */
+	uint8_t len;   /* the PROXY header's length: what the client's later bytes move by */
+	uint8_t kind;  /* enum sl_client_addr, and the CA_F_ flags of forward/client_addr.h */
+};
+
+/*
+ * The TCP translations of a conn, beside the table by conn index as IPv6 addresses are:
+ * what the SYN proxy keeps of a conn it opened (defense/synproxy.h), and the client-address
+ * insertion's. A conn that is neither's never touches it.
  */
 struct conn_sp {
 	struct rte_mbuf *held; /* the client's data that came before the backend answered */
@@ -161,7 +174,7 @@ struct conn_sp {
 	uint8_t ws_in;       /* the client's own, while the backend's scaling is off: the
 			      * client's windows toward it are unscaled by it; else 0 */
 	uint8_t ts_ok;       /* timestamps negotiated */
-	uint8_t pad[8];
+	struct conn_ca ca;   /* the client address's, whether the SYN proxy opened c or not */
 } __attribute__((aligned(32)));
 
 /* Two a cache line, never across one: a packet of a proxied conn reads one more line. */

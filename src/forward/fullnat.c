@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "forward/client_addr.h"
 #include "forward/laddr.h"
 #include "forward/xmit.h"
 
 /*
  * FULLNAT: both addresses are rewritten. Toward the backend a packet leaves as
  * LIP:lport -> backend, so the backend answers to the LIP through any network; the answer
- * goes back as VIP:vport -> client. The backend never sees the client's address (PROXY
- * protocol or TOA carry it, in a later mode option).
+ * goes back as VIP:vport -> client. The backend never sees the client's address: a service
+ * with `client_address:` binds its conns to fwd_fullnat_ca_ops, which hands it over
+ * (forward/client_addr.h).
  */
 
 /* A LIP and port toward the backend: the conn's reply tuple (see forward/laddr.h). */
@@ -106,4 +108,76 @@ const struct fwd_ops fwd_fullnat_ops = {
 	.xmit6 = { [CONN_DIR_IN] = fwd_xmit6_to_backend, [CONN_DIR_OUT] = fwd_xmit6_to_client },
 	.icmp_xmit6 = { [CONN_DIR_IN] = fullnat_icmp_in6, [CONN_DIR_OUT] = fullnat_icmp_out6 },
 	.headroom = 0, /* addresses and ports change in place */
+};
+
+/* The same, telling the backend the client's address (forward/client_addr.h). */
+static unsigned
+fullnat_ca_conn_init(struct stage *w, struct conn *c, const struct snap_service *svc,
+		     const struct snap_backend *be)
+{
+	unsigned r = fullnat_conn_init(w, c, svc, be);
+
+	if (r == 0)
+		ca_conn_init(w, w->ct, c, svc->client_address);
+	return r;
+}
+
+static unsigned
+fullnat_ca_conn_init6(struct stage *w, struct conn *c, const struct snap_service *svc,
+		      const struct snap_backend *be)
+{
+	unsigned r = fullnat_conn_init6(w, c, svc, be);
+
+	if (r == 0)
+		ca_conn_init(w, w->ct6, c, svc->client_address);
+	return r;
+}
+
+static void
+fullnat_ca_release(struct stage *w, const struct conn *c)
+{
+	ca_conn_end(w);
+	fullnat_release(w, c);
+}
+
+static int
+fullnat_ca_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
+{
+	return ca_xmit_in(w, c, m, p, NULL, fwd_xmit_to_backend, NULL);
+}
+
+static int
+fullnat_ca_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
+{
+	if (p->key.proto == PROTO_TCP)
+		ca_tcp_out(w, c, pkt_l4(m, p));
+	return fwd_xmit_to_client(w, c, m, p);
+}
+
+static int
+fullnat_ca_in6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p)
+{
+	return ca_xmit_in(w, c, m, NULL, p, NULL, fwd_xmit6_to_backend);
+}
+
+static int
+fullnat_ca_out6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p)
+{
+	if (p->key.proto == PROTO_TCP)
+		ca_tcp_out(w, c, rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, p->l4_off));
+	return fwd_xmit6_to_client(w, c, m, p);
+}
+
+const struct fwd_ops fwd_fullnat_ca_ops = {
+	.name = "fullnat",
+	.conn_init = fullnat_ca_conn_init,
+	.out_key = fwd_out_key,
+	.release = fullnat_ca_release,
+	.xmit = { [CONN_DIR_IN] = fullnat_ca_in, [CONN_DIR_OUT] = fullnat_ca_out },
+	.icmp_xmit = { [CONN_DIR_IN] = fullnat_icmp_in, [CONN_DIR_OUT] = fullnat_icmp_out },
+	.conn_init6 = fullnat_ca_conn_init6,
+	.out_key6 = fwd_out_key6,
+	.xmit6 = { [CONN_DIR_IN] = fullnat_ca_in6, [CONN_DIR_OUT] = fullnat_ca_out6 },
+	.icmp_xmit6 = { [CONN_DIR_IN] = fullnat_icmp_in6, [CONN_DIR_OUT] = fullnat_icmp_out6 },
+	.headroom = CA_HEADROOM, /* a PROXY header makes the client's first segment longer */
 };

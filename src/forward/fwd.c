@@ -7,6 +7,8 @@ const struct fwd_ops *const fwd_modes[SL_MODE_MAX] = {
 	[SL_MODE_TUN] = &fwd_tun_ops,
 	[SL_MODE_NAT] = &fwd_nat_ops,
 	[SL_MODE_NAT64] = &fwd_nat64_ops,
+	[SL_MODE_FULLNAT_CA] = &fwd_fullnat_ca_ops,
+	[SL_MODE_NAT64_CA] = &fwd_nat64_ca_ops,
 };
 
 bool

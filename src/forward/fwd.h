@@ -153,6 +153,8 @@ extern const struct fwd_ops fwd_dr_ops;
 extern const struct fwd_ops fwd_tun_ops;
 extern const struct fwd_ops fwd_nat_ops;
 extern const struct fwd_ops fwd_nat64_ops;
+extern const struct fwd_ops fwd_fullnat_ca_ops; /* with client_address (client_addr.h) */
+extern const struct fwd_ops fwd_nat64_ca_ops;
 
 /**
  * The worker that owns a client_owned mode's conns of client caddr:cport (network order):

@@ -2,6 +2,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "forward/client_addr.h"
 #include "forward/laddr.h"
 #include "forward/nat64.h"
 #include "forward/xmit.h"
@@ -246,4 +247,51 @@ const struct fwd_ops fwd_nat64_ops = {
 	.xmit6 = { [CONN_DIR_IN] = nat64_in },    /* the client's IPv6 packets */
 	.icmp_xmit6 = { [CONN_DIR_IN] = nat64_icmp_to_backend },
 	.headroom = NAT64_GROW,
+};
+
+/* The same, telling the backend the client's IPv6 address (forward/client_addr.h). */
+static unsigned
+nat64_ca_conn_init6(struct stage *w, struct conn *c, const struct snap_service *svc,
+		    const struct snap_backend *be)
+{
+	unsigned r = nat64_conn_init6(w, c, svc, be);
+
+	if (r == 0)
+		ca_conn_init(w, w->ct6, c, svc->client_address);
+	return r;
+}
+
+static void
+nat64_ca_release(struct stage *w, const struct conn *c)
+{
+	ca_conn_end(w);
+	nat64_release(w, c);
+}
+
+static int
+nat64_ca_in(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p)
+{
+	return ca_xmit_in(w, c, m, NULL, p, NULL, nat64_in);
+}
+
+static int
+nat64_ca_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p)
+{
+	if (p->key.proto == PROTO_TCP)
+		ca_tcp_out(w, c, pkt_l4(m, p));
+	return nat64_out(w, c, m, p);
+}
+
+const struct fwd_ops fwd_nat64_ca_ops = {
+	.name = "nat64",
+	.conn_init = nat64_conn_init,
+	.out_key = fwd_no_out_key,
+	.release = nat64_ca_release,
+	.xmit = { [CONN_DIR_OUT] = nat64_ca_out },
+	.icmp_xmit = { [CONN_DIR_OUT] = nat64_icmp_to_client },
+	.conn_init6 = nat64_ca_conn_init6,
+	.out_key6 = fwd_out_key6,
+	.xmit6 = { [CONN_DIR_IN] = nat64_ca_in },
+	.icmp_xmit6 = { [CONN_DIR_IN] = nat64_icmp_to_backend },
+	.headroom = CA_HEADROOM > NAT64_GROW ? CA_HEADROOM : NAT64_GROW,
 };

@@ -62,4 +62,21 @@ csum_replace16(uint16_t csum, const uint8_t old[16], const uint8_t new[16])
 	return (uint16_t)~csum_fold32(sum);
 }
 
+/**
+ * The checksum csum after bytes whose one's-complement sum is s (as rte_raw_cksum() gives
+ * it: bytes at an even offset of what the checksum covers) were added to what it covers.
+ */
+static inline uint16_t
+csum_add(uint16_t csum, uint16_t s)
+{
+	return (uint16_t)~csum_fold32((uint32_t)(uint16_t)~csum + s);
+}
+
+/** The same after such bytes were taken out. */
+static inline uint16_t
+csum_sub(uint16_t csum, uint16_t s)
+{
+	return (uint16_t)~csum_fold32((uint32_t)(uint16_t)~csum + (uint16_t)~s);
+}
+
 #endif

@@ -109,6 +109,7 @@ struct stage {
 	struct tbucket sp_rst_tb;  /* the SYN proxy's RSTs to bad cookies it may still send */
 	uint32_t sp_live;          /* conns of the SYN proxy it holds (their conn_sp lines are
 				    * prefetched with them while there are any) */
+	uint32_t ca_live;          /* conns that send the client address (the same) */
 	uint16_t ip_id;            /* the next IPv4 ID of a packet it makes from IPv6 (NAT64) */
 	struct stage_stats st;
 	struct stage_out out;

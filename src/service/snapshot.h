@@ -63,15 +63,17 @@ struct snap_service {
 	union addr46 vip;
 	uint16_t vport;
 	uint8_t proto;
-	uint8_t mode;
+	uint8_t mode;          /* enum sl_mode: the service's (NAT64 derived, spec_mode()) */
 	uint16_t slot;
 	uint8_t hash;          /* enum sl_hash (maglev) */
 	uint8_t persist_len6;  /* IPv6: the prefix length of the client bits that share one */
 	uint8_t tunnel;        /* mode tun: enum sl_tunnel */
+	uint8_t fwd;           /* the mode its conns bind (forward/fwd.c): mode, or its _CA one */
 	uint16_t tunnel_port;  /* mode tun, gue: the outer UDP destination port, network order */
 	uint32_t persistence;  /* seconds of affinity, 0 = off */
 	uint32_t persist_mask; /* IPv4, network order: the client bits that share an affinity */
 	uint32_t maglev_size;
+	uint8_t client_address; /* enum sl_client_addr, for the _CA modes */
 	/* defenses (defense/): what the service's own settings and the node's make of them */
 	uint8_t synproxy;      /* TCP in fullnat or nat: SYNs answered by the SYN proxy */
 	uint32_t syn_rate;     /* new conns a second, node-wide (defense/rate.h); 0: no limit */

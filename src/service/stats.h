@@ -30,8 +30,9 @@ struct vs_counters {
 
 /*
  * Per worker, per service counters slot: new conns the defenses refused (acl: either list
- * of the node or of the service; syn_rate, source_rate), and packets of the service's conns
- * refused as blind (a RST or SYN out of its side's window, flow/tcp_window.h).
+ * of the node or of the service; syn_rate, source_rate), packets of the service's conns
+ * refused as blind (a RST or SYN out of its side's window, flow/tcp_window.h), and what the
+ * SYN proxy and the client-address insertion did.
  */
 struct vs_defense {
 	uint64_t acl;
@@ -45,6 +46,14 @@ struct vs_defense {
 	uint64_t sp_ok;
 	uint64_t sp_bad;
 	uint64_t sp_no_answer;
+	/* the client address (forward/client_addr.h): PROXY headers inserted (each
+	 * retransmission of the first data segment again, each UDP datagram), those of them
+	 * sent in a segment of their own (the client's first segment had no room), TOA options
+	 * added, and TOA options left out (no option space, or the MTU) */
+	uint64_t ca_headers;
+	uint64_t ca_split;
+	uint64_t toa_added;
+	uint64_t toa_skipped;
 };
 
 /* What the control side reports: the counters summed over the workers, and the gauge. */

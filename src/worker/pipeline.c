@@ -157,7 +157,7 @@ pipeline_conn_open(struct stage *w, const struct snapshot *snap, const struct sn
 		return NULL;
 	}
 	be = &svc->backends[i];
-	fwd = fwd_modes[svc->mode]; /* checked when the snapshot was built */
+	fwd = fwd_modes[svc->fwd]; /* checked when the snapshot was built */
 	r = conn_can_send(w, fwd, be, m, p, &c_port, &c_nh);
 	if (unlikely(r)) {
 		pipeline_drop(w, m, p, r);
@@ -175,7 +175,7 @@ pipeline_conn_open(struct stage *w, const struct snapshot *snap, const struct sn
 	c->daddr = be->addr.w[3];
 	c->dport = be->port;
 	c->proto = p->key.proto;
-	c->mode = svc->mode;
+	c->mode = svc->fwd;
 	c->c_nh = c_nh;
 	c->out_nh = be->nh.w[3];
 	r = fwd->conn_init(w, c, svc, be);
@@ -239,7 +239,7 @@ conn_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	svc = snap_service_find(snap, p->key.daddr, p->key.dport, p->key.proto);
 	if (svc != NULL) {
 		/* A NAT conn lives on the worker its client names (forward/nat.c). */
-		if (fwd_modes[svc->mode]->client_owned &&
+		if (fwd_modes[svc->fwd]->client_owned &&
 		    conn_hand_to_client_owner(w, m, fwd_client_owner(dp, p->key.saddr, p->key.sport)))
 			return NULL;
 		if (svc->synproxy && p->key.proto == PROTO_TCP)
@@ -365,8 +365,8 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		if (hits & (1ull << i))
 			rte_prefetch0(conn_from_data(data[i], &d));
 	}
-	if (unlikely(w->sp_live > 0))
-		pipeline_sp_prefetch(w->ct, data, hits, nl4);
+	if (unlikely(w->sp_live + w->ca_live > 0))
+		pipeline_side_prefetch(w->ct, data, hits, nl4);
 	for (i = 0; i < nl4; i++) {
 		struct conn *c = NULL;
 		enum conn_dir dir = CONN_DIR_IN;

@@ -181,7 +181,7 @@ pipeline_conn6_open(struct stage *w, const struct snapshot *snap,
 		return NULL;
 	}
 	be = &svc->backends[i];
-	fwd = fwd_modes[svc->mode]; /* checked when the snapshot was built */
+	fwd = fwd_modes[svc->fwd]; /* checked when the snapshot was built */
 	r = conn6_can_send(w, fwd, be, m, p, &c_port, &c_nh);
 	if (unlikely(r)) {
 		pipeline6_drop(w, m, p, r);
@@ -202,7 +202,7 @@ pipeline_conn6_open(struct stage *w, const struct snapshot *snap,
 	c->vport = p->key.dport;
 	c->dport = be->port;
 	c->proto = p->key.proto;
-	c->mode = svc->mode;
+	c->mode = svc->fwd;
 	r = fwd->conn_init6 ? fwd->conn_init6(w, c, svc, be) : DROP_unsupported_l3;
 	if (unlikely(r)) {
 		conn_abandon(w->ct6, c);
@@ -288,7 +288,7 @@ conn6_miss(struct stage *w, const struct snapshot *snap, struct rte_mbuf *m,
 	svc = snap_service_find6(snap, p->key.daddr, p->key.dport, p->key.proto);
 	if (svc != NULL && w->ct6 != NULL) {
 		/* A NAT conn lives on the worker its client names (forward/nat.c). */
-		if (fwd_modes[svc->mode]->client_owned &&
+		if (fwd_modes[svc->fwd]->client_owned &&
 		    conn_hand_to_client_owner(w, m, fwd_client_owner6(dp, p->key.saddr,
 								       p->key.sport)))
 			return NULL;
@@ -407,8 +407,8 @@ pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkt
 			rte_prefetch0(conn6_addrs_line(w->ct6, c, d));
 		}
 	}
-	if (unlikely(w->sp_live > 0))
-		pipeline_sp_prefetch(w->ct6, data, hits, n);
+	if (unlikely(w->sp_live + w->ca_live > 0))
+		pipeline_side_prefetch(w->ct6, data, hits, n);
 	for (i = 0; i < n; i++) {
 		struct conn *c = NULL;
 		enum conn_dir dir = CONN_DIR_IN;

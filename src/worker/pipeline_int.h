@@ -86,14 +86,17 @@ void pipeline_sp_end(struct stage *w, struct conn_table *ct, struct conn *c);
 
 /*
  * A burst's conns (data[i] of the bulk lookup where hits has bit i; their lines asked for
- * already): the SYN proxy's state line of those it opened, asked for too, so that its
- * second line overlaps the others' misses. Called while the worker holds any. Worker.
+ * already): the conn_sp line of those that read it on every packet (the SYN proxy's, and
+ * those whose mode sends the client address: the _CA ones, last of enum sl_mode), asked
+ * for too, so that the second line overlaps the others' misses. Called while the worker
+ * holds any (sp_live, ca_live). Worker.
  */
 static inline void
-pipeline_sp_prefetch(struct conn_table *ct, void *const *data, uint64_t hits, unsigned n)
+pipeline_side_prefetch(struct conn_table *ct, void *const *data, uint64_t hits, unsigned n)
 {
 	unsigned i;
 
+	_Static_assert(SL_MODE_FULLNAT_CA + 2 == SL_MODE_MAX, "the _CA modes come last");
 	for (i = 0; i < n; i++) {
 		enum conn_dir d;
 		const struct conn *c;
@@ -101,7 +104,7 @@ pipeline_sp_prefetch(struct conn_table *ct, void *const *data, uint64_t hits, un
 		if (!(hits & (1ull << i)))
 			continue;
 		c = conn_from_data(data[i], &d);
-		if (c->flags & CONN_F_SYNPROXY)
+		if ((c->flags & CONN_F_SYNPROXY) || c->mode >= SL_MODE_FULLNAT_CA)
 			rte_prefetch0(conn_sp(ct, c));
 	}
 }

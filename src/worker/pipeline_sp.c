@@ -82,6 +82,7 @@ sp_wait(struct stage *w, struct conn_table *ct, struct conn *c, const struct tcp
 		.ws_backend = SYNPROXY_NO_WS,
 		.ws_client = o->ws_ok ? SYNPROXY_WSCALE : SYNPROXY_NO_WS,
 		.ws_in = o->ws_ok ? o->wscale : 0, .ts_ok = o->ts_ok,
+		.ca = sp->ca, /* the client address's, from conn_init */
 	};
 	if (payload == 0)
 		rte_pktmbuf_free(m);
@@ -290,6 +291,7 @@ sp_backend_synack(struct stage *w, struct conn_table *ct, struct conn *c, struct
 	if (rte_be_to_cpu_32(th->recv_ack) != sp->c)
 		return DROP_sp_unexpected; /* not the answer to the node's SYN */
 	tcp_opts_parse_syn(th, &bo);
+	sp->ca.mss = bo.mss; /* the backend's, for a PROXY header's room (client_addr.h) */
 	tcp_window_track(c, CONN_DIR_OUT, th, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	sp->ts_ok = sp->ts_ok && bo.ts_ok;
 	if (sp->ts_ok) {
@@ -387,7 +389,8 @@ pipeline_sp_before(struct stage *w, struct conn_table *ct, struct conn *c, enum 
 		if (sp->held != NULL)
 			rte_pktmbuf_free(sp->held);
 		/* nothing more to translate (the conn ends), but still the proxy's till then */
-		*sp = (struct conn_sp){ .ws_backend = SYNPROXY_NO_WS, .ws_client = SYNPROXY_NO_WS };
+		*sp = (struct conn_sp){ .ws_backend = SYNPROXY_NO_WS, .ws_client = SYNPROXY_NO_WS,
+					.ca = sp->ca };
 		c->flags &= (uint8_t)~CONN_F_SP_WAIT;
 		return 0;
 	}

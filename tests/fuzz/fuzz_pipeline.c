@@ -88,7 +88,27 @@ static const char config[] =
 	"  - vip: '[2001:db8:100::64]:80/tcp'\n"
 	"    backends: [{address: 10.0.2.11:8080}]\n"
 	"  - vip: '[2001:db8:100::64]:53/udp'\n"
-	"    backends: [{address: 10.0.2.21:53}]\n";
+	"    backends: [{address: 10.0.2.21:53}]\n"
+	/* the client address: PROXY v1 (no SYN proxy) and TOA (with it), v2 over UDP, IPv6 and
+	 * NAT64 */
+	"  - vip: 10.0.0.30:80/tcp\n"
+	"    client_address: proxy-v1\n"
+	"    defense: {synproxy: false}\n"
+	"    backends: [{address: 10.0.2.11:8080}]\n"
+	"  - vip: 10.0.0.31:80/tcp\n"
+	"    client_address: toa\n"
+	"    backends: [{address: 10.0.2.11:8080}]\n"
+	"  - vip: 10.0.0.30:53/udp\n"
+	"    client_address: proxy-v2\n"
+	"    backends: [{address: 10.0.2.21:53}]\n"
+	"  - vip: '[2001:db8:100::30]:80/tcp'\n"
+	"    client_address: proxy-v2\n"
+	"    defense: {synproxy: false}\n"
+	"    backends: [{address: '[2001:db8:2::11]:8080'}]\n"
+	"  - vip: '[2001:db8:100::64]:81/tcp'\n"
+	"    client_address: proxy-v1\n"
+	"    defense: {synproxy: false}\n"
+	"    backends: [{address: 10.0.2.11:8080}]\n";
 
 static void
 setup(void)

@@ -26,7 +26,7 @@ struct seg {
 	unsigned port; /* 0: from the client, 1: from a backend */
 };
 
-static struct rte_mbuf *
+static inline struct rte_mbuf *
 seg(const struct seg *s)
 {
 	struct fx_l4 f = { .proto = IPPROTO_TCP, .src = s->src, .dst = s->dst, .sport = s->sport,
@@ -51,14 +51,14 @@ seg(const struct seg *s)
 	return m;
 }
 
-static struct rte_tcp_hdr *
+static inline struct rte_tcp_hdr *
 tcp_of(struct rte_mbuf *m, bool v6)
 {
 	return rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, 14 + (v6 ? 40 : 20));
 }
 
 /* Every checksum of an IPv6 output frame is right. */
-static void
+static inline void
 assert_frame6_ok(struct rte_mbuf *m)
 {
 	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
@@ -68,7 +68,7 @@ assert_frame6_ok(struct rte_mbuf *m)
 				    rte_be_to_cpu_16(ip->payload_len)), 0xffff);
 }
 
-static void
+static inline void
 frame_ok(struct rte_mbuf *m, bool v6)
 {
 	if (v6)
@@ -78,7 +78,7 @@ frame_ok(struct rte_mbuf *m, bool v6)
 }
 
 /* The client's SYN options: MSS 1460, SACK-permitted, timestamps (TSval tsval), wscale 8. */
-static unsigned
+static inline unsigned
 client_opts(uint8_t *buf, uint32_t tsval, bool ts, bool ws)
 {
 	struct tcp_syn_opts o = { .mss = 1460, .sack_ok = 1, .ts_ok = ts, .tsval = tsval,
@@ -88,7 +88,7 @@ client_opts(uint8_t *buf, uint32_t tsval, bool ts, bool ws)
 }
 
 /* NOP NOP TS tsval tsecr: the timestamps of an established segment. */
-static unsigned
+static inline unsigned
 ts_opts(uint8_t *buf, uint32_t tsval, uint32_t tsecr)
 {
 	struct tcp_syn_opts o = { .ts_ok = 1, .tsval = tsval, .tsecr = tsecr };

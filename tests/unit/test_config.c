@@ -258,6 +258,7 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 		assert_int_equal(x->mode, y->mode);
 		assert_int_equal(x->sched, y->sched);
 		assert_int_equal(x->persistence, y->persistence);
+		assert_int_equal(x->client_address, y->client_address);
 		assert_int_equal(x->n_backends, y->n_backends);
 		for (k = 0; k < x->n_backends; k++) {
 			assert_memory_equal(&x->backends[k].addr, &y->backends[k].addr, 16);
@@ -290,6 +291,7 @@ static const char hc_text[] =
 	"services:\n"
 	"  - vip: 10.0.0.10:53/udp\n"
 	"    announce: always\n"
+	"    client_address: proxy-v2\n"
 	"    health_check: {type: dns, query: svc.test, qtype: txt, interval: 500ms, "
 	"timeout: 200ms, rise: 1, fall: 4, start: down}\n"
 	"    backends:\n"
@@ -425,6 +427,7 @@ test_service_api(void **state)
 {
 	static const char body[] =
 		"{\"vip\": \"10.0.0.20:443/tcp\", \"scheduler\": \"rr\", \"persistence\": \"1h\","
+		" \"client_address\": \"proxy-v2\","
 		" \"backends\": [{\"address\": \"10.0.2.21:8443\", \"weight\": 5},"
 		" {\"address\": \"10.0.2.22:8443\"}]}";
 	struct cfg_service s, t, u;
@@ -442,6 +445,7 @@ test_service_api(void **state)
 	assert_int_equal(s.mode, SL_MODE_FULLNAT);
 	assert_int_equal(s.sched, SL_SCHED_RR);
 	assert_int_equal(s.persistence, 3600);
+	assert_int_equal(s.client_address, SL_CA_PROXY_V2);
 	assert_int_equal(s.n_backends, 2);
 	assert_int_equal(s.backends[0].addr.w[3], ip("10.0.2.21"));
 	assert_int_equal(s.backends[0].port, htons(8443));
@@ -456,7 +460,9 @@ test_service_api(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "mode")), "fullnat");
 	assert_string_equal(json_string_value(json_object_get(j, "scheduler")), "rr");
 	assert_int_equal(json_integer_value(json_object_get(j, "persistence")), 3600);
+	assert_string_equal(json_string_value(json_object_get(j, "client_address")), "proxy-v2");
 	assert_int_equal(cfg_service_from_json(j, "", &t, &e), 0);
+	assert_int_equal(t.client_address, SL_CA_PROXY_V2);
 	k = cfg_service_to_json(&t);
 	assert_true(json_equal(j, k));
 	json_decref(j);

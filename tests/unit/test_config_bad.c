@@ -616,6 +616,27 @@ static const struct bad_case bad_cases[] = {
 		 "  - vip: 10.0.0.10:80/tcp\n"
 		 "    defense: [deny]\n",
 	  8, "services[0].defense", "expected a mapping, got a list" },
+	{ "client_address_dr",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    mode: dr\n"
+		 "    client_address: proxy-v1\n",
+	  9, "services[0].client_address",
+	  "client_address is for mode fullnat: the backend of mode dr sees the client's address "
+	  "itself" },
+	{ "client_address_udp_toa",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:53/udp\n"
+		 "    client_address: toa\n",
+	  8, "services[0].client_address",
+	  "a UDP service takes client_address proxy-v2 (a header on every datagram) or none: toa "
+	  "is TCP's" },
+	{ "client_address_unknown",
+	  PORTS5 "services:\n"
+		 "  - vip: 10.0.0.10:80/tcp\n"
+		 "    client_address: proxy-v3\n",
+	  8, "services[0].client_address",
+	  "unknown client_address 'proxy-v3' (supported: none, toa, proxy-v1, proxy-v2)" },
 	{ "empty_document",
 	  "# nothing but a comment\n",
 	  0, "", "the document is empty" },

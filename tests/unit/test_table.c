@@ -139,12 +139,41 @@ test_services_widen_for_ipv6(void **state)
 	json_decref(svcs);
 }
 
+/* A service's client address: a flag in the list, its counters in the stats (none: neither). */
+static void
+test_client_address_shown(void **state)
+{
+	json_t *svcs = json_pack(
+		"[{s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i, s:i}, s:[]},"
+		" {s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i, s:i}, s:[]}]",
+		"vip", "10.0.0.10:80/tcp", "mode", "fullnat", "scheduler", "rr", "client_address",
+		"proxy-v2", "client_address_counts", "proxy_headers", 5, "proxy_split", 1,
+		"toa_added", 0, "toa_skipped", 0, "backends",
+		"vip", "10.0.0.10:81/tcp", "mode", "fullnat", "scheduler", "rr", "client_address",
+		"none", "client_address_counts", "proxy_headers", 0, "proxy_split", 0, "toa_added", 0,
+		"toa_skipped", 0, "backends");
+	char *out;
+
+	(void)state;
+	out = printed(print_services, svcs);
+	assert_non_null(strstr(out, ":80 rr withdrawn client_address proxy-v2\n"));
+	assert_non_null(strstr(out, ":81 rr withdrawn\n"));
+	free(out);
+	out = printed(print_stats, svcs);
+	assert_non_null(strstr(out, "  client_address proxy-v2: proxy_headers 5 proxy_split 1 "
+				    "toa_added 0 toa_skipped 0\n"));
+	assert_null(strstr(out, "client_address none"));
+	free(out);
+	json_decref(svcs);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conns_widen_for_ipv6),
 		cmocka_unit_test(test_services_widen_for_ipv6),
+		cmocka_unit_test(test_client_address_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
