@@ -195,8 +195,11 @@ acl_build(const struct acl_prefix *deny, unsigned n_deny, const struct acl_prefi
 		errno = ENOMEM;
 		return NULL;
 	}
-	memcpy(a->lists, deny, sizeof(*deny) * n_deny);
-	memcpy(a->lists + n_deny, allow, sizeof(*allow) * n_allow);
+	/* an empty list may come as NULL, which memcpy must not get even for 0 bytes */
+	if (n_deny > 0)
+		memcpy(a->lists, deny, sizeof(*deny) * n_deny);
+	if (n_allow > 0)
+		memcpy(a->lists + n_deny, allow, sizeof(*allow) * n_allow);
 	a->has_allow = n_allow > 0;
 	r = build_family(&a->ctx4, true, deny, n_deny, allow, n_allow, socket);
 	if (r == 0)
