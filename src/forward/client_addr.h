@@ -14,6 +14,7 @@
 
 #include "common/kinds.h"
 #include "flow/conn.h"
+#include "forward/fwd.h"
 #include "net/dp.h"
 #include "net/icmp.h"
 #include "net/nd.h"
@@ -381,6 +382,28 @@ ca_back_field(const struct conn_ca *ca, uint8_t *p, uint16_t *cs)
 	v = rte_cpu_to_be_32(ca_back(ca, rte_be_to_cpu_32(old)));
 	*cs = csum_replace4(*cs, old, v);
 	memcpy(p, &v, 4);
+}
+
+/**
+ * An ICMP error from the backend's side quotes a segment the node sent it (q: what
+ * forward/fwd_icmp.c found): its sequence number, in the backend's numbers, back to the
+ * client's, as the backend's ACKs are, and the quote's checksum patched when it reaches it;
+ * so the client's stack takes the error as about a segment it has in flight (Linux ignores
+ * an error whose quoted number is outside snd_una..snd_nxt: a fragmentation-needed would be
+ * lost). Worker.
+ */
+static inline void
+ca_icmp_quote(struct stage *w, const struct conn *c, const struct fwd_icmp *q)
+{
+	const struct conn_ca *ca = ca_of(w, c);
+	uint8_t *seq = q->ports + 4;
+	uint32_t v;
+
+	if (c->proto != PROTO_TCP || ca->len == 0 || !(ca->kind & CA_F_SEQ) ||
+	    seq + 4 > (uint8_t *)q->ic + q->room)
+		return;
+	memcpy(&v, seq, 4);
+	fwd_quote_set4(seq, rte_cpu_to_be_32(ca_back(ca, rte_be_to_cpu_32(v))), q->l4sum);
 }
 
 /**

@@ -168,16 +168,32 @@ fullnat_ca_out6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6
 	return fwd_xmit6_to_client(w, c, m, p);
 }
 
+static int
+fullnat_ca_icmp_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_meta *p,
+		    const struct fwd_icmp *q)
+{
+	ca_icmp_quote(w, c, q);
+	return fullnat_icmp_out(w, c, m, p, q);
+}
+
+static int
+fullnat_ca_icmp_out6(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt6_meta *p,
+		     const struct fwd_icmp *q)
+{
+	ca_icmp_quote(w, c, q);
+	return fullnat_icmp_out6(w, c, m, p, q);
+}
+
 const struct fwd_ops fwd_fullnat_ca_ops = {
 	.name = "fullnat",
 	.conn_init = fullnat_ca_conn_init,
 	.out_key = fwd_out_key,
 	.release = fullnat_ca_release,
 	.xmit = { [CONN_DIR_IN] = fullnat_ca_in, [CONN_DIR_OUT] = fullnat_ca_out },
-	.icmp_xmit = { [CONN_DIR_IN] = fullnat_icmp_in, [CONN_DIR_OUT] = fullnat_icmp_out },
+	.icmp_xmit = { [CONN_DIR_IN] = fullnat_icmp_in, [CONN_DIR_OUT] = fullnat_ca_icmp_out },
 	.conn_init6 = fullnat_ca_conn_init6,
 	.out_key6 = fwd_out_key6,
 	.xmit6 = { [CONN_DIR_IN] = fullnat_ca_in6, [CONN_DIR_OUT] = fullnat_ca_out6 },
-	.icmp_xmit6 = { [CONN_DIR_IN] = fullnat_icmp_in6, [CONN_DIR_OUT] = fullnat_icmp_out6 },
+	.icmp_xmit6 = { [CONN_DIR_IN] = fullnat_icmp_in6, [CONN_DIR_OUT] = fullnat_ca_icmp_out6 },
 	.headroom = CA_HEADROOM, /* a PROXY header makes the client's first segment longer */
 };

@@ -282,13 +282,21 @@ nat64_ca_out(struct stage *w, struct conn *c, struct rte_mbuf *m, struct pkt_met
 	return nat64_out(w, c, m, p);
 }
 
+static int
+nat64_ca_icmp_to_client(struct stage *w, struct conn *c, struct rte_mbuf *m,
+			struct pkt_meta *p, const struct fwd_icmp *q)
+{
+	ca_icmp_quote(w, c, q);
+	return nat64_icmp_to_client(w, c, m, p, q);
+}
+
 const struct fwd_ops fwd_nat64_ca_ops = {
 	.name = "nat64",
 	.conn_init = nat64_conn_init,
 	.out_key = fwd_no_out_key,
 	.release = nat64_ca_release,
 	.xmit = { [CONN_DIR_OUT] = nat64_ca_out },
-	.icmp_xmit = { [CONN_DIR_OUT] = nat64_icmp_to_client },
+	.icmp_xmit = { [CONN_DIR_OUT] = nat64_ca_icmp_to_client },
 	.conn_init6 = nat64_ca_conn_init6,
 	.out_key6 = fwd_out_key6,
 	.xmit6 = { [CONN_DIR_IN] = nat64_ca_in },

@@ -6,7 +6,8 @@
  * acknowledgements and SACK blocks moved back toward the client; a retransmitted first
  * segment given the header again, once; a first segment at the backend's MSS followed by
  * its header in a segment of its own; the numbers past 2^31 bytes; a bad checksum kept bad;
- * with the SYN proxy; a burst of conns. TOA in the SYN and the first ACK (IPv4, IPv6), left
+ * with the SYN proxy; a burst of conns; an ICMP error from the backend's side quoting a
+ * shifted segment reaches the client in the client's numbers. TOA in the SYN and the first ACK (IPv4, IPv6), left
  * out where the options are full. UDP's PROXY v2 datagram header, the replies untouched.
  */
 #include <arpa/inet.h>
@@ -17,6 +18,8 @@
 #include <cmocka.h>
 
 #include "env.h"
+#include "errors.h"
+#include "net/icmp.h"
 #include "packet/proxy_hdr.h"
 #include "tcp_seg.h"
 #include "test_eal.h"
@@ -369,6 +372,79 @@ test_far_numbers(void **state)
 	env_free(e);
 }
 
+/*
+ * Fragmentation-needed from the backend's side about a segment the node sent it: relayed to
+ * the client about the client's own segment, its sequence number back in the client's
+ * numbers (Linux ignores an error quoting a number it has not in flight), the quote's
+ * checksum still right.
+ */
+static void
+test_icmp_quote(void **state)
+{
+	struct env *e = env_new_sub(1, 1024, "", TCP_BACKENDS,
+				    TCP_BACKENDS "    client_address: proxy-v1\n");
+	struct tc t = { .cl = CL, .vip = VIP, .lip = LIP, .cport = 40008, .vport = 80 };
+	static const char hdr[] = "PROXY TCP4 10.0.1.2 10.0.0.10 40008 80\r\n";
+	uint32_t n = sizeof(hdr) - 1, sum;
+	struct rte_ipv4_hdr *in;
+	struct rte_tcp_hdr *th;
+	struct rte_icmp_hdr *ic;
+	struct rte_mbuf *m;
+
+	(void)state;
+	handshake(e, &t, 1460);
+	from_client(e, &t, RTE_TCP_ACK_FLAG, 1001, 5001, 0, 100, NULL, 0);
+	assert_first_data(e, &t, hdr, n, 100);
+	m = seg(&(struct seg){ .src = LIP, .dst = t.be, .sport = t.lport, .dport = 8080,
+			       .flags = RTE_TCP_ACK_FLAG, .seq = 1101 + n, .ack = 5001,
+			       .port = 1 });
+	run1(e->w, icmp_error(t.be, LIP, ICMP4_DEST_UNREACH, 4, rte_cpu_to_be_32(1200), m, 40, 1),
+	     1);
+	m = out_one(e->w, 0);
+	assert_frame_ok(m);
+	ic = (struct rte_icmp_hdr *)(ip_of(m) + 1);
+	assert_int_equal(ic->icmp_type, ICMP4_DEST_UNREACH);
+	in = (struct rte_ipv4_hdr *)(ic + 1);
+	th = (struct rte_tcp_hdr *)(in + 1);
+	assert_int_equal(in->src_addr, fx_ip(CL));
+	assert_int_equal(rte_be_to_cpu_16(th->src_port), 40008);
+	assert_int_equal(rte_be_to_cpu_32(th->sent_seq), 1101);
+	sum = rte_ipv4_phdr_cksum(in, 0) + rte_raw_cksum(th, 20);
+	sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal((sum & 0xffff) + (sum >> 16), 0xffff);
+	out_clear(e->w);
+	env_free(e);
+
+	/* NAT64: the IPv4 error becomes an ICMPv6 one quoting the client's IPv6 segment */
+	e = env_new6_extra(1, 1024, "", "  - vip: '[" ENV6_VIP "]:82/tcp'\n"
+					"    client_address: proxy-v1\n"
+					"    backends: [{address: 10.0.2.11:8080}]\n");
+	{
+		static const char hdr6[] = "PROXY TCP6 2001:db8:1::2 2001:db8:100::10 40009 82\r\n";
+		struct tc t6 = { .v6 = true, .be4 = true, .cl = CL6, .vip = ENV6_VIP, .lip = LIP,
+				 .cport = 40009, .vport = 82, .slot = 4 };
+		const uint8_t *q;
+
+		n = sizeof(hdr6) - 1;
+		handshake(e, &t6, 1460);
+		from_client(e, &t6, RTE_TCP_ACK_FLAG, 1001, 5001, 0, 100, NULL, 0);
+		assert_first_data(e, &t6, hdr6, n, 100);
+		m = seg(&(struct seg){ .src = LIP, .dst = t6.be, .sport = t6.lport, .dport = 8080,
+				       .flags = RTE_TCP_ACK_FLAG, .seq = 1101 + n, .ack = 5001,
+				       .port = 1 });
+		run1(e->w, icmp_error(t6.be, LIP, ICMP4_DEST_UNREACH, 4, rte_cpu_to_be_32(1200), m,
+				      40, 1), 1);
+		m = out_one(e->w, 0);
+		q = rte_pktmbuf_mtod_offset(m, const uint8_t *, 14 + 40 + 8); /* the quote */
+		assert_int_equal(q[0] >> 4, 6);
+		th = (struct rte_tcp_hdr *)(uintptr_t)(q + 40);
+		assert_int_equal(rte_be_to_cpu_16(th->src_port), 40009);
+		assert_int_equal(rte_be_to_cpu_32(th->sent_seq), 1101);
+		out_clear(e->w);
+	}
+	env_free(e);
+}
+
 /* A first segment whose checksum is wrong leaves with a wrong one (an odd v1 header). */
 static void
 test_bad_checksum_kept(void **state)
@@ -674,6 +750,7 @@ main(void)
 		cmocka_unit_test(test_split_at_mss),
 		cmocka_unit_test(test_far_numbers),
 		cmocka_unit_test(test_bad_checksum_kept),
+		cmocka_unit_test(test_icmp_quote),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_with_synproxy),
 		cmocka_unit_test(test_toa),
