@@ -55,7 +55,8 @@
  * and the MTU leave room for it; else the segment goes without and toa_skipped counts it.
  *
  * Checksums are patched, not summed again, so a segment that came with a bad one leaves
- * with a bad one: the node never vouches for bytes it did not check. Worker threads only.
+ * with a bad one (and so does a header segment made from it): the node never vouches for
+ * bytes it did not check. Worker threads only.
  */
 
 #define CA_KIND 0x3u        /* enum sl_client_addr */
@@ -196,43 +197,20 @@ ca_toa(struct stage *w, const struct conn *c, struct rte_mbuf *m, uint16_t l4_of
 }
 
 /*
- * The one's-complement sum to store in the checksum of len bytes of TCP or UDP (proto) at l4
- * whose checksum field is 0, of the packet whose IP header is at l3.
- */
-static inline uint16_t
-ca_l4_sum(const uint8_t *l3, bool v6, const void *l4, uint32_t len, uint8_t proto)
-{
-	uint32_t sum;
-
-	if (v6) {
-		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)l3;
-		uint32_t ph[2] = { rte_cpu_to_be_32(len), rte_cpu_to_be_32(proto) };
-
-		sum = __rte_raw_cksum(ip6->src_addr, 32, 0);
-		sum = __rte_raw_cksum(ph, sizeof(ph), sum);
-	} else {
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
-		uint16_t ph[2] = { rte_cpu_to_be_16(proto), rte_cpu_to_be_16((uint16_t)len) };
-
-		sum = __rte_raw_cksum(&ip->src_addr, 8, 0);
-		sum = __rte_raw_cksum(ph, sizeof(ph), sum);
-	}
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)~__rte_raw_cksum_reduce(sum);
-}
-
-/*
  * A segment of its own for the PROXY header hdr (n bytes): m's headers up to its data (hl
- * bytes of TCP from l4_off), no FIN, then hdr; its lengths and checksums its own. NULL when
- * no mbuf is left.
+ * bytes of TCP from l4_off; payload bytes of data follow), no FIN, then hdr. Its TCP
+ * checksum is m's patched (the data's sum out, the header's in, the length and flags): a
+ * segment that came with a bad one gives a header segment with a bad one. NULL when no mbuf
+ * is left.
  */
 static inline struct rte_mbuf *
-ca_segment(struct rte_mbuf *m, uint16_t l4_off, uint16_t hl, bool v6, const uint8_t *hdr,
-	   uint16_t n)
+ca_segment(struct rte_mbuf *m, uint16_t l4_off, uint16_t hl, uint32_t payload, bool v6,
+	   const uint8_t *hdr, uint16_t n)
 {
 	uint16_t head = (uint16_t)(l4_off + hl), l3_len = (uint16_t)(l4_off - PKT_IP_OFF);
 	struct rte_mbuf *h = rte_pktmbuf_alloc(m->pool);
 	struct rte_tcp_hdr *th;
+	uint16_t ow, nw, cs;
 	uint8_t *b;
 
 	if (h == NULL)
@@ -255,9 +233,15 @@ ca_segment(struct rte_mbuf *m, uint16_t l4_off, uint16_t hl, bool v6, const uint
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
 	th = (struct rte_tcp_hdr *)(b + l4_off);
+	memcpy(&ow, &th->data_off, 2);
 	th->tcp_flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
-	th->cksum = 0;
-	th->cksum = ca_l4_sum(b + PKT_IP_OFF, v6, th, (uint32_t)hl + n, IPPROTO_TCP);
+	memcpy(&nw, &th->data_off, 2);
+	cs = csum_sub(th->cksum, rte_raw_cksum(rte_pktmbuf_mtod_offset(m, void *, head), payload));
+	cs = csum_add(cs, rte_raw_cksum(hdr, n));
+	cs = csum_replace2(cs, ow, nw);
+	cs = csum_replace2(cs, rte_cpu_to_be_16((uint16_t)(hl + payload)),
+			   rte_cpu_to_be_16((uint16_t)(hl + n)));
+	th->cksum = cs;
 	return h;
 }
 
@@ -297,7 +281,7 @@ ca_proxy(struct stage *w, const struct conn *c, const struct conn_ca *ca, struct
 			return 0;
 		}
 	}
-	*first = ca_segment(m, l4_off, hl, v6, hdr, n);
+	*first = ca_segment(m, l4_off, hl, payload, v6, hdr, n);
 	if (*first == NULL)
 		return DROP_no_room;
 	ca_seq_add(th, n);

@@ -445,7 +445,10 @@ test_icmp_quote(void **state)
 	env_free(e);
 }
 
-/* A first segment whose checksum is wrong leaves with a wrong one (an odd v1 header). */
+/*
+ * A first segment whose checksum is wrong leaves with a wrong one (an odd v1 header), and so
+ * does the header's own segment made from a full one.
+ */
 static void
 test_bad_checksum_kept(void **state)
 {
@@ -471,6 +474,25 @@ test_bad_checksum_kept(void **state)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	assert_int_not_equal(sum, 0xffff);
+	out_clear(e->w);
+	/* a full first segment, split: the header's own segment is no better than its source */
+	t.cport = 4007;
+	handshake(e, &t, 1460);
+	m = seg(&(struct seg){ .src = CL, .dst = VIP, .sport = 4007, .dport = 80,
+			       .flags = RTE_TCP_ACK_FLAG, .seq = 1001, .ack = 5001,
+			       .data = pattern, .len = 1460 });
+	tcp_of(m, false)->cksum ^= 0x0101;
+	run1(e->w, m, 0);
+	assert_int_equal(e->w->s.out.n[1], 2);
+	for (unsigned k = 0; k < 2; k++) {
+		ip = ip_of(e->w->s.out.pkts[1][k]);
+		sum = rte_ipv4_phdr_cksum(ip, 0) +
+		      rte_raw_cksum(ip + 1, rte_be_to_cpu_16(ip->total_length) - 20u);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		assert_int_not_equal(sum, 0xffff);
+	}
+	out_clear(e->w);
 	env_free(e);
 }
 
