@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +26,14 @@
 #include "control/ctl.h"
 #include "control/spec.h"
 #include "net/port.h"
+#include "net/port_kstats.h"
 #include "net/twin.h"
 #include "worker/dp_build.h"
 #include "worker/worker.h"
 
 /* After the VIPs are withdrawn at a stop, how long the data plane keeps running. */
 #define STOP_GRACE_MS 500u
+#define CTL_IDLE_TICK_MS 10u /* the main loop's tick once the workers are quiet */
 
 /*
  * The daemon: load the config, start DPDK and the ports, build the data plane, run the
@@ -256,7 +259,7 @@ main(int argc, char **argv)
 	struct port_set ports;
 	int lock_fds[SL_MAX_PORTS];
 	struct api_server *api = NULL;
-	uint64_t api_ticked = 0;
+	uint64_t api_ticked = 0, busy = 0;
 	struct cfg_error cerr;
 	struct dp *dp = NULL;
 	struct cfg cfg;
@@ -368,6 +371,24 @@ main(int argc, char **argv)
 		if (rte_eth_dev_get_mtu(ids[i], &mtu) == 0 && mtu >= RTE_ETHER_MIN_MTU)
 			dp->ports[i].mtu = mtu;
 	}
+	/* What an idle worker waits on: the kernel sockets under the ports (worker.h). */
+	{
+		char ifn[SL_MAX_PORTS][IF_NAMESIZE];
+		const char *names[SL_MAX_PORTS];
+		int fds[WORKER_WAIT_FDS];
+		unsigned n;
+
+		for (i = 0; i < cfg.n_ports; i++)
+			names[i] = port_iface(cfg.ports[i].device, ifn[i], sizeof(ifn[i])) == 0
+					   ? ifn[i]
+					   : NULL;
+		n = port_wait_fds(names, cfg.n_ports, fds, WORKER_WAIT_FDS);
+		for (i = 0; i < dp->n_workers; i++)
+			worker_set_wait_fds(dp->workers[i], fds, n);
+		if (n == 0)
+			LOG_I("idle workers back off in sleeps: the ports have no kernel sockets to "
+			      "wait on");
+	}
 	if (ctl_init(dp, &cfg, &cerr) < 0) {
 		cfg_error_fmt(&cerr, msg, sizeof(msg));
 		fprintf(stderr, "sluiced: %s\n", msg);
@@ -394,12 +415,17 @@ main(int argc, char **argv)
 			g_reload = 0;
 			reload(path);
 		}
-		ctl_tick(now);
+		busy = ctl_tick(now) ? now : busy;
 		if (now - api_ticked >= 1000) {
 			api_tick(api);
 			api_ticked = now;
 		}
-		usleep(2000);
+		/*
+		 * Every 2 ms while the workers tell it things (neighbours learned or missed),
+		 * every CTL_IDLE_TICK_MS once they have been quiet for a second: an idle node
+		 * wakes 100 times a second, not 500; the API has its own thread.
+		 */
+		usleep(now - busy < 1000 ? 2000 : CTL_IDLE_TICK_MS * 1000);
 	}
 	LOG_I("stopping on %s", sig_name(g_stop));
 	if (ctl_withdraw_all() > 0) {

@@ -212,6 +212,8 @@ send_request(void *arg, const union addr46 *ip, uint8_t port)
 		m = nd_solicit(dp, dp->ctl_pool, port, ip->b);
 	if (m != NULL && rte_ring_enqueue(dp->workers[0]->ctl_tx, m) != 0)
 		rte_pktmbuf_free(m);
+	else if (m != NULL)
+		worker_wake(dp->workers[0]);
 }
 
 /* The neighbour table of ip's family. */
@@ -556,12 +558,12 @@ ctl_fini(void)
 
 /* ---- upkeep ---- */
 
-static void
+static unsigned
 drain_events(uint64_t now)
 {
 	struct dp *dp = g_ctl.dp;
 	struct neigh_event ev;
-	unsigned w, n;
+	unsigned w, n, got = 0;
 
 	for (w = 0; w < dp->n_workers; w++) {
 		for (n = 0; n < EVENTS_PER_TICK; n++) {
@@ -573,7 +575,9 @@ drain_events(uint64_t now)
 			else if (neigh_want46(neigh_of(dp, &ev.ip), &ev.ip, ev.port, now) == 1)
 				send_request(dp, &ev.ip, ev.port);
 		}
+		got += n;
 	}
+	return got;
 }
 
 static void
@@ -759,13 +763,15 @@ csum_report(void)
 	}
 }
 
-void
+int
 ctl_tick(uint64_t now)
 {
+	int busy = 0;
+
 	pthread_mutex_lock(&g_ctl.lock);
 	if (g_ctl.dp == NULL)
 		goto out;
-	drain_events(now);
+	busy = drain_events(now) > 0;
 	if (health_poll(g_ctl.health, now) > 0)
 		g_ctl.health_dirty = true;
 	if (g_ctl.health_dirty)
@@ -784,4 +790,5 @@ ctl_tick(uint64_t now)
 	}
 out:
 	pthread_mutex_unlock(&g_ctl.lock);
+	return busy;
 }

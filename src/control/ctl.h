@@ -43,9 +43,10 @@ unsigned ctl_withdraw_all(void);
 /**
  * Periodic upkeep from the main loop, every few milliseconds: what workers learned of
  * neighbours, ARP requests, neighbour ageing, rate sampling, release of the counters of
- * deleted backends whose last conn is gone. Bounded work per call.
+ * deleted backends whose last conn is gone. Bounded work per call. 1 when the workers had
+ * told it something (the next tick should come soon), else 0. Main thread.
  */
-void ctl_tick(uint64_t now_ms);
+int ctl_tick(uint64_t now_ms);
 
 /* Service list, each service with its backends and live counters (see docs/api.md). */
 json_t *ctl_services_json(void);

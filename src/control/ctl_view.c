@@ -369,7 +369,7 @@ ctl_stats_json(void)
 		current += conn_count(wk->s.ct) + (wk->s.ct6 ? conn_count(wk->s.ct6) : 0);
 		cap += conn_capacity(wk->s.ct) + (wk->s.ct6 ? conn_capacity(wk->s.ct6) : 0);
 		json_array_append_new(
-			workers, json_pack("{s:i,s:i,s:f,s:f,s:f,s:I,s:I,s:I,s:I}", "id", (int)w,
+			workers, json_pack("{s:i,s:i,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:s,s:I}", "id", (int)w,
 					   "lcore", (int)wk->lcore, "busy_percent", g_ctl.busy_pct[w],
 					   "cpu_percent", g_ctl.cpu_pct[w], "cpu_seconds",
 					   (double)worker_cpu_ns(wk) / 1e9,
@@ -378,7 +378,9 @@ ctl_stats_json(void)
 					   (json_int_t)(conn_count(wk->s.ct) +
 							(wk->s.ct6 ? conn_count(wk->s.ct6) : 0)),
 					   "handoffs",
-					   (json_int_t)wk->s.st.handoff_out));
+					   (json_int_t)wk->s.st.handoff_out, "idle",
+					   wk->n_wait_fds > 0 ? "wait" : "backoff",
+					   "idle_waits", (json_int_t)wk->s.st.idle_waits));
 	}
 	drops_sum(drops);
 	dj = json_object();

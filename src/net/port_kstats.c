@@ -208,3 +208,65 @@ port_kstats_poll(const char *ifname, unsigned xsk_first, unsigned xsk_count,
 	closedir(d); /* after: the fds read above are counted while it is open */
 	return 0;
 }
+
+/* Whether fd is a tap's (/dev/net/tun: a twin, or a net_tap port). */
+static int
+is_tun(int fd)
+{
+	char path[32], target[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	return strcmp(target, "/dev/net/tun") == 0;
+}
+
+unsigned
+port_wait_fds(const char *const *ifnames, unsigned n_if, int *fds, unsigned max)
+{
+	int ifindex[16];
+	unsigned n = 0, i;
+	DIR *d;
+	struct dirent *e;
+
+	for (i = 0; i < n_if && i < 16; i++)
+		ifindex[i] = ifnames[i] != NULL ? (int)if_nametoindex(ifnames[i]) : 0;
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < max) {
+		int fd = atoi(e->d_name), domain;
+		socklen_t len = sizeof(domain);
+		struct stat sb;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) || fstat(fd, &sb) != 0)
+			continue;
+		if (S_ISCHR(sb.st_mode)) {
+			if (is_tun(fd))
+				fds[n++] = fd;
+			continue;
+		}
+		if (!S_ISSOCK(sb.st_mode) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
+			continue;
+		if (domain == AF_XDP) {
+			fds[n++] = fd;
+		} else if (domain == AF_PACKET) {
+			struct sockaddr_ll sll;
+			socklen_t sl = sizeof(sll);
+
+			if (getsockname(fd, (struct sockaddr *)&sll, &sl) != 0)
+				continue;
+			for (i = 0; i < n_if && i < 16; i++)
+				if (ifindex[i] != 0 && sll.sll_ifindex == ifindex[i]) {
+					fds[n++] = fd;
+					break;
+				}
+		}
+	}
+	closedir(d);
+	return n;
+}

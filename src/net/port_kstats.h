@@ -13,7 +13,8 @@
  * full RX ring or an empty fill ring. sluiced reads both from the sockets it holds: af_packet
  * sockets found in /proc/self/fd and matched by the interface they are bound to, XSKs through
  * the kernel's sock_diag (NETLINK_SOCK_DIAG, AF_XDP), matched by inode and interface, or where
- * that is not built into the kernel, by the order sluiced created them in.
+ * that is not built into the kernel, by the order sluiced created them in. The same sockets
+ * are what an idle worker waits on (port_wait_fds()).
  */
 struct port_kstats {
 	unsigned n_sockets;       /* sockets of ours found on the interface */
@@ -41,6 +42,16 @@ int port_iface(const char *device, char *ifname, size_t len);
  */
 int port_kstats_poll(const char *ifname, unsigned xsk_first, unsigned xsk_count,
 		     struct port_kstats *st);
+
+/**
+ * The kernel file descriptors under this process's ports that a worker may poll() for the
+ * next packet while it is idle (worker.h): the af_packet sockets bound to the interfaces
+ * ifnames[0..n_if) name (NULL: a port without one), every XSK (af_xdp), and every tap
+ * (/dev/net/tun: the kernel twins, net_tap ports). Up to max of them into fds; their number
+ * (0: the ports have nothing to wait on, a NIC's or net_null's). The PMDs own them: never
+ * closed, never read. Main thread, after the ports are up.
+ */
+unsigned port_wait_fds(const char *const *ifnames, unsigned n_if, int *fds, unsigned max);
 
 /**
  * The frames st counts as lost on the way in that the PMD does not report itself: the

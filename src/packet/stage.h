@@ -43,6 +43,7 @@ struct stage_stats {
 	uint64_t tx_bytes;
 	uint64_t polls_busy;   /* loop iterations that found packets */
 	uint64_t polls_idle;
+	uint64_t idle_waits;   /* waits in poll() for the kernel to say a packet came */
 	uint64_t icmp_relayed; /* ICMP errors about a conn passed to its other side */
 	uint64_t cycles_busy;  /* TSC cycles of the iterations that found packets */
 	uint64_t conns_created;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -23,6 +26,15 @@
 #define IDLE_POLLS 128
 #define IDLE_SLEEP_MIN_US 16
 #define IDLE_SLEEP_MAX_US 500
+/*
+ * Then, where the ports have kernel sockets, wait in poll() once idle this long: a packet
+ * that arrives wakes the worker at once, and a hand-off from a busy worker comes while the
+ * woken one is still backing off (within this time of its wake-up) or wakes it itself.
+ * The wait ends at least every IDLE_WAIT_MAX_MS, for the timers (conn expiry) to run.
+ */
+#define IDLE_WAIT_AFTER_MS 10
+#define IDLE_WAIT_MAX_MS 100
+#define WAIT_MUTE_MS 1000 /* how long a socket that woke a worker for nothing is muted */
 
 struct worker *
 worker_create(struct dp *dp, unsigned id, uint32_t capacity)
@@ -39,6 +51,7 @@ worker_create(struct dp *dp, unsigned id, uint32_t capacity)
 	w->s.id = id;
 	w->s.dp = dp;
 	w->s.hints = &w->hints;
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	snprintf(name, sizeof(name), "conn%u_%p", id, (void *)dp);
 	w->s.ct = conn_table_create(name, capacity, socket, pipeline_conn_expired, &w->s);
 	if (w->s.ct == NULL)
@@ -108,6 +121,8 @@ worker_free(struct worker *w)
 		return;
 	if (w->registered)
 		rte_rcu_qsbr_thread_unregister(w->s.dp->qsbr, w->s.id);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
 	conn_table_free(w->s.ct);
 	rate_free(w->s.rates);
 	laddr_pool_free(w->s.lips);
@@ -219,6 +234,8 @@ worker_flush(struct worker *w)
 			continue;
 		done = rte_ring_enqueue_burst(dp->workers[i]->handoff, (void **)o->handoff[i], n,
 					      NULL);
+		if (done > 0)
+			worker_wake(dp->workers[i]);
 		for (; done < n; done++)
 			stage_drop(&w->s, o->handoff[i][done], DROP_handoff_full);
 		o->n_handoff[i] = 0;
@@ -273,6 +290,60 @@ worker_ctl_tx(struct worker *w)
 	return n;
 }
 
+void
+worker_set_wait_fds(struct worker *w, const int *fds, unsigned n)
+{
+	w->n_wait_fds = n < WORKER_WAIT_FDS ? n : WORKER_WAIT_FDS;
+	memcpy(w->wait_fds, fds, sizeof(*fds) * w->n_wait_fds);
+}
+
+/*
+ * Wait, idle, for a packet on any of the ports' kernel sockets, a wake-up (worker_wake())
+ * or IDLE_WAIT_MAX_MS. What was queued for the worker before it said it waits is taken
+ * first: its flag is set, then the rings looked at, while a producer queues, then looks at
+ * the flag (worker_wake()).
+ *
+ * Which socket is whose queue the kernel does not say (af_packet's fanout, the twins' taps
+ * that worker 0 alone reads), so a worker waits on all of them, and one woken by a socket
+ * that gave it nothing mutes that socket (wait_mute) until the next second: otherwise a
+ * worker whose neighbour is slow to drain its ring would spin through poll() meanwhile.
+ */
+static void
+worker_wait(struct worker *w)
+{
+	struct pollfd pf[WORKER_WAIT_FDS + 1];
+	uint8_t idx[WORKER_WAIT_FDS];
+	unsigned i, n = 0;
+	uint64_t v;
+
+	if (w->s.now_ms - w->mute_ms >= WAIT_MUTE_MS) {
+		w->wait_mute = 0;
+		w->mute_ms = w->s.now_ms;
+	}
+	w->wait_ready = 0;
+	__atomic_store_n(&w->waiting, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (rte_ring_count(w->handoff) == 0 && rte_ring_count(w->ctl_tx) == 0 &&
+	    rte_ring_count(w->icmp) == 0) {
+		for (i = 0; i < w->n_wait_fds; i++) {
+			if (w->wait_mute & (1ull << i))
+				continue;
+			idx[n] = (uint8_t)i;
+			pf[n++] = (struct pollfd){ .fd = w->wait_fds[i], .events = POLLIN };
+		}
+		pf[n] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
+		if (poll(pf, n + 1, IDLE_WAIT_MAX_MS) > 0) {
+			if (pf[n].revents & POLLIN)
+				(void)!read(w->wake_fd, &v, sizeof(v));
+			for (i = 0; i < n; i++)
+				if (pf[i].revents & POLLIN)
+					w->wait_ready |= 1ull << idx[i];
+		}
+		w->s.st.idle_waits++;
+	}
+	__atomic_store_n(&w->waiting, 0, __ATOMIC_RELAXED);
+}
+
 int
 worker_loop(void *arg)
 {
@@ -280,6 +351,7 @@ worker_loop(void *arg)
 	struct dp *dp = w->s.dp;
 	struct rte_mbuf *pkts[WORKER_BURST];
 	unsigned idle = 0, sleep_us = IDLE_SLEEP_MIN_US;
+	uint64_t busy_ms = 0; /* the last loop that found something */
 
 	w->lcore = rte_lcore_id();
 	if (pthread_getcpuclockid(pthread_self(), &w->cpu_clock) == 0)
@@ -320,20 +392,39 @@ worker_loop(void *arg)
 			got += worker_from_kernel(w);
 		worker_flush(w);
 		worker_expire(w);
+		if (got && w->icmp_passed != w->s.st.handoff_out) {
+			/* an ICMP error may have gone to the next worker's ring: wake it */
+			w->icmp_passed = w->s.st.handoff_out;
+			worker_wake(dp->workers[(w->s.id + 1) % dp->n_workers]);
+		}
+		/* woken by sockets that then gave it nothing: another worker's, muted a while */
+		if (unlikely(w->wait_ready != 0)) {
+			if (got == 0)
+				w->wait_mute |= w->wait_ready;
+			w->wait_ready = 0;
+		}
 		if (got) {
 			/* "Busy" is this share of the TSC: the iterations that had packets to do. */
 			w->s.st.cycles_busy += rte_get_tsc_cycles() - t0;
 			w->s.st.polls_busy++;
 			idle = 0;
 			sleep_us = IDLE_SLEEP_MIN_US;
+			busy_ms = w->s.now_ms;
 			continue;
 		}
 		w->s.st.polls_idle++;
 		if (++idle < IDLE_POLLS)
 			continue;
-		/* Idle: sleep a little, longer while it lasts; a packet waits at most the cap. */
+		/*
+		 * Idle: sleep a little, longer while it lasts (a packet waits at most the cap);
+		 * long idle, wait for the kernel to say a packet came, where it can.
+		 */
 		rte_rcu_qsbr_thread_offline(dp->qsbr, w->s.id);
-		rte_delay_us_sleep(sleep_us);
+		if (w->n_wait_fds > 0 && w->wake_fd >= 0 &&
+		    w->s.now_ms - busy_ms >= IDLE_WAIT_AFTER_MS)
+			worker_wait(w);
+		else
+			rte_delay_us_sleep(sleep_us);
 		rte_rcu_qsbr_thread_online(dp->qsbr, w->s.id);
 		if (sleep_us < IDLE_SLEEP_MAX_US)
 			sleep_us *= 2;

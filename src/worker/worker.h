@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -29,6 +30,7 @@
  */
 
 #define WORKER_BURST STAGE_BURST
+#define WORKER_WAIT_FDS 64 /* kernel sockets an idle worker polls, at most (a 64-bit mask) */
 
 struct worker {
 	struct stage s; /* first: what the stages see (packet/stage.h) */
@@ -41,6 +43,22 @@ struct worker {
 	clockid_t cpu_clock;     /* the thread's CPU-time clock, for the control thread to read */
 	volatile int cpu_clock_ok;
 	uint8_t registered; /* with dp->qsbr, by worker_create() */
+	/*
+	 * Idle (worker_loop): after IDLE_WAIT_AFTER_MS without a packet the worker waits in
+	 * poll() on the kernel sockets under the ports (af_packet, XSKs, the twins' taps: any
+	 * packet for any worker wakes it) and wake_fd, for at most IDLE_WAIT_MAX_MS; without
+	 * such sockets (a NIC, net_null) it keeps backing off in sleeps of IDLE_SLEEP_MAX_US.
+	 * Whoever queues for a waiting worker (a hand-off, the control thread's ctl_tx) calls
+	 * worker_wake().
+	 */
+	int wait_fds[WORKER_WAIT_FDS];
+	unsigned n_wait_fds;
+	int wake_fd;                /* eventfd; -1 when none could be made */
+	volatile uint32_t waiting;  /* in poll() or about to be */
+	uint64_t wait_ready;        /* the wait_fds[] that ended the last wait, by index */
+	uint64_t wait_mute;         /* those not to wait on till mute_ms + a second */
+	uint64_t mute_ms;
+	uint64_t icmp_passed;       /* s.st.handoff_out when the next worker was last woken */
 };
 
 /**
@@ -56,6 +74,27 @@ void worker_free(struct worker *w);
  * worker's conns. The number taken. The worker (its loop; tests call it by hand).
  */
 unsigned worker_icmp_search(struct worker *w);
+
+/**
+ * The fds an idle w waits on (port_wait_fds(); n at most WORKER_WAIT_FDS), before its loop
+ * starts. Main thread.
+ */
+void worker_set_wait_fds(struct worker *w, const int *fds, unsigned n);
+
+/**
+ * End w's idle wait, if it is in one, after queueing something for it (a ring's enqueue
+ * comes first). Any thread.
+ */
+static inline void
+worker_wake(struct worker *w)
+{
+	uint64_t one = 1;
+
+	/* pairs with worker_wait()'s store of waiting, then its look at the rings */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&w->waiting, __ATOMIC_RELAXED) && w->wake_fd >= 0)
+		(void)!write(w->wake_fd, &one, sizeof(one));
+}
 
 /** Set the worker's clock from a millisecond time (tests drive it by hand). */
 static inline void
