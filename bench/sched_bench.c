@@ -13,11 +13,14 @@
  * for every scheduler alike. Each figure is the median of RUNS runs.
  *
  * Then the worst case of a pick (every backend at max_conns: finding that none is free),
- * and the build at the config's limit (SL_MAX_BACKENDS backends, weights 1..65535).
+ * two threads picking on one service at once (what two workers taking new conns share: rr's
+ * and wrr's ticket, the gauges, counted atomically as the data plane does), and the build at
+ * the config's limit (SL_MAX_BACKENDS backends, weights 1..65535).
  *
  * usage: sluice-sched-bench
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +238,64 @@ bench_build(const struct sched_ops *ops, unsigned n, uint32_t size, uint32_t max
 	*min_ms = t_ms[0];
 }
 
+/* One of two threads picking on one service at once: its picks, each counted atomically. */
+struct pick_thread {
+	struct bench_svc *v;
+	const struct sched_ops *ops;
+	void *data;
+	unsigned first;  /* where in keys[] it starts */
+	uint64_t n;
+	uint64_t ns;
+};
+
+static void *
+pick_thread_run(void *arg)
+{
+	struct pick_thread *t = arg;
+	uint64_t i, t0 = now_ns();
+
+	for (i = 0; i < t->n; i++) {
+		int b = t->ops->pick(&t->v->s, t->data, t->first, &keys[(i + t->first) & (N_KEYS - 1)]);
+
+		if (likely(b >= 0))
+			__atomic_fetch_add(&t->v->g[t->v->be[b].slot].active, 1, __ATOMIC_RELAXED);
+	}
+	t->ns = now_ns() - t0;
+	return NULL;
+}
+
+/* ns per pick of each of two threads picking at once (median of RUNS). */
+static double
+bench_two(const struct sched_ops *ops, unsigned n)
+{
+	double runs[RUNS];
+	unsigned r, k;
+
+	for (r = 0; r < RUNS; r++) {
+		struct bench_svc v;
+		struct pick_thread t[2];
+		pthread_t th[2];
+		void *data;
+
+		svc_make(&v, n, 10, SL_MAGLEV_SIZE_DEFAULT);
+		data = ops->build(&v.s, 2);
+		if (data == NULL)
+			abort();
+		for (k = 0; k < 2; k++) {
+			t[k] = (struct pick_thread){ .v = &v, .ops = ops, .data = data,
+						     .first = k * (N_KEYS / 2), .n = 5000000 };
+			if (pthread_create(&th[k], NULL, pick_thread_run, &t[k]) != 0)
+				abort();
+		}
+		for (k = 0; k < 2; k++)
+			pthread_join(th[k], NULL);
+		runs[r] = ((double)t[0].ns / (double)t[0].n + (double)t[1].ns / (double)t[1].n) / 2;
+		ops->free(data);
+		svc_drop(&v);
+	}
+	return median(runs, RUNS);
+}
+
 static double
 tsc_ghz(void)
 {
@@ -280,6 +341,16 @@ main(void)
 			bench_pick(ops, ns[k], 1, &pick_ns, &build_us);
 			printf("%-8s %8u %10.1f %12.0f\n", ops->name, ns[k], pick_ns,
 			       pick_ns * ghz);
+			fflush(stdout);
+		}
+	}
+	printf("\n# two threads picking on one service at once\n");
+	printf("%-8s %8s %10s\n", "sched", "backends", "ns/pick");
+	for (i = 0; i < RTE_DIM(ids); i++) {
+		const struct sched_ops *ops = sched_get(ids[i]);
+
+		for (k = 0; k < 2; k++) {
+			printf("%-8s %8u %10.1f\n", ops->name, ns[k], bench_two(ops, ns[k]));
 			fflush(stdout);
 		}
 	}

@@ -93,7 +93,8 @@ sched_seq_build(const struct snap_service *svc, int equal)
 		}
 		total = t2;
 	}
-	s = malloc(sizeof(*s) + sizeof(s->idx[0]) * (total ? total : 1));
+	s = aligned_alloc(64, RTE_ALIGN_CEIL(sizeof(*s) + sizeof(s->idx[0]) * (total ? total : 1),
+					     64));
 	if (s == NULL)
 		goto out;
 	s->len = (uint32_t)total;

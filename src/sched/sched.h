@@ -45,8 +45,13 @@ sched_available(const struct snap_service *svc, const struct snap_backend *b)
  */
 #define SCHED_SEQ_MAX 65536u
 struct sched_seq {
-	uint64_t ticket; /* shared by the workers: atomic */
-	uint32_t len;
+	/*
+	 * Shared by the workers, an atomic add a pick: alone on its cache line, so that the
+	 * adds do not take from every other worker the line of len and the first entries,
+	 * which they all read.
+	 */
+	uint64_t ticket __attribute__((aligned(64)));
+	uint32_t len __attribute__((aligned(64)));
 	uint16_t idx[];  /* backend indexes */
 };
 struct sched_seq *sched_seq_build(const struct snap_service *svc, int equal);
