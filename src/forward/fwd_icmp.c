@@ -67,6 +67,8 @@ icmp_relay(struct stage *w, struct rte_mbuf *m, struct pkt_meta *p)
 		q.l4sum = q.ports + offsetof(struct rte_udp_hdr, dgram_cksum);
 	else if (room - sizeof(*ic) - ihl >= offsetof(struct rte_tcp_hdr, cksum) + 2)
 		q.l4sum = q.ports + offsetof(struct rte_tcp_hdr, cksum);
+	if (unlikely(c->flags & CONN_F_SYNPROXY) && dir == CONN_DIR_IN)
+		fwd_icmp_sp_quote(w->ct, c, &q);
 	return fwd_of(c)->icmp_xmit[dir](w, c, m, p, &q);
 }
 

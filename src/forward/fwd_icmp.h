@@ -7,6 +7,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
 
+#include "flow/conn.h"
+#include "forward/fwd.h"
 #include "net/dp.h"
 #include "packet/pkt.h"
 #include "packet/pkt6.h"
@@ -40,6 +42,26 @@ fwd_icmp_pass_next(struct stage *w, struct rte_mbuf *m, uint32_t hops)
 	}
 	w->st.handoff_out++;
 	return 1;
+}
+
+/*
+ * An error from the client's side about a conn the SYN proxy opened quotes the node's
+ * segment in the client's numbers, which the proxy translated from the backend's: back to
+ * the backend's (plus conn_sp's a), since the backend's stack takes only an error about a
+ * number it has in flight (a fragmentation-needed would be lost, a path-MTU black hole).
+ * The quote's checksum is patched when the quote reaches it. Worker.
+ */
+static inline void
+fwd_icmp_sp_quote(const struct conn_table *ct, const struct conn *c, const struct fwd_icmp *q)
+{
+	uint8_t *seq = q->ports + 4;
+	uint32_t v;
+
+	if (c->proto != PROTO_TCP || (c->flags & CONN_F_SP_WAIT) ||
+	    seq + 4 > (uint8_t *)q->ic + q->room)
+		return;
+	memcpy(&v, seq, 4);
+	fwd_quote_set4(seq, rte_cpu_to_be_32(rte_be_to_cpu_32(v) + conn_sp(ct, c)->a), q->l4sum);
 }
 
 /**

@@ -73,6 +73,8 @@ icmp6_relay(struct stage *w, struct rte_mbuf *m, struct pkt6_meta *p, const stru
 		return -ENOENT;
 	if (unlikely(pkt6_icmp_sum(pkt_ip6(m), q->ic, q->room) != 0xffff))
 		return DROP_bad_icmp_checksum;
+	if (unlikely(c->flags & CONN_F_SYNPROXY) && dir == CONN_DIR_IN)
+		fwd_icmp_sp_quote(w->ct6, c, q);
 	return fwd_of(c)->icmp_xmit6[dir](w, c, m, p, q);
 }
 
