@@ -68,27 +68,6 @@ synproxy_tuple6(const struct conn_key6 *k, struct syncookie_tuple *t)
 	t->dport = k->dport;
 }
 
-/* Replace the 32-bit field at p (any alignment) with v (network order), patching *cs. */
-static inline void
-synproxy_set4(uint8_t *p, uint32_t v, uint16_t *cs)
-{
-	uint32_t old;
-
-	memcpy(&old, p, 4);
-	*cs = csum_replace4(*cs, old, v);
-	memcpy(p, &v, 4);
-}
-
-/* Add d to the 32-bit big-endian field at p, patching *cs. */
-static inline void
-synproxy_add4(uint8_t *p, uint32_t d, uint16_t *cs)
-{
-	uint32_t old;
-
-	memcpy(&old, p, 4);
-	synproxy_set4(p, rte_cpu_to_be_32(rte_be_to_cpu_32(old) + d), cs);
-}
-
 /**
  * Translate a TCP segment th of a conn the SYN proxy opened, which came from side dir, to
  * what the other side's handshake agreed: from the client, its acknowledgement and SACK
@@ -104,7 +83,7 @@ synproxy_translate(const struct conn_sp *sp, enum conn_dir dir, struct rte_tcp_h
 
 	if (dir == CONN_DIR_IN) {
 		if (th->tcp_flags & RTE_TCP_ACK_FLAG)
-			synproxy_add4((uint8_t *)&th->recv_ack, sp->a, &cs);
+			csum_add4((uint8_t *)&th->recv_ack, sp->a, &cs);
 		if (unlikely(sp->ws_in != 0)) {
 			/* the backend does not scale, the client believes both do */
 			uint32_t win = (uint32_t)rte_be_to_cpu_16(th->rx_win) << sp->ws_in;
@@ -114,7 +93,7 @@ synproxy_translate(const struct conn_sp *sp, enum conn_dir dir, struct rte_tcp_h
 			th->rx_win = nw;
 		}
 	} else {
-		synproxy_add4((uint8_t *)&th->sent_seq, -sp->a, &cs);
+		csum_add4((uint8_t *)&th->sent_seq, -sp->a, &cs);
 		if (sp->ws_backend != sp->ws_client && sp->ws_backend != SYNPROXY_NO_WS) {
 			uint32_t win = (uint32_t)rte_be_to_cpu_16(th->rx_win) << sp->ws_backend >>
 				       sp->ws_client;
@@ -128,14 +107,14 @@ synproxy_translate(const struct conn_sp *sp, enum conn_dir dir, struct rte_tcp_h
 	while ((p = tcp_opt_next(&o, end)) != NULL) {
 		if (p[0] == TCP_OPT_TS && p[1] == 10 && sp->ts_ok) {
 			if (dir == CONN_DIR_IN)
-				synproxy_add4(p + 6, -sp->b, &cs);
+				csum_add4(p + 6, -sp->b, &cs);
 			else
-				synproxy_add4(p + 2, sp->b, &cs);
+				csum_add4(p + 2, sp->b, &cs);
 		} else if (p[0] == TCP_OPT_SACK && dir == CONN_DIR_IN) {
 			uint8_t *e;
 
 			for (e = p + 2; e + 4 <= p + p[1]; e += 4)
-				synproxy_add4(e, sp->a, &cs);
+				csum_add4(e, sp->a, &cs);
 		}
 	}
 	th->cksum = cs;

@@ -156,10 +156,10 @@ ca_len_sum(uint16_t cs, uint32_t len, uint16_t n)
 static inline void
 ca_seq_add(struct rte_tcp_hdr *th, uint32_t d)
 {
-	uint32_t seq = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + d);
+	uint16_t cs = th->cksum;
 
-	th->cksum = csum_replace4(th->cksum, th->sent_seq, seq);
-	th->sent_seq = seq;
+	csum_add4((uint8_t *)&th->sent_seq, d, &cs);
+	th->cksum = cs;
 }
 
 /*
@@ -360,12 +360,10 @@ ca_back(const struct conn_ca *ca, uint32_t a)
 static inline void
 ca_back_field(const struct conn_ca *ca, uint8_t *p, uint16_t *cs)
 {
-	uint32_t old, v;
+	uint32_t old;
 
 	memcpy(&old, p, 4);
-	v = rte_cpu_to_be_32(ca_back(ca, rte_be_to_cpu_32(old)));
-	*cs = csum_replace4(*cs, old, v);
-	memcpy(p, &v, 4);
+	csum_set4(p, rte_cpu_to_be_32(ca_back(ca, rte_be_to_cpu_32(old))), cs);
 }
 
 /**

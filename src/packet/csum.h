@@ -2,6 +2,7 @@
 #ifndef SLUICE_CSUM_H
 #define SLUICE_CSUM_H
 
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -60,6 +61,27 @@ csum_replace16(uint16_t csum, const uint8_t old[16], const uint8_t new[16])
 	for (i = 0; i < 8; i++)
 		sum += (uint32_t)(uint16_t)~o[i] + n[i];
 	return (uint16_t)~csum_fold32(sum);
+}
+
+/** Set the 32-bit field at p (any alignment) to v (network order), patching the checksum *cs. */
+static inline void
+csum_set4(uint8_t *p, uint32_t v, uint16_t *cs)
+{
+	uint32_t old;
+
+	memcpy(&old, p, 4);
+	*cs = csum_replace4(*cs, old, v);
+	memcpy(p, &v, 4);
+}
+
+/** Add d to the 32-bit big-endian field at p (a sequence number), patching *cs. */
+static inline void
+csum_add4(uint8_t *p, uint32_t d, uint16_t *cs)
+{
+	uint32_t old;
+
+	memcpy(&old, p, 4);
+	csum_set4(p, htonl(ntohl(old) + d), cs);
 }
 
 /**

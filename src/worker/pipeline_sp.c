@@ -379,9 +379,9 @@ pipeline_sp_before(struct stage *w, struct conn_table *ct, struct conn *c, enum 
 			cs = csum_replace2(cs, rte_cpu_to_be_16(th->tcp_flags),
 					   rte_cpu_to_be_16(RTE_TCP_RST_FLAG));
 			th->tcp_flags = RTE_TCP_RST_FLAG;
-			synproxy_set4((uint8_t *)&th->recv_ack, 0, &cs);
+			csum_set4((uint8_t *)&th->recv_ack, 0, &cs);
 		} else {
-			synproxy_set4((uint8_t *)&th->sent_seq, rte_cpu_to_be_32(sp->a + 1), &cs);
+			csum_set4((uint8_t *)&th->sent_seq, rte_cpu_to_be_32(sp->a + 1), &cs);
 			/* IPVS's table keeps SYN_SENT on a server's RST: this one ends the conn */
 			c->state = TCP_S_CLOSE; /* inactive, as SYN_SENT: no gauge moves */
 		}
