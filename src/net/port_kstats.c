@@ -23,6 +23,7 @@
 #endif
 
 #define MAX_XSKS 256
+#define MAX_IFS 16 /* interfaces port_wait_fds() matches, at most */
 
 struct xsk_fd {
 	int fd;
@@ -40,16 +41,48 @@ port_iface(const char *device, char *ifname, size_t len)
 	return ifname[0] ? 0 : -ENOENT;
 }
 
+/*
+ * The next fd of this process that d (/proc/self/fd, the caller's) lists, the directory's
+ * own aside: its stat and, for a socket, its domain (else -1). 1, or 0 at the end.
+ */
+static int
+fd_next(DIR *d, int *fd, struct stat *sb, int *domain)
+{
+	struct dirent *e;
+	socklen_t len = sizeof(*domain);
+
+	while ((e = readdir(d)) != NULL) {
+		*fd = atoi(e->d_name);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *fd == dirfd(d) || fstat(*fd, sb) != 0)
+			continue;
+		if (!S_ISSOCK(sb->st_mode) ||
+		    getsockopt(*fd, SOL_SOCKET, SO_DOMAIN, domain, &len) != 0)
+			*domain = -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The interface the af_packet socket fd is bound to, or 0. */
+static int
+packet_ifindex(int fd)
+{
+	struct sockaddr_ll sll;
+	socklen_t len = sizeof(sll);
+
+	if (getsockname(fd, (struct sockaddr *)&sll, &len) != 0 || sll.sll_family != AF_PACKET)
+		return 0;
+	return sll.sll_ifindex;
+}
+
 /* An af_packet socket of ours bound to ifindex: its drops since the last read. */
 static void
 packet_poll(int fd, int ifindex, struct port_kstats *st)
 {
-	struct sockaddr_ll sll;
 	struct tpacket_stats_v3 ts; /* the largest: the kernel fills what the ring's version has */
-	socklen_t len = sizeof(sll);
+	socklen_t len;
 
-	if (getsockname(fd, (struct sockaddr *)&sll, &len) != 0 || sll.sll_family != AF_PACKET ||
-	    sll.sll_ifindex != ifindex)
+	if (packet_ifindex(fd) != ifindex)
 		return;
 	st->n_sockets++;
 	len = sizeof(ts);
@@ -169,9 +202,9 @@ port_kstats_poll(const char *ifname, unsigned xsk_first, unsigned xsk_count,
 	uint32_t xsks[MAX_XSKS];
 	struct xsk_fd xfd[MAX_XSKS];
 	unsigned n_xsk = 0;
-	int ifindex = (int)if_nametoindex(ifname);
+	int ifindex = (int)if_nametoindex(ifname), fd, domain;
+	struct stat sb;
 	DIR *d;
-	struct dirent *e;
 
 	if (ifindex == 0)
 		return -ENOENT;
@@ -179,16 +212,7 @@ port_kstats_poll(const char *ifname, unsigned xsk_first, unsigned xsk_count,
 	if (d == NULL)
 		return -errno;
 	st->n_sockets = 0;
-	while ((e = readdir(d)) != NULL) {
-		int fd = atoi(e->d_name), domain;
-		socklen_t len = sizeof(domain);
-		struct stat sb;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
-			continue;
-		if (fstat(fd, &sb) != 0 || !S_ISSOCK(sb.st_mode) ||
-		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
-			continue;
+	while (fd_next(d, &fd, &sb, &domain)) {
 		if (domain == AF_PACKET)
 			packet_poll(fd, ifindex, st);
 		else if (domain == AF_XDP && n_xsk < MAX_XSKS) {
@@ -227,41 +251,24 @@ is_tun(int fd)
 unsigned
 port_wait_fds(const char *const *ifnames, unsigned n_if, int *fds, unsigned max)
 {
-	int ifindex[16];
+	int ifindex[MAX_IFS], fd, domain, bound;
 	unsigned n = 0, i;
+	struct stat sb;
 	DIR *d;
-	struct dirent *e;
 
-	for (i = 0; i < n_if && i < 16; i++)
+	for (i = 0; i < n_if && i < MAX_IFS; i++)
 		ifindex[i] = ifnames[i] != NULL ? (int)if_nametoindex(ifnames[i]) : 0;
 	d = opendir("/proc/self/fd");
 	if (d == NULL)
 		return 0;
-	while ((e = readdir(d)) != NULL && n < max) {
-		int fd = atoi(e->d_name), domain;
-		socklen_t len = sizeof(domain);
-		struct stat sb;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) || fstat(fd, &sb) != 0)
-			continue;
-		if (S_ISCHR(sb.st_mode)) {
-			if (is_tun(fd))
-				fds[n++] = fd;
-			continue;
-		}
-		if (!S_ISSOCK(sb.st_mode) ||
-		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
-			continue;
-		if (domain == AF_XDP) {
+	while (n < max && fd_next(d, &fd, &sb, &domain)) {
+		if (S_ISCHR(sb.st_mode) && is_tun(fd)) {
 			fds[n++] = fd;
-		} else if (domain == AF_PACKET) {
-			struct sockaddr_ll sll;
-			socklen_t sl = sizeof(sll);
-
-			if (getsockname(fd, (struct sockaddr *)&sll, &sl) != 0)
-				continue;
-			for (i = 0; i < n_if && i < 16; i++)
-				if (ifindex[i] != 0 && sll.sll_ifindex == ifindex[i]) {
+		} else if (domain == AF_XDP) {
+			fds[n++] = fd;
+		} else if (domain == AF_PACKET && (bound = packet_ifindex(fd)) != 0) {
+			for (i = 0; i < n_if && i < MAX_IFS; i++)
+				if (ifindex[i] == bound) {
 					fds[n++] = fd;
 					break;
 				}
