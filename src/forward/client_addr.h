@@ -378,11 +378,10 @@ static inline void
 ca_icmp_quote(struct stage *w, const struct conn *c, const struct fwd_icmp *q)
 {
 	const struct conn_ca *ca = ca_of(w, c);
-	uint8_t *seq = q->ports + 4;
+	uint8_t *seq = fwd_quote_seq(q);
 	uint32_t v;
 
-	if (c->proto != PROTO_TCP || ca->len == 0 || !(ca->kind & CA_F_SEQ) ||
-	    seq + 4 > (uint8_t *)q->ic + q->room)
+	if (c->proto != PROTO_TCP || ca->len == 0 || !(ca->kind & CA_F_SEQ) || seq == NULL)
 		return;
 	memcpy(&v, seq, 4);
 	fwd_quote_set4(seq, rte_cpu_to_be_32(ca_back(ca, rte_be_to_cpu_32(v))), q->l4sum);

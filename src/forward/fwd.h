@@ -95,6 +95,16 @@ struct fwd_ops {
 	uint16_t headroom;
 };
 
+/* The quoted TCP header's sequence number (4 bytes, any alignment), or NULL when the quote
+ * stops short of it. */
+static inline uint8_t *
+fwd_quote_seq(const struct fwd_icmp *q)
+{
+	uint8_t *seq = q->ports + 4;
+
+	return seq + 4 <= (uint8_t *)q->ic + q->room ? seq : NULL;
+}
+
 /*
  * Set a 16- or 32-bit field of a quoted header and patch the checksum that covers it (sum
  * NULL, or 0 meaning "none": left alone). Copied, not dereferenced: a quote has no alignment.

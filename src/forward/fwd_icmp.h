@@ -54,11 +54,10 @@ fwd_icmp_pass_next(struct stage *w, struct rte_mbuf *m, uint32_t hops)
 static inline void
 fwd_icmp_sp_quote(const struct conn_table *ct, const struct conn *c, const struct fwd_icmp *q)
 {
-	uint8_t *seq = q->ports + 4;
+	uint8_t *seq = fwd_quote_seq(q);
 	uint32_t v;
 
-	if (c->proto != PROTO_TCP || (c->flags & CONN_F_SP_WAIT) ||
-	    seq + 4 > (uint8_t *)q->ic + q->room)
+	if (c->proto != PROTO_TCP || (c->flags & CONN_F_SP_WAIT) || seq == NULL)
 		return;
 	memcpy(&v, seq, 4);
 	fwd_quote_set4(seq, rte_cpu_to_be_32(rte_be_to_cpu_32(v) + conn_sp(ct, c)->a), q->l4sum);
