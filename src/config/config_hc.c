@@ -371,7 +371,8 @@ cfg_hc_to_json(const struct cfg_hc *hc, bool whole)
 	}
 	if (WANT(CFG_HCF_HOST))
 		json_object_set_new(o, "host", json_string(hc->host));
-	if (WANT(CFG_HCF_PAYLOAD))
+	/* No payload means an empty datagram, which the loader takes as the key left out. */
+	if (WANT(CFG_HCF_PAYLOAD) && hc->payload[0] != '\0')
 		json_object_set_new(o, "payload", json_string(hc->payload));
 	if (WANT(CFG_HCF_QUERY))
 		json_object_set_new(o, "query", json_string(hc->query));

@@ -300,7 +300,10 @@ static const char hc_text[] =
 	"start: up}}\n"
 	"      - {address: 10.0.2.13:53, health_check: {type: none}}\n"
 	"  - vip: 10.0.0.10:80/tcp\n"
-	"    health_check: {type: http, path: /healthz, expect: 204, host: www.test}\n";
+	"    health_check: {type: http, path: /healthz, expect: 204, host: www.test}\n"
+	/* No payload: an empty datagram, and the JSON form must load again (found by fuzz). */
+	"  - vip: 10.0.0.11:123/udp\n"
+	"    health_check: {type: udp}\n";
 
 static void
 test_health_check(void **state)
@@ -351,6 +354,8 @@ test_health_check(void **state)
 	assert_int_equal(s->hc.fall, 3);
 	assert_int_equal(s->hc.port, 0);
 	assert_int_equal(s->hc.start, CFG_HC_START_UP); /* the default: keepalived's */
+	assert_int_equal(c.services[2].hc.type, CFG_HC_UDP);
+	assert_string_equal(c.services[2].hc.payload, "");
 
 	/* And back: the JSON form loads to the same. */
 	doc = cfg_to_json(&c);
