@@ -7,7 +7,8 @@
  *   new        SYNs of fresh flows: schedule, LIP port, conn insert, rewrite
  *   est-in     established flows, client -> backend, flows drawn at random
  *   est-out    established flows, backend -> client (the reply path)
- *   lookup     the bulk hash lookup alone, same keys as est-in (where the time goes)
+ *   lookup     the bulk conn lookup alone, same keys as est-in (where the time goes); it
+ *              ends with the conns (and IPv6 addresses) in cache, their keys compared
  *   ack-flood  ACKs of no conn to the VIP (an ACK flood): the lookup, the miss, the drop
  *   acl-check  (mode acl) one source looked up in the node's two 10 000-prefix lists
  * and, for mode sp (FULLNAT with the SYN proxy on):
@@ -155,8 +156,7 @@ static const char *const node4 =
 	"  - vip: 10.0.0.10:80/tcp\n"
 	"    mode: %s\n"
 	"    scheduler: wrr\n"
-	"    backends: [{address: 10.0.2.11:%u, weight: 1},"
-	" {address: 10.0.2.12:%u, weight: 2}]\n";
+	"    backends: [%s]\n";
 
 /* The same node in IPv6 (its ports keep their IPv4 addresses: the IPv4 table is there). */
 static const char *const node6 =
@@ -177,8 +177,7 @@ static const char *const node6 =
 	"  - vip: '[2001:db8:100::10]:80/tcp'\n"
 	"    mode: %s\n"
 	"    scheduler: wrr\n"
-	"    backends: [{address: '[2001:db8:2::11]:%u', weight: 1},"
-	" {address: '[2001:db8:2::12]:%u', weight: 2}]\n";
+	"    backends: [%s]\n";
 
 /* NAT64: node6's IPv6 VIP over node4's IPv4 LIPs and backends. */
 static const char *const node64 =
@@ -193,8 +192,7 @@ static const char *const node64 =
 	"  - vip: '[2001:db8:100::10]:80/tcp'\n"
 	"    mode: %s\n"
 	"    scheduler: wrr\n"
-	"    backends: [{address: 10.0.2.11:%u, weight: 1},"
-	" {address: 10.0.2.12:%u, weight: 2}]\n";
+	"    backends: [%s]\n";
 
 /* The modes a run may take, by the prefix of its argument: the service's mode keys. */
 static const struct {
@@ -256,7 +254,13 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 	unsigned bport = strcmp(mode, "dr") == 0 || strcmp(mode, "tun") == 0 ||
 				 strcmp(mode, "gue") == 0 ? 80 : 8080;
 	const char *yaml = mode, *tpl = v6 ? node6 : node4;
-	char text[2048];
+	/*
+	 * Two backends, weights 1 and 2; beyond 1.2M conns, two more a million conns, as the
+	 * LIP ports would run out: 20 LIPs x 64512 ports is 1.3M conns per backend.
+	 */
+	unsigned nbe = conns > 1200000 ? 2 * ((conns + 999999) / 1000000) : 2;
+	char text[8192], be[4096];
+	size_t off = 0;
 	struct cfg_error err;
 	struct dp_spec spec;
 	union addr46 gw;
@@ -268,7 +272,14 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 			yaml = modes[i].yaml;
 	if (strcmp(mode, "nat64") == 0)
 		tpl = node64;
-	snprintf(text, sizeof(text), tpl, conns, yaml, bport, bport);
+	for (i = 0; i < nbe && off < sizeof(be); i++)
+		off += (size_t)snprintf(be + off, sizeof(be) - off,
+					v6 && strcmp(mode, "nat64") != 0
+						? "%s{address: '[2001:db8:2::%x]:%u', weight: %u}"
+						: "%s{address: 10.0.2.%u:%u, weight: %u}",
+					i ? ", " : "", (v6 && strcmp(mode, "nat64") != 0 ? 0x11 : 11) + i,
+					bport, 1 + i % 2);
+	snprintf(text, sizeof(text), tpl, conns, yaml, be);
 	if (cfg_load_string(text, "bench", c, &err) < 0) {
 		fprintf(stderr, "bench: config: %s\n", err.msg);
 		exit(1);
@@ -297,7 +308,7 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 	}
 	/* The clients are behind a router, as in production: replies go through it. */
 	gw = c->routes[0].via;
-	for (i = 0; i < 2; i++) { /* NAT64's backends are IPv4 */
+	for (i = 0; i < nbe; i++) { /* NAT64's backends are IPv4 */
 		const union addr46 *be = &c->services[0].backends[i].addr;
 
 		neigh_learn46(addr46_is_v4(be) ? dp->neigh : dp->neigh6, be, 1, &peer_mac, 0);
@@ -506,10 +517,14 @@ run(uint64_t conns, int v6, const char *mode)
 	snprintf(name, sizeof(name), "%snew%s", pfx, sfx);
 	report(name, conns, conns, cycles);
 	if (conn_count(ct) != conns) {
-		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted (drops?)\n",
-			conn_count(ct), conns);
+		fprintf(stderr, "bench: %u conns made, %" PRIu64 " wanted\n", conn_count(ct), conns);
+		no_drops(w);
 		exit(1);
 	}
+	/* What a conn costs in memory: the table's bytes over the conns it has room for. */
+	printf("# %s table: %.1f MiB for room for %u conns, %.0f bytes a conn\n", v6 ? "IPv6" : "IPv4",
+	       (double)conn_table_bytes(ct) / (1 << 20), conn_capacity(ct),
+	       (double)conn_table_bytes(ct) / conn_capacity(ct));
 	for (i = 0; i < conns; i++) {
 		union any_key key;
 		enum conn_dir dir;
@@ -551,7 +566,10 @@ run(uint64_t conns, int v6, const char *mode)
 			for (k = 0; k < BURST; k++)
 				flow_key(xorshift() % conns, v6, &vip, &keys[k]);
 			t = rte_rdtsc_precise();
-			rte_hash_lookup_bulk_data(conn_table_hash(ct), kp, BURST, &hits, data);
+			if (v6)
+				conn6_lookup_bulk(ct, kp, BURST, &hits, data);
+			else
+				conn_lookup_bulk(ct, kp, BURST, &hits, data);
 			cycles += rte_rdtsc_precise() - t;
 			if (hits != UINT32_MAX)
 				exit(2);

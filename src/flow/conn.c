@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "flow/conn.h"
@@ -41,18 +40,10 @@ static struct conn_table *
 table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb, void *cb_arg,
 	     uint8_t family)
 {
-	struct rte_hash_parameters hp = {
-		.name = name,
-		/* Two keys a conn; the extendable buckets guarantee that many fit. */
-		/* rte_hash wants at least one bucket (8 entries) however small the table. */
-		.entries = RTE_MAX(capacity * 2, 8u),
-		.key_len = family == 6 ? sizeof(struct conn_key6) : sizeof(struct conn_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct conn_table *ct;
 	uint32_t i;
+
+	(void)name;
 
 	if (capacity == 0 || capacity > (1u << 30)) {
 		rte_errno = EINVAL;
@@ -70,12 +61,16 @@ table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
 						RTE_CACHE_LINE_SIZE, socket);
 	ct->v.sp = rte_zmalloc_socket("conn_sp", sizeof(*ct->v.sp) * capacity, RTE_CACHE_LINE_SIZE,
 				      socket);
+	/*
+	 * Two keys a conn, at most 40% of the slots: a bucket overflows about once in 300
+	 * (Poisson, mean 4 of 10), and a table of conns always has slots for all its keys.
+	 */
+	ct->v.n_buckets = (capacity + 1) / 2;
+	ct->v.buckets = rte_zmalloc_socket("conn_index", sizeof(struct ch_bucket) * ct->v.n_buckets,
+					   RTE_CACHE_LINE_SIZE, socket);
 	if (ct->v.conns == NULL || ct->free_stack == NULL || ct->v.sp == NULL ||
-	    (family == 6 && ct->v.addrs6 == NULL))
+	    ct->v.buckets == NULL || (family == 6 && ct->v.addrs6 == NULL))
 		goto nomem;
-	ct->v.h = rte_hash_create(&hp);
-	if (ct->v.h == NULL)
-		goto fail;
 	/* Hand out low indexes first: a lightly loaded table stays in few pages. */
 	for (i = 0; i < capacity; i++) {
 		ct->free_stack[i] = capacity - 1 - i;
@@ -90,7 +85,6 @@ table_create(const char *name, uint32_t capacity, int socket, conn_expire_cb cb,
 	return ct;
 nomem:
 	rte_errno = ENOMEM;
-fail:
 	conn_table_free(ct);
 	return NULL;
 }
@@ -114,7 +108,7 @@ conn_table_free(struct conn_table *ct)
 {
 	if (ct == NULL)
 		return;
-	rte_hash_free(ct->v.h);
+	rte_free(ct->v.buckets);
 	rte_free(ct->v.addrs6);
 	rte_free(ct->v.sp);
 	rte_free(ct->v.conns);
@@ -123,14 +117,75 @@ conn_table_free(struct conn_table *ct)
 }
 
 
+/* Is ref (conn index << 1 | dir) the conn of key, of the table's family? */
+static inline bool
+ref_is(const struct conn_table *ct, uint32_t ref, const void *key)
+{
+	const struct conn *c = &ct->v.conns[ref >> 1];
+	enum conn_dir dir = (enum conn_dir)(ref & 1);
+
+	return ct->family == 6 ? conn6_key_eq(ct, c, dir, key) : conn_key_eq(c, dir, key);
+}
+
+static inline struct ch_hash
+hash_of(const struct conn_table *ct, const void *key)
+{
+	return ct->family == 6 ? ch_hash6(key, ct->v.n_buckets) : ch_hash4(key, ct->v.n_buckets);
+}
+
+/*
+ * Walk key's buckets from its home: the slot whose ref is the key's (*bucket, its index
+ * returned), or -1 with *bucket the last bucket of the walk. want_ref UINT32_MAX: compare
+ * keys; else find exactly that ref (a removal: the conn's key is known to be there).
+ */
+static int
+slot_find(const struct conn_table *ct, const void *key, struct ch_hash h, uint32_t want_ref,
+	  uint32_t *bucket)
+{
+	uint32_t b = h.bucket, walked;
+
+	for (walked = 0; walked < ct->v.n_buckets; walked++) {
+		const struct ch_bucket *bk = &ct->v.buckets[b];
+		unsigned m = ch_match(bk, h.tag);
+
+		while (m != 0) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+
+			m &= m - 1;
+			if (want_ref == UINT32_MAX ? ref_is(ct, bk->ref[s], key) : bk->ref[s] == want_ref) {
+				*bucket = b;
+				return (int)s;
+			}
+		}
+		if (bk->over == 0)
+			break;
+		b = ch_next(b, ct->v.n_buckets);
+	}
+	*bucket = b;
+	return -1;
+}
+
+void *
+conn_find(const struct conn_table *ct, const void *key, struct ch_hash h)
+{
+	uint32_t b;
+	int s = slot_find(ct, key, h, UINT32_MAX, &b);
+
+	if (s < 0)
+		return NULL;
+	b = ct->v.buckets[b].ref[s];
+	return (void *)((uintptr_t)&ct->v.conns[b >> 1] | (b & 1));
+}
+
 struct conn *
 conn_lookup(struct conn_table *ct, const struct conn_key *k, enum conn_dir *dir)
 {
 	void *data;
 
-	if (rte_hash_lookup_data(ct->v.h, k, &data) < 0)
+	if (ct->family != 4)
 		return NULL;
-	return conn_from_data(data, dir);
+	data = conn_find(ct, k, hash_of(ct, k));
+	return data == NULL ? NULL : conn_from_data(data, dir);
 }
 
 struct conn *
@@ -138,11 +193,63 @@ conn6_lookup(struct conn_table *ct, const struct conn_key6 *k, enum conn_dir *di
 {
 	void *data;
 
-	if (rte_hash_lookup_data(ct->v.h, k, &data) < 0)
+	if (ct->family != 6)
 		return NULL;
-	return conn_from_data(data, dir);
+	data = conn_find(ct, k, hash_of(ct, k));
+	return data == NULL ? NULL : conn_from_data(data, dir);
 }
 
+/*
+ * Index key for ref: in the first free slot of its walk, counting it in the `over` of
+ * every bucket it passes. -EEXIST when the key is there already.
+ */
+static int
+index_add(struct conn_table *ct, const void *key, uint32_t ref)
+{
+	struct ch_hash h = hash_of(ct, key);
+	struct ch_bucket *bk;
+	uint32_t b, x;
+	unsigned m;
+
+	if (slot_find(ct, key, h, UINT32_MAX, &b) >= 0)
+		return -EEXIST;
+	/* The first free slot from home on (a table has 5 slots a conn: there is one). */
+	for (b = h.bucket, x = 0;; b = ch_next(b, ct->v.n_buckets)) {
+		m = ch_match(&ct->v.buckets[b], 0);
+		if (m != 0)
+			break;
+		if (++x == ct->v.n_buckets)
+			return -ENOSPC;
+	}
+	for (x = h.bucket; x != b; x = ch_next(x, ct->v.n_buckets))
+		ct->v.buckets[x].over++;
+	bk = &ct->v.buckets[b];
+	m = (unsigned)__builtin_ctz(m);
+	bk->tag[m] = h.tag;
+	bk->ref[m] = ref;
+	return 0;
+}
+
+/* Take ref (conn index << 1 | dir), whose key is key, out of the index. */
+static void
+index_del(struct conn_table *ct, const void *key, uint32_t ref)
+{
+	struct ch_hash h = hash_of(ct, key);
+	uint32_t b, x;
+	int s = slot_find(ct, key, h, ref, &b);
+
+	if (s < 0)
+		return; /* never indexed: nothing to undo */
+	ct->v.buckets[b].tag[s] = 0;
+	for (x = h.bucket; x != b; x = ch_next(x, ct->v.n_buckets))
+		ct->v.buckets[x].over--;
+}
+
+static inline uint32_t
+ref_of(const struct conn_table *ct, const struct conn *c, enum conn_dir dir)
+{
+	return (uint32_t)(c - ct->v.conns) << 1 | dir;
+}
 
 void
 conn6_key_in(const struct conn_table *ct, const struct conn *c, struct conn_key6 *k)
@@ -263,10 +370,10 @@ keys_del(struct conn_table *ct, const struct conn *c)
 	struct conn_key6 k;
 
 	key_of(ct, c, CONN_DIR_IN, &k);
-	rte_hash_del_key(ct->v.h, &k);
+	index_del(ct, &k, ref_of(ct, c, CONN_DIR_IN));
 	if (c->flags & CONN_F_OUT) {
 		key_of(ct, c, CONN_DIR_OUT, &k);
-		rte_hash_del_key(ct->v.h, &k);
+		index_del(ct, &k, ref_of(ct, c, CONN_DIR_OUT));
 	}
 }
 
@@ -294,18 +401,14 @@ insert(struct conn_table *ct, struct conn *c, const void *kout, size_t klen, uin
 			goto fail;
 		}
 	}
-	/* rte_hash_add_key_data() overwrites an existing key; a taken tuple must fail instead. */
-	if (rte_hash_lookup(ct->v.h, &kin) >= 0 || (kout && rte_hash_lookup(ct->v.h, kout) >= 0)) {
-		ret = -EEXIST;
-		goto fail;
-	}
-	ret = rte_hash_add_key_data(ct->v.h, &kin, (void *)((uintptr_t)c | CONN_DIR_IN));
+	/* A taken tuple fails; the index always has room for a conn it has a slot for. */
+	ret = index_add(ct, &kin, ref_of(ct, c, CONN_DIR_IN));
 	if (ret < 0)
 		goto fail;
 	if (kout != NULL) {
-		ret = rte_hash_add_key_data(ct->v.h, kout, (void *)((uintptr_t)c | CONN_DIR_OUT));
+		ret = index_add(ct, kout, ref_of(ct, c, CONN_DIR_OUT));
 		if (ret < 0) {
-			rte_hash_del_key(ct->v.h, &kin);
+			index_del(ct, &kin, ref_of(ct, c, CONN_DIR_IN));
 			goto fail;
 		}
 		c->flags |= CONN_F_OUT;
@@ -320,7 +423,7 @@ insert(struct conn_table *ct, struct conn *c, const void *kout, size_t klen, uin
 	return 0;
 fail:
 	conn_abandon(ct, c);
-	return ret == -ENOSPC ? -ENOSPC : ret;
+	return ret;
 }
 
 int
@@ -399,6 +502,17 @@ uint32_t
 conn_capacity(const struct conn_table *ct)
 {
 	return ct->capacity;
+}
+
+size_t
+conn_table_bytes(const struct conn_table *ct)
+{
+	size_t per = sizeof(struct conn) + sizeof(struct conn_sp) + sizeof(uint32_t);
+
+	if (ct->v.addrs6 != NULL)
+		per += sizeof(struct conn6_addrs);
+	return sizeof(*ct) + per * ct->capacity +
+	       sizeof(struct ch_bucket) * (size_t)ct->v.n_buckets;
 }
 
 int

@@ -5,12 +5,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <rte_ether.h>
-#include <rte_hash.h>
+#include <rte_prefetch.h>
 
 #include "common/addr.h"
 #include "common/kinds.h"
 #include "common/limits.h"
+#include "flow/conn_hash.h"
 #include "flow/tcp_state.h"
 #include "packet/pkt.h"
 #include "packet/pkt6.h"
@@ -18,9 +22,11 @@
 /*
  * The per-worker connection table. One worker owns a table: it alone inserts, looks up
  * and expires, so nothing here takes a lock. A conn is stored once and indexed twice in
- * one rte_hash, by its client-side tuple (client -> VIP) and its backend-side tuple
- * (backend -> LIP): one bulk lookup per burst then serves both directions. The direction
- * rides in the low bit of the hash's data pointer.
+ * one index (flow/conn_hash.h), by its client-side tuple (client -> VIP) and its
+ * backend-side tuple (backend -> LIP): one bulk lookup per burst then serves both
+ * directions. The index keeps no keys: a slot names the conn and the direction, and the
+ * key is compared in the conn (and, IPv6, its addresses), which the packet reads next
+ * anyway. A lookup's result is (uintptr_t)conn | dir (conn_from_data()).
  *
  * Expiry: each conn carries its deadline and sits in the timing wheel's slot of that
  * deadline (or earlier). Traffic moves a deadline later with one store: the wheel finds
@@ -200,18 +206,12 @@ void conn_table_free(struct conn_table *ct);
  * the accessors below touches it.
  */
 struct conn_table_view {
-	struct rte_hash *h;
+	struct ch_bucket *buckets;  /* the index of both keys of every conn */
+	uint32_t n_buckets;
 	struct conn *conns;
 	struct conn6_addrs *addrs6; /* IPv6 tables: the addresses, by conn index; else NULL */
 	struct conn_sp *sp;         /* the SYN proxy's state, by conn index */
 };
-
-/** The rte_hash to run bulk lookups on; data is (uintptr_t)conn | dir. Owner worker. */
-static inline struct rte_hash *
-conn_table_hash(struct conn_table *ct)
-{
-	return ((const struct conn_table_view *)(const void *)ct)->h;
-}
 
 static inline struct conn *
 conn_from_data(void *data, enum conn_dir *dir)
@@ -244,6 +244,129 @@ conn_key_mapped6(const struct conn_key *k, struct conn_key6 *k6)
 	memcpy(k6->saddr, a.b, 16);
 	a = addr46_from_v4(k->daddr);
 	memcpy(k6->daddr, a.b, 16);
+}
+
+/* The IN key's fields, then the OUT key's, in struct conn_key's order: one compare each. */
+_Static_assert(offsetof(struct conn, vaddr) == offsetof(struct conn, caddr) + 4 &&
+	       offsetof(struct conn, cport) == offsetof(struct conn, caddr) + 8 &&
+	       offsetof(struct conn, vport) == offsetof(struct conn, caddr) + 10 &&
+	       offsetof(struct conn, laddr) == offsetof(struct conn, daddr) + 4 &&
+	       offsetof(struct conn, dport) == offsetof(struct conn, daddr) + 8 &&
+	       offsetof(struct conn, lport) == offsetof(struct conn, daddr) + 10 &&
+	       offsetof(struct conn_key, sport) == 8 && offsetof(struct conn_key6, sport) == 32,
+	       "a conn's keys are laid out as struct conn_key");
+
+/* Is k the key of c's packets from side dir? IPv4 tables. */
+static inline bool
+conn_key_eq(const struct conn *c, enum conn_dir dir, const struct conn_key *k)
+{
+	const uint8_t *f = dir == CONN_DIR_IN ? (const uint8_t *)&c->caddr
+					      : (const uint8_t *)&c->daddr;
+
+	return memcmp(f, k, 12) == 0 && c->proto == k->proto;
+}
+
+/* The same for an IPv6 table: the ports in the conn, the addresses in its line of them. */
+static inline bool
+conn6_key_eq(const struct conn_table *ct, const struct conn *c, enum conn_dir dir,
+	     const struct conn_key6 *k)
+{
+	const struct conn_table_view *v = (const struct conn_table_view *)(const void *)ct;
+	const struct conn6_addrs *a = &v->addrs6[c - v->conns];
+	const uint8_t *ports = dir == CONN_DIR_IN ? (const uint8_t *)&c->cport
+						  : (const uint8_t *)&c->dport;
+
+	_Static_assert(offsetof(struct conn6_addrs, vaddr) == offsetof(struct conn6_addrs, caddr) + 16 &&
+		       offsetof(struct conn6_addrs, laddr) == offsetof(struct conn6_addrs, daddr) + 16,
+		       "each key's addresses side by side");
+	return memcmp(ports, &k->sport, 4) == 0 && c->proto == k->proto &&
+	       memcmp(dir == CONN_DIR_IN ? a->caddr : a->daddr, k->saddr, 32) == 0;
+}
+
+/** The most keys one bulk lookup takes (its hits are a 64-bit mask). */
+#define CONN_BULK_MAX 64
+
+/*
+ * The whole search of one key (conn.c): every slot of its tag, and the buckets past its
+ * home while they hold keys that overflowed. (uintptr_t)conn | dir, or NULL.
+ */
+void *conn_find(const struct conn_table *ct, const void *key, struct ch_hash h);
+
+/*
+ * The bulk lookup of both families: fam 4 or 6 is a constant at each call, so each
+ * caller gets the hash and the compare of its family only. Three passes over the burst,
+ * so that each pass's cache misses overlap: hash every key and ask for its bucket; match
+ * the tags and ask for the first candidate's conn (and IPv6 addresses); compare the keys.
+ * A key whose first candidate fails, in a bucket with other candidates or overflowed
+ * keys, takes the whole search (conn_find()).
+ */
+static __rte_always_inline void
+conn_lookup_bulk_fam(struct conn_table *ct, const void *const *keys, unsigned n,
+		     uint64_t *hits, void **data, int fam)
+{
+	const struct conn_table_view *v = (const struct conn_table_view *)(const void *)ct;
+	struct ch_hash h[CONN_BULK_MAX];
+	uint32_t ref[CONN_BULK_MAX];
+	uint64_t hit = 0, more = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		h[i] = fam == 6 ? ch_hash6(keys[i], v->n_buckets) : ch_hash4(keys[i], v->n_buckets);
+		rte_prefetch0(&v->buckets[h[i].bucket]);
+	}
+	for (i = 0; i < n; i++) {
+		const struct ch_bucket *b = &v->buckets[h[i].bucket];
+		unsigned m = ch_match(b, h[i].tag);
+
+		if ((m & (m - 1)) != 0 || b->over != 0)
+			more |= 1ull << i;
+		ref[i] = UINT32_MAX;
+		if (m == 0)
+			continue;
+		ref[i] = b->ref[__builtin_ctz(m)];
+		rte_prefetch0(&v->conns[ref[i] >> 1]);
+		if (fam == 6) {
+			rte_prefetch0(&v->addrs6[ref[i] >> 1]);
+			rte_prefetch0((const uint8_t *)&v->addrs6[ref[i] >> 1] + RTE_CACHE_LINE_SIZE);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		void *d = NULL;
+
+		if (ref[i] != UINT32_MAX) {
+			const struct conn *c = &v->conns[ref[i] >> 1];
+			enum conn_dir dir = (enum conn_dir)(ref[i] & 1);
+
+			if (fam == 6 ? conn6_key_eq(ct, c, dir, keys[i]) : conn_key_eq(c, dir, keys[i]))
+				d = (void *)((uintptr_t)c | dir);
+		}
+		if (d == NULL && (more & (1ull << i)))
+			d = conn_find(ct, keys[i], h[i]);
+		data[i] = d;
+		hit |= (uint64_t)(d != NULL) << i;
+	}
+	*hits = hit;
+}
+
+/**
+ * Find the conns of n (<= CONN_BULK_MAX) IPv4 keys at once: bit i of *hits says whether
+ * keys[i] has one, data[i] is then (uintptr_t)conn | dir (conn_from_data()); its conn is
+ * in cache. Owner worker.
+ */
+static __rte_always_inline void
+conn_lookup_bulk(struct conn_table *ct, const void *const *keys, unsigned n, uint64_t *hits,
+		 void **data)
+{
+	conn_lookup_bulk_fam(ct, keys, n, hits, data, 4);
+}
+
+/** The same for an IPv6 table (keys are struct conn_key6); both lines of the conn's
+ * addresses are in cache too. Owner worker. */
+static __rte_always_inline void
+conn6_lookup_bulk(struct conn_table *ct, const void *const *keys, unsigned n, uint64_t *hits,
+		  void **data)
+{
+	conn_lookup_bulk_fam(ct, keys, n, hits, data, 6);
 }
 
 /** Move c's deadline earlier than it is filed: re-file it now. Owner worker. */
@@ -327,6 +450,8 @@ unsigned conn_expire(struct conn_table *ct, uint32_t now, unsigned budget);
 
 uint32_t conn_count(const struct conn_table *ct);
 uint32_t conn_capacity(const struct conn_table *ct);
+/** The bytes the table holds (conns, their side lines, the index, the free list). */
+size_t conn_table_bytes(const struct conn_table *ct);
 
 /**
  * Copy conn number i (0 <= i < capacity) for a reader on another thread. The copy is

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
-#include <rte_hash.h>
 #include <rte_prefetch.h>
 
 #include "defense/defense.h"
@@ -354,17 +353,8 @@ pipeline_run(struct worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		pipeline6_l4(w, snap, l6, meta6, n6);
 	if (nl4 == 0)
 		return;
-	rte_hash_lookup_bulk_data(conn_table_hash(w->ct), keys, nl4, &hits, data);
-	/*
-	 * With a large table every conn is a cache (and TLB) miss. Ask for all of the burst's
-	 * conns before touching any, so the misses overlap instead of queueing one by one.
-	 */
-	for (i = 0; i < nl4; i++) {
-		enum conn_dir d;
-
-		if (hits & (1ull << i))
-			rte_prefetch0(conn_from_data(data[i], &d));
-	}
+	/* The burst's conns come back in cache: the lookup compared their keys. */
+	conn_lookup_bulk(w->ct, keys, nl4, &hits, data);
 	if (unlikely(w->sp_live + w->ca_live > 0))
 		pipeline_side_prefetch(w->ct, data, hits, nl4);
 	for (i = 0; i < nl4; i++) {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
@@ -337,15 +336,8 @@ pipeline64_replies(struct stage *w, struct rte_mbuf **m, struct pkt_meta **p, un
 		conn_key_mapped6(&p[i]->key, &keys[i]);
 		kp[i] = &keys[i];
 	}
-	rte_hash_lookup_bulk_data(conn_table_hash(w->ct6), kp, n, &hits, data);
-	/* every conn and the line of addresses its answer reads, asked for at once */
-	for (i = 0; i < n; i++) {
-		if (!(hits & (1ull << i)))
-			continue;
-		c = conn_from_data(data[i], &dir);
-		rte_prefetch0(c);
-		rte_prefetch0(conn6_addrs_line(w->ct6, c, dir));
-	}
+	/* every conn and its addresses come back in cache */
+	conn6_lookup_bulk(w->ct6, kp, n, &hits, data);
 	for (i = 0; i < n; i++) {
 		res[i] = -ENOENT;
 		if (!(hits & (1ull << i)))
@@ -392,21 +384,8 @@ pipeline6_l4(struct stage *w, const struct snapshot *snap, struct rte_mbuf **pkt
 	}
 	for (i = 0; i < n; i++)
 		keys[i] = &meta[i].key;
-	rte_hash_lookup_bulk_data(conn_table_hash(w->ct6), keys, n, &hits, data);
-	/*
-	 * The conns and the line of their addresses this packet's direction reads (beside
-	 * them): the misses overlapped.
-	 */
-	for (i = 0; i < n; i++) {
-		enum conn_dir d;
-
-		if (hits & (1ull << i)) {
-			struct conn *c = conn_from_data(data[i], &d);
-
-			rte_prefetch0(c);
-			rte_prefetch0(conn6_addrs_line(w->ct6, c, d));
-		}
-	}
+	/* The conns and both lines of their addresses come back in cache. */
+	conn6_lookup_bulk(w->ct6, keys, n, &hits, data);
 	if (unlikely(w->sp_live + w->ca_live > 0))
 		pipeline_side_prefetch(w->ct6, data, hits, n);
 	for (i = 0; i < n; i++) {
