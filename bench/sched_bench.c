@@ -90,7 +90,9 @@ svc_make(struct bench_svc *v, unsigned n, uint32_t max_w, uint32_t maglev_size)
 
 	memset(v, 0, sizeof(*v));
 	v->be = calloc(n, sizeof(*v->be));
-	v->g = calloc(n, sizeof(*v->g));
+	v->g = aligned_alloc(64, n * sizeof(*v->g));
+	if (v->g != NULL)
+		memset(v->g, 0, n * sizeof(*v->g));
 	if (v->be == NULL || v->g == NULL)
 		abort();
 	for (i = 0; i < n; i++) {

@@ -9,10 +9,15 @@
  * what ipvsadm shows as ActiveConn and InActConn, what lc/wlc and max_conns read.
  */
 
+/*
+ * A cache line each: two workers counting conns to neighbouring backends (or services)
+ * would otherwise take one line from each other on every new and ended conn, and make
+ * lc's scan miss on gauges that did not change (docs/benchmarks.md, two threads).
+ */
 struct vs_gauge {
 	int32_t active;   /* ESTABLISHED */
 	int32_t inactive; /* any other state, UDP included (as ipvsadm shows them) */
-};
+} __attribute__((aligned(64)));
 
 /* Which gauge a conn counts in: active while ESTABLISHED, inactive otherwise (ipvsadm's). */
 enum gauge_kind { GAUGE_NONE = -1, GAUGE_ACTIVE, GAUGE_INACTIVE };

@@ -67,7 +67,9 @@ svc_init(struct svc *v, unsigned n, uint32_t size, uint8_t hash)
 {
 	memset(v, 0, sizeof(*v));
 	v->be = calloc(n ? n : 1, sizeof(*v->be));
-	v->g = calloc(n ? n : 1, sizeof(*v->g));
+	v->g = aligned_alloc(64, (n ? n : 1) * sizeof(*v->g));
+	if (v->g != NULL)
+		memset(v->g, 0, (n ? n : 1) * sizeof(*v->g));
 	assert_non_null(v->be);
 	assert_non_null(v->g);
 	fx_service(&v->s, &sched_maglev_ops, v->be, v->g, n, 0x0a010001);
