@@ -27,6 +27,7 @@
 #include "control/spec.h"
 #include "net/port.h"
 #include "net/port_kstats.h"
+#include "net/steer.h"
 #include "net/twin.h"
 #include "worker/dp_build.h"
 #include "worker/worker.h"
@@ -217,6 +218,33 @@ load_config(const char *path, struct cfg *cfg)
 	return r;
 }
 
+/*
+ * FULLNAT replies to the worker that owns their conn, by rte_flow rules on every port
+ * where the device takes them (net/steer.h); elsewhere the workers hand them over.
+ */
+static void
+steer_ports(struct dp *dp, const uint16_t *ids)
+{
+	union addr46 lips[2 * SL_MAX_LADDRS];
+	unsigned i, n = 0;
+
+	for (i = 0; i < dp->n_laddrs; i++)
+		lips[n++] = addr46_from_v4(dp->laddrs[i]);
+	for (i = 0; i < dp->n_laddrs6; i++)
+		lips[n++] = dp->laddrs6[i];
+	for (i = 0; i < dp->n_ports; i++) {
+		struct steer_state *st = &dp->ports[i].steer;
+
+		steer_install(ids[i], lips, n, dp->n_workers, dp->worker_mask, st);
+		if (st->mode == STEER_FLOW)
+			LOG_I("port '%s': replies steered to their workers by %u rte_flow rules",
+			      dp->ports[i].name, st->rules);
+		else if (st->mode == STEER_SOFTWARE)
+			LOG_I("port '%s': no rte_flow steering (%s): workers hand replies over",
+			      dp->ports[i].name, st->reason);
+	}
+}
+
 static int
 launch_workers(struct dp *dp)
 {
@@ -371,6 +399,7 @@ main(int argc, char **argv)
 		if (rte_eth_dev_get_mtu(ids[i], &mtu) == 0 && mtu >= RTE_ETHER_MIN_MTU)
 			dp->ports[i].mtu = mtu;
 	}
+	steer_ports(dp, ids);
 	/* What an idle worker waits on: the kernel sockets under the ports (worker.h). */
 	{
 		char ifn[SL_MAX_PORTS][IF_NAMESIZE];

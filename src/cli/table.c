@@ -433,6 +433,33 @@ print_workers(FILE *f, const json_t *workers)
 	grid_print(f, &g, "");
 }
 
+/* How FULLNAT replies reach their conn's worker, per port; nothing with one worker. */
+static void
+print_steering(FILE *f, const json_t *ports)
+{
+	struct grid g = { .align = "llrl", .ncols = 4 };
+	char n[GRID_CELL];
+	const json_t *p, *s;
+	size_t i;
+	bool any = false;
+
+	grid_row(&g, "Port", "Steering", "Rules", "Why");
+	json_array_foreach(ports, i, p) {
+		s = json_object_get(p, "steering");
+		if (s == NULL || strcmp(str(s, "mode"), "none") == 0)
+			continue;
+		any = true;
+		grid_row(&g, str(p, "name"), str(s, "mode"), u64(n, num(s, "rules")),
+			 strcmp(str(s, "mode"), "software") == 0 ? str(s, "reason") : "");
+	}
+	if (!any) {
+		free(g.cells);
+		return;
+	}
+	fprintf(f, "\nReply steering (FULLNAT replies to their conn's worker)\n");
+	grid_print(f, &g, "");
+}
+
 static void
 print_ports(FILE *f, const json_t *ports)
 {
@@ -470,6 +497,7 @@ print_ports(FILE *f, const json_t *ports)
 	} else {
 		free(lg.cells);
 	}
+	print_steering(f, ports);
 }
 
 static void

@@ -92,13 +92,13 @@ ctl_ports_json(void)
 
 	ctl_kstats_poll();
 	for (p = 0; arr && p < dp->n_ports; p++) {
+		const struct steer_state *st = &dp->ports[p].steer;
 		struct ctl_port_loss l;
 		const struct port_kstats *k = &l.k;
+		json_t *o;
 
 		ctl_port_loss(p, &l);
-		json_array_append_new(
-			arr,
-			json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 				  "s:{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 				  "name", dp->ports[p].name, "device", g_ctl.cfg.ports[p].device,
 				  "rx_packets", (json_int_t)l.es.ipackets, "rx_bytes",
@@ -117,7 +117,14 @@ ctl_ports_json(void)
 				  (json_int_t)k->xsk_rx_invalid, "xsk_tx_invalid",
 				  (json_int_t)k->xsk_tx_invalid, "xsk_tx_ring_empty",
 				  (json_int_t)k->xsk_tx_ring_empty, "xstats",
-				  xstats_json(dp->ports[p].port_id)));
+				  xstats_json(dp->ports[p].port_id));
+		/* How FULLNAT replies reach the worker of their conn (net/steer.h). */
+		if (o != NULL)
+			json_object_set_new(o, "steering",
+					    json_pack("{s:s,s:i,s:s}", "mode",
+						      steer_mode_name(st->mode), "rules",
+						      (int)st->rules, "reason", st->reason));
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }

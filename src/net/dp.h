@@ -15,6 +15,7 @@
 #include "common/limits.h"
 #include "flow/tcp_state.h"
 #include "net/route.h"
+#include "net/steer.h"
 #include "service/snapshot.h"
 #include "service/stats.h"
 
@@ -46,6 +47,7 @@ struct dp_port {
 	uint8_t has_addr6; /* an IPv6 address: NDP and echo are answered for it */
 	uint8_t prefix6_len;
 	union addr46 addr6;
+	struct steer_state steer; /* how replies reach their conn's worker (net/steer.h) */
 };
 
 enum dp_local_kind { DP_LOCAL_PORT = 1, DP_LOCAL_LIP = 2 };

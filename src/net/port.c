@@ -381,6 +381,8 @@ port_close_all(const struct port_set *ps, const uint16_t *ids)
 	unsigned i;
 
 	for (i = 0; i < ps->n_ports; i++) {
+		/* the steering rules (net/steer.c), where the device took any */
+		rte_flow_flush(ids[i], &(struct rte_flow_error){ 0 });
 		rte_eth_dev_stop(ids[i]);
 		rte_eth_dev_close(ids[i]);
 	}

@@ -167,6 +167,42 @@ test_client_address_shown(void **state)
 	json_decref(svcs);
 }
 
+static void
+print_node_stats(FILE *f, const json_t *j)
+{
+	table_stats(f, j, false);
+}
+
+/* Each port's reply steering under the ports, with the device's refusal; nothing when no
+ * port steers (one worker). */
+static void
+test_steering_shown(void **state)
+{
+	json_t *st = json_pack(
+		"{s:[{s:s, s:s, s:{s:s, s:i, s:s}}, {s:s, s:s, s:{s:s, s:i, s:s}}]}", "ports",
+		"name", "client", "device", "net_af_packet0,iface=c", "steering", "mode", "software",
+		"rules", 0, "reason", "rte_flow_validate: Function not implemented",
+		"name", "backend", "device", "0000:01:00.0", "steering", "mode", "rte_flow", "rules",
+		8, "reason", "");
+	json_t *one = json_pack("{s:[{s:s, s:s, s:{s:s, s:i, s:s}}]}", "ports", "name", "client",
+				"device", "net_null0", "steering", "mode", "none", "rules", 0,
+				"reason", "");
+	char *out;
+
+	(void)state;
+	out = printed(print_node_stats, st);
+	assert_non_null(strstr(out, "Reply steering"));
+	assert_non_null(strstr(out, "client   software      0  rte_flow_validate: Function "
+				    "not implemented\n"));
+	assert_non_null(strstr(out, "backend  rte_flow      8"));
+	free(out);
+	out = printed(print_node_stats, one);
+	assert_null(strstr(out, "Reply steering"));
+	free(out);
+	json_decref(st);
+	json_decref(one);
+}
+
 int
 main(void)
 {
@@ -174,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_conns_widen_for_ipv6),
 		cmocka_unit_test(test_services_widen_for_ipv6),
 		cmocka_unit_test(test_client_address_shown),
+		cmocka_unit_test(test_steering_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
