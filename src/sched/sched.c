@@ -60,16 +60,87 @@ sched_stateless_free(void *data)
 	(void)data;
 }
 
+/*
+ * The sequence is WF2Q's (Bennett and Zhang, 1996) over one period of T turns: backend i's
+ * k-th turn starts at k / w_i of the period and finishes at (k + 1) / w_i; turn t goes to
+ * the backend with the earliest finish among those whose turn has started by t / T. Every
+ * backend's count of turns stays within one of its exact share t w_i / T at every point,
+ * so a period holds exactly w_i turns of each and the heavy ones come as spread as can be;
+ * two heaps make it O(T log backends). Times are compared by cross-multiplying (below
+ * 2^34 at the limits: k and T 65 536, w 65 535).
+ */
+struct turn {
+	uint32_t k; /* turns taken */
+	uint32_t w;
+	uint16_t i;
+};
+
+/* Starts earlier (k / w), for the heap of turns not started yet. */
+static inline int
+starts_before(const struct turn *a, const struct turn *b)
+{
+	uint64_t x = (uint64_t)a->k * b->w, y = (uint64_t)b->k * a->w;
+
+	return x < y || (x == y && a->i < b->i);
+}
+
+/* Finishes earlier ((k + 1) / w), for the heap of started turns. */
+static inline int
+finishes_before(const struct turn *a, const struct turn *b)
+{
+	uint64_t x = (uint64_t)(a->k + 1) * b->w, y = (uint64_t)(b->k + 1) * a->w;
+
+	return x < y || (x == y && a->i < b->i);
+}
+
+typedef int (*turn_cmp)(const struct turn *, const struct turn *);
+
+static void
+heap_push(struct turn *h, uint32_t *n, struct turn t, turn_cmp before)
+{
+	uint32_t at = (*n)++;
+
+	while (at > 0 && before(&t, &h[(at - 1) / 2])) {
+		h[at] = h[(at - 1) / 2];
+		at = (at - 1) / 2;
+	}
+	h[at] = t;
+}
+
+static struct turn
+heap_pop(struct turn *h, uint32_t *n, turn_cmp before)
+{
+	struct turn top = h[0], t = h[--*n];
+	uint32_t at = 0;
+
+	for (;;) {
+		uint32_t c = 2 * at + 1;
+
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && before(&h[c + 1], &h[c]))
+			c++;
+		if (!before(&h[c], &t))
+			break;
+		h[at] = h[c];
+		at = c;
+	}
+	if (*n > 0)
+		h[at] = t;
+	return top;
+}
+
 struct sched_seq *
 sched_seq_build(const struct snap_service *svc, int equal)
 {
-	uint32_t n = svc->n_backends, i, k;
+	uint32_t n = svc->n_backends, i, k, ne = 0, np = 0;
 	uint64_t *w = calloc(n ? n : 1, sizeof(*w));
-	int64_t *cur = calloc(n ? n : 1, sizeof(*cur));
+	struct turn *started = calloc(n ? n : 1, sizeof(*started));
+	struct turn *pending = calloc(n ? n : 1, sizeof(*pending));
 	uint64_t total = 0, g = 0;
 	struct sched_seq *s = NULL;
 
-	if (w == NULL || cur == NULL)
+	if (w == NULL || started == NULL || pending == NULL)
 		goto out;
 	/* Drained and inhibited backends hold no turn at all. */
 	for (i = 0; i < n; i++) {
@@ -100,23 +171,27 @@ sched_seq_build(const struct snap_service *svc, int equal)
 	s->len = (uint32_t)total;
 	/* Nodes start at different points, so a cluster does not send its first conns alike. */
 	s->ticket = total ? sched_random() % total : 0;
-	/* nginx's smooth weighted round robin, one period of it. */
+	/* Every backend's first turn starts at 0: all in the started heap, in index order. */
+	for (i = 0; i < n; i++)
+		if (w[i] != 0)
+			heap_push(started, &ne, (struct turn){ .w = (uint32_t)w[i], .i = (uint16_t)i },
+				  finishes_before);
 	for (k = 0; k < total; k++) {
-		int best = -1;
+		struct turn t;
 
-		for (i = 0; i < n; i++) {
-			if (w[i] == 0)
-				continue;
-			cur[i] += (int64_t)w[i];
-			if (best < 0 || cur[i] > cur[best])
-				best = (int)i;
-		}
-		cur[best] -= (int64_t)total;
-		s->idx[k] = (uint16_t)best;
+		/* the turns that have started by k / total */
+		while (np > 0 && (uint64_t)pending[0].k * total <= (uint64_t)k * pending[0].w)
+			heap_push(started, &ne, heap_pop(pending, &np, starts_before),
+				  finishes_before);
+		t = heap_pop(started, &ne, finishes_before);
+		s->idx[k] = t.i;
+		t.k++;
+		heap_push(pending, &np, t, starts_before);
 	}
 out:
 	free(w);
-	free(cur);
+	free(started);
+	free(pending);
 	if (s == NULL)
 		errno = ENOMEM;
 	return s;

@@ -38,8 +38,8 @@ sched_available(const struct snap_service *svc, const struct snap_backend *b)
 /* Helpers the schedulers share (sched.c). */
 
 /**
- * A smooth weighted round-robin sequence over the backends with a weight (nginx's
- * algorithm): in every window of `len` consecutive entries each backend stands exactly
+ * A smooth weighted round-robin sequence over the backends with a weight (WF2Q's order,
+ * O(len log backends)): in every window of `len` consecutive entries each backend stands exactly
  * its weight times (weights reduced by their gcd; scaled down to fit SCHED_SEQ_MAX).
  * equal != 0 treats every weight as 1 (rr). NULL + errno. Control thread.
  */

@@ -6,8 +6,9 @@
 #include "sched/sched.h"
 
 /*
- * Smooth weighted round robin (nginx): weights 1:1:2 give a b c c a b c c ..., never a
- * burst to the heaviest. The sequence is computed once per snapshot by the control thread
+ * Smooth weighted round robin: weights 1:1:2 give c a b c c a b c ..., never a burst to
+ * the heaviest; each backend's turns stay within one of its exact share at every point
+ * (WF2Q's sequence, sched.c: as smooth as nginx's, cheaper to build). The sequence is computed once per snapshot by the control thread
  * and walked by one ticket shared by the workers, so the proportions hold for the node,
  * not per worker.
  */

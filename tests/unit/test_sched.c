@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -417,6 +418,61 @@ test_random_start(void **state)
  * it (a pick checks). rr {a, b, c} with b out gives a c a c; wrr 1:1:2 with a out gives
  * b c c, b c c: the others keep their ratio.
  */
+/*
+ * A big pool (1001 backends, a period of 25 500), built in O(period log backends): over one
+ * period every backend has exactly its weight of turns; no backend's count strays a whole
+ * turn from its exact share at any point (WF2Q's bound); the heavy one (20 000 of 25 500)
+ * never comes more than 5 times in a row, across periods too (best possible:
+ * ceil(20000 / 5500) = 4).
+ */
+static void
+test_wrr_big_pool(void **state)
+{
+	enum { N = 1001 };
+	struct snap_backend *be = calloc(N, sizeof(*be));
+	uint32_t *cnt = calloc(N, sizeof(*cnt));
+	struct snap_service svc;
+	struct sched_seq *q;
+	uint64_t total = 0;
+	unsigned i, k, run = 0, worst_run = 0;
+	double worst_lag = 0;
+
+	(void)state;
+	assert_non_null(be);
+	assert_non_null(cnt);
+	fx_service(&svc, &sched_wrr_ops, be, NULL, N, 0x0a000200);
+	for (i = 0; i < N; i++) {
+		be[i].weight = i == 0 ? 20000 : 1 + i % 10;
+		total += be[i].weight;
+	}
+	assert_int_equal(total, 25500);
+	q = sched_seq_build(&svc, 0);
+	assert_non_null(q);
+	assert_int_equal(q->len, total);
+	for (k = 0; k < 2 * total; k++) {
+		unsigned b = q->idx[k % total];
+
+		assert_true(b < N);
+		run = b == 0 ? run + 1 : 0;
+		worst_run = RTE_MAX(worst_run, run);
+		if (k >= total)
+			continue;
+		cnt[b]++;
+		for (i = 0; i < N; i += 50) { /* the heavy one and a sample of the others */
+			double lag = (double)cnt[i] - (double)(k + 1) * be[i].weight / (double)total;
+
+			worst_lag = RTE_MAX(worst_lag, lag < 0 ? -lag : lag);
+		}
+	}
+	for (i = 0; i < N; i++)
+		assert_int_equal(cnt[i], be[i].weight);
+	if (worst_run > 5 || worst_lag >= 1)
+		fail_msg("heavy backend %u in a row, lag %.2f turns", worst_run, worst_lag);
+	free(q);
+	free(cnt);
+	free(be);
+}
+
 static void
 test_rr_wrr_inhibited(void **state)
 {
@@ -819,6 +875,7 @@ main(void)
 		cmocka_unit_test(test_wrr_112_smooth),
 		cmocka_unit_test(test_wrr_other_weights),
 		cmocka_unit_test(test_wrr_zero),
+		cmocka_unit_test(test_wrr_big_pool),
 		cmocka_unit_test(test_shared_ticket),
 		cmocka_unit_test(test_random_start),
 		cmocka_unit_test(test_rr_wrr_inhibited),
