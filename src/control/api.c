@@ -547,6 +547,8 @@ do_conns(struct MHD_Connection *c, struct reply *rp)
 {
 	const char *svc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "service");
 	const char *lim = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
+	struct ctl_conn_cursor cur;
 	char key[ADDR46_STR_MAX];
 	unsigned long limit = API_CONNS_DEFAULT;
 	char *end;
@@ -561,6 +563,12 @@ do_conns(struct MHD_Connection *c, struct reply *rp)
 				    "limit: '%.32s' is not a count (0 = no limit)", lim);
 			return;
 		}
+	}
+	if (from != NULL && ctl_conn_cursor_parse(from, &cur) < 0) {
+		api_reply_error(rp, MHD_HTTP_BAD_REQUEST, "invalid request",
+			    "cursor: '%.32s' is not a cursor (the `next` of an earlier answer)",
+			    from);
+		return;
 	}
 	if (svc != NULL && svc[0] != '\0') {
 		if (canon_service(svc, key) < 0) {
@@ -579,7 +587,8 @@ do_conns(struct MHD_Connection *c, struct reply *rp)
 	} else {
 		svc = NULL;
 	}
-	reply_json_or_oom(rp, MHD_HTTP_OK, ctl_conns_json(svc, (unsigned)limit));
+	reply_json_or_oom(rp, MHD_HTTP_OK,
+			  ctl_conns_json(svc, (unsigned)limit, from != NULL ? &cur : NULL));
 }
 
 static void

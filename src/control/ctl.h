@@ -74,8 +74,21 @@ int ctl_backend_patch(const char *svc_key, const char *be_key, const json_t *pat
 		      struct cfg_error *err);
 int ctl_backend_del(const char *svc_key, const char *be_key, struct cfg_error *err);
 
-/* Conns, optionally of one service (svc_key may be NULL); at most `limit` rows (0 = all). */
-json_t *ctl_conns_json(const char *svc_key, unsigned limit);
+/* Where a listing of the conns goes on: a family (0: IPv4, 1: IPv6), a worker, a slot. */
+struct ctl_conn_cursor {
+	unsigned fam, worker;
+	uint32_t slot;
+};
+
+/* Parse a cursor of ctl_conns_json's `next` ("F.W.S"): 0, or -EINVAL. */
+int ctl_conn_cursor_parse(const char *s, struct ctl_conn_cursor *cur);
+/*
+ * Conns, optionally of one service (svc_key may be NULL), from `from` on (NULL: the start),
+ * at most `limit` rows (0 = all); when the limit cuts the list, `next` is the cursor of
+ * the rest. The tables are read without locks (conn_snapshot) and the control lock is
+ * taken a chunk of slots at a time, so a long listing never holds it for a whole scan.
+ */
+json_t *ctl_conns_json(const char *svc_key, unsigned limit, const struct ctl_conn_cursor *from);
 /* Node counters: workers, ports, drops by reason, conn counts. */
 json_t *ctl_stats_json(void);
 /* The running configuration as a document cfg_from_json accepts. */

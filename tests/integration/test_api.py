@@ -136,6 +136,47 @@ def test_cli_changes_take_effect(make_lab, sluiced):
     assert p.returncode == 1 and "10.0.2.99:8080" in p.stderr, p.stderr
 
 
+def test_conns_page_by_cursor(make_lab, sluiced):
+    """GET /v1/conns in pages: each truncated answer names the cursor of the rest, and
+    following them lists every conn once, across both workers and with a service filter;
+    a cursor that is none gets 400 with the reason."""
+    lb = make_lab(backends=2)
+    d = sluiced(lb, lb.sluiced_config(workers=2, timeouts={"tcp_time_wait": 120}))
+    wait_http(lb, d)
+    assert "FAIL" not in http_many(lb, 14)
+
+    def key(c):
+        return (c["client"], c["local"], c["backend"])
+
+    def pages(query, limit):
+        got, n, cursor = [], 0, None
+        while True:
+            q = f"{query}&limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            st, doc = api(d, "GET", f"/v1/conns?{q}")
+            assert st == 200, doc
+            n += 1
+            got += doc["conns"]
+            if not doc["truncated"]:
+                assert "next" not in doc, doc
+                return got, n
+            assert len(doc["conns"]) == limit and doc.get("next"), doc
+            cursor = doc["next"]
+
+    st, whole = api(d, "GET", "/v1/conns?limit=0")
+    assert st == 200 and not whole["truncated"] and "next" not in whole, whole
+    every = [key(c) for c in whole["conns"]]
+    assert len(every) >= 15 and len(set(every)) == len(every), every
+    assert {c["worker"] for c in whole["conns"]} == {0, 1}, whole["conns"]
+    got, n = pages("x=1", 4)
+    assert [key(c) for c in got] == every and n == len(every) // 4 + 1, (n, got)
+    got, n = pages(f"service={SVC}", 3)
+    assert sorted(key(c) for c in got) == sorted(k for k, c in zip(every, whole["conns"])
+                                                 if c["vip"] == f"{VIP}:80"), got
+    for bad in ("x", "2.0.0", "0.99.0", "0.0.", "0.0.-1", "0.0.99999999999"):
+        st, doc = api(d, "GET", f"/v1/conns?cursor={bad}")
+        assert st == 400 and doc["detail"].startswith("cursor: "), (bad, st, doc)
+
+
 def test_metrics_on_tcp_listener(make_lab, sluiced):
     lb = make_lab(backends=2)
     d = sluiced(lb, lb.sluiced_config(listen="127.0.0.1:9180"))
