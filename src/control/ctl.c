@@ -394,7 +394,7 @@ ctl_commit(struct ctl_model *m, struct cfg_error *err)
 		goto fail;
 	}
 	snap = snapshot_build(in, m->n, g_ctl.dp->be_gauges, g_ctl.dp->n_workers,
-			      ++g_ctl.version);
+			      ++g_ctl.version, g_ctl.dp->snap);
 	if (snap == NULL) {
 		r = -errno;
 		ctl_set_err(err, "", "cannot build the snapshot: %s", strerror(errno));

@@ -246,7 +246,7 @@ spec_snapshot(const struct dp *dp, const struct cfg_service *svcs, unsigned n,
 	}
 	if (spec_acl(node, &node_acl) < 0)
 		goto out;
-	s = snapshot_build(in, n, dp->be_gauges, dp->n_workers, version);
+	s = snapshot_build(in, n, dp->be_gauges, dp->n_workers, version, dp->snap);
 	err = s ? 0 : errno;
 	if (s != NULL)
 		spec_adopt(s, in, n, node_acl);

@@ -217,4 +217,5 @@ const struct sched_ops sched_maglev_ops = {
 	.build = maglev_build,
 	.free = free,
 	.pick = maglev_pick,
+	.shareable = 1,
 };

@@ -31,4 +31,5 @@ const struct sched_ops sched_rr_ops = {
 	.build = rr_build,
 	.free = free,
 	.pick = rr_pick,
+	.shareable = 1,
 };

@@ -31,4 +31,5 @@ const struct sched_ops sched_sh_ops = {
 	.build = sh_build,
 	.free = free,
 	.pick = sh_pick,
+	.shareable = 1,
 };

@@ -8,9 +8,9 @@
 /*
  * Smooth weighted round robin: weights 1:1:2 give c a b c c a b c ..., never a burst to
  * the heaviest; each backend's turns stay within one of its exact share at every point
- * (WF2Q's sequence, sched.c: as smooth as nginx's, cheaper to build). The sequence is computed once per snapshot by the control thread
- * and walked by one ticket shared by the workers, so the proportions hold for the node,
- * not per worker.
+ * (WF2Q's sequence, sched.c: as smooth as nginx's, cheaper to build). The sequence is
+ * computed by the control thread when the service's backends change and walked by one
+ * ticket shared by the workers, so the proportions hold for the node, not per worker.
  */
 
 static void *
@@ -33,4 +33,5 @@ const struct sched_ops sched_wrr_ops = {
 	.build = wrr_build,
 	.free = free,
 	.pick = wrr_pick,
+	.shareable = 1,
 };

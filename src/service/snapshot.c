@@ -30,16 +30,67 @@ hash_create(const char *kind, uint64_t version, unsigned entries, unsigned key_l
 	return rte_hash_create(&hp);
 }
 
+/*
+ * A stateful scheduler's state (a sequence, a Maglev table) and the snapshots that hold
+ * it: the last one to go frees it. Control thread only (builds and dp_publish's frees).
+ */
+struct sched_share {
+	unsigned refs;
+};
+
+/* Would a's scheduler build the same state as b's? What each build reads, and no more. */
+static bool
+sched_inputs_equal(const struct snap_service *a, const struct snap_service *b)
+{
+	uint32_t j;
+
+	if (a->sched != b->sched || a->maglev_size != b->maglev_size || a->hash != b->hash ||
+	    a->n_backends != b->n_backends)
+		return false;
+	for (j = 0; j < a->n_backends; j++) {
+		const struct snap_backend *x = &a->backends[j], *y = &b->backends[j];
+
+		if (!addr46_eq(&x->addr, &y->addr) || x->port != y->port ||
+		    x->weight != y->weight || x->inhibited != y->inhibited || x->slot != y->slot)
+			return false;
+	}
+	return true;
+}
+
+/* Service ss's counterpart in prev (same VIP, port and protocol), or NULL. */
+static const struct snap_service *
+prev_service(const struct snapshot *prev, const struct snap_service *ss)
+{
+	void *data;
+	int r;
+
+	if (prev == NULL)
+		return NULL;
+	if (addr46_is_v4(&ss->vip)) {
+		struct svc_key k = { .vip = ss->vip.w[3], .port = ss->vport, .proto = ss->proto };
+
+		r = rte_hash_lookup_data(prev->svc_hash, &k, &data);
+	} else {
+		struct svc_key6 k = { .port = ss->vport, .proto = ss->proto };
+
+		memcpy(k.vip, ss->vip.b, 16);
+		r = rte_hash_lookup_data(prev->svc6_hash, &k, &data);
+	}
+	return r < 0 ? NULL : &prev->services[(uintptr_t)data];
+}
+
 static int
 service_build(struct snap_service *ss, const struct snap_svc_input *in,
-	      const struct vs_gauge *gauges, unsigned n_workers)
+	      const struct vs_gauge *gauges, unsigned n_workers, const struct snapshot *prev,
+	      unsigned *reused)
 {
-	const struct snap_service *is = &in->svc;
+	const struct snap_service *is = &in->svc, *was;
 	unsigned i;
 
 	*ss = *is;
 	ss->gauges = gauges;
 	ss->sched_data = NULL;
+	ss->share = NULL;
 	ss->backends = NULL;
 	if (ss->sched == NULL || is->mode >= SL_MODE_MAX)
 		return -ENOTSUP;
@@ -51,8 +102,28 @@ service_build(struct snap_service *ss, const struct snap_svc_input *in,
 
 		*b = is->backends[i];
 	}
+	/* Stateless schedulers (lc, wlc) have nothing to share: their build costs nothing. */
+	was = prev_service(prev, ss);
+	if (was != NULL && was->share != NULL && sched_inputs_equal(was, ss)) {
+		ss->sched_data = was->sched_data;
+		ss->share = was->share;
+		ss->share->refs++;
+		(*reused)++;
+		return 0;
+	}
 	ss->sched_data = ss->sched->build(ss, n_workers);
-	return ss->sched_data ? 0 : -errno;
+	if (ss->sched_data == NULL)
+		return -errno;
+	if (ss->sched->shareable) {
+		ss->share = malloc(sizeof(*ss->share));
+		if (ss->share == NULL) {
+			ss->sched->free(ss->sched_data);
+			ss->sched_data = NULL;
+			return -ENOMEM;
+		}
+		ss->share->refs = 1;
+	}
+	return 0;
 }
 
 /* Index service i under its key and its VIP, and its backends under their addresses. */
@@ -100,7 +171,7 @@ service_index(struct snapshot *s, const struct snap_service *ss, unsigned i)
 
 struct snapshot *
 snapshot_build(const struct snap_svc_input *in, unsigned n, const struct vs_gauge *gauges,
-	       unsigned n_workers, uint64_t version)
+	       unsigned n_workers, uint64_t version, const struct snapshot *prev)
 {
 	struct snapshot *s;
 	unsigned i, n_be;
@@ -128,7 +199,7 @@ snapshot_build(const struct snap_svc_input *in, unsigned n, const struct vs_gaug
 		int r;
 
 		s->n_services = i + 1;
-		r = service_build(ss, &in[i], gauges, n_workers);
+		r = service_build(ss, &in[i], gauges, n_workers, prev, &s->sched_reused);
 		if (r < 0) {
 			err = -r;
 			goto fail;
@@ -155,8 +226,14 @@ snapshot_free(struct snapshot *s)
 	for (i = 0; i < s->n_services; i++) {
 		struct snap_service *ss = &s->services[i];
 
-		if (ss->sched && ss->sched_data)
+		if (ss->share != NULL) {
+			if (--ss->share->refs == 0) {
+				ss->sched->free(ss->sched_data);
+				free(ss->share);
+			}
+		} else if (ss->sched && ss->sched_data) {
 			ss->sched->free(ss->sched_data);
+		}
 		if (s->acl_free != NULL)
 			s->acl_free(ss->acl);
 		free(ss->backends);

@@ -36,6 +36,9 @@ struct sched_ops {
 	/** Index of the chosen backend, or -1 if none takes new conns. Any worker. */
 	int (*pick)(const struct snap_service *svc, void *data, unsigned worker,
 		    const struct pkt_meta *p);
+	/* build's state depends on the scheduler's inputs alone (snapshot_build may hand it
+	 * to the next snapshot); 0 for lc and wlc, whose "state" is the service itself */
+	uint8_t shareable;
 };
 
 #define SNAP_NO_PORT 0xff
@@ -84,6 +87,8 @@ struct snap_service {
 	void *sched_data;
 	uint32_t n_backends;
 	struct snap_backend *backends;
+	/* control thread: the owners of a stateful scheduler's sched_data (snapshot.c) */
+	struct sched_share *share;
 };
 
 /* One table a family: the IPv4 ones take 4-byte addresses, so IPv4 pays nothing for IPv6. */
@@ -96,6 +101,7 @@ struct snapshot {
 	struct rte_hash *be6_hash;
 	uint64_t version;
 	uint32_t n_services;
+	uint32_t sched_reused; /* services that took their scheduler state from the last one */
 	struct snap_service *services;
 	struct acl *acl; /* the node's allow/deny lists (dataplane.defense); NULL: none */
 	/*
@@ -227,11 +233,15 @@ struct vs_gauge;
 /**
  * Build a snapshot. Backends come routed (out_port, nh: the control side looked them up),
  * so workers need no route lookup per new conn; gauges are the node's per-backend-slot
- * gauges the schedulers read. NULL + errno on failure. Control thread.
+ * gauges the schedulers read. A service whose scheduler's inputs (the scheduler, its
+ * table size and hash, each backend's address, port, weight, inhibition and slot) are as
+ * in prev, the published snapshot (NULL: none), shares prev's scheduler state instead of
+ * building it again: a change to one service of many rebuilds one Maglev table, and rr and
+ * wrr keep their place in the sequence. NULL + errno on failure. Control thread.
  */
 struct snapshot *snapshot_build(const struct snap_svc_input *in, unsigned n,
 				const struct vs_gauge *gauges, unsigned n_workers,
-				uint64_t version);
+				uint64_t version, const struct snapshot *prev);
 void snapshot_free(struct snapshot *s);
 
 /**

@@ -191,7 +191,7 @@ dp_create(const struct dp_spec *spec)
 	/* An ICMP error a worker cannot place goes round the others (fwd_icmp.c). */
 	for (i = 0; i < spec->workers; i++)
 		dp->workers[i]->s.icmp_next = dp->workers[(i + 1) % spec->workers]->icmp;
-	dp->snap = snapshot_build(NULL, 0, dp->be_gauges, spec->workers, 0);
+	dp->snap = snapshot_build(NULL, 0, dp->be_gauges, spec->workers, 0, NULL);
 	if (dp->snap == NULL) {
 		err = errno;
 		goto fail;

@@ -137,11 +137,84 @@ test_publish_while_reading_concurrent(void **state)
 	cfg_free(&c);
 }
 
+/* Every service of s picks a backend through its scheduler's state (ASan: still alive). */
+static void
+assert_all_pick(const struct snapshot *s)
+{
+	struct pkt_meta p;
+	unsigned i;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < s->n_services; i++) {
+		const struct snap_service *ss = &s->services[i];
+
+		assert_true(ss->sched->pick(ss, ss->sched_data, 0, &p) >= 0);
+	}
+}
+
+/*
+ * A commit that changes one service rebuilds that service's scheduler state alone; the
+ * others share the published snapshot's, which outlives the snapshot that built it (the
+ * rcu_asan build reports any use after free).
+ */
+static void
+test_unchanged_services_share_sched_state(void **state)
+{
+	static const uint16_t port_ids[2] = { 0, 1 };
+	static const struct rte_ether_addr macs[2] = { { { 2, 0, 0, 0, 0, 1 } },
+						       { { 2, 0, 0, 0, 0, 2 } } };
+	struct snapshot *s1, *s2, *s3;
+	struct dp_spec spec;
+	struct cfg_error err;
+	struct cfg c;
+	struct dp *dp;
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(config, "test", &c, &err), 0);
+	c.services[2].sched = SL_SCHED_MAGLEV;
+	c.services[3].sched = SL_SCHED_LC;
+	spec_dp(&c, macs, port_ids, &spec);
+	dp = dp_create(&spec);
+	assert_non_null(dp);
+	s1 = build(dp, &c, 1);
+	assert_non_null(s1);
+	assert_int_equal(s1->sched_reused, 0);
+	dp_publish(dp, s1);
+
+	/* One weight of service 0 changes: 1 and 2 share, lc has no state to share. */
+	c.services[0].backends[1].weight = 3;
+	s2 = build(dp, &c, 2);
+	assert_non_null(s2);
+	assert_int_equal(s2->sched_reused, 2);
+	assert_ptr_not_equal(s2->services[0].sched_data, s1->services[0].sched_data);
+	for (i = 1; i < 3; i++)
+		assert_ptr_equal(s2->services[i].sched_data, s1->services[i].sched_data);
+	dp_publish(dp, s2); /* frees s1 */
+	assert_all_pick(s2);
+
+	/* Service 2's Maglev table size changes, and service 1's backend goes down. */
+	c.services[2].maglev_size = 251;
+	c.services[1].backends[0].inhibited = 1;
+	s3 = build(dp, &c, 3);
+	assert_non_null(s3);
+	assert_int_equal(s3->sched_reused, 1); /* service 0's, built by s2 */
+	assert_ptr_equal(s3->services[0].sched_data, s2->services[0].sched_data);
+	assert_ptr_not_equal(s3->services[2].sched_data, s2->services[2].sched_data);
+	dp_publish(dp, s3);
+	assert_int_equal(s3->services[1].sched->pick(&s3->services[1],
+						     s3->services[1].sched_data, 0,
+						     &(struct pkt_meta){ 0 }), -1);
+	dp_free(dp);
+	cfg_free(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_publish_while_reading_concurrent),
+		cmocka_unit_test(test_unchanged_services_share_sched_state),
 	};
 
 	return cmocka_run_group_tests(tests, test_eal_setup, NULL);
