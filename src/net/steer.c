@@ -63,9 +63,11 @@ refused(struct steer_state *st, const char *what, int rc, const struct rte_flow_
 		 more ? e->message : "");
 }
 
-int
-steer_install(uint16_t port_id, const union addr46 *lips, unsigned n_lips, unsigned n_workers,
-	      uint16_t worker_mask, struct steer_state *st)
+/* Validate (create 0) or create every rule, one per LIP, worker and protocol; on the first
+ * refusal say why in st and stop. 0 when all went through. */
+static int
+each_rule(uint16_t port_id, const union addr46 *lips, unsigned n_lips, unsigned n_workers,
+	  uint16_t worker_mask, int create, struct steer_state *st)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	struct rte_flow_error e;
@@ -73,37 +75,46 @@ steer_install(uint16_t port_id, const union addr46 *lips, unsigned n_lips, unsig
 	unsigned l, w, p;
 	int rc;
 
+	for (l = 0; l < n_lips; l++)
+		for (w = 0; w < n_workers; w++)
+			for (p = 0; p < RTE_DIM(protos); p++) {
+				steer_rule_build(&r, &lips[l], protos[p], (uint16_t)w, worker_mask);
+				memset(&e, 0, sizeof(e));
+				if (!create) {
+					rc = rte_flow_validate(port_id, &r.attr, r.pattern, r.actions,
+							       &e);
+				} else if (rte_flow_create(port_id, &r.attr, r.pattern, r.actions,
+							   &e) != NULL) {
+					st->rules++;
+					rc = 0;
+				} else {
+					rc = rte_errno > 0 ? -rte_errno : -EIO;
+				}
+				if (rc < 0) {
+					refused(st, create ? "rte_flow_create" : "rte_flow_validate", rc,
+						&e);
+					return rc;
+				}
+			}
+	return 0;
+}
+
+int
+steer_install(uint16_t port_id, const union addr46 *lips, unsigned n_lips, unsigned n_workers,
+	      uint16_t worker_mask, struct steer_state *st)
+{
 	memset(st, 0, sizeof(*st));
 	if (n_workers < 2 || n_lips == 0)
 		return 0;
 	/* Every rule validated first: a device takes all of them or none is made. */
-	for (l = 0; l < n_lips; l++)
-		for (w = 0; w < n_workers; w++)
-			for (p = 0; p < RTE_DIM(protos); p++) {
-				steer_rule_build(&r, &lips[l], protos[p], (uint16_t)w, worker_mask);
-				memset(&e, 0, sizeof(e));
-				rc = rte_flow_validate(port_id, &r.attr, r.pattern, r.actions, &e);
-				if (rc < 0) {
-					refused(st, "rte_flow_validate", rc, &e);
-					return 0;
-				}
-			}
-	for (l = 0; l < n_lips; l++)
-		for (w = 0; w < n_workers; w++)
-			for (p = 0; p < RTE_DIM(protos); p++) {
-				steer_rule_build(&r, &lips[l], protos[p], (uint16_t)w, worker_mask);
-				memset(&e, 0, sizeof(e));
-				if (rte_flow_create(port_id, &r.attr, r.pattern, r.actions, &e) != NULL) {
-					st->rules++;
-					continue;
-				}
-				/* Validated but refused (a table full, a kernel without the
-				 * classifier): none or all, so the hand-off sees every reply. */
-				rc = rte_errno > 0 ? -rte_errno : -EIO;
-				rte_flow_flush(port_id, &(struct rte_flow_error){ 0 });
-				refused(st, "rte_flow_create", rc, &e);
-				return 0;
-			}
+	if (each_rule(port_id, lips, n_lips, n_workers, worker_mask, 0, st) < 0)
+		return 0;
+	if (each_rule(port_id, lips, n_lips, n_workers, worker_mask, 1, st) < 0) {
+		/* Validated but refused (a table full, a kernel without the classifier): none
+		 * or all, so the hand-off sees every reply. */
+		rte_flow_flush(port_id, &(struct rte_flow_error){ 0 });
+		return 0;
+	}
 	st->mode = STEER_FLOW;
 	return st->rules;
 }
