@@ -26,7 +26,8 @@
  * GUE, nat, nat64: an IPv6 VIP over IPv4 backends, whose est-out is IPv4; DR and TUN have no
  * est-out: the backend answers the client itself; acl: FULLNAT with the node's deny and allow
  * lists of 10 000 prefixes each, which every new conn is looked up in).
- * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:|acl:|sp:|pp:][v6:]conns ...]
+ * w2: FULLNAT on two workers at once, each with half of the flows (pipeline_bench_workers.c).
+ * usage: sluice-bench [[dr:|tun:|gue:|nat:|nat64:|acl:|sp:|pp:|w2:][v6:]conns ...]
  *        (default: 1000 1000000 v6:1000 v6:1000000)
  */
 #include <arpa/inet.h>
@@ -59,7 +60,8 @@ const struct rte_ether_addr port_mac[2] = { { { 2, 0, 0, 0, 0, 1 } },
 					    { { 2, 0, 0, 0, 0, 2 } } };
 const struct rte_ether_addr peer_mac = { { 2, 0, 0, 0, 9, 9 } };
 static const uint16_t port_ids[2] = { 0, 1 };
-struct rte_mempool *mp;
+__thread struct rte_mempool *mp;
+unsigned bench_workers = 1;
 static uint64_t rng = 88172645463325252ull;
 
 uint64_t
@@ -208,6 +210,7 @@ static const struct {
 	{ "acl", "fullnat" },   /* with the node's lists (acl_lists()) */
 	{ "sp", "fullnat\n    defense: {synproxy: true}" }, /* run_sp() */
 	{ "pp", "fullnat\n    client_address: proxy-v2" },   /* run_pp() */
+	{ "w2", "fullnat" }, /* run_w2(): two workers */
 };
 
 /*
@@ -284,6 +287,7 @@ node(uint32_t conns, struct cfg *c, int v6, const char *mode)
 		fprintf(stderr, "bench: config: %s\n", err.msg);
 		exit(1);
 	}
+	c->workers = bench_workers;
 	spec_dp(c, port_mac, port_ids, &spec);
 	dp = dp_create(&spec);
 	if (dp == NULL) {
@@ -670,6 +674,10 @@ main(int argc, char **argv)
 		}
 		if (strcmp(mode, "pp") == 0) {
 			run_pp(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6);
+			continue;
+		}
+		if (strcmp(mode, "w2") == 0) {
+			run_w2(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6);
 			continue;
 		}
 		run(strtoull(a + (v6 ? 3 : 0), NULL, 10), v6 || strcmp(mode, "nat64") == 0, mode);

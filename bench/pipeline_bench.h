@@ -25,7 +25,8 @@
 
 extern const struct rte_ether_addr port_mac[2];
 extern const struct rte_ether_addr peer_mac;
-extern struct rte_mempool *mp;
+/* The frames' pool of the thread that builds them (run_w2's threads have their own). */
+extern __thread struct rte_mempool *mp;
 
 /* The backend-side tuple of flow i, read back from its conn. */
 struct reply {
@@ -72,5 +73,9 @@ void make_out(uint64_t i, struct rte_mbuf *m, void *arg);
  * pp, the PROXY header's insertion and the shifted conns' established packets. */
 void run_sp(uint64_t conns, int v6);
 void run_pp(uint64_t conns, int v6);
+/* pipeline_bench_workers.c: FULLNAT on two workers at once (prefix w2:). */
+void run_w2(uint64_t conns, int v6);
+/* The workers node() builds (1 unless a run asks for more). */
+extern unsigned bench_workers;
 
 #endif
