@@ -61,22 +61,11 @@ sched_inputs_equal(const struct snap_service *a, const struct snap_service *b)
 static const struct snap_service *
 prev_service(const struct snapshot *prev, const struct snap_service *ss)
 {
-	void *data;
-	int r;
-
 	if (prev == NULL)
 		return NULL;
-	if (addr46_is_v4(&ss->vip)) {
-		struct svc_key k = { .vip = ss->vip.w[3], .port = ss->vport, .proto = ss->proto };
-
-		r = rte_hash_lookup_data(prev->svc_hash, &k, &data);
-	} else {
-		struct svc_key6 k = { .port = ss->vport, .proto = ss->proto };
-
-		memcpy(k.vip, ss->vip.b, 16);
-		r = rte_hash_lookup_data(prev->svc6_hash, &k, &data);
-	}
-	return r < 0 ? NULL : &prev->services[(uintptr_t)data];
+	return addr46_is_v4(&ss->vip)
+		       ? snap_service_find(prev, ss->vip.w[3], ss->vport, ss->proto)
+		       : snap_service_find6(prev, ss->vip.b, ss->vport, ss->proto);
 }
 
 static int
