@@ -370,6 +370,29 @@ flow_key(uint64_t i, int v6, const union addr46 *vip, union any_key *k)
 	}
 }
 
+int
+reply_of(struct conn_table *ct, uint64_t f, int v6, const union addr46 *vip,
+	 struct reply *out)
+{
+	union any_key key;
+	enum conn_dir dir;
+	struct conn *cn;
+
+	flow_key(f, v6, vip, &key);
+	cn = v6 ? conn6_lookup(ct, &key.k6, &dir) : conn_lookup(ct, &key.k4, &dir);
+	if (cn == NULL) {
+		fprintf(stderr, "bench: flow %" PRIu64 " has no conn\n", f);
+		return -1;
+	}
+	*out = (struct reply){ addr46_from_v4(cn->daddr), addr46_from_v4(cn->laddr), cn->dport,
+			       cn->lport };
+	if (v6) {
+		memcpy(out->daddr.b, conn6_addrs(ct, cn)->daddr, 16);
+		memcpy(out->laddr.b, conn6_addrs(ct, cn)->laddr, 16);
+	}
+	return 0;
+}
+
 /* Set the sequence and acknowledgement numbers of the TCP segment in m (fill()'s). */
 void
 seq_ack(struct rte_mbuf *m, int v6, uint32_t seq, uint32_t ack)
@@ -529,20 +552,9 @@ run(uint64_t conns, int v6, const char *mode)
 	printf("# %s table: %.1f MiB for room for %u conns, %.0f bytes a conn\n", v6 ? "IPv6" : "IPv4",
 	       (double)conn_table_bytes(ct) / (1 << 20), conn_capacity(ct),
 	       (double)conn_table_bytes(ct) / conn_capacity(ct));
-	for (i = 0; i < conns; i++) {
-		union any_key key;
-		enum conn_dir dir;
-		struct conn *cn;
-
-		flow_key(i, v6, &vip, &key);
-		cn = v6 ? conn6_lookup(ct, &key.k6, &dir) : conn_lookup(ct, &key.k4, &dir);
-		rep[i] = (struct reply){ addr46_from_v4(cn->daddr), addr46_from_v4(cn->laddr),
-					 cn->dport, cn->lport };
-		if (v6) {
-			memcpy(rep[i].daddr.b, conn6_addrs(ct, cn)->daddr, 16);
-			memcpy(rep[i].laddr.b, conn6_addrs(ct, cn)->laddr, 16);
-		}
-	}
+	for (i = 0; i < conns; i++)
+		if (reply_of(ct, i, v6, &vip, &rep[i]) < 0)
+			exit(1);
 
 	/* est-in: random established flows, client -> backend. */
 	cycles = timed(w, PKTS_EST, make_in, NULL, 0, &fl);

@@ -55,6 +55,11 @@ void fill(struct rte_mbuf *m, const union addr46 *saddr, const union addr46 *dad
 /* The node of a run: sized for `conns`, one service of mode (a name of modes[]). */
 struct dp *node(uint32_t conns, struct cfg *c, int v6, const char *mode);
 void report(const char *name, uint64_t conns, uint64_t pkts, uint64_t cycles);
+struct conn_table;
+/* Flow f's backend-side tuple, read from its conn in ct (the client's key to the VIP vip,
+ * port 80, TCP). -1, said on stderr, when it has none. */
+int reply_of(struct conn_table *ct, uint64_t f, int v6, const union addr46 *vip,
+	     struct reply *out);
 /* Exit, naming the reason, when the worker dropped anything (reason 0 aside). */
 void no_drops(const struct worker *w);
 void seq_ack(struct rte_mbuf *m, int v6, uint32_t seq, uint32_t ack);

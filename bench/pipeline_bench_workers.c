@@ -11,11 +11,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <rte_cycles.h>
 
-#include "flow/conn.h"
 #include "pipeline_bench.h"
 
 enum phase { PH_NEW, PH_IN, PH_OUT };
@@ -136,38 +134,10 @@ run_w2(uint64_t conns, int v6)
 	}
 	phase(h, PH_NEW, conns / 2, "new", conns);
 	/* Each conn's reply tuple, from the table of the worker that made it. */
-	for (f = 0; f < conns; f++) {
-		struct conn_table *ct = v6 ? dp->workers[f % 2]->s.ct6 : dp->workers[f % 2]->s.ct;
-		union addr46 a = flow_addr(f, v6);
-		enum conn_dir dir;
-		struct conn *cn;
-
-		if (v6) {
-			struct conn_key6 k = { .sport = flow_port(f), .dport = RTE_BE16(80),
-					       .proto = PROTO_TCP };
-
-			memcpy(k.saddr, a.b, 16);
-			memcpy(k.daddr, c.services[0].vip.b, 16);
-			cn = conn6_lookup(ct, &k, &dir);
-		} else {
-			struct conn_key k = { .saddr = a.w[3], .daddr = c.services[0].vip.w[3],
-					      .sport = flow_port(f), .dport = RTE_BE16(80),
-					      .proto = PROTO_TCP };
-
-			cn = conn_lookup(ct, &k, &dir);
-		}
-		if (cn == NULL) {
-			fprintf(stderr, "bench: flow %" PRIu64 " has no conn on worker %u\n", f,
-				(unsigned)(f % 2));
+	for (f = 0; f < conns; f++)
+		if (reply_of(v6 ? dp->workers[f % 2]->s.ct6 : dp->workers[f % 2]->s.ct, f, v6,
+			     &c.services[0].vip, &rep[f]) < 0)
 			exit(1);
-		}
-		rep[f] = (struct reply){ addr46_from_v4(cn->daddr), addr46_from_v4(cn->laddr),
-					 cn->dport, cn->lport };
-		if (v6) {
-			memcpy(rep[f].daddr.b, conn6_addrs(ct, cn)->daddr, 16);
-			memcpy(rep[f].laddr.b, conn6_addrs(ct, cn)->laddr, 16);
-		}
-	}
 	phase(h, PH_IN, PKTS_EST / 2, "est-in", conns);
 	phase(h, PH_OUT, PKTS_EST / 2, "est-out", conns);
 	free(rep);
