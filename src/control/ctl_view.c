@@ -317,10 +317,10 @@ ctl_conns_json(const char *svc_key, unsigned limit, const struct ctl_conn_cursor
 	 * family's. The workers and their tables live as long as the daemon: only the scan's
 	 * chunks take the lock, to keep pace with the control thread's own work.
 	 */
-	for (; at.fam < 2 && !truncated; at.fam++, at.worker = 0, at.slot = 0) {
+	for (; at.fam < 2; at.fam++, at.worker = 0, at.slot = 0) {
 		if (svc_key && at.fam != (unsigned)!addr46_is_v4(&vip))
 			continue;
-		for (; at.worker < g_ctl.dp->n_workers && !truncated; at.worker++, at.slot = 0) {
+		for (; at.worker < g_ctl.dp->n_workers; at.worker++, at.slot = 0) {
 			const struct worker *wk = g_ctl.dp->workers[at.worker];
 			const struct conn_table *ct = at.fam ? wk->s.ct6 : wk->s.ct;
 			uint32_t cap = ct ? conn_capacity(ct) : 0;
