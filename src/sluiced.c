@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "control/api.h"
 #include "control/ctl.h"
+#include "control/sdnotify.h"
 #include "control/spec.h"
 #include "net/port.h"
 #include "net/port_kstats.h"
@@ -160,14 +161,19 @@ reload(const char *path)
 		LOG_W("SIGHUP: no config file to re-read (started with the built-in demo config)");
 		return;
 	}
+	/* systemd (Type=notify) shows "reloading" until the READY=1 that ends either way. */
+	sdn_notify("RELOADING=1\nSTATUS=reloading %s", path);
 	r = ctl_config_reload(path, &err);
 	if (r < 0) {
 		cfg_error_fmt(&err, line, sizeof(line));
 		LOG_E("SIGHUP: %s not applied, nothing changed: %s", path,
 		      line[0] ? line : strerror(-r));
+		sdn_notify("READY=1\nSTATUS=reload refused, running as before: %s",
+			   line[0] ? line : strerror(-r));
 		return;
 	}
 	LOG_I("SIGHUP: %s re-read and applied", path);
+	sdn_notify("READY=1\nSTATUS=reloaded %s", path);
 }
 
 static void
@@ -177,29 +183,6 @@ usage(FILE *f)
 		   "  -c, --config FILE  the YAML configuration (default: the demo's, built in)\n"
 		   "      --check        validate the configuration and exit\n"
 		   "  -v, --verbose      debug logging\n");
-}
-
-/* systemd Type=notify: say READY=1 on $NOTIFY_SOCKET when there is one. */
-static void
-notify_ready(void)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
-
-	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	memcpy(sa.sun_path, path, strlen(path));
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0'; /* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa, len) < 0)
-		LOG_W("cannot notify systemd: %s", strerror(errno));
-	close(fd);
 }
 
 static int
@@ -287,7 +270,7 @@ main(int argc, char **argv)
 	struct port_set ports;
 	int lock_fds[SL_MAX_PORTS];
 	struct api_server *api = NULL;
-	uint64_t api_ticked = 0, busy = 0;
+	uint64_t api_ticked = 0, busy = 0, watchdog_ms = 0, watchdog_sent = 0;
 	struct cfg_error cerr;
 	struct dp *dp = NULL;
 	struct cfg cfg;
@@ -337,6 +320,9 @@ main(int argc, char **argv)
 		cfg_free(&cfg);
 		return 0;
 	}
+	sdn_init();
+	sdn_notify("STATUS=starting: DPDK, %u ports, %u services", cfg.n_ports, cfg.n_services);
+	watchdog_ms = sdn_watchdog_ms();
 	r = port_eal_args(&ports, &eal, msg, sizeof(msg));
 	if (r < 0) {
 		fprintf(stderr, "sluiced: %s\n", r == -E2BIG ? "too many DPDK arguments (ports?)" : msg);
@@ -436,9 +422,18 @@ main(int argc, char **argv)
 	LOG_I("ready: %u workers, %u ports, %u services, API on %s%s%s", dp->n_workers,
 	      dp->n_ports, cfg.n_services, cfg.socket, cfg.listen[0] ? " and " : "", cfg.listen);
 	snprintf(g_socket_path, sizeof(g_socket_path), "%s", cfg.socket);
-	notify_ready();
+	/* The ports are up, the config applied, the API answers: only now is the node ready. */
+	sdn_notify("READY=1\nSTATUS=ready: %u workers, %u ports, %u services, API on %s%s%s",
+		   dp->n_workers, dp->n_ports, cfg.n_services, cfg.socket,
+		   cfg.listen[0] ? " and " : "", cfg.listen);
 	while (!g_stop) {
 		uint64_t now = clock_mono_ms();
+
+		/* From this loop, so a control thread that hangs is what the watchdog sees. */
+		if (watchdog_ms != 0 && now - watchdog_sent >= watchdog_ms) {
+			sdn_notify("WATCHDOG=1");
+			watchdog_sent = now;
+		}
 
 		if (g_reload) {
 			g_reload = 0;
@@ -457,6 +452,7 @@ main(int argc, char **argv)
 		usleep(now - busy < 1000 ? 2000 : CTL_IDLE_TICK_MS * 1000);
 	}
 	LOG_I("stopping on %s", sig_name(g_stop));
+	sdn_notify("STOPPING=1\nSTATUS=stopping on %s", sig_name(g_stop));
 	if (ctl_withdraw_all() > 0) {
 		uint64_t until = clock_mono_ms() + STOP_GRACE_MS;
 
@@ -491,5 +487,6 @@ out:
 		if (lock_fds[i] >= 0)
 			close(lock_fds[i]); /* last: the ports are closed */
 	cfg_free(&cfg);
+	sdn_close();
 	return rc;
 }

@@ -115,10 +115,13 @@ class Sluiced:
         self.config.write_text(config_text)
         self.proc = None
 
-    def start(self, timeout=60):
+    def start(self, timeout=60, env=None):
+        """env: variables to start it with besides this process's ({"NOTIFY_SOCKET": ...})."""
         if not SLUICED.exists():
             pytest.fail(f"{SLUICED} does not exist: build first (meson setup build && ninja -C build)")
-        self.proc = self.lab.spawn("lb", [SLUICED, "-c", self.config], self.tag, log=self.log)
+        pre = ["env", *(f"{k}={v}" for k, v in env.items())] if env else []
+        self.proc = self.lab.spawn("lb", [*pre, SLUICED, "-c", self.config], self.tag,
+                                   log=self.log)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -192,10 +195,10 @@ def sluiced(request, tmp_path):
     the test failed."""
     started = []
 
-    def start(lb, config_text, tag="sluiced"):
+    def start(lb, config_text, tag="sluiced", env=None):
         d = Sluiced(lb, tmp_path, config_text, tag)
         started.append(d)
-        return d.start()
+        return d.start(env=env)
 
     yield start
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
