@@ -148,11 +148,23 @@ signals_setup(void)
 		sigaction(fatal[i], &sa, NULL);
 }
 
-/* SIGHUP: the difference between the file and the running node, applied as by
- * `sluicectl config apply FILE`; a file that cannot be applied changes nothing. */
-static void
-reload(const char *path)
+/* The TCP listener's token and public parts, from the config and its token file. */
+static int
+auth_load(const struct cfg *c, struct api_auth *a, char *err, size_t errlen)
 {
+	memset(a, 0, sizeof(*a));
+	a->public_metrics = c->public_metrics;
+	a->public_page = c->public_page;
+	return c->token_file[0] ? api_token_read(c->token_file, a->token, err, errlen) : 0;
+}
+
+/* SIGHUP: the difference between the file and the running node, applied as by
+ * `sluicectl config apply FILE`; a file that cannot be applied changes nothing. Then the
+ * token file is read again (a token is rotated by rewriting it and reloading). */
+static void
+reload(const char *path, const struct cfg *cfg, struct api_server *api)
+{
+	struct api_auth auth;
 	struct cfg_error err;
 	char line[768];
 	int r;
@@ -173,6 +185,16 @@ reload(const char *path)
 		return;
 	}
 	LOG_I("SIGHUP: %s re-read and applied", path);
+	if (cfg->token_file[0] != '\0') {
+		if (auth_load(cfg, &auth, line, sizeof(line)) < 0) {
+			LOG_E("SIGHUP: the API's token is kept: %s", line);
+			sdn_notify("READY=1\nSTATUS=reloaded %s; token kept: %s", path, line);
+			return;
+		}
+		api_set_auth(api, &auth);
+		explicit_bzero(&auth, sizeof(auth));
+		LOG_I("SIGHUP: the API's token re-read from %s", cfg->token_file);
+	}
 	sdn_notify("READY=1\nSTATUS=reloaded %s", path);
 }
 
@@ -270,6 +292,7 @@ main(int argc, char **argv)
 	struct port_set ports;
 	int lock_fds[SL_MAX_PORTS];
 	struct api_server *api = NULL;
+	struct api_auth auth;
 	uint64_t api_ticked = 0, busy = 0, watchdog_ms = 0, watchdog_sent = 0;
 	struct cfg_error cerr;
 	struct dp *dp = NULL;
@@ -311,6 +334,12 @@ main(int argc, char **argv)
 	/* What the config cannot know alone: whether this DPDK has each port's driver. */
 	if (port_check_devices(&ports, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", msg);
+		goto out;
+	}
+	/* The token before anything else: a TCP listener without one is refused, saying why. */
+	if (auth_load(&cfg, &auth, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sluiced: %s; the TCP listener (control.listen) serves no one "
+			"without its token\n", msg);
 		goto out;
 	}
 	if (check) {
@@ -413,7 +442,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: cannot start %u workers\n", dp->n_workers);
 		goto workers;
 	}
-	api = api_start(cfg.socket, cfg.listen);
+	api = api_start(cfg.socket, cfg.listen, &auth);
+	explicit_bzero(&auth, sizeof(auth));
 	if (api == NULL) {
 		fprintf(stderr, "sluiced: cannot serve the API on %s%s%s: %s\n", cfg.socket,
 			cfg.listen[0] ? " and " : "", cfg.listen, strerror(errno));
@@ -437,7 +467,7 @@ main(int argc, char **argv)
 
 		if (g_reload) {
 			g_reload = 0;
-			reload(path);
+			reload(path, &cfg, api);
 		}
 		busy = ctl_tick(now) ? now : busy;
 		if (now - api_ticked >= 1000) {

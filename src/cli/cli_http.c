@@ -41,6 +41,32 @@ on_data(char *data, size_t size, size_t n, void *arg)
 	return add;
 }
 
+static char g_auth[300]; /* "Authorization: Bearer TOKEN" for a TCP listener, or empty */
+
+int
+cli_token_file(const char *path)
+{
+	char tok[260];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "sluicectl: token file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fgets(tok, sizeof(tok), f) == NULL)
+		tok[0] = '\0';
+	fclose(f);
+	n = strcspn(tok, "\r\n");
+	tok[n] = '\0';
+	if (n == 0 || n > 256) {
+		fprintf(stderr, "sluicectl: token file %s: its first line is no token\n", path);
+		return -1;
+	}
+	snprintf(g_auth, sizeof(g_auth), "Authorization: Bearer %s", tok);
+	return 0;
+}
+
 static bool
 is_url(const char *s)
 {
@@ -109,6 +135,13 @@ request(const char *socket, const char *method, const char *path, const json_t *
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	/* The token goes only to a TCP listener: the unix socket wants none. */
+	if (is_url(socket) && g_auth[0] != '\0') {
+		hdrs = curl_slist_append(hdrs, g_auth);
+		if (hdrs == NULL)
+			goto oom;
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
 	if (body != NULL) {
 		text = json_dumps(body, JSON_COMPACT);
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
@@ -156,7 +189,11 @@ answer_json(const struct answer *a)
 		const char *e = json_string_value(json_object_get(j, "error"));
 		const char *d = json_string_value(json_object_get(j, "detail"));
 
-		if (e != NULL && d != NULL && d[0] != '\0')
+		if (a->status == 401)
+			fprintf(stderr, "sluicectl: unauthorized: %s needs the token of its "
+				"control.token_file: --token-file FILE or $SLUICE_TOKEN_FILE\n",
+				"this TCP listener");
+		else if (e != NULL && d != NULL && d[0] != '\0')
 			fprintf(stderr, "sluicectl: %s: %s\n", e, d);
 		else if (e != NULL)
 			fprintf(stderr, "sluicectl: %s\n", e);

@@ -17,6 +17,12 @@ json_t *cli_call(const char *socket, const char *method, const char *path, const
 /** Print j indented, with a newline; nothing for NULL. */
 void cli_print_json(const json_t *j);
 
+/*
+ * Send "Authorization: Bearer TOKEN" to a TCP listener (an http:// socket), TOKEN the first
+ * line of path. 0, or -1 with a message on stderr.
+ */
+int cli_token_file(const char *path);
+
 /**
  * "a" + b + "c" + d with b and d (keys, may be NULL) URL-encoded, so that a VIP's slash and
  * colon reach the daemon as they are; malloc'd. Exits on out of memory.

@@ -35,6 +35,7 @@ enum {
 
 struct opts {
 	const char *socket;
+	const char *token_file;
 	bool json;
 	unsigned given; /* O_* seen on the command line */
 	const char *mode;
@@ -86,6 +87,8 @@ static const char usage_text[] =
 	"  -s SOCKET     the daemon's unix socket; default $SLUICE_SOCKET, else\n"
 	"                " DEFAULT_SOCKET "; an http://HOST:PORT URL talks to\n"
 	"                the daemon's TCP listener (control.listen) instead\n"
+	"  --token-file FILE  the TCP listener's bearer token (control.token_file);\n"
+	"                default $SLUICE_TOKEN_FILE; the unix socket needs none\n"
 	"  --json        print the API's JSON answer instead of a table\n";
 
 static void __attribute__((noreturn))
@@ -528,10 +531,11 @@ static const char *const opt_names[] = { "--mode", "--scheduler", "--persistence
 static void
 parse_options(int argc, char **argv, struct opts *o)
 {
-	enum { L_JSON = 0x100000 }; /* above every O_* */
+	enum { L_JSON = 0x100000, L_TOKEN }; /* above every O_* */
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, L_JSON },
+		{ "token-file", required_argument, NULL, L_TOKEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "scheduler", required_argument, NULL, O_SCHED },
@@ -562,6 +566,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 's': o->socket = optarg; break;
 		case L_JSON: o->json = true; break;
+		case L_TOKEN: o->token_file = optarg; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case O_MODE: o->mode = optarg; break;
 		case O_SCHED: o->sched = optarg; break;
@@ -582,7 +587,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		case ':': usage_error("%s needs a value", argv[optind - 1]);
 		default: usage_error("unknown option %s", argv[optind - 1]);
 		}
-		if (c != 's' && c != L_JSON) /* every other case left is an O_* bit */
+		if (c != 's' && c != L_JSON && c != L_TOKEN) /* the rest are O_* bits */
 			o->given |= (unsigned)c;
 	}
 }
@@ -601,6 +606,10 @@ main(int argc, char **argv)
 		o.socket = getenv("SLUICE_SOCKET");
 	if (o.socket == NULL || o.socket[0] == '\0')
 		o.socket = DEFAULT_SOCKET;
+	if (o.token_file == NULL)
+		o.token_file = getenv("SLUICE_TOKEN_FILE");
+	if (o.token_file != NULL && o.token_file[0] != '\0' && cli_token_file(o.token_file) < 0)
+		return EXIT_USAGE;
 	args = argv + optind;
 	nargs = (unsigned)(argc - optind);
 	if (nargs == 0)

@@ -199,6 +199,9 @@ struct cfg {
 	/* control */
 	char socket[CFG_PATH_MAX];
 	char listen[64]; /* "addr:port", empty = off */
+	char token_file[CFG_PATH_MAX]; /* the TCP listener's bearer token; empty = none */
+	uint8_t public_metrics; /* control.public: GET /metrics over TCP without the token */
+	uint8_t public_page;    /* control.public: the status page over TCP without it */
 	char announce_if[16]; /* the interface VIPs are published on, empty = off */
 	uint8_t announce_if_given; /* the document set it (else a failure to make it is no error) */
 	/* services */

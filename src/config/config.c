@@ -83,7 +83,8 @@ static const char *const dataplane_keys[] = { "workers", "memory", "conn_table_s
 					      "routes", "local_addresses", "peers", "timeouts",
 					      "defense", NULL };
 static const char *const route_keys[] = { "to", "via", NULL };
-static const char *const control_keys[] = { "socket", "listen", "announce_interface", NULL };
+static const char *const control_keys[] = { "socket", "listen", "token_file", "public",
+					     "announce_interface", NULL };
 
 /* The next hop must be a neighbour: inside a port's subnet of its family, not the port. */
 static int
@@ -298,6 +299,34 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 	return 0;
 }
 
+/* control.public: a list of what the TCP listener serves without the token. */
+static int
+parse_public(struct vctx *v, const json_t *j, const struct loc *jl, struct cfg *c)
+{
+	size_t i;
+	int rc;
+
+	rc = cfgv_get_list(v, j, jl, 2, "control.public entries");
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < json_array_size(j); i++) {
+		const char *s = NULL;
+		struct loc l;
+
+		cfgv_loc_elem(&l, jl, j, i);
+		rc = cfgv_get_str(v, json_array_get(j, i), &l, 32, &s);
+		if (rc < 0)
+			return rc;
+		if (strcmp(s, "metrics") == 0)
+			c->public_metrics = 1;
+		else if (strcmp(s, "page") == 0)
+			c->public_page = 1;
+		else
+			return cfgv_verr(v, &l, "'%s' is not metrics or page", s);
+	}
+	return 0;
+}
+
 static int
 parse_control(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg *c)
 {
@@ -325,6 +354,37 @@ parse_control(struct vctx *v, const json_t *o, const struct loc *ol, struct cfg 
 		if (rc < 0)
 			return rc;
 		addr_fmt_ipport(c->listen, ip, port);
+	}
+	/*
+	 * The TCP listener answers only requests that carry the bearer token read from
+	 * token_file (read by sluiced, which refuses to start without it: the config alone
+	 * cannot tell whether the file is there); `public` opens /metrics or the page to all.
+	 */
+	j = cfgv_member(o, ol, "token_file", &l);
+	if (j != NULL) {
+		rc = cfgv_get_str(v, j, &l, CFG_PATH_MAX - 1, &s);
+		if (rc < 0)
+			return rc;
+		if (s[0] != '/')
+			return cfgv_verr(v, &l, "'%s' is no absolute path", s);
+		snprintf(c->token_file, sizeof(c->token_file), "%s", s);
+	}
+	j = cfgv_member(o, ol, "public", &l);
+	if (j != NULL) {
+		rc = parse_public(v, j, &l, c);
+		if (rc < 0)
+			return rc;
+	}
+	if (c->listen[0] != '\0' && c->token_file[0] == '\0') {
+		cfgv_member(o, ol, "listen", &l);
+		return cfgv_verr(v, &l, "a TCP listener needs control.token_file: every request "
+				 "over TCP must carry its bearer token");
+	}
+	if (c->listen[0] == '\0' && (c->token_file[0] != '\0' || c->public_metrics ||
+				      c->public_page)) {
+		cfgv_member(o, ol, c->token_file[0] ? "token_file" : "public", &l);
+		return cfgv_verr(v, &l, "only the TCP listener takes a token: set control.listen, "
+				 "or leave this out (the unix socket is guarded by its mode, 0660)");
 	}
 	/* false turns the announcement off; a name must be a valid Linux interface name. */
 	j = cfgv_member(o, ol, "announce_interface", &l);
@@ -631,6 +691,17 @@ cfg_to_json(const struct cfg *c)
 	bad |= cfgv_put(ctl, "socket", json_string(c->socket));
 	if (c->listen[0] != '\0')
 		bad |= cfgv_put(ctl, "listen", json_string(c->listen));
+	if (c->token_file[0] != '\0')
+		bad |= cfgv_put(ctl, "token_file", json_string(c->token_file));
+	if (c->public_metrics || c->public_page) {
+		json_t *pub = json_array();
+
+		if (c->public_metrics)
+			bad |= cfgv_push(pub, json_string("metrics"));
+		if (c->public_page)
+			bad |= cfgv_push(pub, json_string("page"));
+		bad |= cfgv_put(ctl, "public", pub);
+	}
 	bad |= cfgv_put(ctl, "announce_interface", c->announce_if[0] ? json_string(c->announce_if)
 							       : json_false());
 	bad |= cfgv_put(doc, "control", ctl);

@@ -61,6 +61,7 @@ struct api_server {
 	struct conn_track conns; /* list head */
 	struct api_conn_stats st;
 	uint64_t limit_logged_ms;
+	struct api_auth auth; /* under lock: a reload replaces it */
 };
 
 static uint64_t
@@ -242,9 +243,10 @@ api_conn_stats_json(void)
 		st = g_srv->st;
 		pthread_mutex_unlock(&g_srv->lock);
 	}
-	return json_pack("{s:I,s:I,s:I,s:I}", "open", (json_int_t)st.open, "accepted",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "open", (json_int_t)st.open, "accepted",
 			 (json_int_t)st.accepted, "cut_slow", (json_int_t)st.cut_slow,
-			 "refused_limit", (json_int_t)st.refused_limit);
+			 "refused_limit", (json_int_t)st.refused_limit, "unauthorized",
+			 (json_int_t)st.unauthorized);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -283,6 +285,9 @@ reply_send(struct MHD_Connection *c, struct reply *rp, const char *method, const
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (rp->allow != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
+	if (rp->challenge)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"sluice\"");
 	if (rp->location[0] != '\0' && rp->status == MHD_HTTP_CREATED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rp->location);
 	ret = MHD_queue_response(c, rp->status, resp);
@@ -292,6 +297,36 @@ reply_send(struct MHD_Connection *c, struct reply *rp, const char *method, const
 	else
 		LOG_I("api: %s %s -> %u", method, url, rp->status);
 	return ret;
+}
+
+/*
+ * The TCP listener serves a request only with the bearer token, but for what
+ * control.public opens: GET (or HEAD) /metrics, and the status page with the reads it
+ * makes (GET /, /ui/..., /v1/...). Counted and logged (at most once a minute) when refused.
+ */
+static bool
+authorized(const struct listener *l, struct MHD_Connection *c, const char *url,
+	   const char *method)
+{
+	struct api_server *srv = l->srv;
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	const char *h;
+	bool ok;
+
+	if (!l->tcp)
+		return true;
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	pthread_mutex_lock(&srv->lock);
+	ok = (get && srv->auth.public_metrics && strcmp(url, "/metrics") == 0) ||
+	     (get && srv->auth.public_page &&
+	      (strcmp(url, "/") == 0 || strncmp(url, "/ui/", 4) == 0 ||
+	       strncmp(url, "/v1/", 4) == 0)) ||
+	     api_token_ok(h, srv->auth.token);
+	if (!ok)
+		srv->st.unauthorized++;
+	pthread_mutex_unlock(&srv->lock);
+	return ok;
 }
 
 /* A declared Content-Length above the cap is refused before the body is read. */
@@ -317,6 +352,13 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		/* Headers are in: route now, so a wrong path or method never waits for a body. */
 		struct req probe = { 0 };
 
+		if (!authorized(l, c, url, method)) {
+			api_reply_error(&rp, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+					"this listener wants the header 'Authorization: Bearer "
+					"TOKEN', TOKEN the first line of control.token_file");
+			rp.challenge = true;
+			return reply_send(c, &rp, method, url);
+		}
 		if (has_control(url)) {
 			api_reply_error(&rp, MHD_HTTP_NOT_FOUND, "not found",
 					"a control character in the path");
@@ -532,14 +574,26 @@ listen_tcp(const char *addr)
 	return fd;
 }
 
+void
+api_set_auth(struct api_server *srv, const struct api_auth *auth)
+{
+	if (srv == NULL || auth == NULL)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	srv->auth = *auth;
+	pthread_mutex_unlock(&srv->lock);
+}
+
 struct api_server *
-api_start(const char *socket_path, const char *listen)
+api_start(const char *socket_path, const char *listen, const struct api_auth *auth)
 {
 	struct api_server *srv;
 	struct stat st;
 	int fd, rc;
 
-	if (socket_path == NULL) {
+	/* No TCP listener without a token: api_token_ok() refuses an empty one anyway. */
+	if (socket_path == NULL || (listen != NULL && listen[0] != '\0' &&
+				    (auth == NULL || auth->token[0] == '\0'))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -550,6 +604,8 @@ api_start(const char *socket_path, const char *listen)
 	srv->conns.next = srv->conns.prev = &srv->conns;
 	srv->unix_l.srv = srv->tcp_l.srv = srv;
 	srv->tcp_l.tcp = true;
+	if (auth != NULL)
+		srv->auth = *auth;
 	g_srv = srv;
 	fd = listen_unix(socket_path, &st);
 	if (fd < 0) {

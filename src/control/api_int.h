@@ -56,6 +56,7 @@ struct reply {
 	size_t text_len;
 	const char *allow;
 	char location[192];
+	bool challenge; /* a 401: say WWW-Authenticate: Bearer */
 };
 
 /** Fill rp with an error reply: {"error": error, "detail": fmt...}. */
@@ -73,7 +74,11 @@ struct api_conn_stats {
 	uint64_t accepted;
 	uint64_t cut_slow;      /* past API_REQ_DEADLINE_S without a whole request */
 	uint64_t refused_limit; /* over API_CONN_LIMIT */
+	uint64_t unauthorized;  /* TCP requests without the bearer token, or with a wrong one */
 };
+
+/** Whether an Authorization header carries "Bearer TOKEN" (constant time). Any thread. */
+bool api_token_ok(const char *header, const char *token);
 
 /** The "api" member of the stats: the listeners' connections. */
 json_t *api_conn_stats_json(void);

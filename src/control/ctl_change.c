@@ -303,7 +303,9 @@ static_diff(const struct cfg *a, const struct cfg *b)
 		return "dataplane.peers";
 	if (memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)))
 		return "dataplane.timeouts";
-	if (strcmp(a->socket, b->socket) || strcmp(a->listen, b->listen))
+	if (strcmp(a->socket, b->socket) || strcmp(a->listen, b->listen) ||
+	    strcmp(a->token_file, b->token_file) || a->public_metrics != b->public_metrics ||
+	    a->public_page != b->public_page)
 		return "control";
 	if (strcmp(a->announce_if, b->announce_if))
 		return "control.announce_interface";

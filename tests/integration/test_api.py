@@ -184,14 +184,15 @@ def test_metrics_on_tcp_listener(make_lab, sluiced):
     n = 10
     assert "FAIL" not in http_many(lb, n)
     # The listener is on the node's loopback, inside its namespace.
-    p = lb.run("lb", ["curl", "-sS", "-m", "5", "http://127.0.0.1:9180/metrics"])
+    auth = ["-H", f"Authorization: Bearer {lb.api_token()}"]
+    p = lb.run("lb", ["curl", "-sS", "-m", "5", *auth, "http://127.0.0.1:9180/metrics"])
     text = p.stdout
     line = [x for x in text.splitlines()
             if x.startswith(f'sluice_service_connections_total{{service="{SVC}"}}')]
     assert line and int(line[0].split()[-1]) >= n + 1, text[:2000]
     assert "# TYPE sluice_drops_total counter" in text
     assert 'sluice_backend_active_connections{service=' in text
-    p = lb.run("lb", ["curl", "-sS", "-m", "5", "http://127.0.0.1:9180/v1/stats"])
+    p = lb.run("lb", ["curl", "-sS", "-m", "5", *auth, "http://127.0.0.1:9180/v1/stats"])
     stats = json.loads(p.stdout)
     assert stats["conns"]["created"] >= n + 1
     assert [x["name"] for x in stats["ports"]] == ["client", "backend"]

@@ -60,7 +60,8 @@ def test_ipv6_service_through_api_cli_metrics(make_lab, sluiced):
     st, bes = api(d, "GET", f"/v1/services/{SVC6}/backends")
     assert {b["address"]: b["weight"] for b in bes["backends"]}[f"[{BE6[1]}]:8080"] == 3
     # /metrics labels carry the bracketed keys
-    text = lb.run("lb", ["curl", "-sS", "-m", "5", "http://127.0.0.1:9180/metrics"]).stdout
+    text = lb.run("lb", ["curl", "-sS", "-m", "5", "-H", f"Authorization: Bearer {lb.api_token()}",
+                         "http://127.0.0.1:9180/metrics"]).stdout
     assert f'sluice_service_connections_total{{service="{SVC6}"}} 0' in text, text[:3000]
     assert f'backend="[{BE6[0]}]:8080"' in text
     st, _ = api(d, "DELETE", f"/v1/services/{SVC6}/backends/[{BE6[0]}]:8080")

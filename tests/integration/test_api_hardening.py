@@ -85,7 +85,8 @@ def test_slow_clients_do_not_lock_out_the_cli(make_lab, sluiced):
 
 
 def curl(lb, method, url, body=None, headers=()):
-    argv = ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
+    argv = ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", "-X", method,
+            "-H", f"Authorization: Bearer {lb.api_token()}"]
     for h in headers:
         argv += ["-H", h]
     if body is not None:

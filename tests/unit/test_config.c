@@ -62,21 +62,23 @@ static const char full_yaml[] =
 	"control:\n"                                                 /* 28 */
 	"  socket: /tmp/sluice-test.sock\n"                          /* 29 */
 	"  listen: 127.0.0.1:9180\n"                                 /* 30 */
-	"services:\n"                                                /* 31 */
-	"  - vip: 10.0.0.10:80/tcp\n"                                /* 32 */
-	"    mode: fullnat\n"                                        /* 33 */
-	"    scheduler: rr\n"                                        /* 34 */
-	"    persistence: 5m\n"                                      /* 35 */
-	"    backends:\n"                                            /* 36 */
-	"      - {address: 10.0.2.11:8080, weight: 1}\n"             /* 37 */
-	"      - {address: 10.0.2.12:8080, weight: 2}\n"             /* 38 */
-	"      - address: 10.0.2.13:8080\n"                          /* 39 */
-	"        weight: 0\n"                                        /* 40 */
+	"  token_file: /etc/sluice/api.token\n"                      /* 31 */
+	"  public: [metrics]\n"                                      /* 32 */
+	"services:\n"                                                /* 33 */
+	"  - vip: 10.0.0.10:80/tcp\n"                                /* 34 */
+	"    mode: fullnat\n"                                        /* 35 */
+	"    scheduler: rr\n"                                        /* 36 */
+	"    persistence: 5m\n"                                      /* 37 */
+	"    backends:\n"                                            /* 38 */
+	"      - {address: 10.0.2.11:8080, weight: 1}\n"             /* 39 */
+	"      - {address: 10.0.2.12:8080, weight: 2}\n"             /* 40 */
+	"      - address: 10.0.2.13:8080\n"                          /* 41 */
+	"        weight: 0\n"                                        /* 42 */
 	"    health_check: {type: http, path: /healthz, expect: 200-399, interval: 2s, "
-	"timeout: 1s, rise: 2, fall: 3}\n"                           /* 41 */
-	"  - vip: 10.0.0.10:53/udp\n"                                /* 42 */
-	"    backends:\n"                                            /* 43 */
-	"      - address: 10.0.2.11:53\n";                           /* 44 */
+	"timeout: 1s, rise: 2, fall: 3}\n"                           /* 43 */
+	"  - vip: 10.0.0.10:53/udp\n"                                /* 44 */
+	"    backends:\n"                                            /* 45 */
+	"      - address: 10.0.2.11:53\n";                           /* 46 */
 
 static void
 check_full(const struct cfg *c)
@@ -116,6 +118,8 @@ check_full(const struct cfg *c)
 	assert_int_equal(c->timeouts.udp, 120);
 	assert_string_equal(c->socket, "/tmp/sluice-test.sock");
 	assert_string_equal(c->listen, "127.0.0.1:9180");
+	assert_string_equal(c->token_file, "/etc/sluice/api.token");
+	assert_true(c->public_metrics && !c->public_page);
 	assert_int_equal(c->n_services, 2);
 
 	s = &c->services[0];
@@ -248,6 +252,9 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 	assert_memory_equal(&a->timeouts, &b->timeouts, sizeof(a->timeouts));
 	assert_string_equal(a->socket, b->socket);
 	assert_string_equal(a->listen, b->listen);
+	assert_string_equal(a->token_file, b->token_file);
+	assert_int_equal(a->public_metrics, b->public_metrics);
+	assert_int_equal(a->public_page, b->public_page);
 	assert_int_equal(a->n_services, b->n_services);
 	for (i = 0; i < a->n_services; i++) {
 		const struct cfg_service *x = &a->services[i], *y = &b->services[i];

@@ -358,6 +358,27 @@ static const struct bad_case bad_cases[] = {
 	  PORTS5 "control:\n"
 		 "  listen: localhost:9180\n",
 	  7, "control.listen", "'localhost:9180' is not an address with a port (a.b.c.d:port)" },
+	{ "listen_without_token",
+	  PORTS5 "control:\n"
+		 "  listen: 127.0.0.1:9180\n",
+	  7, "control.listen", "a TCP listener needs control.token_file: every request over "
+	  "TCP must carry its bearer token" },
+	{ "token_file_relative",
+	  PORTS5 "control:\n"
+		 "  listen: 127.0.0.1:9180\n"
+		 "  token_file: api.token\n",
+	  8, "control.token_file", "'api.token' is no absolute path" },
+	{ "public_unknown",
+	  PORTS5 "control:\n"
+		 "  listen: 127.0.0.1:9180\n"
+		 "  token_file: /etc/sluice/api.token\n"
+		 "  public: [metrics, stats]\n",
+	  9, "control.public[1]", "'stats' is not metrics or page" },
+	{ "token_without_listen",
+	  PORTS5 "control:\n"
+		 "  token_file: /etc/sluice/api.token\n",
+	  7, "control.token_file", "only the TCP listener takes a token: set control.listen, or "
+	  "leave this out (the unix socket is guarded by its mode, 0660)" },
 	{ "health_check_not_mapping",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
