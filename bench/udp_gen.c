@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -154,6 +156,25 @@ static int port_start(uint16_t port, struct rte_mempool *mp)
 	return r;
 }
 
+/*
+ * The EAL leaves its runtime directory behind (with --no-shconf only its telemetry socket,
+ * which an atexit handler of telemetry's unlinks): rundir_remove(), registered before the
+ * EAL's handlers, runs after them and removes the directory once empty.
+ */
+static char g_rundir[PATH_MAX];
+
+static void rundir_remove(void)
+{
+	if (g_rundir[0] != '\0')
+		rmdir(g_rundir);
+}
+
+static int finish(int rc)
+{
+	rte_eal_cleanup();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct rte_mbuf *burst[BURST], *rx[BURST];
@@ -165,33 +186,35 @@ int main(int argc, char **argv)
 	uint32_t next = 0;
 	int n, r;
 
+	atexit(rundir_remove);
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "sluice-udpgen: rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	snprintf(g_rundir, sizeof(g_rundir), "%s", rte_eal_get_runtime_dir());
 	argc -= n;
 	argv += n;
 	if (parse_opts(argc, argv, &o) < 0)
-		return 2;
+		return finish(2);
 	if (rte_eth_dev_count_avail() != 1) {
 		fprintf(stderr, "sluice-udpgen: wants exactly one port (a --vdev), found %u\n",
 			rte_eth_dev_count_avail());
-		return 2;
+		return finish(2);
 	}
 	mp = rte_pktmbuf_pool_create("gen", NB_MBUF, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     rte_socket_id());
 	frames = malloc((size_t)o.flows * o.size);
 	if (mp == NULL || frames == NULL) {
 		fprintf(stderr, "sluice-udpgen: out of memory for %u flows\n", o.flows);
-		return 1;
+		return finish(1);
 	}
 	r = port_start(0, mp);
 	if (r == 0)
 		r = rte_eth_macaddr_get(0, &smac);
 	if (r < 0) {
 		fprintf(stderr, "sluice-udpgen: port 0: %s\n", rte_strerror(-r));
-		return 1;
+		return finish(1);
 	}
 	for (uint32_t i = 0; i < o.flows; i++)
 		build_frame(frames + (size_t)i * o.size, &o, &smac, i);
@@ -232,6 +255,5 @@ int main(int argc, char **argv)
 	rte_eth_dev_stop(0);
 	rte_eth_dev_close(0);
 	free(frames);
-	rte_eal_cleanup();
-	return 0;
+	return finish(0);
 }

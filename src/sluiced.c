@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include "control/api.h"
 #include "control/ctl.h"
 #include "control/sdnotify.h"
+#include "control/telemetry.h"
 #include "control/spec.h"
 #include "net/port.h"
 #include "net/port_kstats.h"
@@ -156,6 +158,21 @@ auth_load(const struct cfg *c, struct api_auth *a, char *err, size_t errlen)
 	a->public_metrics = c->public_metrics;
 	a->public_page = c->public_page;
 	return c->token_file[0] ? api_token_read(c->token_file, a->token, err, errlen) : 0;
+}
+
+/*
+ * The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind, and telemetry
+ * unlinks its socket in there from an atexit handler: this one, registered before the EAL
+ * starts, runs after it and removes the directory once empty (ours: the prefix is the
+ * node's own, see spec_file_prefix()).
+ */
+static char g_rundir[PATH_MAX];
+
+static void
+rundir_remove(void)
+{
+	if (g_rundir[0] != '\0')
+		rmdir(g_rundir);
 }
 
 /* SIGHUP: the difference between the file and the running node, applied as by
@@ -375,6 +392,7 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	atexit(rundir_remove); /* before the EAL's own handlers: it runs after them */
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		int e = rte_errno;
 
@@ -388,6 +406,7 @@ main(int argc, char **argv)
 				: "");
 		goto out;
 	}
+	snprintf(g_rundir, sizeof(g_rundir), "%s", rte_eal_get_runtime_dir());
 	LOG_I("%s", msg);
 	if (port_setup_all(&ports, ids, macs, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", msg);
@@ -438,6 +457,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", msg);
 		goto eal;
 	}
+	if (tel_register() == 0)
+		LOG_I("telemetry: dpdk-telemetry.py -f %s, then /sluice/stats", ports.file_prefix);
 	if (launch_workers(dp) < 0) {
 		fprintf(stderr, "sluiced: cannot start %u workers\n", dp->n_workers);
 		goto workers;
@@ -502,6 +523,7 @@ main(int argc, char **argv)
 	api_stop(api);
 workers:
 	stop_workers(dp);
+	tel_stop();
 	ctl_fini();
 eal:
 	if (twins_up)

@@ -17,6 +17,7 @@
  */
 
 #define CFG_PATH_MAX 108 /* sun_path */
+#define CFG_DEFAULT_SOCKET "/run/sluice/sluiced.sock" /* control.socket's default */
 
 enum cfg_memory { CFG_MEM_AUTO = 0, CFG_MEM_HUGEPAGES, CFG_MEM_NO_HUGEPAGES };
 

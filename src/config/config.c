@@ -31,7 +31,6 @@
 #define FILE_MAX (16u << 20)  /* a config file larger than this is a mistake */
 #define DEFAULT_WORKERS 1
 #define DEFAULT_CONN_TABLE 1048576
-#define DEFAULT_SOCKET "/run/sluice/sluiced.sock"
 #define DEFAULT_ANNOUNCE_IF "sl-vip"
 
 
@@ -628,7 +627,7 @@ cfg_defaults(struct cfg *c)
 	c->conn_table_size = DEFAULT_CONN_TABLE;
 	for (i = 0; i < N_TIMEOUTS; i++)
 		*(uint32_t *)((char *)&c->timeouts + timeout_off[i]) = timeout_def[i];
-	snprintf(c->socket, sizeof(c->socket), "%s", DEFAULT_SOCKET);
+	snprintf(c->socket, sizeof(c->socket), "%s", CFG_DEFAULT_SOCKET);
 	snprintf(c->announce_if, sizeof(c->announce_if), "%s", DEFAULT_ANNOUNCE_IF);
 }
 

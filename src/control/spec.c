@@ -63,6 +63,27 @@ spec_dp(const struct cfg *c, const struct rte_ether_addr *macs, const uint16_t *
 	out->lip_quarantine_s = t->lip_quarantine;
 }
 
+/*
+ * The EAL's file prefix: "sluice" for a node on the default control socket, else
+ * "sluice-" and 8 hex digits of the socket path's FNV-1a hash. The socket is unique to a
+ * node (a second sluiced on it refuses to start), so the prefix is too, and an operator with
+ * one node finds it as `dpdk-telemetry.py -f sluice`.
+ */
+void
+spec_file_prefix(const char *socket, char *out, size_t len)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	if (strcmp(socket, CFG_DEFAULT_SOCKET) == 0) {
+		snprintf(out, len, "sluice");
+		return;
+	}
+	for (p = socket; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(out, len, "sluice-%08x", h);
+}
+
 void
 spec_ports(const struct cfg *c, struct port_set *out)
 {
@@ -90,6 +111,7 @@ spec_ports(const struct cfg *c, struct port_set *out)
 	}
 	out->n_routes = c->n_routes;
 	out->routes = (const struct route_spec *)c->routes;
+	spec_file_prefix(c->socket, out->file_prefix, sizeof(out->file_prefix));
 }
 
 /*

@@ -28,6 +28,12 @@ void spec_dp(const struct cfg *c, const struct rte_ether_addr *macs, const uint1
 void spec_ports(const struct cfg *c, struct port_set *out);
 
 /**
+ * The EAL's --file-prefix for a node on control socket `socket` ("sluice" on the default
+ * socket, else "sluice-" + 8 hex digits of its hash) into out. Any thread.
+ */
+void spec_file_prefix(const char *socket, char *out, size_t len);
+
+/**
  * Service s with counters slot `slot`, its backends' slots be_slots[] and be_down[] (1: its
  * health check holds it down; NULL: none), each backend routed through dp's routes of its
  * family, its defenses over the node's (node; NULL: none). out->svc.backends and

@@ -249,6 +249,12 @@ port_eal_args(const struct port_set *ps, struct port_eal_args *a, char *msg, siz
 		snprintf(msg, msglen, "memory: hugepages (%ld free, %u MiB wanted)", free_pages,
 			 need);
 	}
+	/* The runtime directory's name, /var/run/dpdk/PREFIX: two nodes on a machine never
+	 * share one, so each has its telemetry socket (dpdk-telemetry.py -f PREFIX). */
+	if (ps->file_prefix[0] != '\0') {
+		r |= arg_add(a, "--file-prefix");
+		r |= arg_add(a, "%s", ps->file_prefix);
+	}
 	r |= arg_add(a, "--log-level");
 	r |= arg_add(a, "*:warning");
 	for (i = 0; i < ps->n_ports; i++) {

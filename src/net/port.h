@@ -38,6 +38,7 @@ struct port_set {
 	struct port_spec ports[SL_MAX_PORTS];
 	unsigned n_routes;        /* the static routes: the twins carry them into the kernel */
 	const struct route_spec *routes;
+	char file_prefix[32];     /* the EAL's --file-prefix: where dpdk-telemetry.py finds it */
 };
 
 #define PORT_EAL_ARGS_MAX 64

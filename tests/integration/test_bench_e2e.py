@@ -7,6 +7,7 @@ sluice-udpgen, sends the frames it says (captured by DPDK's net_pcap). The figur
 belong in docs/benchmarks.md, not here."""
 
 import ipaddress
+import os
 import re
 import struct
 import subprocess
@@ -38,7 +39,7 @@ def test_udpgen_sends_the_flows_it_says(tmp_path):
     ports 1024..2023 in turn, valid IPv4 checksums; its count is what the capture holds."""
     pcap = tmp_path / "gen.pcap"
     p = subprocess.run([str(BUILD / "bench" / "sluice-udpgen"), "-l", "0", "--no-huge", "-m",
-                        "256", "--no-pci", "--file-prefix", "udpgen-test", "--log-level",
+                        "256", "--no-pci", "--no-shconf", "--file-prefix", "udpgen-test", "--log-level",
                         "*:error", "--vdev", f"net_pcap0,tx_pcap={pcap}", "--",
                         "--dmac", "02:00:00:00:00:01", "--src", "10.0.1.2", "--dst",
                         "10.0.0.10", "--flows", "1000", "--seconds", "0.05"],
@@ -64,10 +65,11 @@ def test_udpgen_sends_the_flows_it_says(tmp_path):
     assert frames == sent and sent >= 2000
     assert ports == [1024 + i % 1000 for i in range(2000)]
     bad = subprocess.run([str(BUILD / "bench" / "sluice-udpgen"), "--no-huge", "--no-pci",
-                          "--file-prefix", "udpgen-test", "--vdev", "net_null0", "--",
+                          "--no-shconf", "--file-prefix", "udpgen-test", "--vdev", "net_null0", "--",
                           "--src", "10.0.1.2", "--dst", "10.0.0.10", "--flows", "0"],
                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "bad value '0'" in bad.stderr
+    assert not os.path.exists("/var/run/dpdk/udpgen-test")  # its runtime directory went too
 
 
 def test_bench_e2e_runs_every_variant():
@@ -87,3 +89,4 @@ def test_bench_e2e_runs_every_variant():
     assert "e2e-" not in left, left
     procs = subprocess.run(["pgrep", "-f", "file-prefix e2e"], capture_output=True, text=True)
     assert procs.stdout == "", procs.stdout
+    assert not [d for d in os.listdir("/var/run/dpdk") if d.startswith("e2e")]
