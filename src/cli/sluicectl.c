@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cli/cli_http.h"
+#include "cli/kad.h"
 #include "cli/table.h"
 #include "config/config.h"
 
@@ -27,7 +28,7 @@ enum {
 	O_STATS = 1 << 4, O_RATE = 1 << 5, O_EXACT = 1 << 6, O_ALL = 1 << 7, O_LIMIT = 1 << 8,
 	O_MAXCONN = 1 << 9, O_INHIBIT = 1 << 10, O_UNINHIBIT = 1 << 11, O_TUNNEL = 1 << 12,
 	O_TUNSRC = 1 << 13, O_SYNPROXY = 1 << 14, O_SYNRATE = 1 << 15, O_SRCRATE = 1 << 16,
-	O_ALLOW = 1 << 17, O_DENY = 1 << 18, O_CLIADDR = 1 << 19,
+	O_ALLOW = 1 << 17, O_DENY = 1 << 18, O_CLIADDR = 1 << 19, O_DATAPLANE = 1 << 20,
 };
 
 /* The defense options, which service add, service set and defense set take. */
@@ -44,6 +45,7 @@ struct opts {
 	const char *tunnel;        /* "ipip", "gue" or "gue:PORT" */
 	const char *tunnel_source;
 	const char *client_address; /* none, toa, proxy-v1, proxy-v2 */
+	const char *dataplane; /* import: the sluice config whose sections frame the services */
 	long long weight;
 	long long limit;
 	long long max_conns;
@@ -55,7 +57,7 @@ struct opts {
 };
 
 static const char usage_text[] =
-	"usage: sluicectl [-s SOCKET] [--json] COMMAND ...\n"
+	"usage: sluicectl [-s SOCKET] [--token-file FILE] [--json] COMMAND ...\n"
 	"\n"
 	"  service add VIP [--mode fullnat|dr|tun|nat] [--scheduler rr|wrr|lc|wlc|sh|maglev]\n"
 	"                  [--persistence SECONDS]  source-IP affinity, e.g. 300 or 5m; 0 = off\n"
@@ -77,6 +79,9 @@ static const char usage_text[] =
 	"  defense set [DEFENSE]                    change the node's (dataplane.defense)\n"
 	"  config show                              the running configuration (JSON)\n"
 	"  config apply FILE                        validate a YAML file here, then apply it\n"
+	"  import keepalived FILE [--dataplane SLUICE.yaml]\n"
+	"                                           keepalived's virtual_servers as sluice\n"
+	"                                           YAML on stdout; what is left out on stderr\n"
 	"\n"
 	"  DEFENSE: [--syn-rate N] [--source-rate N]   new conns a second, node-wide (0 = no\n"
 	"           limit): to the service, from one client address\n"
@@ -463,6 +468,13 @@ cmd_config_apply(const struct opts *o, char **argv)
 	return done(o, j);
 }
 
+/* Works on files only: no daemon is asked. */
+static int
+cmd_import(const struct opts *o, char **argv)
+{
+	exit(kad_cmd(argv[0], o->dataplane));
+}
+
 static const struct command {
 	const char *word1;
 	const char *word2; /* NULL: a one-word command */
@@ -486,6 +498,7 @@ static const struct command {
 	{ "stats", NULL, 0, 0, O_ALL, cmd_stats },
 	{ "config", "show", 0, 0, 0, cmd_config_show },
 	{ "config", "apply", 1, 1, 0, cmd_config_apply },
+	{ "import", "keepalived", 1, 1, O_DATAPLANE, cmd_import },
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -526,12 +539,13 @@ static const char *const opt_names[] = { "--mode", "--scheduler", "--persistence
 					 "--stats", "--rate", "--exact", "--all", "--limit",
 					 "--max-conns", "--inhibit", "--no-inhibit", "--tunnel",
 					 "--tunnel-source", "--synproxy", "--syn-rate",
-					 "--source-rate", "--allow", "--deny", "--client-address" };
+					 "--source-rate", "--allow", "--deny", "--client-address",
+					 "--dataplane" };
 
 static void
 parse_options(int argc, char **argv, struct opts *o)
 {
-	enum { L_JSON = 0x100000, L_TOKEN }; /* above every O_* */
+	enum { L_JSON = 1 << 24, L_TOKEN }; /* above every O_* */
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, L_JSON },
@@ -557,6 +571,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		{ "allow", required_argument, NULL, O_ALLOW },
 		{ "deny", required_argument, NULL, O_DENY },
 		{ "client-address", required_argument, NULL, O_CLIADDR },
+		{ "dataplane", required_argument, NULL, O_DATAPLANE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -582,6 +597,7 @@ parse_options(int argc, char **argv, struct opts *o)
 		case O_ALLOW: o->allow = optarg; break;
 		case O_DENY: o->deny = optarg; break;
 		case O_CLIADDR: o->client_address = optarg; break;
+		case O_DATAPLANE: o->dataplane = optarg; break;
 		case O_STATS: case O_RATE: case O_EXACT: case O_ALL: break;
 		case O_INHIBIT: case O_UNINHIBIT: break;
 		case ':': usage_error("%s needs a value", argv[optind - 1]);
