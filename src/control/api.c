@@ -28,6 +28,7 @@
 
 const struct api_route_methods api_route_methods[] = {
 	[R_METRICS] = { M_GET, "GET, HEAD" },
+	[R_PAGE] = { M_GET, "GET, HEAD" },
 	[R_SERVICES] = { M_GET | M_POST, "GET, HEAD, POST" },
 	[R_SERVICE] = { M_GET | M_PUT | M_PATCH | M_DELETE, "GET, HEAD, PUT, PATCH, DELETE" },
 	[R_BACKENDS] = { M_GET | M_POST, "GET, HEAD, POST" },
@@ -247,7 +248,13 @@ api_route_parse(const char *url, struct req *r, struct reply *rp)
 	};
 	const char *p;
 	size_t i;
+	int a = api_page_find(url);
 
+	if (a >= 0) {
+		r->route = R_PAGE;
+		r->asset = (unsigned)a;
+		return 0;
+	}
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 		p = url;
 		if (take(&p, fixed[i].path) && at_end(p)) {
@@ -678,6 +685,7 @@ api_dispatch(struct MHD_Connection *c, const struct req *r, struct reply *rp)
 {
 	switch (r->route) {
 	case R_METRICS: do_metrics(rp); break;
+	case R_PAGE: api_page_reply(r->asset, rp); break;
 	case R_SERVICES: do_services(r, rp); break;
 	case R_SERVICE: do_service(r, rp); break;
 	case R_BACKENDS: do_backends(r, rp); break;

@@ -274,7 +274,7 @@ reply_send(struct MHD_Connection *c, struct reply *rp, const char *method, const
 		free(text);
 		len = strlen(buf);
 	} else if (rp->text != NULL) {
-		type = METRICS_TYPE;
+		type = rp->type ? rp->type : METRICS_TYPE;
 	}
 	resp = MHD_create_response_from_buffer_with_free_callback(len, buf, free);
 	if (resp == NULL) {
@@ -285,6 +285,13 @@ reply_send(struct MHD_Connection *c, struct reply *rp, const char *method, const
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (rp->allow != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
+	if (rp->page) {
+		/* The page's own files only, nothing inline, nothing from elsewhere. */
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'self'; img-src 'self' data:");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	}
 	if (rp->challenge)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"sluice\"");

@@ -26,7 +26,7 @@
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 enum route { R_NONE = 0, R_METRICS, R_SERVICES, R_SERVICE, R_BACKENDS, R_BACKEND, R_CONNS,
-	     R_STATS, R_CONFIG, R_DEFENSE };
+	     R_STATS, R_CONFIG, R_DEFENSE, R_PAGE };
 
 enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_PATCH = 8, M_DELETE = 16 };
 
@@ -46,6 +46,7 @@ struct req {
 	size_t len;
 	size_t cap;
 	size_t discarded; /* bytes thrown away once the body passed API_BODY_MAX */
+	unsigned asset;   /* R_PAGE: which file of the status page */
 };
 
 /* What a request is answered with: JSON, text, or nothing (204). */
@@ -57,6 +58,8 @@ struct reply {
 	const char *allow;
 	char location[192];
 	bool challenge; /* a 401: say WWW-Authenticate: Bearer */
+	const char *type; /* text's Content-Type, when not the metrics' */
+	bool page;        /* a file of the status page: its caching and security headers */
 };
 
 /** Fill rp with an error reply: {"error": error, "detail": fmt...}. */
@@ -79,6 +82,11 @@ struct api_conn_stats {
 
 /** Whether an Authorization header carries "Bearer TOKEN" (constant time). Any thread. */
 bool api_token_ok(const char *header, const char *token);
+
+/** The index of the status page's file at url, or -1 (api_page.c). */
+int api_page_find(const char *url);
+/** Fill rp with the status page's file `asset`. */
+void api_page_reply(unsigned asset, struct reply *rp);
 
 /** The "api" member of the stats: the listeners' connections. */
 json_t *api_conn_stats_json(void);
