@@ -44,7 +44,8 @@ def long_options():
     return sorted(set(re.findall(r"(--[a-z][a-z-]+)", usage())))
 
 
-@pytest.mark.parametrize("page", ["sluiced.8", "sluicectl.8", "sluice.yaml.5"])
+@pytest.mark.parametrize("page", ["sluiced.8", "sluicectl.8", "sluice.yaml.5",
+                                  "sluice-decap.8"])
 def test_page_renders_clean(page):
     text, warnings = man_text(page)
     assert warnings == "", warnings
@@ -81,6 +82,7 @@ def test_meson_installs_pages_and_completion(tmp_path):
     got = {f.relative_to(tmp_path).as_posix().split("/share/", 1)[-1]
            for f in tmp_path.rglob("*") if f.is_file()}
     for want in ["man/man8/sluiced.8", "man/man8/sluicectl.8", "man/man5/sluice.yaml.5",
+                 "man/man8/sluice-decap.8",
                  "bash-completion/completions/sluicectl"]:
         assert want in got, sorted(got)
 
