@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_pdump.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -73,6 +75,9 @@ static const char default_config[] =
 static volatile sig_atomic_t g_stop;   /* the signal that asked for the stop */
 static volatile sig_atomic_t g_reload; /* SIGHUP: re-read the config file */
 static char g_socket_path[CFG_PATH_MAX]; /* set while the API serves, for on_fatal() */
+/* The EAL's runtime directory and its telemetry socket, for rundir_remove() and on_fatal() */
+static char g_rundir[PATH_MAX], g_rundir_sock[PATH_MAX + 32];
+static char g_hugeprefix[64]; /* capture: the prefix of this node's hugepage files */
 
 static void
 on_stop(int sig)
@@ -122,6 +127,12 @@ on_fatal(int sig)
 		write_str(g_socket_path);
 	}
 	write_str("\n");
+	/* The EAL's runtime directory, when it holds only the telemetry socket (unlink and
+	 * rmdir are async-signal-safe; with capture's shared files it stays). */
+	if (g_rundir_sock[0] != '\0') {
+		unlink(g_rundir_sock);
+		rmdir(g_rundir);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -166,13 +177,55 @@ auth_load(const struct cfg *c, struct api_auth *a, char *err, size_t errlen)
  * starts, runs after it and removes the directory once empty (ours: the prefix is the
  * node's own, see spec_file_prefix()).
  */
-static char g_rundir[PATH_MAX];
+
+/*
+ * With dataplane.capture the EAL names its hugepage files (PREFIXmap_N) so that
+ * dpdk-dumpcap can map them, and leaves them behind: the pages stay taken until the next
+ * start of this node. They are this node's alone (the prefix is), so they go at exit.
+ */
+static void
+hugefiles_remove(void)
+{
+	FILE *m;
+	char line[512], dir[PATH_MAX], fs[64];
+	size_t n = strlen(g_hugeprefix);
+
+	if (n == 0 || (m = fopen("/proc/mounts", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), m) != NULL) {
+		DIR *d;
+		struct dirent *e;
+
+		if (sscanf(line, "%*s %4095s %63s", dir, fs) != 2 || strcmp(fs, "hugetlbfs") != 0)
+			continue;
+		d = opendir(dir);
+		while (d != NULL && (e = readdir(d)) != NULL)
+			if (strncmp(e->d_name, g_hugeprefix, n) == 0)
+				unlinkat(dirfd(d), e->d_name, 0);
+		if (d != NULL)
+			closedir(d);
+	}
+	fclose(m);
+}
 
 static void
 rundir_remove(void)
 {
-	if (g_rundir[0] != '\0')
-		rmdir(g_rundir);
+	DIR *d;
+	struct dirent *e;
+
+	if (g_rundir[0] == '\0')
+		return;
+	/* With dataplane.capture the shared config lives there too (config, fbarray_*,
+	 * mp_socket): the directory is this node's alone, so all of it goes. */
+	d = opendir(g_rundir);
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	rmdir(g_rundir);
+	hugefiles_remove();
 }
 
 /* SIGHUP: the difference between the file and the running node, applied as by
@@ -407,7 +460,18 @@ main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(g_rundir, sizeof(g_rundir), "%s", rte_eal_get_runtime_dir());
+	snprintf(g_rundir_sock, sizeof(g_rundir_sock), "%s/dpdk_telemetry.v2", g_rundir);
+	if (cfg.capture)
+		snprintf(g_hugeprefix, sizeof(g_hugeprefix), "%smap_", ports.file_prefix);
 	LOG_I("%s", msg);
+	if (cfg.capture) {
+		r = rte_pdump_init();
+		if (r < 0)
+			LOG_W("capture: cannot start DPDK's capture server: %s", rte_strerror(-r));
+		else
+			LOG_I("capture: dpdk-dumpcap --file-prefix=%s -D lists the ports, -i NAME "
+			      "captures one", ports.file_prefix);
+	}
 	if (port_setup_all(&ports, ids, macs, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", msg);
 		goto eal;
@@ -531,6 +595,8 @@ eal:
 	if (ports_up)
 		port_close_all(&ports, ids);
 	dp_free(dp);
+	if (cfg.capture)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	if (rc == 0)
 		LOG_I("stopped on %s", sig_name(g_stop)); /* the last line of every clean stop */

@@ -187,6 +187,7 @@ struct cfg {
 	unsigned workers;
 	enum cfg_memory memory;
 	uint32_t conn_table_size;
+	uint8_t capture; /* DPDK's packet-capture server, for dpdk-dumpcap */
 	unsigned n_ports;
 	struct cfg_port ports[SL_MAX_PORTS];
 	unsigned n_routes;

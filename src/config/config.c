@@ -80,7 +80,7 @@ _Static_assert(sizeof(struct cfg_timeouts) == N_TIMEOUTS * sizeof(uint32_t),
 static const char *const top_keys[] = { "dataplane", "control", "services", NULL };
 static const char *const dataplane_keys[] = { "workers", "memory", "conn_table_size", "ports",
 					      "routes", "local_addresses", "peers", "timeouts",
-					      "defense", NULL };
+					      "defense", "capture", NULL };
 static const char *const route_keys[] = { "to", "via", NULL };
 static const char *const control_keys[] = { "socket", "listen", "token_file", "public",
 					     "announce_interface", NULL };
@@ -254,6 +254,16 @@ parse_dataplane(struct vctx *v, const json_t *dp, const struct loc *dl, struct c
 		if (rc < 0)
 			return rc;
 		c->memory = (enum cfg_memory)mem;
+	}
+	/* dpdk-dumpcap attaches as a DPDK secondary process: only with hugepages. */
+	j = cfgv_member(dp, dl, "capture", &l);
+	if (j != NULL) {
+		if (!json_is_boolean(j))
+			return cfgv_verr(v, &l, "expected true or false");
+		c->capture = json_is_true(j);
+		if (c->capture && c->memory == CFG_MEM_NO_HUGEPAGES)
+			return cfgv_verr(v, &l, "dpdk-dumpcap needs hugepages (DPDK takes secondary "
+					 "processes only with them): set memory: hugepages or auto");
 	}
 	j = cfgv_member(dp, dl, "conn_table_size", &l);
 	if (j != NULL) {
@@ -645,6 +655,8 @@ cfg_to_json(const struct cfg *c)
 	bad |= cfgv_put(dp, "workers", json_integer(c->workers));
 	bad |= cfgv_put(dp, "memory", json_string(memory_name(c->memory)));
 	bad |= cfgv_put(dp, "conn_table_size", json_integer(c->conn_table_size));
+	if (c->capture)
+		bad |= cfgv_put(dp, "capture", json_true());
 	for (i = 0; i < c->n_ports && ports != NULL; i++) {
 		const struct cfg_port *p = &c->ports[i];
 		json_t *po = json_object();

@@ -288,6 +288,8 @@ static_diff(const struct cfg *a, const struct cfg *b)
 		return "dataplane.workers";
 	if (a->memory != b->memory)
 		return "dataplane.memory";
+	if (a->capture != b->capture)
+		return "dataplane.capture";
 	if (a->conn_table_size != b->conn_table_size)
 		return "dataplane.conn_table_size";
 	if (a->n_ports != b->n_ports || memcmp(a->ports, b->ports, sizeof(a->ports[0]) * a->n_ports))

@@ -112,6 +112,7 @@ spec_ports(const struct cfg *c, struct port_set *out)
 	out->n_routes = c->n_routes;
 	out->routes = (const struct route_spec *)c->routes;
 	spec_file_prefix(c->socket, out->file_prefix, sizeof(out->file_prefix));
+	out->capture = c->capture;
 }
 
 /*

@@ -233,7 +233,21 @@ port_eal_args(const struct port_set *ps, struct port_eal_args *a, char *msg, siz
 	 * --no-shconf and hugepage files without names; --no-huge refuses it, needing only
 	 * --no-shconf.)
 	 */
-	r |= arg_add(a, a->no_huge ? "--no-shconf" : "--in-memory");
+	/*
+	 * dpdk-dumpcap (dataplane.capture) attaches as a secondary process, which needs the
+	 * shared config and named hugepage files: neither flag then, and no start without
+	 * hugepages. The runtime directory is the node's own (--file-prefix) and sluiced
+	 * empties it at exit.
+	 */
+	if (ps->capture && a->no_huge) {
+		hugepages_hint(need, mounted, hint, sizeof(hint));
+		snprintf(msg, msglen, "capture: dpdk-dumpcap needs hugepages (DPDK attaches secondary "
+			 "processes only to them), and %s; %s; or set capture: false",
+			 mounted ? "there are too few free" : "no hugetlbfs is mounted", hint);
+		return -ENOMEM;
+	}
+	if (!ps->capture)
+		r |= arg_add(a, a->no_huge ? "--no-shconf" : "--in-memory");
 	if (a->no_huge) {
 		r |= arg_add(a, "--no-huge");
 		r |= arg_add(a, "-m");

@@ -39,6 +39,7 @@ struct port_set {
 	unsigned n_routes;        /* the static routes: the twins carry them into the kernel */
 	const struct route_spec *routes;
 	char file_prefix[32];     /* the EAL's --file-prefix: where dpdk-telemetry.py finds it */
+	bool capture;             /* shared memory for dpdk-dumpcap (needs hugepages) */
 };
 
 #define PORT_EAL_ARGS_MAX 64

@@ -63,7 +63,7 @@ static const struct bad_case bad_cases[] = {
 		 "    udp: 5\n",
 	  6, "dataplane.timeout",
 	  "unknown key 'timeout' (expected one of: workers, memory, conn_table_size, ports, "
-	  "routes, local_addresses, peers, timeouts, defense)" },
+	  "routes, local_addresses, peers, timeouts, defense, capture)" },
 	{ "bad_vip",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80\n",
@@ -379,6 +379,14 @@ static const struct bad_case bad_cases[] = {
 		 "  token_file: /etc/sluice/api.token\n",
 	  7, "control.token_file", "only the TCP listener takes a token: set control.listen, or "
 	  "leave this out (the unix socket is guarded by its mode, 0660)" },
+	{ "capture_not_boolean",
+	  PORTS5 "  capture: yes\n",
+	  6, "dataplane.capture", "expected true or false" },
+	{ "capture_without_hugepages",
+	  PORTS5 "  memory: no-hugepages\n"
+		 "  capture: true\n",
+	  7, "dataplane.capture", "dpdk-dumpcap needs hugepages (DPDK takes secondary processes "
+	  "only with them): set memory: hugepages or auto" },
 	{ "health_check_not_mapping",
 	  PORTS5 "services:\n"
 		 "  - vip: 10.0.0.10:80/tcp\n"
