@@ -15,7 +15,6 @@ every backend down withdraws the VIP; a clean stop withdraws at once."""
 import re
 import shutil
 import subprocess
-import signal
 import time
 import uuid
 from collections import Counter

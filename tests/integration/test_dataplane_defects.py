@@ -11,7 +11,6 @@
 """
 
 import contextlib
-import re
 import subprocess
 import time
 
@@ -36,8 +35,8 @@ def test_new_conn_rate_holds_with_connection_close(make_lab, sluiced, tmp_path):
     lb.run("cl", ["sysctl", "-qw", "net.ipv4.tcp_tw_reuse=1"])
     d = sluiced(lb, lb.sluiced_config(conn_table_size=262144))
     wait_http(lb, d)
-    wrk = lb.spawn("cl", ["wrk", "-t", "2", "-c", "32", "-d", "62s", "-H", "Connection: close",
-                          f"http://{VIP}/"], "wrk", log=tmp_path / "wrk.log")
+    lb.spawn("cl", ["wrk", "-t", "2", "-c", "32", "-d", "62s", "-H", "Connection: close",
+                     f"http://{VIP}/"], "wrk", log=tmp_path / "wrk.log")
     try:
         time.sleep(1)
         counts = [created(d)]
