@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "config/config.h"
+#include "test_eal.h"
 #include "control/spec.h"
 #include "net/neigh.h"
 #include "service/snapshot.h"
@@ -126,7 +127,7 @@ setup(void)
 	struct cfg_error err;
 	unsigned i;
 
-	if (rte_eal_init(10, argv) < 0 || cfg_load_string(config, "fuzz", &c, &err) < 0)
+	if (test_eal_start(10, argv) < 0 || cfg_load_string(config, "fuzz", &c, &err) < 0)
 		abort();
 	spec_dp(&c, macs, ids, &spec);
 	dp = dp_create(&spec);

@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "net/steer.h"
+#include "test_eal.h"
 
 static void
 test_rule_v4_tcp(void **state)
@@ -141,7 +142,7 @@ main(void)
 		cmocka_unit_test(test_probe_falls_back),
 	};
 
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
+	if (test_eal_start((int)RTE_DIM(argv) - 1, argv) < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
