@@ -172,13 +172,6 @@ auth_load(const struct cfg *c, struct api_auth *a, char *err, size_t errlen)
 }
 
 /*
- * The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind, and telemetry
- * unlinks its socket in there from an atexit handler: this one, registered before the EAL
- * starts, runs after it and removes the directory once empty (ours: the prefix is the
- * node's own, see spec_file_prefix()).
- */
-
-/*
  * With dataplane.capture the EAL names its hugepage files (PREFIXmap_N) so that
  * dpdk-dumpcap can map them, and leaves them behind: the pages stay taken until the next
  * start of this node. They are this node's alone (the prefix is), so they go at exit.
@@ -208,6 +201,12 @@ hugefiles_remove(void)
 	fclose(m);
 }
 
+/*
+ * The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind, and telemetry
+ * unlinks its socket in there from an atexit handler: this one, registered before the EAL
+ * starts, runs after it and removes the directory once empty (ours: the prefix is the
+ * node's own, see spec_file_prefix()).
+ */
 static void
 rundir_remove(void)
 {
@@ -413,6 +412,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (check) {
+		explicit_bzero(&auth, sizeof(auth));
 		printf("%s: OK (%u ports, %u local addresses, %u services)\n",
 		       path ? path : "<built-in demo config>", cfg.n_ports, cfg.n_laddrs,
 		       cfg.n_services);
@@ -465,9 +465,9 @@ main(int argc, char **argv)
 		snprintf(g_hugeprefix, sizeof(g_hugeprefix), "%smap_", ports.file_prefix);
 	LOG_I("%s", msg);
 	if (cfg.capture) {
-		r = rte_pdump_init();
-		if (r < 0)
-			LOG_W("capture: cannot start DPDK's capture server: %s", rte_strerror(-r));
+		if (rte_pdump_init() < 0)
+			LOG_W("capture: cannot start DPDK's capture server: %s",
+			      rte_strerror(rte_errno));
 		else
 			LOG_I("capture: dpdk-dumpcap --file-prefix=%s -D lists the ports, -i NAME "
 			      "captures one", ports.file_prefix);

@@ -54,7 +54,6 @@ kad_parse(const char *text, struct kad_node *root, char *err, size_t errlen)
 	stack[0] = root;
 	while (*p) {
 		const char *eol = strchr(p, '\n'), *q;
-		int opened = 0;
 
 		if (eol == NULL)
 			eol = p + strlen(p);
@@ -79,7 +78,6 @@ kad_parse(const char *text, struct kad_node *root, char *err, size_t errlen)
 					stack[++depth] = owner;
 					owner->block = 1;
 					cur = NULL;
-					opened = 1;
 				} else {
 					if (depth == 0) {
 						snprintf(err, errlen, "line %d: '}' closes no block",
@@ -114,7 +112,6 @@ kad_parse(const char *text, struct kad_node *root, char *err, size_t errlen)
 			if (word_add(cur, w, (size_t)(q - w)) < 0)
 				return -ENOMEM;
 		}
-		(void)opened;
 		p = *eol ? eol + 1 : eol;
 		line++;
 	}

@@ -309,7 +309,7 @@ reply_send(struct MHD_Connection *c, struct reply *rp, const char *method, const
 /*
  * The TCP listener serves a request only with the bearer token, but for what
  * control.public opens: GET (or HEAD) /metrics, and the status page with the reads it
- * makes (GET /, /ui/..., /v1/...). Counted and logged (at most once a minute) when refused.
+ * makes (GET /, /index.html, /ui/..., /v1/...). A refusal is counted (api.unauthorized).
  */
 static bool
 authorized(const struct listener *l, struct MHD_Connection *c, const char *url,
@@ -327,7 +327,8 @@ authorized(const struct listener *l, struct MHD_Connection *c, const char *url,
 	pthread_mutex_lock(&srv->lock);
 	ok = (get && srv->auth.public_metrics && strcmp(url, "/metrics") == 0) ||
 	     (get && srv->auth.public_page &&
-	      (strcmp(url, "/") == 0 || strncmp(url, "/ui/", 4) == 0 ||
+	      (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0 ||
+	       strncmp(url, "/ui/", 4) == 0 ||
 	       strncmp(url, "/v1/", 4) == 0)) ||
 	     api_token_ok(h, srv->auth.token);
 	if (!ok)
