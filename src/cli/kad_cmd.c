@@ -14,36 +14,6 @@
 #include "cli/kad.h"
 #include "config/config.h"
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (nb == NULL) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0 && len < (64u << 20));
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* svcs without their "_line" members, for the loader. */
 static json_t *
 clean(const json_t *svcs)
@@ -85,11 +55,12 @@ kad_cmd(const char *file, const char *dataplane)
 	struct cfg_error err;
 	char msg[512];
 	json_t *out, *svcs, *doc = NULL;
-	char *text = slurp(file);
+	char *text;
 	size_t i;
 
-	if (text == NULL) {
-		fprintf(stderr, "sluicectl: %s: %s\n", file, strerror(errno));
+	memset(&err, 0, sizeof(err));
+	if (cfg_read_file(file, &text, &i, &err) < 0) {
+		fprintf(stderr, "sluicectl: %s: %s\n", file, err.msg);
 		return 1;
 	}
 	if (kad_parse(text, &root, msg, sizeof(msg)) < 0) {

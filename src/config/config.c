@@ -516,19 +516,16 @@ cfg_load_string(const char *text, const char *name, struct cfg *c, struct cfg_er
 }
 
 int
-cfg_load_file(const char *path, struct cfg *c, struct cfg_error *err)
+cfg_read_file(const char *path, char **text, size_t *len_out, struct cfg_error *err)
 {
-	struct cfg_error dummy;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0, got;
 	struct stat st;
 	FILE *f;
 	int rc;
 
-	if (err == NULL)
-		err = &dummy;
-	memset(c, 0, sizeof(*c));
-	memset(err, 0, sizeof(*err));
+	*text = NULL;
+	*len_out = 0;
 	snprintf(err->file, sizeof(err->file), "%s", path);
 	f = fopen(path, "r");
 	if (f == NULL) {
@@ -573,11 +570,32 @@ cfg_load_file(const char *path, struct cfg *c, struct cfg_error *err)
 		goto fail;
 	}
 	fclose(f);
-	rc = load_text(buf, len, path, c, err);
-	free(buf);
-	return rc;
+	buf[len] = '\0'; /* the loop ends on a read of 0 bytes, so len < cap */
+	*text = buf;
+	*len_out = len;
+	return 0;
 fail:
 	fclose(f);
+	free(buf);
+	return rc;
+}
+
+int
+cfg_load_file(const char *path, struct cfg *c, struct cfg_error *err)
+{
+	struct cfg_error dummy;
+	size_t len;
+	char *buf;
+	int rc;
+
+	if (err == NULL)
+		err = &dummy;
+	memset(c, 0, sizeof(*c));
+	memset(err, 0, sizeof(*err));
+	rc = cfg_read_file(path, &buf, &len, err);
+	if (rc < 0)
+		return rc;
+	rc = load_text(buf, len, path, c, err);
 	free(buf);
 	return rc;
 }

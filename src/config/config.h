@@ -31,6 +31,13 @@ void cfg_defaults(struct cfg *c);
  */
 int cfg_load_file(const char *path, struct cfg *c, struct cfg_error *err);
 
+/**
+ * Read a whole file (a config, or anything read as one: a keepalived.conf) of at most
+ * 16 MiB into *text, NUL-terminated, malloc'd, its length in *len. 0, or a negative errno
+ * with err's file and msg filled ("cannot open: ...", "larger than 16 MiB"). Any thread.
+ */
+int cfg_read_file(const char *path, char **text, size_t *len, struct cfg_error *err);
+
 /** The same from a YAML or JSON string (JSON is YAML); name is used as the file in errors. */
 int cfg_load_string(const char *text, const char *name, struct cfg *c, struct cfg_error *err);
 
