@@ -299,7 +299,9 @@ vs_option(const struct kctx *k, const struct kad_node *m, struct vs_opts *o)
 	}
 }
 
-/* The service of one VIP: o's options, the backends and their checks. */
+/* The service of one VIP: o's options, the backends and their checks (complete: interval
+ * and start already in). The service takes the first check; a backend whose check differs
+ * keeps its own, one without a check says so. */
 static json_t *
 service(const char *vip, int line, const char *kw, const struct vs_opts *o, json_t *backends,
 	json_t *checks)
@@ -315,32 +317,20 @@ service(const char *vip, int line, const char *kw, const struct vs_opts *o, json
 		json_object_set(s, "persistence_netmask", o->netmask);
 	json_array_foreach(checks, i, hc) {
 		if (!json_is_null(hc)) {
-			svc_hc = json_deep_copy(hc);
+			svc_hc = hc;
 			break;
 		}
 	}
-	if (svc_hc != NULL) {
-		json_object_set(svc_hc, "interval", o->interval);
-		if (o->alpha)
-			json_object_set_new(svc_hc, "start", json_string("down"));
-		json_object_set_new(s, "health_check", svc_hc);
-	}
+	if (svc_hc != NULL)
+		json_object_set(s, "health_check", svc_hc);
 	json_array_foreach(backends, i, b) {
 		json_t *c = json_deep_copy(b);
 
 		hc = json_array_get(checks, i);
-		if (svc_hc != NULL && json_is_null(hc)) {
+		if (svc_hc != NULL && json_is_null(hc))
 			json_object_set_new(c, "health_check", json_pack("{s:s}", "type", "none"));
-		} else if (svc_hc != NULL) {
-			json_t *mine = json_deep_copy(hc);
-
-			json_object_set(mine, "interval", o->interval);
-			if (o->alpha)
-				json_object_set_new(mine, "start", json_string("down"));
-			if (!json_equal(mine, svc_hc))
-				json_object_set(c, "health_check", mine);
-			json_decref(mine);
-		}
+		else if (svc_hc != NULL && !json_equal(hc, svc_hc))
+			json_object_set(c, "health_check", hc);
 		json_array_append_new(bes, c);
 	}
 	json_object_set_new(s, "backends", bes);
@@ -428,6 +418,12 @@ virtual_server(const struct kctx *k, const struct kad_node *root, const struct k
 		b = real_server(k, m, o.vhost, &hc);
 		if (b == NULL)
 			continue;
+		/* the virtual_server's own parts of every check */
+		if (hc != NULL) {
+			json_object_set(hc, "interval", o.interval);
+			if (o.alpha)
+				json_object_set_new(hc, "start", json_string("down"));
+		}
 		json_array_append_new(backends, b);
 		json_array_append_new(checks, hc ? hc : json_null());
 	}
